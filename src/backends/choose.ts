@@ -1,0 +1,4 @@
+/**
+ * Chooses the socket source per protocol. Placeholder until the native
+ * engine lands (issue 3): always the /proc backend.
+ */

@@ -1,0 +1,70 @@
+/**
+ * What a socket source must provide. Two implementations exist: `procfs.ts`
+ * (pure TypeScript over `/proc/net/*`, always available) and `netlink.ts`
+ * (the native sock_diag engine). Both return the records of `model.ts`, in the
+ * kernel's order, and raise `NetstatError`s.
+ */
+import type { InetFamily, InetProtocol, InetSocket, ProcessRef, UnixSocket } from '../model';
+
+/**
+ * Which rows the caller keeps, in net-tools' sense: `listening` = servers only
+ * (`-l`), `connected` = all but servers (the default), `all` (`-a`).
+ * Backends may use it to ask the kernel for less, but may return more: the
+ * query layer applies net-tools' exact rule afterwards.
+ */
+export type Selection = 'connected' | 'listening' | 'all';
+
+export interface InetQuery {
+  protocol: InetProtocol;
+  family: InetFamily;
+  selection: Selection;
+  /** True when timer details (`-o`) are needed; a backend may skip them otherwise. */
+  timers: boolean;
+}
+
+export interface UnixQuery {
+  selection: Selection;
+}
+
+export type BackendName = 'netlink' | 'procfs';
+
+/**
+ * A source of socket tables. A table the kernel does not have (no
+ * `/proc/net/udplite`, no `udp_diag` module) throws a `NetstatError` with code
+ * `'ENOENT'`; any other failure throws with the system error's code.
+ */
+export interface SocketBackend {
+  readonly name: BackendName;
+  inet(query: InetQuery): InetSocket[];
+  unix(query: UnixQuery): UnixSocket[];
+  inetAsync(query: InetQuery): Promise<InetSocket[]>;
+  unixAsync(query: UnixQuery): Promise<UnixSocket[]>;
+}
+
+/** Result of walking `/proc/[pid]/fd` to find which processes hold which sockets. */
+export interface OwnerScan {
+  /** Socket inode → holders, in `/proc` directory order (first = net-tools' choice). */
+  owners: Map<number, ProcessRef[]>;
+  /** Processes whose fd directory could not be read for lack of permission (EACCES). */
+  denied: number;
+  /** Processes (or fds) that vanished during the walk (ENOENT/ESRCH); tolerated. */
+  vanished: number;
+  /** True when `/proc` itself could not be listed. */
+  procUnreadable: boolean;
+}
+
+export interface OwnerQuery {
+  /**
+   * Inodes the caller needs; the walk may stop early once all are found. When
+   * absent, every socket fd is mapped. Note that stopping early changes
+   * nothing visible: holders are recorded in /proc order either way, and the
+   * first holder of each wanted inode is found before the walk stops.
+   */
+  wanted?: ReadonlySet<number>;
+}
+
+export interface OwnerSource {
+  readonly name: BackendName;
+  scan(query: OwnerQuery): OwnerScan;
+  scanAsync(query: OwnerQuery): Promise<OwnerScan>;
+}

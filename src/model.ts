@@ -1,0 +1,192 @@
+/**
+ * The one netstat data model.
+ *
+ * Every socket source (the /proc readers in `backends/procfs.ts`, the
+ * sock_diag engine in `backends/netlink.ts`) normalises into these types; the
+ * printer, the CLI and library users see nothing else. Units are decided here
+ * once:
+ *
+ * - addresses are canonical text as glibc's `inet_ntop` writes it
+ *   (`127.0.0.1`, `::1`, `::ffff:127.0.0.1`, `fe80::1`);
+ * - ports are numbers (host order), 0 meaning "none/wildcard";
+ * - states are the kernel's numbers (see {@link TcpState}, {@link UnixState});
+ * - queues are bytes (or, for a TCP listener, connections waiting in the accept
+ *   queue), exactly as the kernel reports them to /proc;
+ * - times are milliseconds.
+ *
+ * The semantics follow what `/proc/net/*` shows, because that is what net-tools
+ * `netstat` prints and what this project must reproduce byte for byte; the
+ * netlink backend converts to them.
+ */
+
+/** Transport protocols of the Internet section, in net-tools' section order. */
+export type InetProtocol = 'tcp' | 'udp' | 'udplite' | 'raw';
+
+/** The Internet protocols in the order net-tools lists their sections. */
+export const INET_PROTOCOLS: readonly InetProtocol[] = ['tcp', 'udp', 'udplite', 'raw'];
+
+/** Address family of an Internet socket (`inet6` includes v4-mapped sockets). */
+export type InetFamily = 'inet' | 'inet6';
+
+/** Both families, IPv4 first, the order in which net-tools reads their files. */
+export const INET_FAMILIES: readonly InetFamily[] = ['inet', 'inet6'];
+
+/** TCP states as the kernel numbers them (`include/net/tcp_states.h`). */
+export enum TcpState {
+  ESTABLISHED = 1,
+  SYN_SENT = 2,
+  SYN_RECV = 3,
+  FIN_WAIT1 = 4,
+  FIN_WAIT2 = 5,
+  TIME_WAIT = 6,
+  CLOSE = 7,
+  CLOSE_WAIT = 8,
+  LAST_ACK = 9,
+  LISTEN = 10,
+  CLOSING = 11,
+}
+
+/**
+ * The kind of timer pending on a TCP socket, numbered as the `tr` column of
+ * `/proc/net/tcp` (and `idiag_timer` of inet_diag) numbers it.
+ */
+export enum TimerKind {
+  OFF = 0,
+  /** Retransmission (also loss-probe and reorder timers). */
+  ON = 1,
+  KEEPALIVE = 2,
+  TIMEWAIT = 3,
+  /** Zero-window probe. */
+  PROBE = 4,
+}
+
+/** A pending timer, as `netstat -o` shows it. */
+export interface SocketTimer {
+  /** Which timer is pending; {@link TimerKind.OFF} when none. */
+  kind: number;
+  /** Time until it fires, in milliseconds (0 when off). */
+  expiresMs: number;
+  /** Retransmissions so far (`icsk_retransmits`); the `R` of `netstat -o`. */
+  retransmits: number;
+  /**
+   * Unanswered keepalive or zero-window probes (`icsk_probes_out`); the `T` of
+   * `netstat -o` (the "timeout" column of `/proc/net/tcp`).
+   */
+  probes: number;
+}
+
+/** A process holding a socket open. */
+export interface ProcessRef {
+  pid: number;
+  /**
+   * The program as net-tools names it: `argv[0]` from `/proc/PID/cmdline`,
+   * reduced to its base name when it is an absolute path, otherwise as is
+   * (it may hold `/` or blanks). Empty for processes without a command line.
+   */
+  program: string;
+}
+
+/** Fields shared by every socket record. */
+export interface SocketBase {
+  /** Inode number of the socket (0 for TIME_WAIT and not-yet-accepted sockets). */
+  inode: number;
+  /**
+   * Processes holding the socket, in `/proc` directory order: the first one is
+   * the process net-tools shows with `-p`. Present only when owners were asked
+   * for; empty when none could be found (or none was readable).
+   */
+  owners?: ProcessRef[];
+}
+
+/** A TCP, UDP, UDP-Lite or RAW socket over IPv4 or IPv6. */
+export interface InetSocket extends SocketBase {
+  protocol: InetProtocol;
+  family: InetFamily;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  /** For RAW sockets the "port" is the IP protocol number (e.g. 1 for ICMP). */
+  remotePort: number;
+  /**
+   * Kernel socket state: a {@link TcpState} for every protocol (UDP shows 1 when
+   * connected and 7 when not; RAW sockets are normally 7).
+   */
+  state: number;
+  /**
+   * Receive queue: unread bytes (TCP), connections waiting to be accepted (TCP
+   * LISTEN), or socket memory in use (UDP, UDP-Lite, RAW).
+   */
+  recvQueue: number;
+  /** Send queue: unacknowledged bytes (TCP; 0 on LISTEN), memory (UDP, RAW). */
+  sendQueue: number;
+  /** Owner uid of the socket. */
+  uid: number;
+  /** The pending timer (TCP); UDP and RAW sockets report none. */
+  timer: SocketTimer;
+  /**
+   * The kernel's socket cookie, a stable identity for watch/diff. Only the
+   * netlink backend knows it; the /proc backend leaves it undefined.
+   */
+  cookie?: bigint;
+}
+
+/** UNIX socket types (`SOCK_*`). */
+export enum UnixType {
+  STREAM = 1,
+  DGRAM = 2,
+  RAW = 3,
+  RDM = 4,
+  SEQPACKET = 5,
+}
+
+/**
+ * UNIX socket states as `/proc/net/unix` reports them (`socket_state`, the
+ * `SS_*` values), which is what net-tools prints.
+ */
+export enum UnixState {
+  FREE = 0,
+  UNCONNECTED = 1,
+  CONNECTING = 2,
+  CONNECTED = 3,
+  DISCONNECTING = 4,
+}
+
+/** Flag bits of a UNIX socket as `/proc/net/unix` shows them. */
+export const UNIX_FLAG_ACCEPTCON = 1 << 16; // a listening socket
+export const UNIX_FLAG_WAITDATA = 1 << 17;
+export const UNIX_FLAG_NOSPACE = 1 << 18;
+
+/** A UNIX domain socket. */
+export interface UnixSocket extends SocketBase {
+  /** The `Protocol` column of `/proc/net/unix`: always 0 for real sockets. */
+  protocol: number;
+  /** Reference count of the kernel socket (the `RefCnt` column). */
+  refCount: number;
+  /** `UNIX_FLAG_*` bits. */
+  flags: number;
+  /** A {@link UnixType}. */
+  type: number;
+  /** A {@link UnixState}. */
+  state: number;
+  /**
+   * The bound name as the kernel prints it: a filesystem path, or `@name` for
+   * an abstract name (with each NUL byte shown as `@`); `''` when unbound.
+   */
+  path: string;
+}
+
+/** Names of the TCP states as net-tools prints them, indexed by state number. */
+export const TCP_STATE_NAMES: readonly string[] = [
+  '',
+  'ESTABLISHED',
+  'SYN_SENT',
+  'SYN_RECV',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'CLOSING',
+];
