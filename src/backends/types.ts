@@ -35,10 +35,20 @@ export type BackendName = 'netlink' | 'procfs';
  */
 export interface SocketBackend {
   readonly name: BackendName;
-  inet(query: InetQuery): InetSocket[];
-  unix(query: UnixQuery): UnixSocket[];
-  inetAsync(query: InetQuery): Promise<InetSocket[]>;
-  unixAsync(query: UnixQuery): Promise<UnixSocket[]>;
+  inet(query: InetQuery): Table<InetSocket>;
+  unix(query: UnixQuery): Table<UnixSocket>;
+  inetAsync(query: InetQuery): Promise<Table<InetSocket>>;
+  unixAsync(query: UnixQuery): Promise<Table<UnixSocket>>;
+}
+
+/** One kernel table, in the kernel's order. */
+export interface Table<T> {
+  rows: T[];
+  /**
+   * Lines of the source that could not be parsed and were skipped (the /proc
+   * backend; net-tools warns once per such line). Always 0 for netlink.
+   */
+  malformed: number;
 }
 
 /** Result of walking `/proc/[pid]/fd` to find which processes hold which sockets. */

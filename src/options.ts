@@ -1,0 +1,62 @@
+/**
+ * The parsed command line of `netstat`, as net-tools 2.10 derives it
+ * (`../shared/spec/netstat-2.10.md` §1). Produced by `cli/getopt.ts` +
+ * `cli/args.ts`; read by every mode.
+ */
+
+/** Canonical address-family names as `-A` accumulates them (`ip` → `inet`, `econet` → `ec`, …). */
+export type AfName =
+  | 'inet' | 'inet6' | 'unix' | 'ipx' | 'ax25' | 'netrom' | 'rose' | 'x25' | 'ddp' | 'ec' | 'ash' | 'bluetooth';
+
+export interface Options {
+  /** `argv[0]` as glibc would print it in getopt messages. */
+  programName: string;
+
+  // Modes (at most one of route/interfaces/masquerade/statistics; checked by the parser).
+  route: boolean; // -r
+  interfaces: boolean; // -i
+  groups: boolean; // -g
+  statistics: boolean; // -s
+  masquerade: boolean; // -M
+
+  verbose: boolean; // -v
+  wide: boolean; // -W
+  numericHosts: boolean; // -n, --numeric-hosts
+  numericPorts: boolean; // -n, --numeric-ports
+  numericUsers: boolean; // -n, --numeric-users
+  symbolic: boolean; // -N
+  /** `-e` counter: 1 by default, +1 per `-e` (so `-ee` = 3). */
+  extend: number;
+  programs: boolean; // -p
+  timers: boolean; // -o
+  continuous: boolean; // -c
+  listening: boolean; // -l
+  all: boolean; // -a
+  fib: boolean; // -F
+  cache: boolean; // -C
+
+  // Socket selections, after net-tools' derivation rules (§1.5).
+  tcp: boolean;
+  sctp: boolean;
+  udp: boolean;
+  udplite: boolean;
+  raw: boolean;
+  /** Families selected (by -A, -4, -6, --inet…, or implied by -t/-u/…). */
+  inet: boolean;
+  inet6: boolean;
+  unix: boolean;
+  ipx: boolean;
+  ax25: boolean;
+  netrom: boolean;
+  x25: boolean;
+  rose: boolean;
+  bluetooth: boolean;
+  l2cap: boolean;
+  rfcomm: boolean;
+  /** True when tcp/udp/… were implied by a family choice, not asked for (suppresses "no support" messages). */
+  protocolsImplied: boolean;
+  /** Number of explicitly requested socket kinds; 0 means "list everything". */
+  explicitCount: number;
+  /** The accumulated `-A` list in order, duplicates kept (used by -r and -s). */
+  afList: AfName[];
+}
