@@ -1,0 +1,227 @@
+/**
+ * Parser for `/proc/net/{tcp,tcp6,udp,udp6,udplite,udplite6,raw,raw6}`,
+ * following net-tools 2.10 (spec §2.4): the first line is skipped; each
+ * further line is read as
+ *
+ *     %d: %64[0-9A-Fa-f]:%X %64[0-9A-Fa-f]:%X %X %lX:%lX %X:%lX %lX %d %d %lu
+ *     slot  local addr:port  remote addr:port st tx:rx    tr:when retr uid timeout inode
+ *
+ * and a line with fewer than 11 (TCP) or 10 (UDP, UDP-Lite, RAW) conversions
+ * is "bogus": counted in `malformed` and skipped. Fields a short but
+ * accepted line lacks are 0 (net-tools leaves them uninitialised).
+ */
+import { formatIPv4, formatIPv6 } from '../inet-text';
+import type { InetFamily, InetProtocol, InetSocket } from '../model';
+import type { Selection, Table } from '../backends/types';
+import { hexValue, LineScanner } from './line-scanner';
+import { LINES_PER_SLICE } from './slices';
+
+const COLON = 0x3a;
+const NEWLINE = 0x0a;
+
+/** How many conversions net-tools needs to accept a line of this protocol. */
+function minimumFields(protocol: InetProtocol): number {
+  return protocol === 'tcp' ? 11 : 10;
+}
+
+/** Decodes the hex address at `[start, start+length)` into canonical text, with a cache. */
+class AddressDecoder {
+  private readonly v4 = new Map<number, string>();
+  private readonly v6 = new Map<string, string>();
+  /** Whether the last decoded address was all zero (net-tools' "server" test for UDP/RAW). */
+  lastWasZero = false;
+
+  constructor(private readonly buf: Buffer) {}
+
+  decode(start: number, length: number): string {
+    if (length <= 8) return this.decodeV4(hexValue(this.buf, start, length));
+    return this.decodeV6(start, length);
+  }
+
+  /** The value is the in-memory 32-bit word on a little-endian host: lowest byte first. */
+  private decodeV4(word: number): string {
+    this.lastWasZero = word === 0;
+    let text = this.v4.get(word);
+    if (text === undefined) {
+      text = formatIPv4(word & 0xff, (word >>> 8) & 0xff, (word >>> 16) & 0xff, word >>> 24);
+      this.v4.set(word, text);
+    }
+    return text;
+  }
+
+  /**
+   * net-tools reads four `%08X` words from the digits; each word's bytes
+   * are reversed like an IPv4 word. Words the digits do not reach are 0.
+   */
+  private decodeV6(start: number, length: number): string {
+    const key = this.buf.toString('latin1', start, start + length);
+    let text = this.v6.get(key);
+    const bytes = new Uint8Array(16);
+    let zero = true;
+    for (let word = 0; word < 4; word++) {
+      const wordStart = start + word * 8;
+      const digits = Math.max(0, Math.min(8, start + length - wordStart));
+      const value = digits > 0 ? hexValue(this.buf, wordStart, digits) : 0;
+      if (value !== 0) zero = false;
+      if (text === undefined) {
+        bytes[word * 4] = value & 0xff;
+        bytes[word * 4 + 1] = (value >>> 8) & 0xff;
+        bytes[word * 4 + 2] = (value >>> 16) & 0xff;
+        bytes[word * 4 + 3] = value >>> 24;
+      }
+    }
+    this.lastWasZero = zero;
+    if (text === undefined) {
+      text = formatIPv6(bytes);
+      this.v6.set(key, text);
+    }
+    return text;
+  }
+}
+
+/**
+ * Parses one inet table. A generator so that the async reader can yield to
+ * the event loop between slices of {@link LINES_PER_SLICE} lines; drive it
+ * with `runToEnd` or `runInSlices`.
+ *
+ * `selection` drops rows net-tools would not show (TCP servers have remote
+ * port 0; UDP/RAW servers an all-zero remote address); malformed lines are
+ * counted whatever the selection.
+ */
+export function* parseInetTable(
+  buf: Buffer,
+  protocol: InetProtocol,
+  family: InetFamily,
+  selection: Selection = 'all',
+): Generator<void, Table<InetSocket>, void> {
+  const rows: InetSocket[] = [];
+  let malformed = 0;
+  const scanner = new LineScanner(buf);
+  const addresses = new AddressDecoder(buf);
+  const needed = minimumFields(protocol);
+  const serverByPort = protocol === 'tcp';
+
+  let lineStart = buf.indexOf(NEWLINE) + 1; // the header line is skipped unconditionally
+  if (lineStart === 0) return { rows, malformed };
+  let linesInSlice = 0;
+  while (lineStart < buf.length) {
+    let lineEnd = buf.indexOf(NEWLINE, lineStart);
+    const nextStart = lineEnd === -1 ? buf.length : lineEnd + 1;
+    if (lineEnd === -1) lineEnd = buf.length;
+    scanner.setLine(lineStart, lineEnd);
+    lineStart = nextStart;
+
+    const row = parseLine(scanner, addresses, protocol, family, needed);
+    if (row === undefined) malformed++;
+    else if (wanted(row, selection, serverByPort, addresses)) rows.push(row);
+
+    if (++linesInSlice === LINES_PER_SLICE) {
+      linesInSlice = 0;
+      yield;
+    }
+  }
+  return { rows, malformed };
+}
+
+/** Whether a parsed row belongs to the selection (see `Selection`). */
+function wanted(row: InetSocket, selection: Selection, serverByPort: boolean, addresses: AddressDecoder): boolean {
+  if (selection === 'all') return true;
+  // `addresses` last decoded the remote address of this row.
+  const server = serverByPort ? row.remotePort === 0 : addresses.lastWasZero;
+  return selection === 'listening' ? server : !server;
+}
+
+/** One data line, or undefined when net-tools would call it bogus. */
+function parseLine(
+  s: LineScanner,
+  addresses: AddressDecoder,
+  protocol: InetProtocol,
+  family: InetFamily,
+  needed: number,
+): InetSocket | undefined {
+  // Conversion count as sscanf would return it; each step below adds one.
+  let fields = 0;
+  let localAddress = '';
+  let localPort = 0;
+  let remoteAddress = '';
+  let remotePort = 0;
+  let state = 0;
+  let sendQueue = 0;
+  let recvQueue = 0;
+  let timerKind = 0;
+  let timerTicks = 0;
+  let retransmits = 0;
+  let uid = 0;
+  let probes = 0;
+  let inode = 0;
+
+  parse: {
+    if (!s.decimal()) break parse; // slot
+    fields++;
+    if (!s.literal(COLON)) break parse;
+    s.skipSpace();
+    let length = s.hexRun(64);
+    if (length === 0) break parse;
+    const localStart = s.runStart;
+    const localLength = length;
+    fields++;
+    if (!s.literal(COLON) || !s.hex()) break parse;
+    localPort = s.value;
+    fields++;
+    s.skipSpace();
+    length = s.hexRun(64);
+    if (length === 0) break parse;
+    // Decode the local address first and the remote one last, so that the
+    // decoder's "last was zero" flag describes the remote address.
+    localAddress = addresses.decode(localStart, localLength);
+    remoteAddress = addresses.decode(s.runStart, length);
+    fields++;
+    if (!s.literal(COLON) || !s.hex()) break parse;
+    remotePort = s.value;
+    fields++;
+    if (!s.hex()) break parse;
+    state = s.value;
+    fields++;
+    if (!s.hex()) break parse;
+    sendQueue = s.value;
+    fields++;
+    if (!s.literal(COLON) || !s.hex()) break parse;
+    recvQueue = s.value;
+    fields++;
+    if (!s.hex()) break parse;
+    timerKind = s.value;
+    fields++;
+    if (!s.literal(COLON) || !s.hex()) break parse;
+    timerTicks = s.value;
+    fields++;
+    if (!s.hex()) break parse;
+    retransmits = s.value;
+    fields++;
+    if (!s.decimal()) break parse;
+    uid = s.value;
+    fields++;
+    if (!s.decimal()) break parse;
+    probes = s.value;
+    fields++;
+    if (!s.decimal()) break parse;
+    inode = s.value;
+    fields++;
+  }
+  if (fields < needed) return undefined;
+
+  return {
+    inode,
+    protocol,
+    family,
+    localAddress,
+    localPort,
+    remoteAddress,
+    remotePort,
+    state,
+    recvQueue,
+    sendQueue,
+    uid,
+    // `tm->when` is in USER_HZ (100) ticks.
+    timer: { kind: timerKind, expiresMs: timerTicks * 10, retransmits, probes },
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * The `/proc/PID/fd` walk that finds which processes hold which sockets, with
+ * net-tools 2.10 semantics (spec §2.9):
+ *
+ * - every all-digit entry of the proc root, in readdir order (hence
+ *   `opendir`, not `readdirSync`, which sorts);
+ * - `PID/fd` unreadable: EACCES counts as `denied`, ENOENT/ESRCH (the process
+ *   exited) as `vanished`, anything else is skipped silently;
+ * - each fd entry whose name starts with a digit is read with readlink and
+ *   recognised by `socketInodeOfLink`;
+ * - the program name comes from `PID/cmdline`, read on the process's first
+ *   socket; if that read fails the socket is skipped and the read is retried
+ *   on the next one (net-tools does the same).
+ *
+ * Runs as a generator yielding between processes and every few thousand fds,
+ * so that `runInSlices` can keep the event loop responsive.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { errorCode } from '../errors';
+import type { ProcessRef } from '../model';
+import type { OwnerScan } from '../backends/types';
+import { CMDLINE_READ_LIMIT, programNameOf } from './program-name';
+import { socketInodeOfLink } from './socket-link';
+
+/** fd entries handled between two yield points. */
+const FDS_PER_SLICE = 5000;
+
+export interface OwnerWalkOptions {
+  /** Stop after the process in which the last of these inodes got its first holder. */
+  wanted?: ReadonlySet<number>;
+  /**
+   * Whether the caller is root. After an early stop a non-root walk still
+   * opens the remaining fd directories, because net-tools prints its notice
+   * if *any* process denies access; root is never denied, so it skips that.
+   */
+  isRoot: boolean;
+}
+
+export function* walkOwners(root: string, options: OwnerWalkOptions): Generator<void, OwnerScan, void> {
+  const scan: OwnerScan = { owners: new Map(), denied: 0, vanished: 0, procUnreadable: false };
+  let procDir: fs.Dir;
+  try {
+    procDir = fs.opendirSync(root, { bufferSize: 512 });
+  } catch {
+    scan.procUnreadable = true;
+    return scan;
+  }
+
+  const wanted = options.wanted;
+  let missing = wanted === undefined ? Infinity : wanted.size;
+  const cmdline = Buffer.alloc(CMDLINE_READ_LIMIT);
+  try {
+    for (let entry = procDir.readSync(); entry !== null; entry = procDir.readSync()) {
+      if (!isAllDigits(entry.name)) continue;
+      const pidDir = path.join(root, entry.name);
+      if (missing === 0) {
+        if (!options.isRoot) checkReadable(pidDir, scan);
+        continue;
+      }
+      const found = yield* walkProcess(pidDir, Number(entry.name), scan, wanted, cmdline);
+      missing -= found;
+      yield;
+    }
+  } finally {
+    procDir.closeSync();
+  }
+  return scan;
+}
+
+/** Records the sockets one process holds; returns how many wanted inodes got their first holder. */
+function* walkProcess(
+  pidDir: string,
+  pid: number,
+  scan: OwnerScan,
+  wanted: ReadonlySet<number> | undefined,
+  cmdline: Buffer,
+): Generator<void, number, void> {
+  const fdDir = path.join(pidDir, 'fd');
+  let fdNames: string[];
+  try {
+    // Order within one process does not matter (each process is one holder),
+    // so the faster sorted listing is fine here.
+    fdNames = fs.readdirSync(fdDir);
+  } catch (err) {
+    countFailure(err, scan);
+    return 0;
+  }
+
+  let owner: ProcessRef | undefined;
+  let vanishedCounted = false;
+  let found = 0;
+  let fdsInSlice = 0;
+  for (const name of fdNames) {
+    if (++fdsInSlice === FDS_PER_SLICE) {
+      fdsInSlice = 0;
+      yield;
+    }
+    const first = name.charCodeAt(0);
+    if (first < 0x30 || first > 0x39) continue;
+    let target: Buffer;
+    try {
+      target = fs.readlinkSync(path.join(fdDir, name), { encoding: 'buffer' });
+    } catch {
+      continue; // the fd was closed meanwhile
+    }
+    const inode = socketInodeOfLink(target);
+    if (inode === undefined) continue;
+
+    if (owner === undefined) {
+      const program = readProgramName(pidDir, cmdline);
+      if (program === undefined) {
+        if (!vanishedCounted) {
+          vanishedCounted = true;
+          scan.vanished++;
+        }
+        continue;
+      }
+      owner = { pid, program };
+    }
+
+    const holders = scan.owners.get(inode);
+    if (holders === undefined) {
+      scan.owners.set(inode, [owner]);
+      if (wanted?.has(inode)) found++;
+    } else if (holders[holders.length - 1] !== owner) {
+      holders.push(owner);
+    }
+  }
+  return found;
+}
+
+/** argv[0] as net-tools names it, or undefined when `cmdline` cannot be read. */
+function readProgramName(pidDir: string, cmdline: Buffer): string | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(pidDir, 'cmdline'), 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const length = fs.readSync(fd, cmdline, 0, CMDLINE_READ_LIMIT, null);
+    return programNameOf(cmdline.subarray(0, length));
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** After an early stop: only find out whether the process's fd directory would deny access. */
+function checkReadable(pidDir: string, scan: OwnerScan): void {
+  try {
+    fs.opendirSync(path.join(pidDir, 'fd')).closeSync();
+  } catch (err) {
+    countFailure(err, scan);
+  }
+}
+
+function countFailure(err: unknown, scan: OwnerScan): void {
+  const code = errorCode(err);
+  if (code === 'EACCES') scan.denied++;
+  else if (code === 'ENOENT' || code === 'ESRCH') scan.vanished++;
+}
+
+function isAllDigits(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return false;
+  }
+  return true;
+}
