@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+/**
+ * `netstat`: a drop-in for net-tools `netstat` 2.10. The only module that
+ * writes to the terminal or exits; everything it prints is decided by the
+ * modes and printers it calls.
+ */
+import * as path from 'node:path';
+import { chooseSources } from './backends/choose';
+import { errorCode } from './errors';
+import { parseArgs } from './cli/args';
+import { listingPass } from './cli/listing';
+import { Output } from './cli/output';
+import type { ModeContext, ModePass } from './modes/context';
+import { interfacesPass } from './modes/interfaces';
+import { masqueradePass } from './modes/masquerade';
+import { routePass } from './modes/route';
+import { statisticsPass } from './modes/statistics';
+import type { Options } from './options';
+import { procRoot } from './proc/root';
+import { createResolvers } from './resolve';
+
+/**
+ * What glibc would print as `argv[0]` in option errors. A script cannot see
+ * the name it was started by (the kernel replaces it with the script's path),
+ * so: `NETSTAT_ARGV0` if set; `netstat` when started through a file of that
+ * name (the installed bin); otherwise — run as `node dist/cli.js` — the path
+ * of the program this one stands in for, `/usr/bin/netstat`.
+ */
+function programName(env: NodeJS.ProcessEnv): string {
+  if (env.NETSTAT_ARGV0) return env.NETSTAT_ARGV0;
+  const script = process.argv[1] ?? '';
+  return path.basename(script) === 'netstat' ? 'netstat' : '/usr/bin/netstat';
+}
+
+/** The mode's pass, and whether `-c` repeats it (net-tools never repeats -s). */
+function modeFor(options: Options): { pass: ModePass; repeats: boolean } {
+  if (options.masquerade) return { pass: masqueradePass, repeats: true };
+  if (options.statistics) return { pass: statisticsPass, repeats: false };
+  if (options.route) return { pass: routePass, repeats: true };
+  if (options.interfaces) return { pass: interfacesPass, repeats: true };
+  const sources = chooseSources();
+  return { pass: (ctx) => listingPass(ctx, sources), repeats: true };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<number> {
+  const out = new Output();
+  const parsed = parseArgs(process.argv.slice(2), programName(process.env));
+  if (parsed.kind === 'exit') {
+    if (parsed.stderr) out.err(parsed.stderr);
+    out.out(parsed.stdout);
+    out.flush();
+    return parsed.status;
+  }
+  for (const warning of parsed.warnings) out.err(warning);
+
+  const { pass, repeats } = modeFor(parsed.options);
+  const ctx: ModeContext = { options: parsed.options, out, resolvers: createResolvers(), procRoot: procRoot(), pass: 0 };
+  for (;;) {
+    const status = await pass(ctx);
+    out.flush();
+    if (status !== 0 || !parsed.options.continuous || !repeats || out.closed) return out.closed ? 0 : status;
+    await sleep(1000);
+    ctx.pass++;
+  }
+}
+
+main().then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error: unknown) => {
+    // Never a stack trace: one line naming the failure, status 1.
+    const code = errorCode(error);
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`netstat: ${message}${code && !message.includes(code) ? ` (${code})` : ''}\n`);
+    process.exitCode = 1;
+  },
+);

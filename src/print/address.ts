@@ -1,0 +1,108 @@
+/**
+ * How net-tools writes an Internet endpoint in the socket listing
+ * (spec §2.5, §2.6): host text (numeric or looked up), port text (numeric or
+ * a service name) and the 23-column `address:port` field with its peculiar
+ * truncation.
+ */
+import type { InetFamily, InetProtocol } from '../model';
+import type { Resolvers, ServiceProtocol } from '../resolve';
+
+export interface NameChoices {
+  numericHosts: boolean;
+  numericPorts: boolean;
+}
+
+/** True for an all-zero address (`0.0.0.0` or `::`). */
+export function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+/** True for a v4-mapped IPv6 address in canonical text (`::ffff:a.b.c.d`). */
+export function isV4Mapped(address: string): boolean {
+  return address.startsWith('::ffff:') && address.includes('.');
+}
+
+/** The 32-bit value of a dotted IPv4 address, in host order (first octet most significant). */
+function ipv4Value(address: string): number {
+  const [a = 0, b = 0, c = 0, d = 0] = address.split('.').map(Number);
+  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+}
+
+/**
+ * Resolve, concurrently, the host names a set of addresses will need, so the
+ * rows can then be formatted synchronously (and a numeric listing of 200k
+ * rows never awaits). Returns address → name (null: no name).
+ */
+export async function resolveHosts(addresses: Iterable<string>, resolvers: Resolvers): Promise<Map<string, string | null>> {
+  const wanted = new Set<string>();
+  for (const address of addresses) {
+    if (!isWildcard(address) && !(address.startsWith('0.') && !address.includes(':'))) wanted.add(address);
+  }
+  const names = new Map<string, string | null>();
+  await Promise.all(
+    [...wanted].map(async (address) => {
+      names.set(address, await resolvers.hosts.name(address));
+    }),
+  );
+  return names;
+}
+
+/**
+ * The host part of an endpoint. Symbolic IPv4: `0.0.0.0` stays numeric; an
+ * address whose first octet is 0 is looked up as a *network* (an artefact of
+ * net-tools' byte order, reproduced); others as hosts. Symbolic IPv6: `::` is
+ * `[::]`. Then v4-mapped addresses lose their `::ffff:` part. `hostNames` is
+ * the map from {@link resolveHosts}; null means numeric.
+ */
+export function hostText(
+  address: string,
+  family: InetFamily,
+  hostNames: ReadonlyMap<string, string | null> | null,
+  resolvers: Resolvers,
+): string {
+  let text = address;
+  if (hostNames !== null) {
+    if (family === 'inet') {
+      if (address !== '0.0.0.0') {
+        text = address.startsWith('0.')
+          ? (resolvers.networks.name(ipv4Value(address)) ?? address)
+          : (hostNames.get(address) ?? address);
+      }
+    } else if (address === '::') {
+      text = '[::]';
+    } else {
+      text = hostNames.get(address) ?? address;
+    }
+  }
+  return family === 'inet6' && isV4Mapped(address) ? stripMappedPrefix(text) : text;
+}
+
+/** Drop everything up to the last `:` before the first `.` (`::ffff:127.0.0.1` → `127.0.0.1`). */
+function stripMappedPrefix(text: string): string {
+  const dot = text.indexOf('.');
+  if (dot < 0) return text;
+  const colon = text.lastIndexOf(':', dot);
+  return colon < 0 ? text : text.slice(colon + 1);
+}
+
+/** The services database a protocol's ports are named from (UDP-Lite uses `udp`). */
+export function serviceProtocol(protocol: InetProtocol): ServiceProtocol {
+  return protocol === 'tcp' ? 'tcp' : protocol === 'raw' ? 'raw' : 'udp';
+}
+
+/** Port text: `*` for 0 (even numerically), else decimal or the service name. */
+export function portText(port: number, protocol: InetProtocol, numeric: boolean, resolvers: Resolvers): string {
+  if (port === 0) return '*';
+  if (numeric) return String(port);
+  return resolvers.services.name(port, serviceProtocol(protocol)) ?? String(port);
+}
+
+/**
+ * `address:port`, cut to 23 columns unless wide: the port keeps up to 18
+ * characters and the address what is left of 22.
+ */
+export function endpointField(host: string, port: string, wide: boolean): string {
+  if (wide || host.length + port.length <= 22) return `${host}:${port}`;
+  const p = Math.min(port.length, 18);
+  return `${host.slice(0, 22 - p)}:${port.slice(0, p)}`;
+}

@@ -1,0 +1,191 @@
+/**
+ * The socket listing's text, column for column as net-tools 2.10 prints it
+ * (spec §2.1, §2.2, §2.7–§2.10, §2.13). Everything here is synchronous and
+ * pure: names are resolved beforehand (see `address.ts`).
+ */
+import { TCP_STATE_NAMES, UNIX_FLAG_ACCEPTCON, UNIX_FLAG_NOSPACE, UNIX_FLAG_WAITDATA, UnixState, type InetSocket, type ProcessRef, type UnixSocket } from '../model';
+import type { Resolvers } from '../resolve';
+import { endpointField, hostText, portText } from './address';
+
+/** The columns a listing shows, from the options. */
+export interface Columns {
+  /** `-e` given at least once more than the default (User, Inode). */
+  extended: boolean;
+  programs: boolean;
+  timers: boolean;
+  wide: boolean;
+  numericHosts: boolean;
+  numericPorts: boolean;
+  numericUsers: boolean;
+}
+
+export type Selection = 'connected' | 'listening' | 'all';
+
+const SELECTION_TEXT: Record<Selection, string> = {
+  all: '(servers and established)',
+  listening: '(only servers)',
+  connected: '(w/o servers)',
+};
+
+/** `Active Internet connections …` and the column header line. */
+export function internetHeader(selection: Selection, columns: Columns): string {
+  let text = `Active Internet connections ${SELECTION_TEXT[selection]}\n`;
+  text += 'Proto Recv-Q Send-Q Local Address           Foreign Address         State      ';
+  if (columns.extended) text += ' User       Inode     ';
+  if (columns.programs) text += ' PID/Program name    ';
+  if (columns.timers) text += ' Timer';
+  return text + '\n';
+}
+
+/** `Active UNIX domain sockets …` and its column header line. */
+export function unixHeader(selection: Selection, columns: Columns): string {
+  return (
+    `Active UNIX domain sockets ${SELECTION_TEXT[selection]}\n` +
+    'Proto RefCnt Flags       Type       State         I-Node  ' +
+    (columns.programs ? ' PID/Program name    ' : '') +
+    ' Path\n'
+  );
+}
+
+/** Whether net-tools shows an Internet row under the selection (servers: TCP by remote port, others by remote address). */
+export function showInet(socket: InetSocket, selection: Selection): boolean {
+  if (selection === 'all') return true;
+  const server = socket.protocol === 'tcp' ? socket.remotePort === 0 : socket.remoteAddress === '0.0.0.0' || socket.remoteAddress === '::';
+  return selection === 'listening' ? server : !server;
+}
+
+/** Whether net-tools shows a UNIX row under the selection (servers: unconnected and accepting). */
+export function showUnix(socket: UnixSocket, selection: Selection): boolean {
+  if (selection === 'all') return true;
+  const server = socket.state === UnixState.UNCONNECTED && (socket.flags & UNIX_FLAG_ACCEPTCON) !== 0;
+  return selection === 'listening' ? server : !server;
+}
+
+/** `PID/program` cut to 19 characters, or `-`: the `-p` column. */
+export function programLabel(owners: readonly ProcessRef[] | undefined): string {
+  const first = owners?.[0];
+  return first === undefined ? '-' : `${first.pid}/${first.program}`.slice(0, 19);
+}
+
+/** Proto column text: `tcp`, `tcp6`, `udp`, `udpl6`, `raw6`, … */
+function protoName(socket: InetSocket): string {
+  const base = socket.protocol === 'udplite' ? 'udpl' : socket.protocol;
+  return socket.family === 'inet6' ? `${base}6` : base;
+}
+
+function stateText(socket: InetSocket): string {
+  switch (socket.protocol) {
+    case 'tcp':
+      return TCP_STATE_NAMES[socket.state] ?? '';
+    case 'raw':
+      return String(socket.state);
+    default:
+      return socket.state === 1 ? 'ESTABLISHED' : socket.state === 7 ? '' : 'UNKNOWN';
+  }
+}
+
+/** The `-o` column (spec §2.10). */
+function timerText(socket: InetSocket): string {
+  const { kind, expiresMs, retransmits, probes } = socket.timer;
+  const seconds = (Math.round(expiresMs / 10) / 100).toFixed(2);
+  if (socket.protocol === 'tcp') {
+    switch (kind) {
+      case 0: return `off (0.00/${retransmits}/${probes})`;
+      case 1: return `on (${seconds}/${retransmits}/${probes})`;
+      case 2: return `keepalive (${seconds}/${retransmits}/${probes})`;
+      case 3: return `timewait (${seconds}/${retransmits}/${probes})`;
+      case 4: return `probe (${seconds}/${retransmits}/${probes})`;
+      default: return `unkn-${kind} (${seconds}/${retransmits}/${probes})`;
+    }
+  }
+  // UDP, UDP-Lite and RAW: net-tools prints 0 retransmissions.
+  switch (kind) {
+    case 0: return `off (0.00/0/${probes})`;
+    case 1: return `on1 (${seconds}/0/${probes})`;
+    case 2: return `on2 (${seconds}/0/${probes})`;
+    default: return `unkn-${kind} (${seconds}/0/${probes})`;
+  }
+}
+
+/** One Internet row. `hostNames` comes from `resolveHosts` (null when numeric). */
+export function inetRow(
+  socket: InetSocket,
+  columns: Columns,
+  hostNames: ReadonlyMap<string, string | null> | null,
+  resolvers: Resolvers,
+): string {
+  const local = endpointField(
+    hostText(socket.localAddress, socket.family, hostNames, resolvers),
+    portText(socket.localPort, socket.protocol, columns.numericPorts, resolvers),
+    columns.wide,
+  );
+  const remote = endpointField(
+    hostText(socket.remoteAddress, socket.family, hostNames, resolvers),
+    portText(socket.remotePort, socket.protocol, columns.numericPorts, resolvers),
+    columns.wide,
+  );
+  let row =
+    protoName(socket).padEnd(5) +
+    ' ' +
+    String(socket.recvQueue).padStart(6) +
+    ' ' +
+    String(socket.sendQueue).padStart(6) +
+    ' ' +
+    local.padEnd(23) +
+    ' ' +
+    remote.padEnd(23) +
+    ' ' +
+    stateText(socket).padEnd(11);
+  if (columns.extended) {
+    const user = columns.numericUsers ? null : resolvers.users.name(socket.uid);
+    row += ' ' + (user ?? String(socket.uid)).padEnd(10) + ' ' + String(socket.inode).padEnd(10);
+  }
+  if (columns.programs) row += ' ' + programLabel(socket.owners).padEnd(20);
+  if (columns.timers) row += ' ' + timerText(socket);
+  return row + '\n';
+}
+
+const UNIX_TYPES = ['', 'STREAM', 'DGRAM', 'RAW', 'RDM', 'SEQPACKET'];
+
+function unixStateText(socket: UnixSocket): string {
+  switch (socket.state) {
+    case UnixState.FREE: return 'FREE';
+    case UnixState.UNCONNECTED: return (socket.flags & UNIX_FLAG_ACCEPTCON) !== 0 ? 'LISTENING' : '';
+    case UnixState.CONNECTING: return 'CONNECTING';
+    case UnixState.CONNECTED: return 'CONNECTED';
+    case UnixState.DISCONNECTING: return 'DISCONNECTING';
+    default: return 'UNKNOWN';
+  }
+}
+
+function unixFlagsText(flags: number): string {
+  let text = '[ ';
+  if (flags & UNIX_FLAG_ACCEPTCON) text += 'ACC ';
+  if (flags & UNIX_FLAG_WAITDATA) text += 'W ';
+  if (flags & UNIX_FLAG_NOSPACE) text += 'N ';
+  return text + ']';
+}
+
+/** net-tools reads the path with `%s`, so it ends at the first blank. */
+function unixPathText(path: string): string {
+  const cut = path.search(/[ \t\n\v\f\r]/);
+  return cut < 0 ? path : path.slice(0, cut);
+}
+
+/** One UNIX row. */
+export function unixRow(socket: UnixSocket, columns: Columns): string {
+  let row =
+    (socket.protocol === 0 ? 'unix' : '??').padEnd(5) +
+    ' ' +
+    String(socket.refCount).padEnd(6) +
+    ' ' +
+    unixFlagsText(socket.flags).padEnd(11) +
+    ' ' +
+    (UNIX_TYPES[socket.type] || 'UNKNOWN').padEnd(10) +
+    ' ' +
+    unixStateText(socket).padEnd(13) +
+    ' ' +
+    String(socket.inode).padEnd(8);
+  if (columns.programs) row += ' ' + programLabel(socket.owners).padEnd(20);
+  return row + ' ' + unixPathText(socket.path) + '\n';
+}
