@@ -1,4 +1,252 @@
 /**
- * Chooses the socket source per protocol. Placeholder until the native
- * engine lands (issue 3): always the /proc backend.
+ * Chooses, per table, which source serves it — the native sock_diag engine or
+ * the /proc reader — and records why (design notes §1.4: never a silent
+ * fallback). The CLI and library ask `chooseSources()` once and then take
+ * `inet(protocol, family)`, `unix()` and `owners` from it; `choices()` tells
+ * what was used, e.g. for `netstat -v` on stderr.
+ *
+ * Policy:
+ * - `NETSTAT_BACKEND=procfs` (or `backend: 'procfs'`): /proc for everything.
+ * - `NETSTAT_PROC_ROOT` set (a fixture tree): /proc for everything, unless
+ *   netlink is forced — the kernel's tables would not match the tree.
+ * - otherwise the addon if it loads; if not, /proc with the loader's reason,
+ *   or an `ERR_NATIVE_UNAVAILABLE` error when netlink is forced or
+ *   `NETSTAT_REQUIRE_NATIVE=1` asks for it.
+ * - with the addon, each table is tried on netlink first; a refusal that
+ *   means "not here" sends that table to /proc for good: EPERM/EACCES
+ *   (netlink refused, e.g. a sandbox) and ENOENT (no diag module for that
+ *   protocol). When netlink is forced these errors are raised instead.
+ * - a UNIX table with connections waiting to be accepted is read from /proc
+ *   for that call even when netlink is forced: unix_diag cannot list those
+ *   rows, and an exact table matters more than the source.
  */
+import { NetstatError, errorCode } from '../errors';
+import type { InetFamily, InetProtocol, InetSocket, UnixSocket } from '../model';
+import { type NativeBinding, type NativeLoadOutcome, nativeOutcome } from '../native';
+import { procRoot as defaultProcRoot } from '../proc/root';
+import { ERR_UNIX_EMBRYOS, createNativeOwners, createNetlinkBackend } from './netlink';
+import { createProcfsBackend, createProcfsOwners } from './procfs';
+import type { BackendName, InetQuery, OwnerSource, SocketBackend, Table, UnixQuery } from './types';
+
+export type BackendRequest = 'netlink' | 'procfs' | 'auto';
+
+/** Which backend served one table, and why. */
+export interface SourceChoice {
+  /** `tcp/inet`, `udp/inet6`, …, `unix`, or `owners` (the -p process table). */
+  table: string;
+  backend: BackendName;
+  /** Why this backend: e.g. `forced by NETSTAT_BACKEND=procfs`, `native engine not-built: …`. */
+  reason: string;
+  /** The error code that caused a fallback, when one did. */
+  code?: string;
+}
+
+export interface Sources {
+  inet(protocol: InetProtocol, family: InetFamily): SocketBackend;
+  unix(): SocketBackend;
+  owners: OwnerSource;
+  /** The choices made so far (a table is decided when first read), in the order they were made. */
+  choices(): SourceChoice[];
+}
+
+export interface ChooseOptions {
+  /** Overrides `NETSTAT_BACKEND`. */
+  backend?: BackendRequest;
+  /** Overrides `NETSTAT_PROC_ROOT`. */
+  procRoot?: string;
+  env?: NodeJS.ProcessEnv;
+  /** For tests: the loader outcome to use instead of loading the installed addon. */
+  native?: NativeLoadOutcome;
+}
+
+/** Error codes meaning "netlink cannot serve this table here" (fall back when not forced). */
+const FALLBACK_CODES = new Set(['EPERM', 'EACCES', 'ENOENT', 'EPROTONOSUPPORT', 'EAFNOSUPPORT']);
+
+export function chooseSources(opts: ChooseOptions = {}): Sources {
+  const env = opts.env ?? process.env;
+  const request = opts.backend ?? parseBackendEnv(env.NETSTAT_BACKEND);
+  const root = opts.procRoot ?? defaultProcRoot(env);
+  const fixtureRoot = opts.procRoot !== undefined ? opts.procRoot !== '/proc' : root !== '/proc';
+  const requireNative = env.NETSTAT_REQUIRE_NATIVE === '1';
+  const log: SourceChoice[] = [];
+
+  let procfs: SocketBackend | undefined;
+  const procfsBackend = (): SocketBackend => (procfs ??= createProcfsBackend(root));
+
+  const everythingProcfs = (reason: string): Sources => {
+    const record = (table: string) => note(log, { table, backend: 'procfs', reason });
+    return {
+      inet: (protocol, family) => recording(procfsBackend(), () => record(`${protocol}/${family}`)),
+      unix: () => recording(procfsBackend(), () => record('unix')),
+      owners: recordingOwners(createProcfsOwners(root), () => record('owners')),
+      choices: () => log.slice(),
+    };
+  };
+
+  if (request === 'procfs') return everythingProcfs('forced by NETSTAT_BACKEND=procfs');
+  if (request === 'auto' && fixtureRoot) return everythingProcfs(`proc root ${root} is not the live /proc`);
+
+  const outcome = opts.native ?? nativeOutcome();
+  if (!('binding' in outcome)) {
+    const why = `native engine ${outcome.reason}: ${outcome.message}`;
+    if (request === 'netlink' || requireNative) {
+      const by = request === 'netlink' ? 'NETSTAT_BACKEND=netlink' : 'NETSTAT_REQUIRE_NATIVE=1';
+      throw new NetstatError(`${by} but the ${why}`, 'ERR_NATIVE_UNAVAILABLE');
+    }
+    return everythingProcfs(why);
+  }
+  return nativeSources(outcome.binding, request === 'netlink', root, procfsBackend, log);
+}
+
+function parseBackendEnv(value: string | undefined): BackendRequest {
+  if (value === undefined || value === '' || value === 'auto') return 'auto';
+  if (value === 'netlink' || value === 'procfs') return value;
+  throw new NetstatError(`NETSTAT_BACKEND must be netlink, procfs or auto (got ${JSON.stringify(value)})`, 'ERR_INVALID_BACKEND');
+}
+
+function nativeSources(
+  binding: NativeBinding,
+  forced: boolean,
+  root: string,
+  procfsBackend: () => SocketBackend,
+  log: SourceChoice[],
+): Sources {
+  const netlink = createNetlinkBackend(binding);
+  const reason = forced ? 'forced by NETSTAT_BACKEND=netlink' : 'native engine loaded';
+  const tables = new Map<string, SocketBackend>();
+  const table = (name: string): SocketBackend => {
+    let backend = tables.get(name);
+    if (backend === undefined) {
+      backend = perTable(name, netlink, procfsBackend, forced, reason, log);
+      tables.set(name, backend);
+    }
+    return backend;
+  };
+  return {
+    inet: (protocol, family) => table(`${protocol}/${family}`),
+    unix: () => table('unix'),
+    owners: recordingOwners(createNativeOwners(binding, root), () => note(log, { table: 'owners', backend: 'netlink', reason })),
+    choices: () => log.slice(),
+  };
+}
+
+/**
+ * A SocketBackend for one table that tries netlink once and then sticks with
+ * what worked. Decisions are recorded the first time the table is read.
+ */
+function perTable(
+  name: string,
+  netlink: SocketBackend,
+  procfsBackend: () => SocketBackend,
+  forced: boolean,
+  reason: string,
+  log: SourceChoice[],
+): SocketBackend {
+  let decided: BackendName | undefined;
+  const fallback = (err: unknown): boolean => {
+    const code = errorCode(err);
+    if (forced || decided === 'netlink' || code === undefined || !FALLBACK_CODES.has(code)) return false;
+    decided = 'procfs';
+    const message = err instanceof Error ? err.message : String(err);
+    note(log, { table: name, backend: 'procfs', reason: `netlink refused (${message})`, code });
+    return true;
+  };
+  const succeeded = () => {
+    if (decided === undefined) {
+      decided = 'netlink';
+      note(log, { table: name, backend: 'netlink', reason });
+    }
+  };
+  const embryos = () =>
+    note(log, {
+      table: name,
+      backend: 'procfs',
+      reason: 'connections waiting to be accepted are listed only by /proc/net/unix',
+      code: ERR_UNIX_EMBRYOS,
+    });
+
+  function run<T>(viaNetlink: () => T, viaProcfs: () => T): T {
+    if (decided === 'procfs') return viaProcfs();
+    try {
+      const result = viaNetlink();
+      succeeded();
+      return result;
+    } catch (err) {
+      if (errorCode(err) === ERR_UNIX_EMBRYOS) {
+        embryos();
+        return viaProcfs();
+      }
+      if (fallback(err)) return viaProcfs();
+      throw err;
+    }
+  }
+  async function runAsync<T>(viaNetlink: () => Promise<T>, viaProcfs: () => Promise<T>): Promise<T> {
+    if (decided === 'procfs') return viaProcfs();
+    try {
+      const result = await viaNetlink();
+      succeeded();
+      return result;
+    } catch (err) {
+      if (errorCode(err) === ERR_UNIX_EMBRYOS) {
+        embryos();
+        return viaProcfs();
+      }
+      if (fallback(err)) return viaProcfs();
+      throw err;
+    }
+  }
+
+  return {
+    get name(): BackendName {
+      return decided ?? 'netlink';
+    },
+    inet: (q: InetQuery): Table<InetSocket> => run(() => netlink.inet(q), () => procfsBackend().inet(q)),
+    inetAsync: (q: InetQuery) => runAsync(() => netlink.inetAsync(q), () => procfsBackend().inetAsync(q)),
+    unix: (q: UnixQuery): Table<UnixSocket> => run(() => netlink.unix(q), () => procfsBackend().unix(q)),
+    unixAsync: (q: UnixQuery) => runAsync(() => netlink.unixAsync(q), () => procfsBackend().unixAsync(q)),
+  };
+}
+
+/** Record a choice once per table (the latest reason wins for repeated fallbacks). */
+function note(log: SourceChoice[], choice: SourceChoice): void {
+  const at = log.findIndex((c) => c.table === choice.table);
+  if (at === -1) log.push(choice);
+  else log[at] = choice;
+}
+
+/** A backend whose first read of each kind records the choice. */
+function recording(backend: SocketBackend, record: () => void): SocketBackend {
+  return {
+    name: backend.name,
+    inet: (q) => {
+      record();
+      return backend.inet(q);
+    },
+    inetAsync: (q) => {
+      record();
+      return backend.inetAsync(q);
+    },
+    unix: (q) => {
+      record();
+      return backend.unix(q);
+    },
+    unixAsync: (q) => {
+      record();
+      return backend.unixAsync(q);
+    },
+  };
+}
+
+function recordingOwners(owners: OwnerSource, record: () => void): OwnerSource {
+  return {
+    name: owners.name,
+    scan: (q) => {
+      record();
+      return owners.scan(q);
+    },
+    scanAsync: (q) => {
+      record();
+      return owners.scanAsync(q);
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// netlink.h — a NETLINK_SOCK_DIAG socket that sends one dump request and
+// receives the whole reply, with libmnl's checks (netlink(7), libmnl's
+// mnl_cb_run): every message must carry our port id and sequence number,
+// NLMSG_ERROR and a negative NLMSG_DONE payload are errors, a truncated
+// datagram is an error, and NLM_F_DUMP_INTR restarts the dump.
+//
+// Error contract: every function throws SystemError (errno + syscall):
+//   socket/bind/getsockname failures as is (EPERM/EACCES in sandboxes,
+//   EPROTONOSUPPORT without sock_diag); a kernel NLMSG_ERROR as its errno
+//   with syscall "sock_diag" (ENOENT: no diag module for that protocol);
+//   EMSGSIZE for a truncated datagram; EBADMSG for malformed messages;
+//   EINTR if the dump stayed inconsistent after several restarts.
+#ifndef NETSTAT_NATIVE_NETLINK_H_
+#define NETSTAT_NATIVE_NETLINK_H_
+
+#include <linux/netlink.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "fd.h"
+
+namespace netstat {
+
+// Receives each payload message of a dump (never NLMSG_DONE/NLMSG_ERROR).
+using MessageSink = std::function<void(const nlmsghdr& message)>;
+
+// Walks a buffer of netlink messages (one datagram, or a recording).
+// Returns true once NLMSG_DONE was seen. With `expect_port`/`expect_seq`
+// non-zero, messages not addressed to us are rejected (EBADMSG).
+// Throws SystemError as described above.
+bool WalkDumpMessages(const uint8_t* data, size_t length, uint32_t expect_port, uint32_t expect_seq,
+                      bool* interrupted, const MessageSink& sink);
+
+class NetlinkSocket {
+ public:
+  // Opens a NETLINK_SOCK_DIAG socket and learns its port id.
+  NetlinkSocket();
+
+  // Sends `request` (a complete message; its nlmsg_seq and nlmsg_pid are
+  // filled in here) and delivers every reply message to `sink` until
+  // NLMSG_DONE. `restart` is called before a dump is repeated because the
+  // kernel flagged it inconsistent (NLM_F_DUMP_INTR); the sink must then
+  // forget what it got. `record`, if given, receives every datagram's bytes.
+  void Dump(std::vector<uint8_t> request, const MessageSink& sink, const std::function<void()>& restart,
+            std::vector<uint8_t>* record);
+
+ private:
+  Fd fd_;
+  uint32_t port_ = 0;
+  uint32_t seq_ = 0;
+  std::vector<uint8_t> buffer_;
+};
+
+}  // namespace netstat
+
+#endif  // NETSTAT_NATIVE_NETLINK_H_

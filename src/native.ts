@@ -1,0 +1,189 @@
+/**
+ * The one typed seam to the native engine (`native/binding.cc`).
+ *
+ * `NativeBinding` declares, field for field, what the C++ conversion code
+ * builds; nothing else in `src/` touches the addon untyped. `loadNative()`
+ * loads it once with `bindings` and never throws: it returns the binding or
+ * the reason it is unavailable, so the caller can fall back to /proc *and say
+ * why* (design notes §1.3, §1.4).
+ */
+import bindings from 'bindings';
+
+/**
+ * Layout version shared with `native/binding.cc` (`kLayoutVersion`). A binary
+ * built from other sources than these types is refused at load time rather
+ * than misread.
+ */
+export const NATIVE_LAYOUT_VERSION = 1;
+
+/** Number of `Uint32Array` slots per Internet socket in {@link PackedInet.fields}. */
+export const INET_STRIDE = 16;
+/** Slot offsets within one Internet record. */
+export enum InetField {
+  /** Kernel state (`idiag_state`): a TcpState; TIME_WAIT sockets report their sub-state. */
+  State = 0,
+  /** `idiag_rqueue`. */
+  RecvQueue = 1,
+  /** `idiag_wqueue` (for a TCP listener: its backlog limit). */
+  SendQueue = 2,
+  Uid = 3,
+  Inode = 4,
+  /** `idiag_timer`: the TimerKind. */
+  Timer = 5,
+  /** `idiag_expires`, milliseconds. */
+  ExpiresMs = 6,
+  /** `idiag_retrans`: retransmits for timer 1, probes for timers 2 and 4, else 0. */
+  DiagRetrans = 7,
+  /** 1 when the reply carried `INET_DIAG_INFO` (tcp_info), so the next two slots are valid. */
+  HasInfo = 8,
+  /** `tcpi_retransmits` (icsk_retransmits, /proc's `retrnsmt`). */
+  InfoRetransmits = 9,
+  /** `tcpi_probes` (icsk_probes_out, /proc's "timeout" column). */
+  InfoProbes = 10,
+  /** Index into {@link PackedInet.addresses}. */
+  LocalAddress = 11,
+  RemoteAddress = 12,
+  /** `(sport << 16) | dport`, both in host order. */
+  Ports = 13,
+  CookieLow = 14,
+  CookieHigh = 15,
+}
+
+/** One Internet sock_diag dump, packed: `fields.length / INET_STRIDE` rows, kernel order. */
+export interface PackedInet {
+  fields: Uint32Array;
+  /** Distinct addresses as `inet_ntop` text; rows refer to them by index. */
+  addresses: string[];
+}
+
+/** Number of `Uint32Array` slots per UNIX socket in {@link PackedUnix.fields}. */
+export const UNIX_STRIDE = 9;
+export enum UnixField {
+  /** `SOCK_*` type. */
+  Type = 0,
+  /** Kernel state (`udiag_state`): 1 ESTABLISHED, 7 CLOSE, 10 LISTEN. */
+  State = 1,
+  Inode = 2,
+  /** Inode of the peer (`UNIX_DIAG_PEER`), 0 if none. */
+  PeerInode = 3,
+  /** `UNIX_DIAG_RQLEN` receive length: for a listener, connections waiting (embryos). */
+  RecvQueue = 4,
+  /** Byte offset of the name text in {@link PackedUnix.names}. */
+  NameOffset = 5,
+  /** Length in bytes of the name text; 0 when unbound. */
+  NameLength = 6,
+  CookieLow = 7,
+  CookieHigh = 8,
+}
+
+/**
+ * One UNIX sock_diag dump, packed. `names` holds every bound name already in
+ * `/proc/net/unix` form (abstract names start with `@`, every NUL shown as `@`).
+ */
+export interface PackedUnix {
+  fields: Uint32Array;
+  names: Buffer;
+}
+
+/**
+ * The result of the native `/proc/PID/fd` walk. Row `i` says: process
+ * `pids[i]` holds socket `inodes[i]`. Rows are in walk order (`/proc` readdir
+ * order, then fd order), which is the order net-tools meets them in.
+ */
+export interface PackedOwners {
+  inodes: Float64Array;
+  pids: Int32Array;
+  /** Per row: byte offset and length of the program name in `programs`. */
+  programOffsets: Uint32Array;
+  programLengths: Uint32Array;
+  /** argv[0] texts (net-tools' rule), one per owning process. */
+  programs: Buffer;
+  /** Processes whose fd directory gave EACCES. */
+  denied: number;
+  /** Processes or fds that vanished (ENOENT/ESRCH) during the walk. */
+  vanished: number;
+  /** True when the proc root itself could not be listed. */
+  procUnreadable: boolean;
+}
+
+/**
+ * The addon's exports. Numbers are the kernel's (AF_INET = 2, AF_INET6 = 10,
+ * IPPROTO_TCP = 6, UDP = 17, UDPLITE = 136, RAW = 255). Wrong arity or types
+ * throw `TypeError`; system failures throw an `Error` carrying `code`
+ * (`'EPERM'`, `'ENOENT'`, …), `errno` and `syscall`.
+ */
+export interface NativeBinding {
+  readonly layoutVersion: number;
+  readonly inetStride: number;
+  readonly unixStride: number;
+  /**
+   * Dump Internet sockets of one protocol and family. `states` is the
+   * inet_diag state bit mask; `withInfo` asks for `INET_DIAG_INFO` (tcp_info),
+   * needed only for TCP timer details.
+   */
+  dumpInet(family: number, protocol: number, states: number, withInfo: boolean): PackedInet;
+  dumpInetAsync(family: number, protocol: number, states: number, withInfo: boolean): Promise<PackedInet>;
+  /** Dump every UNIX socket of this network namespace. */
+  dumpUnix(): PackedUnix;
+  dumpUnixAsync(): Promise<PackedUnix>;
+  /**
+   * Walk `<procRoot>/PID/fd`. With `wanted`, stop once every listed inode has
+   * been found (its first holder is then certain). `threads` is 1 or 2.
+   */
+  scanOwners(procRoot: string, wanted: Float64Array | null, threads: number): PackedOwners;
+  scanOwnersAsync(procRoot: string, wanted: Float64Array | null, threads: number): Promise<PackedOwners>;
+  /** The raw reply bytes of a dump (every netlink message, as received): for recording fixtures. */
+  recordInet(family: number, protocol: number, states: number, withInfo: boolean): Buffer;
+  recordUnix(): Buffer;
+  /** Decode recorded reply bytes exactly as a live dump would be decoded. */
+  decodeInet(bytes: Buffer): PackedInet;
+  decodeUnix(bytes: Buffer): PackedUnix;
+}
+
+export type NativeLoadOutcome =
+  | { binding: NativeBinding }
+  | { reason: 'not-built' | 'failed-to-load'; message: string };
+
+/** The module name `bindings` looks for (`build/Release/netstat_native.node`). */
+export const ADDON_NAME = 'netstat_native';
+
+/**
+ * Load the addon. `moduleRoot` (the directory holding `build/`) is for tests;
+ * by default `bindings` finds the package root itself. Only "no such file"
+ * means `not-built`; a binary that exists but cannot be loaded (dlopen, ABI,
+ * layout mismatch) is `failed-to-load` and keeps its message.
+ */
+export function loadNative(moduleRoot?: string): NativeLoadOutcome {
+  let loaded: unknown;
+  try {
+    loaded = moduleRoot === undefined ? bindings(ADDON_NAME) : bindings({ bindings: ADDON_NAME, module_root: moduleRoot });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    // `bindings` throws a plain Error listing the paths it tried when no file
+    // exists ("Could not locate the bindings file"); a failing dlopen of an
+    // existing file is rethrown as is (code ERR_DLOPEN_FAILED or none).
+    const notBuilt = message.startsWith('Could not locate the bindings file') || hasCode(err, 'MODULE_NOT_FOUND');
+    // The "not found" message lists a dozen paths tried; its first line says it all.
+    return notBuilt ? { reason: 'not-built', message: message.split('\n')[0]!.replace(/\s*Tried:$/, '') } : { reason: 'failed-to-load', message };
+  }
+  const binding = loaded as NativeBinding;
+  if (binding.layoutVersion !== NATIVE_LAYOUT_VERSION || binding.inetStride !== INET_STRIDE || binding.unixStride !== UNIX_STRIDE) {
+    return {
+      reason: 'failed-to-load',
+      message: `native engine layout ${String(binding.layoutVersion)} does not match this library (${NATIVE_LAYOUT_VERSION}); rebuild it (npm run build:native)`,
+    };
+  }
+  return { binding };
+}
+
+function hasCode(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+let cached: NativeLoadOutcome | undefined;
+
+/** `loadNative()` for the installed package, done once per process. */
+export function nativeOutcome(): NativeLoadOutcome {
+  cached ??= loadNative();
+  return cached;
+}
