@@ -12,7 +12,10 @@
  * - states are the kernel's numbers (see {@link TcpState}, {@link UnixState});
  * - queues are bytes (or, for a TCP listener, connections waiting in the accept
  *   queue), exactly as the kernel reports them to /proc;
- * - times are milliseconds.
+ * - times are milliseconds;
+ * - text from the kernel (UNIX paths, program names) is decoded as UTF-8
+ *   (bytes that are not valid UTF-8 become U+FFFD; the printer re-encodes
+ *   to bytes, so valid UTF-8 prints exactly as net-tools prints it).
  *
  * The semantics follow what `/proc/net/*` shows, because that is what net-tools
  * `netstat` prints and what this project must reproduce byte for byte; the

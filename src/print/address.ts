@@ -12,6 +12,19 @@ export interface NameChoices {
   numericPorts: boolean;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * A model string (UTF-8 text) as the bytes net-tools would print, one char
+ * per byte. The printer pads and cuts by bytes, as printf does, and the
+ * Output writes these strings as latin1, so multi-byte names come out intact
+ * and cut exactly where net-tools cuts them. (Resolver databases are read as
+ * latin1 already and need no conversion.)
+ */
+export function bytes(text: string): string {
+  return NON_ASCII.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
+}
+
 /** True for an all-zero address (`0.0.0.0` or `::`). */
 export function isWildcard(address: string): boolean {
   return address === '0.0.0.0' || address === '::';
@@ -66,12 +79,12 @@ export function hostText(
       if (address !== '0.0.0.0') {
         text = address.startsWith('0.')
           ? (resolvers.networks.name(ipv4Value(address)) ?? address)
-          : (hostNames.get(address) ?? address);
+          : bytes(hostNames.get(address) ?? address);
       }
     } else if (address === '::') {
       text = '[::]';
     } else {
-      text = hostNames.get(address) ?? address;
+      text = bytes(hostNames.get(address) ?? address);
     }
   }
   return family === 'inet6' && isV4Mapped(address) ? stripMappedPrefix(text) : text;

@@ -5,7 +5,8 @@
  */
 import { TCP_STATE_NAMES, UNIX_FLAG_ACCEPTCON, UNIX_FLAG_NOSPACE, UNIX_FLAG_WAITDATA, UnixState, type InetSocket, type ProcessRef, type UnixSocket } from '../model';
 import type { Resolvers } from '../resolve';
-import { endpointField, hostText, portText } from './address';
+import type { Selection } from '../select';
+import { bytes, endpointField, hostText, portText } from './address';
 
 /** The columns a listing shows, from the options. */
 export interface Columns {
@@ -19,7 +20,6 @@ export interface Columns {
   numericUsers: boolean;
 }
 
-export type Selection = 'connected' | 'listening' | 'all';
 
 const SELECTION_TEXT: Record<Selection, string> = {
   all: '(servers and established)',
@@ -47,24 +47,10 @@ export function unixHeader(selection: Selection, columns: Columns): string {
   );
 }
 
-/** Whether net-tools shows an Internet row under the selection (servers: TCP by remote port, others by remote address). */
-export function showInet(socket: InetSocket, selection: Selection): boolean {
-  if (selection === 'all') return true;
-  const server = socket.protocol === 'tcp' ? socket.remotePort === 0 : socket.remoteAddress === '0.0.0.0' || socket.remoteAddress === '::';
-  return selection === 'listening' ? server : !server;
-}
-
-/** Whether net-tools shows a UNIX row under the selection (servers: unconnected and accepting). */
-export function showUnix(socket: UnixSocket, selection: Selection): boolean {
-  if (selection === 'all') return true;
-  const server = socket.state === UnixState.UNCONNECTED && (socket.flags & UNIX_FLAG_ACCEPTCON) !== 0;
-  return selection === 'listening' ? server : !server;
-}
-
 /** `PID/program` cut to 19 characters, or `-`: the `-p` column. */
 export function programLabel(owners: readonly ProcessRef[] | undefined): string {
   const first = owners?.[0];
-  return first === undefined ? '-' : `${first.pid}/${first.program}`.slice(0, 19);
+  return first === undefined ? '-' : bytes(`${first.pid}/${first.program}`).slice(0, 19);
 }
 
 /** Proto column text: `tcp`, `tcp6`, `udp`, `udpl6`, `raw6`, … */
@@ -167,7 +153,8 @@ function unixFlagsText(flags: number): string {
 }
 
 /** net-tools reads the path with `%s`, so it ends at the first blank. */
-function unixPathText(path: string): string {
+function unixPathText(text: string): string {
+  const path = bytes(text);
   const cut = path.search(/[ \t\n\v\f\r]/);
   return cut < 0 ? path : path.slice(0, cut);
 }

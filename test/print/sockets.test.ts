@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TcpState, UNIX_FLAG_ACCEPTCON, type InetSocket, type UnixSocket } from '../../src/model';
 import { endpointField, hostText } from '../../src/print/address';
-import { type Columns, inetRow, internetHeader, programLabel, showInet, showUnix, unixHeader, unixRow } from '../../src/print/sockets';
+import { type Columns, inetRow, internetHeader, programLabel, unixHeader, unixRow } from '../../src/print/sockets';
+import { showInet, showUnix } from '../../src/select';
 import { HostResolver, NetworkNames, ServiceNames, UserNames, type Resolvers } from '../../src/resolve';
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
