@@ -18,7 +18,8 @@ import { groupsSection } from '../modes/groups';
 import type { Options } from '../options';
 import { procPath } from '../proc/root';
 import { resolveHosts } from '../print/address';
-import { type Columns, type Selection, inetRow, internetHeader, showInet, showUnix, unixHeader, unixRow } from '../print/sockets';
+import { type Columns, inetRow, internetHeader, unixHeader, unixRow } from '../print/sockets';
+import { type Selection, showInet, showUnix } from '../select';
 
 /** A table read for this pass: its rows, or why there are none. */
 type Read<T> = { ok: true; table: Table<T> } | { ok: false; missing: boolean; error: unknown };
