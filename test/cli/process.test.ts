@@ -1,0 +1,109 @@
+/**
+ * The CLI as a process: exit statuses, streams, the closed-pipe and -c/SIGINT
+ * behaviour, and /proc trouble handled without stack traces. Runs the built
+ * `dist/cli.js` (`npm test` builds it first).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = path.join(repo, 'dist', 'cli.js');
+
+function netstat(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, encoding: 'latin1' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'netstat-cli-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A proc tree with only the given net/ files (content by name; null = a symlink loop). */
+function procTree(name: string, files: Record<string, string | null>): string {
+  const root = path.join(tmp, name);
+  mkdirSync(path.join(root, 'net'), { recursive: true });
+  for (const [file, content] of Object.entries(files)) {
+    const target = path.join(root, 'net', file);
+    if (content === null) symlinkSync(target, target);
+    else writeFileSync(target, content);
+  }
+  return root;
+}
+
+const TCP_HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+
+describe('netstat as a process', () => {
+  it('names itself /usr/bin/netstat in option errors when run as node dist/cli.js, or NETSTAT_ARGV0', () => {
+    const r = netstat(['--bogus']);
+    expect(r.status).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n')[0]).toBe("/usr/bin/netstat: unrecognized option '--bogus'");
+    expect(netstat(['-q'], { NETSTAT_ARGV0: 'netstat' }).stderr.split('\n')[0]).toBe("netstat: invalid option -- 'q'");
+  });
+
+  it('prints the version on stdout with status 0', () => {
+    const r = netstat(['-V']);
+    expect([r.status, r.stdout.split('\n')[0], r.stderr]).toEqual([0, 'net-tools 2.10', '']);
+  });
+
+  it('reports an explicitly requested missing table and stops with status 1', () => {
+    const root = procTree('no-tcp', { unix: 'Num       RefCount Protocol Flags    Type St Inode Path\n' });
+    const r = netstat(['-tn'], { NETSTAT_PROC_ROOT: root });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("netstat: no support for `AF INET (tcp)' on this system.\n");
+    expect(r.stdout).toBe('Active Internet connections (w/o servers)\nProto Recv-Q Send-Q Local Address           Foreign Address         State      \n');
+    // Implied by -4, the same absence is silent and not an error.
+    const implied = netstat(['-4', '-n'], { NETSTAT_PROC_ROOT: root });
+    expect([implied.status, implied.stderr]).toEqual([0, '']);
+  });
+
+  it('reports other open errors like perror, with status 255', () => {
+    const root = procTree('loop', { tcp: null });
+    const r = netstat(['-tn'], { NETSTAT_PROC_ROOT: root });
+    expect(r.status).toBe(255);
+    expect(r.stderr).toBe(`${path.join(root, 'net', 'tcp')}: Too many levels of symbolic links\n`);
+  });
+
+  it('warns once per malformed line and prints the others', () => {
+    const root = procTree('bogus', {
+      tcp: TCP_HEADER + 'garbage\n   0: 0100007F:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 100 0 0 10 0\n',
+    });
+    const r = netstat(['-tln', '-4'], { NETSTAT_PROC_ROOT: root });
+    expect(r.stderr).toBe('warning, got bogus tcp line.\n');
+    expect(r.stdout.split('\n')[2]).toBe('tcp        0      0 127.0.0.1:22            0.0.0.0:*               LISTEN     ');
+  });
+
+  it('ends quietly when its reader goes away (netstat -c | head -1)', async () => {
+    // Under -c the next pass writes into the closed pipe: netstat must notice and finish by itself.
+    const child = spawn(process.execPath, [cli, '-c', '-an'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+  });
+
+  it('repeats every second under -c until interrupted, without noise', async () => {
+    const child = spawn(process.execPath, [cli, '-c', '-tn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    child.kill('SIGINT');
+    const signal = await new Promise<string | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    expect(signal).toBe('SIGINT');
+    expect(stderr).toBe('');
+    const passes = stdout.split('Active Internet connections (w/o servers)\n').length - 1;
+    expect(passes).toBeGreaterThanOrEqual(2);
+    expect(passes).toBeLessThanOrEqual(4);
+  });
+});
