@@ -1,0 +1,318 @@
+// binding.cc — the only file that speaks N-API (node-addon-api, built with
+// C++ exceptions: node_addon_api_except). It checks argument arity and
+// types (TypeError, never a crash), runs the pure core (sock_diag.h,
+// proc_fds.h), turns its results into one packed typed array per table, and
+// turns SystemError into a JavaScript Error with `code`, `errno` and
+// `syscall` through one helper. Async variants run the same core on the
+// libuv pool through one generic worker. The addon keeps no state, so it is
+// safe in worker threads.
+//
+// The exports are typed, field for field, by `NativeBinding` in src/native.ts.
+#include <napi.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "errors.h"
+#include "layout.h"
+#include "proc_fds.h"
+#include "sock_diag.h"
+
+namespace netstat {
+
+namespace {
+
+// ---- errors -------------------------------------------------------------
+
+std::string ErrnoName(int err) {
+  const char* name = ::strerrorname_np(err);
+  return name != nullptr ? std::string(name) : "E" + std::to_string(err);
+}
+
+// The one place a core error becomes a JavaScript error.
+Napi::Error MakeSystemError(Napi::Env env, const SystemError& error) {
+  std::string message = ::strerror(error.error_number());
+  if (error.what()[0] != '\0') message = std::string(error.what()) + ": " + message;
+  Napi::Error js = Napi::Error::New(env, message);
+  js.Set("code", Napi::String::New(env, ErrnoName(error.error_number())));
+  js.Set("errno", Napi::Number::New(env, error.error_number()));
+  js.Set("syscall", Napi::String::New(env, error.syscall()));
+  return js;
+}
+
+[[noreturn]] void ThrowUsage(Napi::Env env, const char* usage) { throw Napi::TypeError::New(env, std::string("Usage: ") + usage); }
+
+// Runs `work` and converts core exceptions into JavaScript ones.
+template <typename Work>
+auto Guarded(Napi::Env env, Work work) -> decltype(work()) {
+  try {
+    return work();
+  } catch (const SystemError& error) {
+    throw MakeSystemError(env, error);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& error) {
+    throw Napi::Error::New(env, error.what());
+  }
+}
+
+// ---- argument checks ----------------------------------------------------
+
+uint8_t ByteArg(const Napi::CallbackInfo& info, size_t index, const char* usage) {
+  if (!info[index].IsNumber()) ThrowUsage(info.Env(), usage);
+  const uint32_t value = info[index].As<Napi::Number>().Uint32Value();
+  if (value > 255) ThrowUsage(info.Env(), usage);
+  return static_cast<uint8_t>(value);
+}
+
+InetRequest InetArgs(const Napi::CallbackInfo& info, const char* usage) {
+  if (info.Length() != 4 || !info[2].IsNumber() || !info[3].IsBoolean()) ThrowUsage(info.Env(), usage);
+  InetRequest request{};
+  request.family = ByteArg(info, 0, usage);
+  request.protocol = ByteArg(info, 1, usage);
+  request.states = info[2].As<Napi::Number>().Uint32Value();
+  request.with_info = info[3].As<Napi::Boolean>().Value();
+  return request;
+}
+
+OwnerScanRequest OwnerArgs(const Napi::CallbackInfo& info, const char* usage) {
+  if (info.Length() != 3 || !info[0].IsString() || !(info[1].IsNull() || info[1].IsTypedArray()) || !info[2].IsNumber()) {
+    ThrowUsage(info.Env(), usage);
+  }
+  OwnerScanRequest request;
+  request.proc_root = info[0].As<Napi::String>().Utf8Value();
+  if (info[1].IsTypedArray()) {
+    const auto typed = info[1].As<Napi::TypedArray>();
+    if (typed.TypedArrayType() != napi_float64_array) ThrowUsage(info.Env(), usage);
+    const auto wanted = info[1].As<Napi::Float64Array>();
+    request.all = false;
+    request.wanted.reserve(wanted.ElementLength());
+    for (size_t i = 0; i < wanted.ElementLength(); ++i) {
+      const double inode = wanted[i];
+      if (inode >= 0 && inode < 18446744073709551616.0) request.wanted.push_back(static_cast<uint64_t>(inode));
+    }
+  }
+  request.threads = info[2].As<Napi::Number>().Int32Value();
+  // Only root is never denied; anyone else must look for EACCES to the end.
+  request.check_denied = ::geteuid() != 0;
+  return request;
+}
+
+const uint8_t* BufferArg(const Napi::CallbackInfo& info, size_t* length, const char* usage) {
+  if (info.Length() != 1 || !info[0].IsBuffer()) ThrowUsage(info.Env(), usage);
+  const auto buffer = info[0].As<Napi::Buffer<uint8_t>>();
+  *length = buffer.Length();
+  return buffer.Data();
+}
+
+void NoArgs(const Napi::CallbackInfo& info, const char* usage) {
+  if (info.Length() != 0) ThrowUsage(info.Env(), usage);
+}
+
+// ---- results → JavaScript ----------------------------------------------
+
+template <typename TypedArray, typename T>
+TypedArray CopyToTypedArray(Napi::Env env, const std::vector<T>& values) {
+  TypedArray array = TypedArray::New(env, values.size());
+  if (!values.empty()) std::memcpy(array.Data(), values.data(), values.size() * sizeof(T));
+  return array;
+}
+
+Napi::Value InetToJs(Napi::Env env, PackedInet& packed) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("fields", CopyToTypedArray<Napi::Uint32Array>(env, packed.fields));
+  Napi::Array addresses = Napi::Array::New(env, packed.addresses.size());
+  for (uint32_t i = 0; i < packed.addresses.size(); ++i) addresses.Set(i, Napi::String::New(env, packed.addresses[i]));
+  result.Set("addresses", addresses);
+  return result;
+}
+
+Napi::Value UnixToJs(Napi::Env env, PackedUnix& packed) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("fields", CopyToTypedArray<Napi::Uint32Array>(env, packed.fields));
+  result.Set("names", Napi::Buffer<char>::Copy(env, packed.names.data(), packed.names.size()));
+  return result;
+}
+
+Napi::Value OwnersToJs(Napi::Env env, OwnerRows& rows) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("inodes", CopyToTypedArray<Napi::Float64Array>(env, rows.inodes));
+  result.Set("pids", CopyToTypedArray<Napi::Int32Array>(env, rows.pids));
+  result.Set("programOffsets", CopyToTypedArray<Napi::Uint32Array>(env, rows.program_offsets));
+  result.Set("programLengths", CopyToTypedArray<Napi::Uint32Array>(env, rows.program_lengths));
+  result.Set("programs", Napi::Buffer<char>::Copy(env, rows.programs.data(), rows.programs.size()));
+  result.Set("denied", Napi::Number::New(env, rows.denied));
+  result.Set("vanished", Napi::Number::New(env, rows.vanished));
+  result.Set("procUnreadable", Napi::Boolean::New(env, rows.proc_unreadable));
+  return result;
+}
+
+Napi::Value RecordToJs(Napi::Env env, std::vector<uint8_t>& bytes) {
+  return Napi::Buffer<uint8_t>::Copy(env, bytes.data(), bytes.size());
+}
+
+// ---- the one generic async worker ---------------------------------------
+
+// Runs `work` on the libuv thread pool and settles a promise with
+// `to_js(result)` on the main thread. Core exceptions are caught inside
+// Execute() and carried over as values: none crosses a thread.
+template <typename Result>
+class PromiseWorker final : public Napi::AsyncWorker {
+ public:
+  using ToJs = Napi::Value (*)(Napi::Env, Result&);
+
+  static Napi::Value Start(Napi::Env env, std::function<Result()> work, ToJs to_js) {
+    auto* worker = new PromiseWorker(env, std::move(work), to_js);  // deleted by AsyncWorker after OnOK
+    Napi::Promise promise = worker->deferred_.Promise();
+    worker->Queue();
+    return promise;
+  }
+
+ protected:
+  void Execute() override {
+    try {
+      result_ = work_();
+    } catch (const SystemError& error) {
+      system_error_.emplace(error);
+    } catch (const std::exception& error) {
+      other_error_ = error.what();
+      if (other_error_.empty()) other_error_ = "native engine failure";
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    try {
+      if (system_error_) {
+        deferred_.Reject(MakeSystemError(env, *system_error_).Value());
+      } else if (!other_error_.empty()) {
+        deferred_.Reject(Napi::Error::New(env, other_error_).Value());
+      } else {
+        deferred_.Resolve(to_js_(env, result_));
+      }
+    } catch (const Napi::Error& error) {
+      deferred_.Reject(error.Value());
+    }
+  }
+
+ private:
+  PromiseWorker(Napi::Env env, std::function<Result()> work, ToJs to_js)
+      : Napi::AsyncWorker(env, "netstat-native"), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)), to_js_(to_js) {}
+
+  Napi::Promise::Deferred deferred_;
+  std::function<Result()> work_;
+  ToJs to_js_;
+  Result result_{};
+  std::optional<SystemError> system_error_;
+  std::string other_error_;
+};
+
+// ---- exports ------------------------------------------------------------
+
+constexpr char kDumpInetUsage[] = "dumpInet(family: number, protocol: number, states: number, withInfo: boolean)";
+constexpr char kDumpUnixUsage[] = "dumpUnix()";
+constexpr char kScanUsage[] = "scanOwners(procRoot: string, wanted: Float64Array | null, threads: number)";
+constexpr char kRecordInetUsage[] = "recordInet(family: number, protocol: number, states: number, withInfo: boolean)";
+constexpr char kRecordUnixUsage[] = "recordUnix()";
+constexpr char kDecodeInetUsage[] = "decodeInet(bytes: Buffer)";
+constexpr char kDecodeUnixUsage[] = "decodeUnix(bytes: Buffer)";
+
+Napi::Value DumpInetSync(const Napi::CallbackInfo& info) {
+  const InetRequest request = InetArgs(info, kDumpInetUsage);
+  PackedInet packed = Guarded(info.Env(), [&] { return DumpInet(request); });
+  return InetToJs(info.Env(), packed);
+}
+
+Napi::Value DumpInetAsync(const Napi::CallbackInfo& info) {
+  const InetRequest request = InetArgs(info, kDumpInetUsage);
+  return PromiseWorker<PackedInet>::Start(info.Env(), [request] { return DumpInet(request); }, InetToJs);
+}
+
+Napi::Value DumpUnixSync(const Napi::CallbackInfo& info) {
+  NoArgs(info, kDumpUnixUsage);
+  PackedUnix packed = Guarded(info.Env(), [] { return DumpUnix(); });
+  return UnixToJs(info.Env(), packed);
+}
+
+Napi::Value DumpUnixAsync(const Napi::CallbackInfo& info) {
+  NoArgs(info, kDumpUnixUsage);
+  return PromiseWorker<PackedUnix>::Start(info.Env(), [] { return DumpUnix(); }, UnixToJs);
+}
+
+Napi::Value ScanOwnersSync(const Napi::CallbackInfo& info) {
+  const OwnerScanRequest request = OwnerArgs(info, kScanUsage);
+  OwnerRows rows = Guarded(info.Env(), [&] { return ScanOwners(request); });
+  return OwnersToJs(info.Env(), rows);
+}
+
+Napi::Value ScanOwnersAsync(const Napi::CallbackInfo& info) {
+  OwnerScanRequest request = OwnerArgs(info, kScanUsage);
+  return PromiseWorker<OwnerRows>::Start(info.Env(), [request = std::move(request)] { return ScanOwners(request); }, OwnersToJs);
+}
+
+Napi::Value RecordInet(const Napi::CallbackInfo& info) {
+  const InetRequest request = InetArgs(info, kRecordInetUsage);
+  std::vector<uint8_t> bytes = Guarded(info.Env(), [&] {
+    std::vector<uint8_t> record;
+    DumpInet(request, &record);
+    return record;
+  });
+  return RecordToJs(info.Env(), bytes);
+}
+
+Napi::Value RecordUnix(const Napi::CallbackInfo& info) {
+  NoArgs(info, kRecordUnixUsage);
+  std::vector<uint8_t> bytes = Guarded(info.Env(), [] {
+    std::vector<uint8_t> record;
+    DumpUnix(&record);
+    return record;
+  });
+  return RecordToJs(info.Env(), bytes);
+}
+
+Napi::Value DecodeInetSync(const Napi::CallbackInfo& info) {
+  size_t length = 0;
+  const uint8_t* data = BufferArg(info, &length, kDecodeInetUsage);
+  PackedInet packed = Guarded(info.Env(), [&] { return DecodeInet(data, length); });
+  return InetToJs(info.Env(), packed);
+}
+
+Napi::Value DecodeUnixSync(const Napi::CallbackInfo& info) {
+  size_t length = 0;
+  const uint8_t* data = BufferArg(info, &length, kDecodeUnixUsage);
+  PackedUnix packed = Guarded(info.Env(), [&] { return DecodeUnix(data, length); });
+  return UnixToJs(info.Env(), packed);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("layoutVersion", Napi::Number::New(env, kLayoutVersion));
+  exports.Set("inetStride", Napi::Number::New(env, inet_field::kStride));
+  exports.Set("unixStride", Napi::Number::New(env, unix_field::kStride));
+  exports.Set("dumpInet", Napi::Function::New(env, DumpInetSync, "dumpInet"));
+  exports.Set("dumpInetAsync", Napi::Function::New(env, DumpInetAsync, "dumpInetAsync"));
+  exports.Set("dumpUnix", Napi::Function::New(env, DumpUnixSync, "dumpUnix"));
+  exports.Set("dumpUnixAsync", Napi::Function::New(env, DumpUnixAsync, "dumpUnixAsync"));
+  exports.Set("scanOwners", Napi::Function::New(env, ScanOwnersSync, "scanOwners"));
+  exports.Set("scanOwnersAsync", Napi::Function::New(env, ScanOwnersAsync, "scanOwnersAsync"));
+  exports.Set("recordInet", Napi::Function::New(env, RecordInet, "recordInet"));
+  exports.Set("recordUnix", Napi::Function::New(env, RecordUnix, "recordUnix"));
+  exports.Set("decodeInet", Napi::Function::New(env, DecodeInetSync, "decodeInet"));
+  exports.Set("decodeUnix", Napi::Function::New(env, DecodeUnixSync, "decodeUnix"));
+  return exports;
+}
+
+}  // namespace
+
+}  // namespace netstat
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return netstat::Init(env, exports); }
+
+NODE_API_MODULE(netstat_native, InitModule)

@@ -1,0 +1,299 @@
+// proc_fds.cc — see proc_fds.h. System calls: getdents64(2), openat(2),
+// readlinkat(2), read(2); link formats from net-tools lib/prg_cache (spec §2.9).
+#include "proc_fds.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+
+#include "fd.h"
+
+namespace netstat {
+
+namespace {
+
+// Bytes net-tools reads: `char lname[30]` for links, `char cmdlbuf[512]` for cmdline.
+constexpr size_t kLinkTextLimit = 29;
+constexpr size_t kCmdlineLimit = 511;
+// Below this many processes a second thread costs more than it saves.
+constexpr size_t kMinProcessesPerThread = 16;
+
+struct linux_dirent64 {
+  ino64_t d_ino;
+  off64_t d_off;
+  unsigned short d_reclen;  // NOLINT(runtime/int): the kernel's type
+  unsigned char d_type;
+  char d_name[];
+};
+
+// Calls `each(name)` for every entry of an open directory, in readdir order.
+// Returns 0 or the errno of a failed getdents64.
+template <typename Each>
+int ForEachEntry(int dir_fd, Each each) {
+  alignas(linux_dirent64) char buffer[32 * 1024];
+  for (;;) {
+    const long count = ::syscall(SYS_getdents64, dir_fd, buffer, sizeof buffer);  // NOLINT(runtime/int)
+    if (count < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (count == 0) return 0;
+    for (long offset = 0; offset < count;) {  // NOLINT(runtime/int)
+      const auto* entry = reinterpret_cast<const linux_dirent64*>(buffer + offset);
+      each(entry->d_name);
+      offset += entry->d_reclen;
+    }
+  }
+}
+
+bool AllDigits(const char* name) {
+  if (*name == '\0') return false;
+  for (; *name != '\0'; ++name) {
+    if (*name < '0' || *name > '9') return false;
+  }
+  return true;
+}
+
+// strtoul(text, &end, 0) that must consume [begin, end) entirely and not saturate.
+bool ParseWhole(const char* begin, const char* end, uint64_t* value) {
+  if (begin == end) return false;
+  std::string text(begin, end);
+  char* stop = nullptr;
+  errno = 0;
+  const unsigned long parsed = std::strtoul(text.c_str(), &stop, 0);  // NOLINT(runtime/int)
+  if (stop != text.c_str() + text.size() || parsed == ~0UL) return false;
+  *value = parsed;
+  return true;
+}
+
+// The socket inode named by a link text (`socket:[N]` or `[0000]:N`), as net-tools accepts it.
+bool SocketInode(const char* link, size_t length, uint64_t* inode) {
+  static constexpr char kType1[] = "socket:[";
+  static constexpr char kType2[] = "[0000]:";
+  const size_t type1 = sizeof kType1 - 1;
+  const size_t type2 = sizeof kType2 - 1;
+  length = ::strnlen(link, length);
+  if (length >= type1 + 3 && std::memcmp(link, kType1, type1) == 0 && link[length - 1] == ']' &&
+      ParseWhole(link + type1, link + length - 1, inode)) {
+    return true;
+  }
+  return length >= type2 + 1 && std::memcmp(link, kType2, type2) == 0 && ParseWhole(link + type2, link + length, inode);
+}
+
+struct ProcessResult {
+  std::vector<uint64_t> inodes;
+  std::string program;
+};
+
+struct Counters {
+  uint32_t denied = 0;
+  uint32_t vanished = 0;
+};
+
+void CountFailure(int err, Counters* counters) {
+  if (err == EACCES) ++counters->denied;
+  else if (err == ENOENT || err == ESRCH) ++counters->vanished;
+  // Anything else is skipped silently, as net-tools does.
+}
+
+class Walk {
+ public:
+  Walk(const OwnerScanRequest& request, int root_fd, std::vector<std::string> pids)
+      : request_(request), root_fd_(root_fd), pids_(std::move(pids)), results_(pids_.size()) {
+    if (!request.all) {
+      wanted_.reserve(request.wanted.size() * 2);  // sized to the data (no tiny chained table)
+      for (uint64_t inode : request.wanted) wanted_.try_emplace(inode, static_cast<uint32_t>(wanted_.size()));
+      claimed_ = std::make_unique<std::atomic<uint8_t>[]>(wanted_.size());
+      missing_.store(static_cast<int64_t>(wanted_.size()));
+    }
+  }
+
+  // Work loop of one thread: claim the next process in walk order until none is left.
+  void Run(Counters* counters) {
+    for (;;) {
+      const size_t index = next_.fetch_add(1);
+      if (index >= pids_.size()) return;
+      if (!request_.all && missing_.load() <= 0) {
+        // Every wanted inode has its first holder; only find out whether any
+        // process would have denied access (net-tools' notice), once is enough.
+        if (request_.check_denied && denied_seen_.load() == 0) CheckReadable(index, counters);
+        continue;
+      }
+      WalkProcess(index, counters);
+    }
+  }
+
+  OwnerRows Merge(const Counters& totals) {
+    OwnerRows rows;
+    rows.denied = totals.denied;
+    rows.vanished = totals.vanished;
+    for (size_t i = 0; i < results_.size(); ++i) {
+      const ProcessResult& result = results_[i];
+      if (result.inodes.empty()) continue;
+      const auto offset = static_cast<uint32_t>(rows.programs.size());
+      rows.programs += result.program;
+      const int32_t pid = std::atoi(pids_[i].c_str());
+      for (uint64_t inode : result.inodes) {
+        rows.inodes.push_back(static_cast<double>(inode));
+        rows.pids.push_back(pid);
+        rows.program_offsets.push_back(offset);
+        rows.program_lengths.push_back(static_cast<uint32_t>(result.program.size()));
+      }
+    }
+    return rows;
+  }
+
+  size_t size() const { return pids_.size(); }
+
+ private:
+  void CheckReadable(size_t index, Counters* counters) {
+    const std::string path = pids_[index] + "/fd";
+    Fd dir(::openat(root_fd_, path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir.valid()) {
+      if (errno == EACCES) denied_seen_.store(1);
+      CountFailure(errno, counters);
+    }
+  }
+
+  void WalkProcess(size_t index, Counters* counters) {
+    const std::string& pid = pids_[index];
+    const std::string fd_path = pid + "/fd";
+    Fd dir(::openat(root_fd_, fd_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir.valid()) {
+      if (errno == EACCES) denied_seen_.store(1);
+      CountFailure(errno, counters);
+      return;
+    }
+    ProcessResult& result = results_[index];
+    bool have_program = false;
+    bool vanished_counted = false;
+    ForEachEntry(dir.get(), [&](const char* name) {
+      if (name[0] < '0' || name[0] > '9') return;
+      char link[kLinkTextLimit];
+      const ssize_t length = ::readlinkat(dir.get(), name, link, sizeof link);
+      if (length < 0) return;  // the fd was closed meanwhile
+      uint64_t inode;
+      if (!SocketInode(link, static_cast<size_t>(length), &inode)) return;
+      if (!have_program) {
+        // Read on the process's first socket; if that fails the socket is
+        // skipped and the read retried on the next one (as net-tools does).
+        if (!ReadProgram(pid, &result.program)) {
+          if (!vanished_counted) ++counters->vanished;
+          vanished_counted = true;
+          return;
+        }
+        have_program = true;
+      }
+      result.inodes.push_back(inode);
+      if (!request_.all) Claim(inode);
+    });
+  }
+
+  void Claim(uint64_t inode) {
+    const auto it = wanted_.find(inode);
+    if (it == wanted_.end()) return;
+    if (claimed_[it->second].exchange(1) == 0) missing_.fetch_sub(1);
+  }
+
+  bool ReadProgram(const std::string& pid, std::string* program) {
+    const std::string path = pid + "/cmdline";
+    Fd file(::openat(root_fd_, path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!file.valid()) return false;
+    char buffer[kCmdlineLimit];
+    ssize_t length;
+    do {
+      length = ::read(file.get(), buffer, sizeof buffer);
+    } while (length < 0 && errno == EINTR);
+    if (length < 0) return false;
+    *program = ProgramName(buffer, static_cast<size_t>(length));
+    return true;
+  }
+
+  const OwnerScanRequest& request_;
+  const int root_fd_;
+  const std::vector<std::string> pids_;
+  std::vector<ProcessResult> results_;  // one slot per process: no locking, merged in walk order
+  std::unordered_map<uint64_t, uint32_t> wanted_;
+  std::unique_ptr<std::atomic<uint8_t>[]> claimed_;
+  std::atomic<int64_t> missing_{0};
+  std::atomic<size_t> next_{0};
+  std::atomic<int> denied_seen_{0};
+};
+
+}  // namespace
+
+std::string ProgramName(const char* cmdline, size_t length) {
+  if (length > kCmdlineLimit) length = kCmdlineLimit;
+  length = ::strnlen(cmdline, length);
+  size_t start = 0;
+  if (length > 0 && cmdline[0] == '/') {
+    for (size_t i = length; i-- > 0;) {
+      if (cmdline[i] == '/') {
+        start = i + 1;
+        break;
+      }
+    }
+  }
+  return std::string(cmdline + start, length - start);
+}
+
+OwnerRows ScanOwners(const OwnerScanRequest& request) {
+  Fd root(::open(request.proc_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) {
+    OwnerRows rows;
+    rows.proc_unreadable = true;
+    return rows;
+  }
+  std::vector<std::string> pids;
+  const int err = ForEachEntry(root.get(), [&pids](const char* name) {
+    if (AllDigits(name)) pids.emplace_back(name);
+  });
+  if (err != 0 && pids.empty()) {
+    OwnerRows rows;
+    rows.proc_unreadable = true;
+    return rows;
+  }
+
+  Walk walk(request, root.get(), std::move(pids));
+  Counters main_counters;
+  Counters helper_counters;
+  const bool two = request.threads >= 2 && walk.size() >= 2 * kMinProcessesPerThread;
+  if (!two) {
+    walk.Run(&main_counters);
+  } else {
+    // No exception may cross the thread boundary: the helper's is carried
+    // over and rethrown here after the join.
+    std::exception_ptr helper_error;
+    std::thread helper([&] {
+      try {
+        walk.Run(&helper_counters);
+      } catch (...) {
+        helper_error = std::current_exception();
+      }
+    });
+    std::exception_ptr main_error;
+    try {
+      walk.Run(&main_counters);
+    } catch (...) {
+      main_error = std::current_exception();
+    }
+    helper.join();
+    if (main_error) std::rethrow_exception(main_error);
+    if (helper_error) std::rethrow_exception(helper_error);
+  }
+  Counters totals;
+  totals.denied = main_counters.denied + helper_counters.denied;
+  totals.vanished = main_counters.vanished + helper_counters.vanished;
+  return walk.Merge(totals);
+}
+
+}  // namespace netstat

@@ -1,0 +1,257 @@
+// sock_diag.cc — see sock_diag.h. Field meanings follow the kernel's
+// inet_diag.c / unix_diag.c; how they map to /proc's columns is decided in
+// src/backends/netlink.ts, which sees these values unchanged.
+#include "sock_diag.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "errors.h"
+#include "layout.h"
+#include "netlink.h"
+
+namespace netstat {
+
+namespace {
+
+[[noreturn]] void ThrowMalformed(const char* what) { throw SystemError(EBADMSG, "recvmsg", what); }
+
+// Attributes of one message indexed by type; types beyond the table are
+// ignored (newer kernels add attributes) and every length is bounds-checked.
+template <size_t kSize>
+struct AttributeTable {
+  const uint8_t* data[kSize] = {};
+  size_t length[kSize] = {};
+
+  AttributeTable(const uint8_t* begin, size_t available) {
+    size_t offset = 0;
+    while (available - offset >= NLA_HDRLEN) {
+      nlattr attribute;
+      std::memcpy(&attribute, begin + offset, sizeof attribute);
+      if (attribute.nla_len < NLA_HDRLEN || attribute.nla_len > available - offset) ThrowMalformed("attribute length out of bounds");
+      const uint16_t type = attribute.nla_type & NLA_TYPE_MASK;
+      if (type < kSize) {
+        data[type] = begin + offset + NLA_HDRLEN;
+        length[type] = attribute.nla_len - NLA_HDRLEN;
+      }
+      const size_t step = NLA_ALIGN(attribute.nla_len);
+      if (step >= available - offset) break;
+      offset += step;
+    }
+  }
+};
+
+template <typename Request>
+std::vector<uint8_t> Message(const Request& body) {
+  std::vector<uint8_t> bytes(NLMSG_LENGTH(sizeof(Request)));
+  nlmsghdr header{};
+  header.nlmsg_len = static_cast<uint32_t>(bytes.size());
+  header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  std::memcpy(bytes.data(), &header, sizeof header);
+  std::memcpy(bytes.data() + NLMSG_HDRLEN, &body, sizeof body);
+  return bytes;
+}
+
+// Payload of a reply, at least `size` bytes, or EBADMSG.
+const uint8_t* Payload(const nlmsghdr& message, size_t size) {
+  if (message.nlmsg_len < NLMSG_LENGTH(size)) ThrowMalformed("sock_diag reply shorter than its header");
+  return reinterpret_cast<const uint8_t*>(NLMSG_DATA(&message));
+}
+
+// What /proc/net/unix prints for a bound name (net/unix/af_unix.c,
+// unix_seq_show): abstract names get a leading '@'; a path loses the NUL
+// the kernel stored after it; any other NUL is shown as '@'.
+void AppendProcName(const uint8_t* name, size_t length, std::string* out) {
+  size_t i = 0;
+  if (length > 0 && name[0] == 0) {
+    out->push_back('@');
+    i = 1;
+  } else if (length > 0) {
+    --length;
+  }
+  for (; i < length; ++i) out->push_back(name[i] != 0 ? static_cast<char>(name[i]) : '@');
+}
+
+}  // namespace
+
+std::vector<uint8_t> BuildInetRequest(const InetRequest& request) {
+  inet_diag_req_v2 body{};
+  body.sdiag_family = request.family;
+  body.sdiag_protocol = request.protocol;
+  body.idiag_ext = request.with_info ? static_cast<uint8_t>(1U << (INET_DIAG_INFO - 1)) : 0;
+  body.idiag_states = request.states;
+  body.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+  body.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  return Message(body);
+}
+
+std::vector<uint8_t> BuildUnixRequest() {
+  unix_diag_req body{};
+  body.sdiag_family = AF_UNIX;
+  body.udiag_states = ~0U;
+  body.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN;
+  body.udiag_cookie[0] = INET_DIAG_NOCOOKIE;
+  body.udiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  return Message(body);
+}
+
+size_t InetPacker::KeyHash::operator()(const std::array<uint32_t, 5>& key) const {
+  uint64_t hash = 1469598103934665603ULL;  // FNV-1a over the five words
+  for (uint32_t word : key) {
+    hash ^= word;
+    hash *= 1099511628211ULL;
+  }
+  return static_cast<size_t>(hash);
+}
+
+uint32_t InetPacker::Intern(uint8_t family, const uint32_t* address) {
+  std::array<uint32_t, 5> key{family, address[0], 0, 0, 0};
+  if (family == AF_INET6) std::memcpy(&key[1], address, 16);
+  auto [it, inserted] = index_.try_emplace(key, static_cast<uint32_t>(packed_.addresses.size()));
+  if (inserted) {
+    char text[INET6_ADDRSTRLEN];
+    if (::inet_ntop(family, address, text, sizeof text) == nullptr) ThrowMalformed("unknown address family");
+    packed_.addresses.emplace_back(text);
+  }
+  return it->second;
+}
+
+void InetPacker::Add(const nlmsghdr& message) {
+  const uint8_t* payload = Payload(message, sizeof(inet_diag_msg));
+  inet_diag_msg msg;
+  std::memcpy(&msg, payload, sizeof msg);
+  if (msg.idiag_family != AF_INET && msg.idiag_family != AF_INET6) ThrowMalformed("inet_diag reply of another family");
+
+  const size_t head = NLMSG_ALIGN(sizeof(inet_diag_msg));
+  const size_t payload_length = message.nlmsg_len - NLMSG_HDRLEN;
+  const AttributeTable<INET_DIAG_INFO + 1> attributes(payload + head, payload_length > head ? payload_length - head : 0);
+  // tcp_info starts with u8 state, ca_state, retransmits, probes; older or
+  // newer kernels may send a shorter or longer struct, so only these 4 bytes
+  // are required.
+  const bool has_info = attributes.data[INET_DIAG_INFO] != nullptr && attributes.length[INET_DIAG_INFO] >= 4;
+
+  using namespace inet_field;
+  const size_t at = packed_.fields.size();
+  packed_.fields.resize(at + kStride);
+  uint32_t* row = packed_.fields.data() + at;
+  row[kState] = msg.idiag_state;
+  row[kRecvQueue] = msg.idiag_rqueue;
+  row[kSendQueue] = msg.idiag_wqueue;
+  row[kUid] = msg.idiag_uid;
+  row[kInode] = msg.idiag_inode;
+  row[kTimer] = msg.idiag_timer;
+  row[kExpiresMs] = msg.idiag_expires;
+  row[kDiagRetrans] = msg.idiag_retrans;
+  row[kHasInfo] = has_info ? 1 : 0;
+  row[kInfoRetransmits] = has_info ? attributes.data[INET_DIAG_INFO][2] : 0;
+  row[kInfoProbes] = has_info ? attributes.data[INET_DIAG_INFO][3] : 0;
+  row[kLocalAddress] = Intern(msg.idiag_family, msg.id.idiag_src);
+  row[kRemoteAddress] = Intern(msg.idiag_family, msg.id.idiag_dst);
+  row[kPorts] = (static_cast<uint32_t>(ntohs(msg.id.idiag_sport)) << 16) | ntohs(msg.id.idiag_dport);
+  row[kCookieLow] = msg.id.idiag_cookie[0];
+  row[kCookieHigh] = msg.id.idiag_cookie[1];
+}
+
+void InetPacker::Clear() {
+  packed_ = PackedInet();
+  index_.clear();
+}
+
+PackedInet InetPacker::Take() {
+  index_.clear();
+  return std::move(packed_);
+}
+
+void UnixPacker::Add(const nlmsghdr& message) {
+  const uint8_t* payload = Payload(message, sizeof(unix_diag_msg));
+  unix_diag_msg msg;
+  std::memcpy(&msg, payload, sizeof msg);
+  if (msg.udiag_family != AF_UNIX) ThrowMalformed("unix_diag reply of another family");
+
+  const size_t head = NLMSG_ALIGN(sizeof(unix_diag_msg));
+  const size_t payload_length = message.nlmsg_len - NLMSG_HDRLEN;
+  const AttributeTable<UNIX_DIAG_RQLEN + 1> attributes(payload + head, payload_length > head ? payload_length - head : 0);
+
+  uint32_t peer = 0;
+  if (attributes.data[UNIX_DIAG_PEER] != nullptr) {
+    if (attributes.length[UNIX_DIAG_PEER] < sizeof peer) ThrowMalformed("UNIX_DIAG_PEER cut short");
+    std::memcpy(&peer, attributes.data[UNIX_DIAG_PEER], sizeof peer);
+  }
+  unix_diag_rqlen queue{};
+  if (attributes.data[UNIX_DIAG_RQLEN] != nullptr) {
+    if (attributes.length[UNIX_DIAG_RQLEN] < sizeof queue) ThrowMalformed("UNIX_DIAG_RQLEN cut short");
+    std::memcpy(&queue, attributes.data[UNIX_DIAG_RQLEN], sizeof queue);
+  }
+  const size_t name_offset = packed_.names.size();
+  if (attributes.data[UNIX_DIAG_NAME] != nullptr) {
+    AppendProcName(attributes.data[UNIX_DIAG_NAME], attributes.length[UNIX_DIAG_NAME], &packed_.names);
+  }
+
+  using namespace unix_field;
+  const size_t at = packed_.fields.size();
+  packed_.fields.resize(at + kStride);
+  uint32_t* row = packed_.fields.data() + at;
+  row[kType] = msg.udiag_type;
+  row[kState] = msg.udiag_state;
+  row[kInode] = msg.udiag_ino;
+  row[kPeerInode] = peer;
+  row[kRecvQueue] = queue.udiag_rqueue;
+  row[kNameOffset] = static_cast<uint32_t>(name_offset);
+  row[kNameLength] = static_cast<uint32_t>(packed_.names.size() - name_offset);
+  row[kCookieLow] = msg.udiag_cookie[0];
+  row[kCookieHigh] = msg.udiag_cookie[1];
+}
+
+void UnixPacker::Clear() { packed_ = PackedUnix(); }
+
+PackedUnix UnixPacker::Take() { return std::move(packed_); }
+
+PackedInet DumpInet(const InetRequest& request, std::vector<uint8_t>* record) {
+  NetlinkSocket socket;
+  InetPacker packer;
+  socket.Dump(
+      BuildInetRequest(request), [&packer](const nlmsghdr& message) { packer.Add(message); }, [&packer] { packer.Clear(); },
+      record);
+  return packer.Take();
+}
+
+PackedUnix DumpUnix(std::vector<uint8_t>* record) {
+  NetlinkSocket socket;
+  UnixPacker packer;
+  socket.Dump(
+      BuildUnixRequest(), [&packer](const nlmsghdr& message) { packer.Add(message); }, [&packer] { packer.Clear(); },
+      record);
+  return packer.Take();
+}
+
+namespace {
+
+template <typename Packer>
+void DecodeRecording(const uint8_t* data, size_t length, Packer* packer) {
+  bool interrupted = false;
+  const bool done = WalkDumpMessages(data, length, 0, 0, &interrupted, [packer](const nlmsghdr& message) { packer->Add(message); });
+  if (!done) ThrowMalformed("recording ends before NLMSG_DONE");
+}
+
+}  // namespace
+
+PackedInet DecodeInet(const uint8_t* data, size_t length) {
+  InetPacker packer;
+  DecodeRecording(data, length, &packer);
+  return packer.Take();
+}
+
+PackedUnix DecodeUnix(const uint8_t* data, size_t length) {
+  UnixPacker packer;
+  DecodeRecording(data, length, &packer);
+  return packer.Take();
+}
+
+}  // namespace netstat

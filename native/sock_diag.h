@@ -1,0 +1,86 @@
+// sock_diag.h — sock_diag requests and reply decoding (sock_diag(7),
+// linux/inet_diag.h, linux/unix_diag.h). No N-API here: bytes in, plain
+// packed tables out, so the decoders run the same on a live dump, on a
+// recording (fixtures/netlink/) and on a worker thread.
+//
+// Error contract: Dump* throw SystemError as NetlinkSocket does (netlink.h);
+// Decode* and the packers throw SystemError(EBADMSG) on malformed messages.
+// Unknown attributes are skipped, so newer kernels keep working.
+#ifndef NETSTAT_NATIVE_SOCK_DIAG_H_
+#define NETSTAT_NATIVE_SOCK_DIAG_H_
+
+#include <linux/netlink.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace netstat {
+
+// Internet sockets, inet_field layout (layout.h); addresses interned as text.
+struct PackedInet {
+  std::vector<uint32_t> fields;
+  std::vector<std::string> addresses;
+};
+
+// UNIX sockets, unix_field layout; names in /proc/net/unix form, concatenated.
+struct PackedUnix {
+  std::vector<uint32_t> fields;
+  std::string names;
+};
+
+// A dump request: `states` is the inet_diag state bit mask; `with_info` asks
+// for INET_DIAG_INFO (tcp_info), the only extension a column needs.
+struct InetRequest {
+  uint8_t family;
+  uint8_t protocol;
+  uint32_t states;
+  bool with_info;
+};
+
+std::vector<uint8_t> BuildInetRequest(const InetRequest& request);
+std::vector<uint8_t> BuildUnixRequest();
+
+// Appends decoded inet_diag_msg replies to a PackedInet.
+class InetPacker {
+ public:
+  void Add(const nlmsghdr& message);
+  void Clear();
+  PackedInet Take();
+
+ private:
+  uint32_t Intern(uint8_t family, const uint32_t* address);
+
+  struct KeyHash {
+    size_t operator()(const std::array<uint32_t, 5>& key) const;
+  };
+  PackedInet packed_;
+  std::unordered_map<std::array<uint32_t, 5>, uint32_t, KeyHash> index_;
+};
+
+// Appends decoded unix_diag_msg replies to a PackedUnix.
+class UnixPacker {
+ public:
+  void Add(const nlmsghdr& message);
+  void Clear();
+  PackedUnix Take();
+
+ private:
+  PackedUnix packed_;
+};
+
+// Live dumps over a fresh NETLINK_SOCK_DIAG socket. With `record`, the raw
+// reply datagrams are appended to it as well.
+PackedInet DumpInet(const InetRequest& request, std::vector<uint8_t>* record = nullptr);
+PackedUnix DumpUnix(std::vector<uint8_t>* record = nullptr);
+
+// Decode recorded reply bytes (a sequence of netlink messages ending in NLMSG_DONE).
+PackedInet DecodeInet(const uint8_t* data, size_t length);
+PackedUnix DecodeUnix(const uint8_t* data, size_t length);
+
+}  // namespace netstat
+
+#endif  // NETSTAT_NATIVE_SOCK_DIAG_H_
