@@ -1,0 +1,77 @@
+/**
+ * `netstat -r -A ax25|netrom|rose|ipx|ddp|x25`: net-tools has route printers
+ * for these families, but their `/proc` files vanished from Linux long ago
+ * (IPX and AppleTalk routing, X.25 routes), or exist only with the hamradio
+ * modules loaded. Each printer then reports in its own words, on its own
+ * streams, with status 1 — reproduced here exactly as net-tools 2.10 does
+ * it. Listing these tables when the files do exist is not implemented
+ * (no kernel we run on has them); that case prints the same messages.
+ */
+import { readFileSync } from 'node:fs';
+import { strerror } from '../errors';
+import type { AfName } from '../options';
+import type { ModeContext } from './context';
+import { readProcNet } from './route-read';
+
+export async function printUnconfiguredFamily(ctx: ModeContext, family: AfName): Promise<number> {
+  const missing = (name: string): string | null => {
+    const file = readProcNet(ctx.procRoot, name);
+    return 'errorCode' in file ? file.errorCode : null;
+  };
+  switch (family) {
+    case 'ax25':
+      ctx.out.err(`/proc/net/ax25_route: ${strerror(missing('ax25_route') ?? 'ENOENT')}\n`);
+      ctx.out.out('AX.25 not configured in this system.\n');
+      return 1;
+    case 'netrom': {
+      // Both files are opened first, then perror'ed one after the other.
+      const nodes = missing('nr_nodes');
+      const neighbours = missing('nr_neigh');
+      let lastErrno = neighbours ?? nodes ?? 'ENOENT';
+      if (nodes !== null) {
+        ctx.out.err(`/proc/net/nr_nodes: ${strerror(lastErrno)}\n`);
+        lastErrno = errnoAfterPerror(lastErrno);
+      }
+      if (neighbours !== null) ctx.out.err(`/proc/net/nr_neigh: ${strerror(lastErrno)}\n`);
+      ctx.out.out('NET/ROM not configured in this system.\n');
+      return 1;
+    }
+    case 'rose':
+      ctx.out.err(`/proc/net/rose_nodes: ${strerror(missing('rose_nodes') ?? 'ENOENT')}\n`);
+      ctx.out.err('ROSE not configured in this system.\n');
+      return 1;
+    case 'ipx': {
+      // The older path is tried second, so its errno is the one perror(NULL) reports.
+      missing('ipx/route');
+      ctx.out.err(`${strerror(missing('ipx_route') ?? 'ENOENT')}\n`);
+      ctx.out.out('IPX routing not in file /proc/net/ipx/route or /proc/net/ipx_route found.\n');
+      return 1;
+    }
+    case 'ddp':
+      ctx.out.err(`Error opening /proc/net/atalk_route: ${strerror(missing('atalk_route') ?? 'ENOENT')}\n`);
+      ctx.out.err('DDP (AppleTalk) not configured on this system.\n');
+      return 1;
+    case 'x25':
+      ctx.out.out('X.25 not configured in this system.\n');
+      return 1;
+    default:
+      ctx.out.err(`Address family \`${family}' not supported.\n`);
+      return 3;
+  }
+}
+
+/**
+ * The errno glibc's `perror` leaves behind: it `fdopen`s a dup of stderr in
+ * "w+" mode, which fails with EINVAL unless stderr was opened read-write (a
+ * terminal usually is; a pipe or a redirected file is not).
+ */
+function errnoAfterPerror(errnoBefore: string): string {
+  try {
+    const info = readFileSync('/proc/self/fdinfo/2', 'latin1');
+    const flags = /^flags:\s*([0-7]+)/m.exec(info);
+    if (flags !== null && (Number.parseInt(flags[1]!, 8) & 3) === 2) return errnoBefore;
+  } catch {
+    // No fdinfo: assume the common case, a write-only stderr.
+  }
+  return 'EINVAL';
+}
