@@ -1,0 +1,125 @@
+/**
+ * Test support: run `scenario.py` in a private network namespace and capture,
+ * from inside it, every sock_diag dump and /proc/net table (capture.js). The
+ * capture is then replayed through both backends in the test process
+ * (`replayBinding` + a /proc tree), so they see the same moment of the same
+ * namespace. The scenario's processes stay alive until `stop()`, so the live
+ * /proc fd walks can be compared as well.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { NativeBinding, PackedInet, PackedUnix } from '../../src/native';
+
+export const ADDON_PATH = path.join(__dirname, '../../build/Release/netstat_native.node');
+
+/** Why namespace tests cannot run here, or undefined if they can. */
+export function namespaceUnavailable(): string | undefined {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (process.getuid?.() !== 0) return 'not root (unshare -n needs it)';
+  for (const command of ['unshare', 'ip', 'python3']) {
+    if (spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0) return `${command} not installed`;
+  }
+  if (spawnSync('unshare', ['-n', 'true']).status !== 0) return 'unshare -n refused (no CAP_SYS_ADMIN?)';
+  if (!fs.existsSync(ADDON_PATH)) return 'native addon not built (npm run build:native)';
+  return undefined;
+}
+
+interface CapturedError {
+  message: string;
+  code?: string;
+  errno?: number;
+  syscall?: string;
+}
+type Captured<T> = { ok: true; packed: T } | { ok: false; error: CapturedError };
+interface CaptureFile {
+  inet: Record<string, Captured<{ fields: number[]; addresses: string[] }>>;
+  unix: Captured<{ fields: number[]; names: string }>;
+  proc: Record<string, string | null>;
+}
+
+export interface Scenario {
+  dir: string;
+  /** The scenario process and its uid-65534 child. */
+  pids: number[];
+  capture: CaptureFile;
+  /** A /proc-like tree holding the captured `net/*` tables. */
+  procRoot: string;
+  stop(): void;
+}
+
+export type InetRequest = [family: number, protocol: number, states: number, withInfo: boolean];
+
+export async function startScenario(scale: number, requests: InetRequest[], embryo = false): Promise<Scenario> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netstat-contract-'));
+  const script = [
+    'ip link set lo up || exit 3',
+    `python3 "$1" "$2" ${scale} ${embryo ? 'embryo' : ''} &`,
+    'i=0; while [ ! -f "$2/ready" ]; do sleep 0.05; i=$((i+1)); [ $i -gt 1200 ] && exit 4; done',
+    'node "$3" "$4" "$2/capture.tmp" "$5" && mv "$2/capture.tmp" "$2/capture.json" || exit 5',
+    'wait',
+  ].join('\n');
+  const child: ChildProcess = spawn(
+    'unshare',
+    ['-n', 'sh', '-c', script, 'sh', path.join(__dirname, 'scenario.py'), dir, path.join(__dirname, 'capture.js'), ADDON_PATH, JSON.stringify(requests)],
+    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let exited: number | null | undefined;
+  child.on('exit', (code) => (exited = code));
+  const stop = (): void => {
+    // The whole process group we started: sh, python3 and its forked child.
+    if (child.pid !== undefined && exited === undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  const captureFile = path.join(dir, 'capture.json');
+  const deadline = Date.now() + 120_000;
+  while (!fs.existsSync(captureFile)) {
+    if (exited !== undefined || Date.now() > deadline) {
+      stop();
+      throw new Error(`scenario failed (exit ${String(exited)}): ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const capture = JSON.parse(fs.readFileSync(captureFile, 'utf8')) as CaptureFile;
+  const pids = fs.readFileSync(path.join(dir, 'ready'), 'utf8').trim().split('\n').map(Number);
+  const procRoot = path.join(dir, 'proc');
+  fs.mkdirSync(path.join(procRoot, 'net'), { recursive: true });
+  for (const [name, content] of Object.entries(capture.proc)) {
+    if (content !== null) fs.writeFileSync(path.join(procRoot, 'net', name), Buffer.from(content, 'base64'));
+  }
+  return { dir, pids, capture, procRoot, stop };
+}
+
+function captureError(error: CapturedError): Error {
+  return Object.assign(new Error(error.message), { code: error.code, errno: error.errno, syscall: error.syscall });
+}
+
+/** A NativeBinding answering dumps from a capture (owner scans and recording are not replayed). */
+export function replayBinding(capture: CaptureFile, live: NativeBinding): NativeBinding {
+  const inet = (...request: InetRequest): PackedInet => {
+    const entry = capture.inet[JSON.stringify(request)];
+    if (entry === undefined) throw new Error(`request not captured: ${JSON.stringify(request)}`);
+    if (!entry.ok) throw captureError(entry.error);
+    return { fields: Uint32Array.from(entry.packed.fields), addresses: entry.packed.addresses };
+  };
+  const unix = (): PackedUnix => {
+    if (!capture.unix.ok) throw captureError(capture.unix.error);
+    return { fields: Uint32Array.from(capture.unix.packed.fields), names: Buffer.from(capture.unix.packed.names, 'base64') };
+  };
+  return {
+    ...live,
+    dumpInet: (family, protocol, states, withInfo) => inet(family, protocol, states, withInfo),
+    dumpInetAsync: async (family, protocol, states, withInfo) => inet(family, protocol, states, withInfo),
+    dumpUnix: unix,
+    dumpUnixAsync: async () => unix(),
+  };
+}
