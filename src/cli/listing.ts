@@ -8,7 +8,8 @@
  * resolves names concurrently, then writes. Only the writing follows net-tools'
  * order step by step, which is all that is visible.
  */
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { sctpPresent, sctpSection } from './sctp';
 import type { Sources } from '../backends/choose';
 import type { OwnerScan, Table } from '../backends/types';
 import { NetstatError, errorCode, strerror } from '../errors';
@@ -94,7 +95,9 @@ export async function listingPass(ctx: ModeContext, sources: Sources): Promise<n
   // 2. Owners (-p): one walk per pass, joined to the rows that will print.
   let ownerScan: OwnerScan | undefined;
   if (o.programs && (internet || unixWanted)) {
-    ownerScan = scanOwners(sources, inetPlan, unixRead, selection);
+    // SCTP rows are read later, as text: their owners need the complete walk.
+    const completeWalk = (nothing || o.sctp) && sctpPresent(ctx.procRoot);
+    ownerScan = scanOwners(sources, inetPlan, unixRead, selection, completeWalk);
   }
 
   // 3. Names, looked up concurrently for the rows that will print.
@@ -131,7 +134,7 @@ export async function listingPass(ctx: ModeContext, sources: Sources): Promise<n
 
   let status = 0;
   if ((nothing || o.tcp) && (status = sectionStatus('tcp')) !== 0) return status;
-  if ((nothing || o.sctp) && (status = sctpSection(ctx)) !== 0) return status;
+  if ((nothing || o.sctp) && (status = await sctpSection(ctx, ownerScan?.owners)) !== 0) return status;
   if ((nothing || o.udp) && (status = sectionStatus('udp')) !== 0) return status;
   if ((nothing || o.udplite) && (status = sectionStatus('udplite')) !== 0) return status;
   if ((nothing || o.raw) && (status = sectionStatus('raw')) !== 0) return status;
@@ -194,6 +197,7 @@ function scanOwners(
   inetPlan: ReadonlyArray<{ read: Read<InetSocket> }>,
   unixRead: Read<UnixSocket> | undefined,
   selection: Selection,
+  completeWalk: boolean,
 ): OwnerScan {
   const shown: Array<InetSocket | UnixSocket> = [];
   for (const { read } of inetPlan) {
@@ -201,7 +205,7 @@ function scanOwners(
   }
   if (unixRead?.ok) for (const s of unixRead.table.rows) if (showUnix(s, selection)) shown.push(s);
   const root = typeof process.geteuid === 'function' && process.geteuid() === 0;
-  const wanted = root ? new Set(shown.map((s) => s.inode).filter((inode) => inode !== 0)) : undefined;
+  const wanted = root && !completeWalk ? new Set(shown.map((s) => s.inode).filter((inode) => inode !== 0)) : undefined;
   const scan = sources.owners.scan(wanted === undefined || wanted.size > 0 ? { wanted } : {});
   for (const socket of shown) {
     socket.owners = scan.owners.get(socket.inode) ?? [];
@@ -219,28 +223,6 @@ function ownerNotice(scan: OwnerScan): string {
     return '(Not all processes could be identified, non-owned process info\n will not be shown, you would have to be root to see it all.)\n';
   }
   return '';
-}
-
-/**
- * SCTP (spec §2.12): endpoints are read with -a or -l, associations with -a
- * or without -l. This kernel family is rare; its /proc files are reported
- * missing exactly as net-tools reports them.
- * TODO(issue 2): rows of existing SCTP files.
- */
-function sctpSection(ctx: ModeContext): number {
-  const o = ctx.options;
-  const nothing = o.explicitCount === 0;
-  const parts: string[][] = [];
-  if (o.all || o.listening) parts.push(['net/sctp/eps', 'net/sctp6/eps']);
-  if (o.all || !o.listening) parts.push(['net/sctp/assocs', 'net/sctp6/assocs']);
-  for (const [v4] of parts) {
-    if (!(nothing || o.inet)) continue;
-    if (!existsSync(procPath(v4 as string, ctx.procRoot))) {
-      if (!o.protocolsImplied && (!nothing || o.verbose)) ctx.out.err("netstat: no support for `AF INET (sctp)' on this system.\n");
-      if (!o.protocolsImplied && !nothing) return 1;
-    }
-  }
-  return 0;
 }
 
 /** IPX, AX.25, X.25, NET/ROM and ROSE: listed only where the kernel has them, which none here does. */
