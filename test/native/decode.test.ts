@@ -1,0 +1,126 @@
+/**
+ * The decoders on recorded bytes (fixtures/netlink/, see its README): the
+ * addon's decodeInet/decodeUnix plus the netlink backend's mapping must give
+ * the records the /proc backend reads from the tables recorded with them.
+ * Also: malformed input is an EBADMSG error, kernel errors keep their errno,
+ * unknown attributes are skipped.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inetRows, unixRows } from '../../src/backends/netlink';
+import { createProcfsBackend } from '../../src/backends/procfs';
+import type { InetFamily, InetProtocol, InetSocket } from '../../src/model';
+import { type NativeBinding, loadNative } from '../../src/native';
+
+const FIXTURES = path.join(__dirname, '../../fixtures/netlink');
+const outcome = loadNative();
+const missing = 'binding' in outcome ? undefined : `native addon ${outcome.reason}: ${outcome.message}`;
+if (missing !== undefined) console.warn(`decoder tests skipped: ${missing}`);
+
+const read = (name: string): Buffer => fs.readFileSync(path.join(FIXTURES, name));
+const withoutMoving = ({ cookie: _cookie, timer, ...rest }: InetSocket) => ({ ...rest, timer: { ...timer, expiresMs: 0 } });
+
+const NLMSG_ERROR = 2;
+const NLMSG_DONE = 3;
+/** One netlink message: header + payload (little-endian, as on x86 and arm64). */
+function message(type: number, payload: Buffer, flags = 2 /* NLM_F_MULTI */): Buffer {
+  const header = Buffer.alloc(16);
+  header.writeUInt32LE(16 + payload.length, 0);
+  header.writeUInt16LE(type, 4);
+  header.writeUInt16LE(flags, 6);
+  const padding = Buffer.alloc((4 - (payload.length % 4)) % 4);
+  return Buffer.concat([header, payload, padding]);
+}
+const done = (status = 0): Buffer => {
+  const payload = Buffer.alloc(4);
+  payload.writeInt32LE(status);
+  return message(NLMSG_DONE, payload);
+};
+/** The first message of a recording. */
+function firstMessage(bytes: Buffer): Buffer {
+  return bytes.subarray(0, bytes.readUInt32LE(0));
+}
+
+describe.skipIf(missing !== undefined)('decoding recorded sock_diag dumps', () => {
+  let binding: NativeBinding;
+  beforeAll(() => {
+    binding = (outcome as { binding: NativeBinding }).binding;
+  });
+
+  const cases: Array<[string, InetProtocol, InetFamily, 'all' | 'listening']> = [
+    ['tcp4-all-info.bin', 'tcp', 'inet', 'all'],
+    ['tcp6-all-info.bin', 'tcp', 'inet6', 'all'],
+    ['tcp4-listen.bin', 'tcp', 'inet', 'listening'],
+    ['udp4.bin', 'udp', 'inet', 'all'],
+    ['udp6.bin', 'udp', 'inet6', 'all'],
+    ['udplite4.bin', 'udplite', 'inet', 'all'],
+    ['udplite6.bin', 'udplite', 'inet6', 'all'],
+  ];
+  for (const [file, protocol, family, selection] of cases) {
+    it(`${file}: same records as the /proc tables recorded with it`, () => {
+      const rows = inetRows(binding.decodeInet(read(file)), protocol, family, selection);
+      const procfs = createProcfsBackend(path.join(FIXTURES, 'proc'));
+      const expected = procfs.inet({ protocol, family, selection, timers: true }).rows;
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.map(withoutMoving)).toEqual(expected.map(withoutMoving));
+      for (const row of rows) expect(typeof row.cookie).toBe('bigint');
+    });
+  }
+
+  it('tcp4-all-info.bin: the fields that differ between inet_diag and /proc are mapped', () => {
+    const packed = binding.decodeInet(read('tcp4-all-info.bin'));
+    const rows = inetRows(packed, 'tcp', 'inet');
+    const listener = rows.find((r) => r.localPort === 7001 && r.state === 10)!;
+    // inet_diag reports the backlog limit (128) as the listener's queue; /proc shows 0.
+    expect(listener.sendQueue).toBe(0);
+    expect(rows.find((r) => r.localPort === 7004 && r.state === 10)?.recvQueue).toBe(3);
+    expect(rows.find((r) => r.state === 6)?.timer.kind).toBe(3);
+    expect(new Set(packed.addresses)).toEqual(new Set(['127.0.0.1', '0.0.0.0']));
+  });
+
+  it('unix.bin: same records as /proc/net/unix, RefCnt derived from peers', () => {
+    const rows = unixRows(binding.decodeUnix(read('unix.bin')));
+    const expected = createProcfsBackend(path.join(FIXTURES, 'proc')).unix({ selection: 'all' }).rows;
+    expect(rows).toEqual(expected);
+    expect(rows.find((r) => r.path === '@contract@dgram')?.refCount).toBe(5);
+  });
+
+  it('malformed bytes are EBADMSG errors, never a crash', () => {
+    const bytes = read('tcp4-all-info.bin');
+    const bad = expect.objectContaining({ code: 'EBADMSG', errno: 74 });
+    expect(() => binding.decodeInet(bytes.subarray(0, 10))).toThrow(bad);
+    expect(() => binding.decodeInet(bytes.subarray(0, bytes.length - 20))).toThrow(bad); // DONE cut off
+    expect(() => binding.decodeInet(firstMessage(bytes))).toThrow(bad); // no DONE at all
+    const lying = Buffer.from(firstMessage(bytes));
+    lying.writeUInt32LE(lying.length + 1000, 0); // length beyond the buffer
+    expect(() => binding.decodeInet(Buffer.concat([lying, done()]))).toThrow(bad);
+    const shortPayload = message(20, Buffer.alloc(8)); // shorter than inet_diag_msg
+    expect(() => binding.decodeInet(Buffer.concat([shortPayload, done()]))).toThrow(bad);
+    const badAttribute = Buffer.concat([firstMessage(bytes), Buffer.from([200, 0, 1, 0])]); // nla_len 200 > rest
+    badAttribute.writeUInt32LE(badAttribute.length, 0);
+    expect(() => binding.decodeInet(Buffer.concat([badAttribute, done()]))).toThrow(bad);
+    expect(() => binding.decodeUnix(read('tcp4-all-info.bin'))).toThrow(bad); // inet replies are not unix ones
+  });
+
+  it('kernel errors keep their errno: NLMSG_ERROR and a negative NLMSG_DONE', () => {
+    const error = Buffer.alloc(20);
+    error.writeInt32LE(-1, 0); // -EPERM, followed by the offending request header
+    expect(() => binding.decodeInet(message(NLMSG_ERROR, error))).toThrow(
+      expect.objectContaining({ code: 'EPERM', errno: 1, syscall: 'sock_diag' }),
+    );
+    expect(() => binding.decodeUnix(done(-2))).toThrow(expect.objectContaining({ code: 'ENOENT', errno: 2, syscall: 'sock_diag' }));
+    expect(binding.decodeInet(done(0)).fields).toHaveLength(0);
+  });
+
+  it('unknown attribute types are skipped', () => {
+    const first = firstMessage(read('udp4.bin'));
+    const attribute = Buffer.from([8, 0, 250, 0, 1, 2, 3, 4]); // type 250, 4 bytes of payload
+    const extended = Buffer.concat([first, attribute]);
+    extended.writeUInt32LE(extended.length, 0);
+    const plain = inetRows(binding.decodeInet(Buffer.concat([first, done()])), 'udp', 'inet');
+    const decoded = inetRows(binding.decodeInet(Buffer.concat([extended, done()])), 'udp', 'inet');
+    expect(decoded).toEqual(plain);
+    expect(decoded).toHaveLength(1);
+  });
+});
