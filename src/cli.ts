@@ -11,10 +11,6 @@ import { parseArgs } from './cli/args';
 import { listingPass } from './cli/listing';
 import { Output } from './cli/output';
 import type { ModeContext, ModePass } from './modes/context';
-import { interfacesPass } from './modes/interfaces';
-import { masqueradePass } from './modes/masquerade';
-import { routePass } from './modes/route';
-import { statisticsPass } from './modes/statistics';
 import type { Options } from './options';
 import { procRoot } from './proc/root';
 import { createResolvers } from './resolve';
@@ -32,12 +28,16 @@ function programName(env: NodeJS.ProcessEnv): string {
   return path.basename(script) === 'netstat' ? 'netstat' : '/usr/bin/netstat';
 }
 
-/** The mode's pass, and whether `-c` repeats it (net-tools never repeats -s). */
-function modeFor(options: Options): { pass: ModePass; repeats: boolean } {
-  if (options.masquerade) return { pass: masqueradePass, repeats: true };
-  if (options.statistics) return { pass: statisticsPass, repeats: false };
-  if (options.route) return { pass: routePass, repeats: true };
-  if (options.interfaces) return { pass: interfacesPass, repeats: true };
+/**
+ * The mode's pass, and whether `-c` repeats it (net-tools never repeats -s).
+ * Modes other than the listing are loaded on demand: start-up time is part
+ * of every `netstat` run.
+ */
+async function modeFor(options: Options): Promise<{ pass: ModePass; repeats: boolean }> {
+  if (options.masquerade) return { pass: (await import('./modes/masquerade')).masqueradePass, repeats: true };
+  if (options.statistics) return { pass: (await import('./modes/statistics')).statisticsPass, repeats: false };
+  if (options.route) return { pass: (await import('./modes/route')).routePass, repeats: true };
+  if (options.interfaces) return { pass: (await import('./modes/interfaces')).interfacesPass, repeats: true };
   const sources = chooseSources();
   return { pass: (ctx) => listingPass(ctx, sources), repeats: true };
 }
@@ -55,7 +55,7 @@ async function main(): Promise<number> {
   }
   for (const warning of parsed.warnings) out.err(warning);
 
-  const { pass, repeats } = modeFor(parsed.options);
+  const { pass, repeats } = await modeFor(parsed.options);
   const ctx: ModeContext = { options: parsed.options, out, resolvers: createResolvers(), procRoot: procRoot(), pass: 0 };
   for (;;) {
     const status = await pass(ctx);
