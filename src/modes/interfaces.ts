@@ -12,7 +12,7 @@ import { longBlock, SHORT_HEADER, shortRow, type InterfaceEntry } from './interf
 import { compareInterfaceNames } from './interfaces-order';
 import { parseProcNetDev, type DeviceStatistics } from './interfaces-procnetdev';
 import { osIpv4Addresses, sysfsLinks, type Ipv4AddressSource, type LinkSource } from './interfaces-source';
-import { ipv6BytesFromHex, ipv6Text } from './route-ipv6-text';
+import { ipv6BytesFromHex, ipv6Text, stripV4Mapped } from './route-ipv6-text';
 
 const IFF_UP = 0x1;
 
@@ -97,13 +97,4 @@ function readIfInet6(ctx: ModeContext): Array<{ device: string; address: string;
     });
   }
   return lines;
-}
-
-/** net-tools shows a v4-mapped address as its plain dotted IPv4 part. */
-function stripV4Mapped(bytes: number[], text: string): string {
-  const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
-  if (!mapped) return text;
-  const dot = text.indexOf('.');
-  if (dot < 0) return text;
-  return text.slice(text.lastIndexOf(':', dot) + 1);
 }

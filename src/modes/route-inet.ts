@@ -5,7 +5,7 @@
  */
 import { strerror } from '../errors';
 import type { ModeContext } from './context';
-import { left, lines, readProcNet, right, scan, type Conversion } from './route-read';
+import { decimal, hex, left, lines, readProcNet, right, RowState, word, type Conversion } from './route-read';
 
 const RTF_UP = 0x1;
 const RTF_GATEWAY = 0x2;
@@ -36,29 +36,46 @@ export async function printInetFib(ctx: ModeContext, style: RouteStyle): Promise
   if (all.length === 0) return 1;
 
   // Iface Destination Gateway Flags RefCnt Use Metric Mask MTU Window IRTT
-  const conversions: Conversion[] = ['s', 's', 's', 'x', 'd', 'd', 'd', 's', 'd', 'd', 'd'];
-  const rows = all.slice(1).map((line) => scan(line, conversions));
-  const texts = await Promise.all(
-    rows.map(async (row) => {
-      if (row.length < 10 || ((row[3] as number) & RTF_UP) === 0) return null;
-      return formatFibRow(ctx, style, row);
-    }),
-  );
-  ctx.out.out(texts.filter((t) => t !== null).join(''));
+  const conversions: Conversion[] = [
+    word(15), word(127), word(127), hex(), decimal, decimal, decimal, word(127), decimal, decimal, decimal,
+  ];
+  const state = new RowState(['', '', '', 0, 0, 0, 0, '', 0, 0, 0]);
+  // The parsed addresses also outlive a line: a malformed one leaves the previous value.
+  const last = { destination: [0, 0, 0, 0], gateway: [0, 0, 0, 0], mask: [0, 0, 0, 0] };
+  const routes: FibRoute[] = [];
+  for (const line of all.slice(1)) {
+    const converted = state.scanInto(line, conversions);
+    const v = state.values;
+    if (converted < 10 || ((v[3] as number) & RTF_UP) === 0) continue;
+    last.destination = inetFromHex(v[1] as string) ?? last.destination;
+    last.gateway = inetFromHex(v[2] as string) ?? last.gateway;
+    last.mask = inetFromHex(v[7] as string) ?? last.mask;
+    routes.push({
+      iface: v[0] as string, flags: v[3] as number, refCnt: v[4] as number, use: v[5] as number, metric: v[6] as number,
+      mtu: v[8] as number, window: v[9] as number, irtt: v[10] as number, ...last,
+    });
+  }
+  const texts = await Promise.all(routes.map((route) => formatFibRow(ctx, style, route)));
+  ctx.out.out(texts.join(''));
   return 0;
 }
 
-async function formatFibRow(ctx: ModeContext, style: RouteStyle, row: Array<string | number>): Promise<string> {
-  const [iface, destinationHex, gatewayHex, flags, refCnt, use, metric, maskHex] = row as [
-    string, string, string, number, number, number, number, string,
-  ];
-  const mtu = (row[8] as number | undefined) ?? 0;
-  const window = (row[9] as number | undefined) ?? 0;
-  const irtt = (row[10] as number | undefined) ?? 0;
-  const destination = inetFromHex(destinationHex);
-  const gateway = inetFromHex(gatewayHex);
-  const mask = inetFromHex(maskHex);
+interface FibRoute {
+  iface: string;
+  destination: number[];
+  gateway: number[];
+  mask: number[];
+  flags: number;
+  refCnt: number;
+  use: number;
+  metric: number;
+  mtu: number;
+  window: number;
+  irtt: number;
+}
 
+async function formatFibRow(ctx: ModeContext, style: RouteStyle, route: FibRoute): Promise<string> {
+  const { iface, destination, gateway, mask, flags, refCnt, use, metric, mtu, window, irtt } = route;
   const destinationText = (await routeDestinationName(ctx, style.numeric, destination, mask, (flags & RTF_HOST) !== 0)).slice(0, 15);
   const gatewayText = (await routeHostName(ctx, style.numeric, gateway)).slice(0, 15);
   const maskText = dotted(mask).slice(0, 15);
@@ -120,27 +137,55 @@ export async function printInetCache(ctx: ModeContext, style: RouteStyle): Promi
   if (layout !== '2.2') return 0;
 
   // Iface Destination Gateway Flags RefCnt Use Metric Source MTU Window IRTT TOS HHRef HHUptod SpecDst
-  const conversions: Conversion[] = ['s', 's', 's', 'x', 'd', 'd', 'd', 's', 'd', 'd', 'd', 'd', 'd', 'd', 's'];
-  const texts = await Promise.all(
-    all.slice(1).map(async (line) => {
-      const row = scan(line, conversions);
-      if (row.length < 12) return null;
-      return formatCacheRow(ctx, style, row);
-    }),
-  );
-  ctx.out.out(texts.filter((t) => t !== null).join(''));
+  const conversions: Conversion[] = [
+    word(15), word(127), word(127), hex(), decimal, decimal, decimal, word(127), decimal, decimal, decimal,
+    decimal, decimal, decimal, word(127),
+  ];
+  const state = new RowState(['', '', '', 0, 0, 0, 0, '', 0, 0, 0, 0, 0, 0, '']);
+  // net-tools parses all four addresses through one sockaddr: a malformed one repeats the one before.
+  let address = [0, 0, 0, 0];
+  const parse = (text: string): number[] => (address = inetFromHex(text) ?? address);
+  const entries: CacheEntry[] = [];
+  for (const line of all.slice(1)) {
+    const v = state.values;
+    if (state.scanInto(line, conversions) < 12) continue;
+    const destination = parse(v[1] as string);
+    const gateway = parse(v[2] as string);
+    const source = parse(v[7] as string);
+    const specDst = parse(v[14] as string);
+    entries.push({
+      iface: v[0] as string, destination, gateway, source, specDst, flags: v[3] as number, refCnt: v[4] as number,
+      use: v[5] as number, metric: v[6] as number, mtu: v[8] as number, window: v[9] as number, irtt: v[10] as number,
+      tos: v[11] as number, hhRef: v[12] as number, hhUptodate: v[13] as number,
+    });
+  }
+  const texts = await Promise.all(entries.map((entry) => formatCacheRow(ctx, style, entry)));
+  ctx.out.out(texts.join(''));
   return 0;
 }
 
-async function formatCacheRow(ctx: ModeContext, style: RouteStyle, row: Array<string | number>): Promise<string> {
-  const [iface, destinationHex, gatewayHex, flags, refCnt, use, metric, sourceHex, mtu, window, irtt, tos] = row as [
-    string, string, string, number, number, number, number, string, number, number, number, number,
-  ];
-  const hhRef = (row[12] as number | undefined) ?? 0;
-  const hhUptodate = (row[13] as number | undefined) ?? 0;
-  const specDstHex = (row[14] as string | undefined) ?? '00000000';
-  const [source, destination, gateway] = await Promise.all(
-    [sourceHex, destinationHex, gatewayHex].map((hex) => routeHostName(ctx, style.numeric, inetFromHex(hex))),
+interface CacheEntry {
+  iface: string;
+  destination: number[];
+  gateway: number[];
+  source: number[];
+  specDst: number[];
+  flags: number;
+  refCnt: number;
+  use: number;
+  metric: number;
+  mtu: number;
+  window: number;
+  irtt: number;
+  tos: number;
+  hhRef: number;
+  hhUptodate: number;
+}
+
+async function formatCacheRow(ctx: ModeContext, style: RouteStyle, entry: CacheEntry): Promise<string> {
+  const { iface, flags, refCnt, use, metric, mtu, window, irtt, tos, hhRef, hhUptodate } = entry;
+  const [source, destination, gateway, specDst] = await Promise.all(
+    [entry.source, entry.destination, entry.gateway, entry.specDst].map((a) => cacheAddressName(ctx, style.numeric, a)),
   );
   const flagText = left(cacheFlags(flags), 5);
   const S = left(source!, 15);
@@ -151,14 +196,12 @@ async function formatCacheRow(ctx: ModeContext, style: RouteStyle, row: Array<st
       return `${S} ${D} ${G} ${flagText} ${left(String(metric), 6)} ${left(String(refCnt), 2)} ${right(use, 7)} ${iface}\n`;
     case 2:
       return `${S} ${D} ${G} ${flagText} ${right(mtu, 5)} ${left(String(window), 5)} ${right(irtt, 6)} ${iface}\n`;
-    case 3: {
-      const specDst = await routeHostName(ctx, style.numeric, inetFromHex(specDstHex));
+    case 3:
       return (
         `${S} ${D} ${G} ${flagText} ${left(String(metric), 6)} ${left(String(refCnt), 3)} ${right(use, 6)} ` +
         `${left(iface.slice(0, 6), 6)}   ${left(String(mtu), 5)} ${left(String(window), 6)} ${left(String(irtt), 5)} ` +
-        `${left(String(tos), 3)} ${left(String(hhRef), 3)}   ${left(String(hhUptodate), 3)} ${right(specDst, 15)}\n`
+        `${left(String(tos), 3)} ${left(String(hhRef), 3)}   ${left(String(hhUptodate), 3)} ${right(specDst!, 15)}\n`
       );
-    }
     default:
       return '';
   }
@@ -202,10 +245,15 @@ function notConfigured(ctx: ModeContext, file: string, code: string): number {
   return 1;
 }
 
-/** The address of a kernel hex field (a little-endian u32 as `%08X`) as four bytes, network order. */
-export function inetFromHex(hex: string): number[] {
+/**
+ * The address of a kernel hex field (a little-endian u32 printed `%08X`) as
+ * four bytes in network order; null unless it starts with 8 hex digits
+ * (net-tools' INET_getsock then leaves its sockaddr as it was).
+ */
+export function inetFromHex(text: string): number[] | null {
+  if (!/^[0-9a-fA-F]{8}/.test(text)) return null;
   const bytes: number[] = [];
-  for (let i = 6; i >= 0; i -= 2) bytes.push(parseInt(hex.slice(i, i + 2), 16) || 0);
+  for (let i = 6; i >= 0; i -= 2) bytes.push(Number.parseInt(text.slice(i, i + 2), 16));
   return bytes;
 }
 
@@ -237,7 +285,19 @@ async function routeDestinationName(
   return ctx.resolvers.networks.name(value) ?? dotted(address);
 }
 
-/** A gateway (or cache address) as net-tools names it: dotted 0.0.0.0, else a host name. */
+/**
+ * A routing-cache address: net-tools tests it against a host-order /24 mask
+ * applied to a network-order address, so in effect an address whose *first*
+ * octet is 0 is looked up as a network, any other as a host.
+ */
+async function cacheAddressName(ctx: ModeContext, numeric: boolean, address: number[]): Promise<string> {
+  const value = toNumber(address);
+  if (numeric || value === 0) return dotted(address);
+  if (value >>> 24 === 0) return ctx.resolvers.networks.name(value) ?? dotted(address);
+  return (await ctx.resolvers.hosts.name(dotted(address))) ?? dotted(address);
+}
+
+/** A gateway as net-tools names it: dotted 0.0.0.0, else a host name. */
 async function routeHostName(ctx: ModeContext, numeric: boolean, address: number[]): Promise<string> {
   if (numeric || toNumber(address) === 0) return dotted(address);
   return (await ctx.resolvers.hosts.name(dotted(address))) ?? dotted(address);

@@ -4,8 +4,8 @@
  */
 import { strerror } from '../errors';
 import type { ModeContext } from './context';
-import { left, lines, readProcNet, right } from './route-read';
-import { ipv6BytesFromHex, ipv6Text, isUnspecified } from './route-ipv6-text';
+import { hex, left, lines, readProcNet, right, RowState, word, type Conversion } from './route-read';
+import { ipv6Text, isUnspecified, stripV4Mapped } from './route-ipv6-text';
 
 const RTF_CACHE = 0x01000000;
 const HEADER = 'Destination                    Next Hop                   Flag Met Ref  Use If\n';
@@ -21,11 +21,9 @@ export async function printInet6(ctx: ModeContext, numeric: boolean, view: Inet6
     return 1;
   }
   ctx.out.out(`${view === 'cache' ? 'Kernel IPv6 routing cache' : 'Kernel IPv6 routing table'}\n${HEADER}`);
+  const routes = parseRoutes(file.text).filter((route) => ((route.flags & RTF_CACHE) !== 0) === (view === 'cache'));
   const texts = await Promise.all(
-    lines(file.text).map(async (line) => {
-      const route = parseRoute(line);
-      if (route === null) return null;
-      if (((route.flags & RTF_CACHE) !== 0) !== (view === 'cache')) return null;
+    routes.map(async (route) => {
       const destination = `${await addressName(ctx, numeric, route.destination)}/${route.prefixLength}`;
       const nextHop = await addressName(ctx, numeric, route.nextHop);
       return (
@@ -34,7 +32,7 @@ export async function printInet6(ctx: ModeContext, numeric: boolean, view: Inet6
       );
     }),
   );
-  ctx.out.out(texts.filter((t) => t !== null).join(''));
+  ctx.out.out(texts.join(''));
   return 0;
 }
 
@@ -49,24 +47,50 @@ interface Inet6Route {
   iface: string;
 }
 
-/** One line: dest plen src src-plen next-hop metric refcnt use flags iface (all hex but the name). */
-function parseRoute(line: string): Inet6Route | null {
-  const f = line.trim().split(/[ \t]+/);
-  if (f.length < 10) return null;
-  const destination = ipv6BytesFromHex(f[0]!);
-  const nextHop = ipv6BytesFromHex(f[4]!);
-  if (destination === null || nextHop === null) return null;
-  const hex = (text: string): number => Number.parseInt(text, 16) >>> 0;
-  return {
-    destination,
-    prefixLength: hex(f[1]!),
-    nextHop,
-    metric: hex(f[5]!) | 0,
-    refCnt: hex(f[6]!) | 0,
-    use: hex(f[7]!) | 0,
-    flags: hex(f[8]!),
-    iface: f[9]!.slice(0, 15),
-  };
+/**
+ * Every line: dest(8×%4s) plen(%02x) src(8×%4s) src-plen(%02x) next-hop(8×%4s)
+ * metric refcnt use flags (%08x) iface(%15s). net-tools does not check how
+ * many fields converted, so a short or malformed line prints with the
+ * previous line's values wherever its own did not convert.
+ */
+function parseRoutes(text: string): Inet6Route[] {
+  const group = word(4);
+  const address = [group, group, group, group, group, group, group, group];
+  const conversions: Conversion[] = [
+    ...address, hex(2), ...address, hex(2), ...address, hex(8), hex(8), hex(8), hex(8), word(15),
+  ];
+  const state = new RowState([...Array<string>(8).fill(''), 0, ...Array<string>(8).fill(''), 0, ...Array<string>(8).fill(''), 0, 0, 0, 0, '']);
+  let destination = new Array<number>(16).fill(0);
+  let nextHop = new Array<number>(16).fill(0);
+  const routes: Inet6Route[] = [];
+  for (const line of lines(text)) {
+    state.scanInto(line, conversions);
+    const v = state.values;
+    destination = groupsToBytes(v.slice(0, 8) as string[]) ?? destination;
+    nextHop = groupsToBytes(v.slice(18, 26) as string[]) ?? nextHop;
+    routes.push({
+      destination,
+      prefixLength: v[8] as number,
+      nextHop,
+      metric: (v[26] as number) | 0,
+      refCnt: (v[27] as number) | 0,
+      use: (v[28] as number) | 0,
+      flags: v[29] as number,
+      iface: v[30] as string,
+    });
+  }
+  return routes;
+}
+
+/** inet_pton of "g0:g1:…:g7", or null when it would fail (the sockaddr then keeps its old value). */
+function groupsToBytes(groups: string[]): number[] | null {
+  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return null;
+  const bytes: number[] = [];
+  for (const g of groups) {
+    const value = Number.parseInt(g, 16);
+    bytes.push(value >> 8, value & 0xff);
+  }
+  return bytes;
 }
 
 /** Flag letters of an IPv6 route (`!` is appended, unlike IPv4). */
@@ -80,10 +104,13 @@ export function inet6Flags(flags: number): string {
   return text;
 }
 
-/** `[::]` for the unspecified address when symbolic; else getnameinfo's answer or inet_ntop text. */
+/**
+ * `[::]` for the unspecified address when symbolic; else getnameinfo's answer
+ * or inet_ntop text, a v4-mapped address shown as its IPv4 part.
+ */
 async function addressName(ctx: ModeContext, numeric: boolean, bytes: number[]): Promise<string> {
   const text = ipv6Text(bytes);
-  if (numeric) return text;
+  if (numeric) return stripV4Mapped(bytes, text);
   if (isUnspecified(bytes)) return '[::]';
-  return (await ctx.resolvers.hosts.name(text)) ?? text;
+  return stripV4Mapped(bytes, (await ctx.resolvers.hosts.name(text)) ?? text);
 }

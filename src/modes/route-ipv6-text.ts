@@ -59,3 +59,14 @@ export function ipv6Text(bytes: readonly number[]): string {
 export function isUnspecified(bytes: readonly number[]): boolean {
   return bytes.every((b) => b === 0);
 }
+
+/**
+ * net-tools shows a v4-mapped address (::ffff:a.b.c.d) by its IPv4 part:
+ * when the text has a `.`, everything up to the last `:` before it goes.
+ */
+export function stripV4Mapped(bytes: readonly number[], text: string): string {
+  const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  const dot = text.indexOf('.');
+  if (!mapped || dot < 0) return text;
+  return text.slice(text.lastIndexOf(':', dot) + 1);
+}

@@ -26,34 +26,72 @@ export function lines(text: string): string[] {
   return all;
 }
 
-/** One conversion: `s` a word, `d` a signed decimal int, `x` an unsigned hex int. */
-export type Conversion = 's' | 'd' | 'x';
+/** One `sscanf` conversion: `s` a word, `d` a signed decimal int, `x` an unsigned hex int; optional field width. */
+export interface Conversion {
+  kind: 's' | 'd' | 'x';
+  width?: number;
+}
+
+export const word = (width?: number): Conversion => (width === undefined ? { kind: 's' } : { kind: 's', width });
+export const decimal: Conversion = { kind: 'd' };
+export const hex = (width?: number): Conversion => (width === undefined ? { kind: 'x' } : { kind: 'x', width });
+
+const BLANK = /[ \t\n\r\f\v]/;
 
 /**
- * The values of the blank-separated fields of `line` for `conversions`, in
+ * glibc `sscanf` over `line` with blank-separated conversions: the values in
  * order, up to the first that does not convert (so `.length` is what
- * `sscanf` would return). Numbers wrap to 32 bits as a C `int` store does.
+ * `sscanf` returns, -1 aside). A width limits how many characters a
+ * conversion takes, so a long word spills into the next field as in C.
+ * Numbers wrap to 32 bits as storing into a C `int` does.
  */
 export function scan(line: string, conversions: readonly Conversion[]): Array<string | number> {
-  const words = line.split(/[ \t\n\r\f\v]+/).filter((w) => w !== '');
   const values: Array<string | number> = [];
-  for (let i = 0; i < conversions.length && i < words.length; i++) {
-    const word = words[i]!;
-    const kind = conversions[i]!;
+  let at = 0;
+  for (const { kind, width } of conversions) {
+    while (at < line.length && BLANK.test(line[at]!)) at++;
+    if (at >= line.length) break;
+    const limit = width === undefined ? line.length : Math.min(line.length, at + width);
     if (kind === 's') {
-      values.push(word);
+      let end = at;
+      while (end < limit && !BLANK.test(line[end]!)) end++;
+      values.push(line.slice(at, end));
+      at = end;
       continue;
     }
-    const match = kind === 'd' ? /^[+-]?\d+/.exec(word) : /^[+-]?(?:0[xX])?[0-9a-fA-F]+/.exec(word);
+    const pattern = kind === 'd' ? /^[+-]?\d+/ : /^[+-]?(?:0[xX](?=[0-9a-fA-F]))?[0-9a-fA-F]+/;
+    const match = pattern.exec(line.slice(at, limit));
     if (match === null) break;
-    const text = match[0];
-    const negative = text.startsWith('-');
-    const digits = text.replace(/^[+-]/, '');
-    let value = kind === 'd' ? BigInt(digits) : BigInt(`0x${digits.replace(/^0[xX]/, '')}`);
+    at += match[0].length;
+    const negative = match[0].startsWith('-');
+    const digits = match[0].replace(/^[+-]/, '').replace(/^0[xX]/, '');
+    let value = kind === 'd' ? BigInt(digits) : BigInt(`0x${digits}`);
     if (negative) value = -value;
     values.push(kind === 'd' ? Number(BigInt.asIntN(32, value)) : Number(BigInt.asUintN(32, value)));
   }
   return values;
+}
+
+/**
+ * net-tools keeps its sscanf targets in variables that live across lines, so
+ * a line that converts only some fields leaves the others at the previous
+ * line's values. `RowState` reproduces that.
+ */
+export class RowState {
+  readonly values: Array<string | number>;
+
+  constructor(initial: Array<string | number>) {
+    this.values = [...initial];
+  }
+
+  /** Scan `line` into the state; returns how many conversions succeeded. */
+  scanInto(line: string, conversions: readonly Conversion[]): number {
+    const fresh = scan(line, conversions);
+    fresh.forEach((value, i) => {
+      this.values[i] = value;
+    });
+    return fresh.length;
+  }
 }
 
 /** `printf("%-Ns")`: pad on the right to at least `width` (never cut). */
