@@ -1,7 +1,8 @@
 /**
  * How the differential suite decides that the candidate's output equals net-tools'.
  *
- * Every case runs reference, candidate, reference again. Output is compared byte for byte,
+ * Every case runs reference, candidate, reference again (in continuous mode, all three side by
+ * side). Output is compared byte for byte,
  * except for what a case's masks name:
  *  - 'timers': the figures of `-o` timers that run (`on`, `keepalive`, `timewait`, `probe`,
  *    `unkn-N`): they count down between two runs. The timer kind stays compared, and so does
@@ -45,23 +46,46 @@ export function maskTimers(text: string): string {
 
 const NUMBER = /(\d+(?:\.\d+)?)/;
 
-/** `cand` differs from both references only in numbers that moved between them, and lies between. */
-function lineWithinBracket(ref1: string, ref2: string, cand: string): boolean {
-  const t1 = ref1.split(NUMBER);
-  const t2 = ref2.split(NUMBER);
+/** Start and end column of every token of a line split on NUMBER. */
+function spans(tokens: string[]): [number, number][] {
+  let at = 0;
+  return tokens.map((t) => {
+    const span: [number, number] = [at, at + t.length];
+    at += t.length;
+    return span;
+  });
+}
+
+/**
+ * `cand` differs from the reference lines only in numbers that moved between them, lies within
+ * the range they span, and sits in the same column: where the references agree on where such a
+ * number starts (left-justified) or ends (right-justified), the candidate's must too.
+ */
+function lineWithinBracket(refs: string[], cand: string): boolean {
+  const tokens = refs.map((r) => r.split(NUMBER));
   const tc = cand.split(NUMBER);
-  if (t1.length !== t2.length || t1.length !== tc.length) return false;
-  for (let k = 0; k < t1.length; k++) {
-    if (t1[k] === t2[k]) {
-      if (tc[k] !== t1[k]) return false;
-    } else if (k % 2 === 1) {
-      const [lo, hi] = [Number(t1[k]), Number(t2[k])].sort((x, y) => x - y);
-      const value = Number(tc[k]);
-      if (!(value >= lo && value <= hi)) return false;
+  if (tokens.some((t) => t.length !== tc.length)) return false;
+  const refSpans = tokens.map(spans);
+  const candSpans = spans(tc);
+  const squeeze = (s: string) => s.replace(/ +/g, ' ');
+  for (let k = 0; k < tc.length; k++) {
+    const values = tokens.map((t) => t[k]);
+    if (values.every((v) => v === values[0])) {
+      if (tc[k] !== values[0]) return false;
     } else {
-      // Padding around a number whose width changed: compare without the run lengths of blanks.
-      const squeeze = (s: string) => s.replace(/ +/g, ' ');
-      if (squeeze(tc[k]) !== squeeze(t1[k]) || squeeze(t1[k]) !== squeeze(t2[k])) return false;
+      if (k % 2 === 1) {
+        const numbers = values.map(Number);
+        const value = Number(tc[k]);
+        if (!(value >= Math.min(...numbers) && value <= Math.max(...numbers))) return false;
+      } else if (!values.every((v) => squeeze(v) === squeeze(tc[k]))) {
+        return false;
+      }
+      // A number whose width changed, or the padding next to it: where the references agree on
+      // the column this token starts (left-justified) or ends (right-justified), so must the candidate.
+      const starts = refSpans.map((s) => s[k][0]);
+      const ends = refSpans.map((s) => s[k][1]);
+      if (starts.every((x) => x === starts[0]) && candSpans[k][0] !== starts[0]) return false;
+      if (ends.every((x) => x === ends[0]) && candSpans[k][1] !== ends[0]) return false;
     }
   }
   return true;
@@ -74,22 +98,27 @@ interface TextVerdict {
   actual: string;
 }
 
-export function compareText(ref1: string, ref2: string, cand: string, masks: readonly Mask[]): TextVerdict {
+/**
+ * Compare the candidate's text with reference texts (refs[0] is the one shown as expected).
+ * Accepted: equal to any reference; with 'counters', also line by line within their bracket.
+ */
+export function compareText(refs: string[], cand: string, masks: readonly Mask[]): TextVerdict {
   const mask = masks.includes('timers') ? maskTimers : (s: string) => s;
-  const [r1, r2, c] = [mask(ref1), mask(ref2), mask(cand)];
-  if (c === r1 || c === r2) return { equal: true, expected: r1, actual: r1 };
-  if (!masks.includes('counters')) return { equal: false, expected: r1, actual: c };
-  const l1 = r1.split('\n');
-  const l2 = r2.split('\n');
+  const r = refs.map(mask);
+  const c = mask(cand);
+  if (r.includes(c)) return { equal: true, expected: r[0], actual: r[0] };
+  if (!masks.includes('counters')) return { equal: false, expected: r[0], actual: c };
+  const refLines = r.map((t) => t.split('\n'));
   const lc = c.split('\n');
-  if (l1.length !== l2.length || lc.length !== l1.length) return { equal: false, expected: r1, actual: c };
+  if (refLines.some((l) => l.length !== lc.length)) return { equal: false, expected: r[0], actual: c };
   let equal = true;
   const shown = lc.map((line, k) => {
-    if (line === l1[k] || line === l2[k] || (l1[k] !== l2[k] && lineWithinBracket(l1[k], l2[k], line))) return l1[k];
+    const at = refLines.map((l) => l[k]);
+    if (at.includes(line) || lineWithinBracket(at, line)) return at[0];
     equal = false;
     return line;
   });
-  return { equal, expected: r1, actual: shown.join('\n') };
+  return { equal, expected: r[0], actual: shown.join('\n') };
 }
 
 /**
@@ -112,14 +141,24 @@ export function splitPasses(text: string): { prefix: string[]; passes: string[][
   return { prefix: lines.slice(0, first), passes };
 }
 
-/** The first `n` complete passes of each continuous run, re-joined, so they compare as text. */
-function completePasses(texts: string[]): { texts: string[]; note: string } | null {
-  const split = texts.map(splitPasses);
-  if (split.some((s) => s === null)) return null;
-  const parts = split as { prefix: string[]; passes: string[][] }[];
-  const n = Math.min(...parts.map((p) => p.passes.length));
-  const note = `continuous mode: comparing the first ${n} complete pass(es) (of ${parts.map((p) => p.passes.length).join('/')} in ref/cand/ref)`;
-  return { texts: parts.map((p) => [...p.prefix, ...p.passes.slice(0, n).flat()].join('\n')), note };
+/**
+ * The first n complete passes of the candidate and of both reference runs (n = the smallest
+ * count), re-joined as text. The candidate starts a little after the first reference, so where
+ * a reference has one more pass, that reference shifted by one pass is added as a further
+ * bracket for moving counters.
+ */
+function completePasses(ref1: string, cand: string, ref2: string): { refs: string[]; cand: string; note: string } | null {
+  const [p1, pc, p2] = [ref1, cand, ref2].map(splitPasses);
+  if (!p1 || !pc || !p2) return null;
+  let n = Math.min(p1.passes.length, pc.passes.length, p2.passes.length);
+  // Keep one reference pass after the last compared one, so that it brackets moving counters.
+  if (n > 1 && p1.passes.length === n && p2.passes.length === n) n -= 1;
+  const join = (p: { prefix: string[]; passes: string[][] }, from: number) =>
+    [...p.prefix, ...p.passes.slice(from, from + n).flat()].join('\n');
+  const refs = [join(p1, 0), join(p2, 0)];
+  for (const p of [p1, p2]) if (p.passes.length > n) refs.push(join(p, 1));
+  const counts = [p1, pc, p2].map((p) => p.passes.length).join('/');
+  return { refs, cand: join(pc, 0), note: `continuous mode: compared the first ${n} complete pass(es) (ref/cand/ref had ${counts})` };
 }
 
 function exitText(r: RunResult): string {
@@ -138,19 +177,20 @@ export function judge(ref1: RunResult, cand: RunResult, ref2: RunResult, masks: 
   }
   let referenceStable = true;
   for (const stream of ['stdout', 'stderr'] as const) {
-    let texts = [ref1[stream], cand[stream], ref2[stream]];
+    let refs = [ref1[stream], ref2[stream]];
+    let c = cand[stream];
     if (ref1.interrupted && cand.interrupted && ref2.interrupted) {
-      const passes = completePasses(texts);
+      const passes = completePasses(ref1[stream], cand[stream], ref2[stream]);
       if (passes) {
-        texts = passes.texts;
+        ({ refs, cand: c } = passes);
         if (stream === 'stdout') notes.push(passes.note);
+        if (passes.note.includes('first 0 ')) problems.push(`${stream}: no complete pass to compare`);
       }
     }
-    const [r1, c, r2] = texts;
     // Stable = the two reference runs agree once timer figures are masked (counters aside).
     const timersOnly = masks.includes('timers') ? maskTimers : (s: string) => s;
-    if (timersOnly(r1) !== timersOnly(r2)) referenceStable = false;
-    const verdict = compareText(r1, r2, c, masks);
+    if (timersOnly(refs[0]) !== timersOnly(refs[1])) referenceStable = false;
+    const verdict = compareText(refs, c, masks);
     if (!verdict.equal) {
       problems.push(`${stream} differs:\n${unifiedDiff(verdict.expected, verdict.actual, [`${stream} of /usr/bin/netstat`, `${stream} of the candidate`])}`);
     }

@@ -123,7 +123,7 @@ export async function runDifferential(cases: DiffCase[], opts: DiffOptions = {})
     reference: REFERENCE,
     candidate,
     timeoutMs: opts.timeoutMs ?? 20_000,
-    continuousMs: opts.continuousMs ?? 2_500,
+    continuousMs: opts.continuousMs ?? 3_500,
     cases: cases.map((c) => ({ args: c.args, user: c.user ?? 'root', env: c.env ?? {}, continuous: !!c.continuous })),
   };
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));

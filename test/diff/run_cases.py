@@ -56,6 +56,11 @@ def snapshot():
         if name in ("tcp", "tcp6", "udp", "udp6", "udplite", "udplite6", "raw", "raw6"):
             # sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
             lines = [" ".join(l.split()[1:5] + l.split()[7:8] + l.split()[9:10]) for l in lines[1:]]
+        elif name == "igmp":
+            # device lines: Idx Device : Count Querier; group lines: Group Users Timer Reporter
+            lines = [" ".join(l.split()[:5] if not l.startswith("\t") else l.split()[:2]) for l in lines]
+        elif name == "igmp6":
+            lines = [" ".join(l.split()[:4]) for l in lines]     # idx device group users (flags, timer)
         parts.append((name, lines))
     return parts
 
@@ -199,7 +204,8 @@ def main():
                 stable = snapshot() == before
                 if stable or attempts >= MAX_ATTEMPTS:
                     break
-                log(f"case {index} ({' '.join(case['args'])}): tables changed during the run, retrying")
+                changed = [name for (name, lines), (_, now) in zip(before, snapshot()) if lines != now]
+                log(f"case {index} ({' '.join(case['args'])}): {', '.join(changed) or 'tables'} changed during the run, retrying")
             results.append({"reference": ref1, "candidate": cand, "reference2": ref2, "attempts": attempts,
                             "tablesStable": stable})
         log(f"{len(results)} cases in {time.time() - started:.1f} s")

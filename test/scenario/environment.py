@@ -12,7 +12,8 @@ What it builds (kept in one place so the expected netstat output can be reasoned
   with a route through it; its peer `vlong-peer` stays down;
 - `tun7`, a point-to-point tun device with no reader, and `ifb-down`, a device left down;
 - routes of every kind netstat -r distinguishes (see `ROUTES`);
-- a private tmpfs on /tmp, private /etc/hosts and /etc/networks (fixtures/hosts/) and a
+- a private tmpfs on /tmp/netstat-diff (the scenario's UNIX socket paths; only an empty
+  directory is left on the host), private /etc/hosts and /etc/networks (fixtures/hosts/) and a
   resolv.conf that points at a local address nobody listens on, so DNS look-ups fail at once
   (ICMP port unreachable) instead of waiting.
 """
@@ -84,9 +85,10 @@ def bind_mount(source, target):
 
 
 def setup_files():
-    """Private /tmp, hosts, networks and resolv.conf (mount namespace only)."""
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=1777", "netstat-diff", "/tmp"], check=True)
-    os.makedirs(SCRATCH, mode=0o755)
+    """Private scratch directory, hosts, networks and resolv.conf (mount namespace only).
+    Only the scratch directory gets a tmpfs, not all of /tmp: a candidate may live there."""
+    os.makedirs(SCRATCH, mode=0o755, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "netstat-diff", SCRATCH], check=True)
     resolv = os.path.join(SCRATCH, "resolv.conf")
     with open(resolv, "w") as f:
         # Nothing listens on 127.0.0.253:53, so every DNS query is refused at once.
