@@ -106,10 +106,14 @@ OwnerScanRequest OwnerArgs(const Napi::CallbackInfo& info, const char* usage) {
 }
 
 const uint8_t* BufferArg(const Napi::CallbackInfo& info, size_t* length, const char* usage) {
-  if (info.Length() != 1 || !info[0].IsBuffer()) ThrowUsage(info.Env(), usage);
-  const auto buffer = info[0].As<Napi::Buffer<uint8_t>>();
-  *length = buffer.Length();
-  return buffer.Data();
+  // A Buffer or any Uint8Array; other views (Uint16Array, DataView) are refused
+  // rather than reinterpreted.
+  if (info.Length() != 1 || !info[0].IsTypedArray()) ThrowUsage(info.Env(), usage);
+  const auto bytes = info[0].As<Napi::TypedArray>();
+  if (bytes.TypedArrayType() != napi_uint8_array) ThrowUsage(info.Env(), usage);
+  const auto view = info[0].As<Napi::Uint8Array>();
+  *length = view.ElementLength();
+  return view.Data();
 }
 
 void NoArgs(const Napi::CallbackInfo& info, const char* usage) {
@@ -222,8 +226,8 @@ constexpr char kDumpUnixUsage[] = "dumpUnix()";
 constexpr char kScanUsage[] = "scanOwners(procRoot: string, wanted: Float64Array | null, threads: number)";
 constexpr char kRecordInetUsage[] = "recordInet(family: number, protocol: number, states: number, withInfo: boolean)";
 constexpr char kRecordUnixUsage[] = "recordUnix()";
-constexpr char kDecodeInetUsage[] = "decodeInet(bytes: Buffer)";
-constexpr char kDecodeUnixUsage[] = "decodeUnix(bytes: Buffer)";
+constexpr char kDecodeInetUsage[] = "decodeInet(bytes: Buffer | Uint8Array)";
+constexpr char kDecodeUnixUsage[] = "decodeUnix(bytes: Buffer | Uint8Array)";
 
 Napi::Value DumpInetSync(const Napi::CallbackInfo& info) {
   const InetRequest request = InetArgs(info, kDumpInetUsage);

@@ -166,14 +166,28 @@ export function loadNative(moduleRoot?: string): NativeLoadOutcome {
     // The "not found" message lists a dozen paths tried; its first line says it all.
     return notBuilt ? { reason: 'not-built', message: message.split('\n')[0]!.replace(/\s*Tried:$/, '') } : { reason: 'failed-to-load', message };
   }
-  const binding = loaded as NativeBinding;
-  if (binding.layoutVersion !== NATIVE_LAYOUT_VERSION || binding.inetStride !== INET_STRIDE || binding.unixStride !== UNIX_STRIDE) {
+  return verifyLayout(loaded);
+}
+
+/**
+ * Accept a loaded module only if it was built from the layout these types
+ * describe; a stale binary is `failed-to-load` rather than misread.
+ */
+export function verifyLayout(loaded: unknown): NativeLoadOutcome {
+  const binding = loaded as Partial<NativeBinding> | null;
+  if (
+    binding === null ||
+    typeof binding !== 'object' ||
+    binding.layoutVersion !== NATIVE_LAYOUT_VERSION ||
+    binding.inetStride !== INET_STRIDE ||
+    binding.unixStride !== UNIX_STRIDE
+  ) {
     return {
       reason: 'failed-to-load',
-      message: `native engine layout ${String(binding.layoutVersion)} does not match this library (${NATIVE_LAYOUT_VERSION}); rebuild it (npm run build:native)`,
+      message: `native engine layout ${String(binding?.layoutVersion)} does not match this library (${NATIVE_LAYOUT_VERSION}); rebuild it (npm run build:native)`,
     };
   }
-  return { binding };
+  return { binding: binding as NativeBinding };
 }
 
 function hasCode(err: unknown, code: string): boolean {

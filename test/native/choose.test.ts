@@ -1,0 +1,131 @@
+/**
+ * chooseSources(): which backend serves each table and the recorded reason,
+ * for every policy input (NETSTAT_BACKEND, NETSTAT_REQUIRE_NATIVE,
+ * NETSTAT_PROC_ROOT, loader outcome, netlink refusals). Uses a fake binding,
+ * so it runs anywhere; the data itself is checked by the contract suite.
+ */
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { chooseSources } from '../../src/backends/choose';
+import type { InetQuery } from '../../src/backends/types';
+import { NetstatError } from '../../src/errors';
+import { INET_STRIDE, NATIVE_LAYOUT_VERSION, type NativeBinding, type NativeLoadOutcome, UNIX_STRIDE } from '../../src/native';
+
+const FIXTURE_PROC = path.join(__dirname, '../../fixtures/netlink/proc');
+const TCP: InetQuery = { protocol: 'tcp', family: 'inet', selection: 'all', timers: false };
+const notBuilt: NativeLoadOutcome = { reason: 'not-built', message: 'Could not locate the bindings file.' };
+
+function systemError(code: string, errno: number): Error {
+  return Object.assign(new Error(`the kernel refused the dump: ${code}`), { code, errno, syscall: 'sock_diag' });
+}
+
+/** A binding whose dumps return nothing, or throw `errors[protocol]`. */
+function fakeBinding(errors: Record<number, Error> = {}, unixError?: Error): NativeBinding {
+  const inet = (_family: number, protocol: number) => {
+    const error = errors[protocol];
+    if (error !== undefined) throw error;
+    return { fields: new Uint32Array(0), addresses: [] };
+  };
+  const unix = () => {
+    if (unixError !== undefined) throw unixError;
+    return { fields: new Uint32Array(0), names: Buffer.alloc(0) };
+  };
+  const owners = () => ({
+    inodes: new Float64Array(0),
+    pids: new Int32Array(0),
+    programOffsets: new Uint32Array(0),
+    programLengths: new Uint32Array(0),
+    programs: Buffer.alloc(0),
+    denied: 0,
+    vanished: 0,
+    procUnreadable: false,
+  });
+  return {
+    layoutVersion: NATIVE_LAYOUT_VERSION,
+    inetStride: INET_STRIDE,
+    unixStride: UNIX_STRIDE,
+    dumpInet: inet,
+    dumpInetAsync: async (family, protocol) => inet(family, protocol),
+    dumpUnix: unix,
+    dumpUnixAsync: async () => unix(),
+    scanOwners: owners,
+    scanOwnersAsync: async () => owners(),
+    recordInet: () => Buffer.alloc(0),
+    recordUnix: () => Buffer.alloc(0),
+    decodeInet: () => ({ fields: new Uint32Array(0), addresses: [] }),
+    decodeUnix: () => ({ fields: new Uint32Array(0), names: Buffer.alloc(0) }),
+  };
+}
+
+describe('chooseSources()', () => {
+  it('uses netlink for every table when the addon loads, and says so', () => {
+    const sources = chooseSources({ env: {}, procRoot: '/proc', native: { binding: fakeBinding() } });
+    expect(sources.inet('tcp', 'inet').inet(TCP).rows).toEqual([]);
+    sources.unix().unix({ selection: 'all' });
+    sources.owners.scan({});
+    expect(sources.choices()).toEqual([
+      { table: 'tcp/inet', backend: 'netlink', reason: 'native engine loaded' },
+      { table: 'unix', backend: 'netlink', reason: 'native engine loaded' },
+      { table: 'owners', backend: 'netlink', reason: 'native engine loaded' },
+    ]);
+  });
+
+  it('falls back to /proc with the loader reason when the addon is absent', () => {
+    const sources = chooseSources({ env: {}, procRoot: '/proc', native: notBuilt });
+    expect(sources.inet('tcp', 'inet').name).toBe('procfs');
+    sources.inet('tcp', 'inet').inet(TCP);
+    expect(sources.choices()).toEqual([
+      { table: 'tcp/inet', backend: 'procfs', reason: 'native engine not-built: Could not locate the bindings file.' },
+    ]);
+  });
+
+  it('NETSTAT_REQUIRE_NATIVE=1 and a forced netlink make a missing addon an error', () => {
+    const required = () => chooseSources({ env: { NETSTAT_REQUIRE_NATIVE: '1' }, procRoot: '/proc', native: notBuilt });
+    expect(required).toThrow(NetstatError);
+    expect(required).toThrow(expect.objectContaining({ code: 'ERR_NATIVE_UNAVAILABLE', message: expect.stringContaining('not-built') }));
+    const forced = () => chooseSources({ env: { NETSTAT_BACKEND: 'netlink' }, native: { reason: 'failed-to-load', message: 'invalid ELF header' } });
+    expect(forced).toThrow(expect.objectContaining({ code: 'ERR_NATIVE_UNAVAILABLE', message: expect.stringContaining('invalid ELF header') }));
+  });
+
+  it('NETSTAT_BACKEND=procfs and a fixture NETSTAT_PROC_ROOT choose /proc without loading anything', () => {
+    const forced = chooseSources({ env: { NETSTAT_BACKEND: 'procfs', NETSTAT_REQUIRE_NATIVE: '1' }, native: notBuilt });
+    forced.inet('tcp', 'inet').inet(TCP);
+    expect(forced.choices()[0]).toMatchObject({ backend: 'procfs', reason: 'forced by NETSTAT_BACKEND=procfs' });
+    const fixture = chooseSources({ env: { NETSTAT_PROC_ROOT: FIXTURE_PROC }, native: { binding: fakeBinding() } });
+    expect(fixture.inet('tcp', 'inet').inet(TCP).rows.length).toBeGreaterThan(0); // read from the fixture tree
+    expect(fixture.choices()[0]).toMatchObject({ backend: 'procfs', reason: expect.stringContaining('is not the live /proc') });
+  });
+
+  it('rejects an unknown NETSTAT_BACKEND', () => {
+    expect(() => chooseSources({ env: { NETSTAT_BACKEND: 'ebpf' } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_BACKEND' }));
+  });
+
+  it('sends only the refused table to /proc (ENOENT: no diag module; EPERM: netlink refused)', async () => {
+    const binding = fakeBinding({ 255: systemError('ENOENT', 2), 136: systemError('EPERM', 1) });
+    const sources = chooseSources({ env: {}, procRoot: '/proc', native: { binding } });
+    sources.inet('tcp', 'inet').inet(TCP);
+    const raw = sources.inet('raw', 'inet');
+    raw.inet({ ...TCP, protocol: 'raw' });
+    await sources.inet('udplite', 'inet6').inetAsync({ ...TCP, protocol: 'udplite', family: 'inet6' });
+    expect(raw.name).toBe('procfs');
+    expect(sources.choices()).toEqual([
+      { table: 'tcp/inet', backend: 'netlink', reason: 'native engine loaded' },
+      { table: 'raw/inet', backend: 'procfs', code: 'ENOENT', reason: expect.stringContaining('netlink refused') },
+      { table: 'udplite/inet6', backend: 'procfs', code: 'EPERM', reason: expect.stringContaining('netlink refused') },
+    ]);
+  });
+
+  it('a forced netlink raises refusals instead of falling back', () => {
+    const binding = fakeBinding({ 255: systemError('ENOENT', 2) });
+    const sources = chooseSources({ env: { NETSTAT_BACKEND: 'netlink' }, native: { binding } });
+    expect(() => sources.inet('raw', 'inet').inet({ ...TCP, protocol: 'raw' })).toThrow(
+      expect.objectContaining({ code: 'ENOENT', syscall: 'sock_diag' }),
+    );
+  });
+
+  it('other errors are raised, not hidden by a fallback', () => {
+    const binding = fakeBinding({ 6: systemError('ENOBUFS', 105) });
+    const sources = chooseSources({ env: {}, procRoot: '/proc', native: { binding } });
+    expect(() => sources.inet('tcp', 'inet').inet(TCP)).toThrow(expect.objectContaining({ code: 'ENOBUFS', name: 'NetstatError' }));
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * loadNative() outcomes: success (when built), "not built" (a module root
+ * without build/), "failed to load" (a file that is not a loadable addon),
+ * and a stale layout. None of them throws.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { INET_STRIDE, NATIVE_LAYOUT_VERSION, UNIX_STRIDE, loadNative, verifyLayout } from '../../src/native';
+
+const built = fs.existsSync(path.join(__dirname, '../../build/Release/netstat_native.node'));
+if (!built) console.warn('loader success test skipped: native addon not built (npm run build:native)');
+
+describe('loadNative()', () => {
+  const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'netstat-loader-'));
+  afterAll(() => fs.rmSync(temp, { recursive: true, force: true }));
+
+  it.skipIf(!built)('loads the built addon with the expected layout and exports', () => {
+    const outcome = loadNative();
+    expect(outcome).toHaveProperty('binding');
+    if (!('binding' in outcome)) return;
+    expect(outcome.binding.layoutVersion).toBe(NATIVE_LAYOUT_VERSION);
+    for (const name of ['dumpInet', 'dumpInetAsync', 'dumpUnix', 'dumpUnixAsync', 'scanOwners', 'scanOwnersAsync', 'recordInet', 'recordUnix', 'decodeInet', 'decodeUnix']) {
+      expect(typeof (outcome.binding as unknown as Record<string, unknown>)[name]).toBe('function');
+    }
+  });
+
+  it('reports not-built when no binary exists', () => {
+    const outcome = loadNative(path.join(temp, 'no-such-package'));
+    expect(outcome).toEqual({ reason: 'not-built', message: expect.stringContaining('Could not locate the bindings file') });
+  });
+
+  it('reports failed-to-load with the loader message for a broken binary', () => {
+    const root = path.join(temp, 'broken');
+    fs.mkdirSync(path.join(root, 'build/Release'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'build/Release/netstat_native.node'), 'not an ELF file');
+    const outcome = loadNative(root);
+    expect(outcome).toMatchObject({ reason: 'failed-to-load' });
+    expect((outcome as { message: string }).message).toMatch(/invalid ELF header|too short/);
+  });
+
+  it('refuses a binary built for another layout', () => {
+    expect(verifyLayout({ layoutVersion: NATIVE_LAYOUT_VERSION + 1, inetStride: INET_STRIDE, unixStride: UNIX_STRIDE })).toMatchObject({
+      reason: 'failed-to-load',
+      message: expect.stringContaining('does not match'),
+    });
+    expect(verifyLayout({ layoutVersion: NATIVE_LAYOUT_VERSION, inetStride: INET_STRIDE + 1, unixStride: UNIX_STRIDE })).toMatchObject({
+      reason: 'failed-to-load',
+    });
+    expect(verifyLayout(null)).toMatchObject({ reason: 'failed-to-load' });
+  });
+});
