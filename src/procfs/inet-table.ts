@@ -24,7 +24,12 @@ function minimumFields(protocol: InetProtocol): number {
   return protocol === 'tcp' ? 11 : 10;
 }
 
-/** Decodes the hex address at `[start, start+length)` into canonical text, with a cache. */
+/**
+ * Decodes hex addresses into canonical text, with caches (a table repeats few
+ * distinct addresses). As in net-tools, the *local* address's length decides
+ * how both addresses of a line are read: up to 8 digits → both IPv4, more →
+ * both IPv6.
+ */
 class AddressDecoder {
   private readonly v4 = new Map<number, string>();
   private readonly v6 = new Map<string, string>();
@@ -33,13 +38,25 @@ class AddressDecoder {
 
   constructor(private readonly buf: Buffer) {}
 
-  decode(start: number, length: number): string {
-    if (length <= 8) return this.decodeV4(hexValue(this.buf, start, length));
-    return this.decodeV6(start, length);
+  decode(start: number, length: number, asV6: boolean): string {
+    return asV6 ? this.decodeV6(start, length) : this.decodeV4(start, length);
   }
 
-  /** The value is the in-memory 32-bit word on a little-endian host: lowest byte first. */
-  private decodeV4(word: number): string {
+  /**
+   * `%X` of the whole digit run into a 32-bit word (glibc: strtoul, saturating
+   * at ULONG_MAX beyond 16 significant digits, then truncated to 32 bits). The
+   * word is the in-memory address on a little-endian host: lowest byte first.
+   */
+  private decodeV4(start: number, length: number): string {
+    let first = start;
+    const end = start + length;
+    while (first < end && this.buf[first] === 0x30) first++;
+    let word: number;
+    if (end - first > 16) word = 0xffffffff;
+    else {
+      const low = Math.max(first, end - 8);
+      word = hexValue(this.buf, low, end - low);
+    }
     this.lastWasZero = word === 0;
     let text = this.v4.get(word);
     if (text === undefined) {
@@ -50,8 +67,9 @@ class AddressDecoder {
   }
 
   /**
-   * net-tools reads four `%08X` words from the digits; each word's bytes
-   * are reversed like an IPv4 word. Words the digits do not reach are 0.
+   * `%08X%08X%08X%08X`: four words, each word's bytes reversed like an IPv4
+   * word. Words the digits do not reach are 0 here (net-tools leaves them
+   * uninitialised).
    */
   private decodeV6(start: number, length: number): string {
     const key = this.buf.toString('latin1', start, start + length);
@@ -173,8 +191,9 @@ function parseLine(
     if (length === 0) break parse;
     // Decode the local address first and the remote one last, so that the
     // decoder's "last was zero" flag describes the remote address.
-    localAddress = addresses.decode(localStart, localLength);
-    remoteAddress = addresses.decode(s.runStart, length);
+    const asV6 = localLength > 8;
+    localAddress = addresses.decode(localStart, localLength, asV6);
+    remoteAddress = addresses.decode(s.runStart, length, asV6);
     fields++;
     if (!s.literal(COLON) || !s.hex()) break parse;
     remotePort = s.value;
