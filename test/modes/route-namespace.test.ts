@@ -1,0 +1,175 @@
+/**
+ * `netstat -r` against the oracle, /usr/bin/netstat (net-tools 2.10), byte for
+ * byte (stdout, stderr, exit status), inside a private network + mount
+ * namespace holding routes of every kind on a veth whose peer stays down.
+ * Also replays the /proc trees under fixtures/route/ through both programs
+ * (bind-mounted over /proc for the oracle, NETSTAT_PROC_ROOT for ours).
+ * Our side is the real option parser plus routePass, compiled from src/.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '../..');
+const FIXTURES = path.join(ROOT, 'fixtures/route');
+
+function missingCapability(): string | null {
+  if (process.getuid?.() !== 0) return 'needs root for unshare -n -m';
+  if (!existsSync('/usr/bin/netstat')) return 'the oracle /usr/bin/netstat is not installed';
+  if (spawnSync('unshare', ['-n', '-m', '--propagation', 'private', 'true']).status !== 0) return 'unshare -n -m is not permitted here';
+  return null;
+}
+
+const SETUP = `
+ip link set lo up
+ip link add vx0 type veth peer name vx1
+ip link set vx0 mtu 1480
+ip addr add 198.51.100.1/24 dev vx0
+ip -6 addr add 2001:db8:1::1/64 dev vx0 nodad
+ip link set vx0 up
+ip link add averyveryverylo type veth peer name p1
+ip link set averyveryverylo up
+ip tuntap add dev tun7 mode tun
+ip addr add 10.7.7.1 peer 10.7.7.2 dev tun7
+ip link set tun7 up
+ip route add default via 198.51.100.254 dev vx0 onlink
+ip route add 0.0.0.0/1 via 198.51.100.3 dev vx0 onlink
+ip route add 203.0.113.0/24 via 198.51.100.7 dev vx0 metric 5 onlink
+ip route add 203.0.113.77/32 dev vx0
+ip route add 127.0.0.0/8 via 127.0.0.1 dev lo
+ip route add unreachable 192.0.2.128/25
+ip route add prohibit 192.0.2.0/26
+ip route add blackhole 192.0.2.64/26
+ip route add throw 10.30.0.0/16
+ip route add 10.1.0.0/16 via 198.51.100.8 dev vx0 onlink window 5000 rtt 1
+ip route add 10.6.0.0/16 via 198.51.100.8 dev vx0 onlink metric 4294967295
+ip route add 10.20.0.0/16 via 198.51.100.1 dev vx0 metric 1234567
+ip route add 10.9.0.0/16 dev averyveryverylo
+ip route add 10.40.0.0/24 dev vx0 src 198.51.100.1 mtu lock 1300
+ip -6 route add 2001:db8:2::/48 via 2001:db8:1::fe dev vx0 onlink
+ip -6 route add unreachable 2001:db8:3::/48
+ip -6 route add prohibit 2001:db8:4::/48
+ip -6 route add blackhole 2001:db8:5::/48
+ip -6 route add 2001:db8:6::1/128 dev vx0 metric 4294967295
+printf '127.0.0.1\\tlocalhost\\n::1\\tlocalhost ip6-localhost\\n198.51.100.254\\tgw.example.internal\\n198.51.100.7\\ta-really-quite-long-gateway.example\\n203.0.113.77\\thost77\\n2001:db8:1::fe\\tv6gw.example.internal\\n' > "$work/hosts"
+printf 'loopback 127.0.0.0\\ncustomers 203.0.113.0\\nlabnet 10.1\\n' > "$work/networks"
+printf 'nameserver 127.0.0.253\\noptions timeout:1 attempts:1\\n' > "$work/resolv.conf"
+mount --bind "$work/hosts" /etc/hosts
+mount --bind "$work/networks" /etc/networks
+mount --bind "$work/resolv.conf" /etc/resolv.conf
+`;
+
+/** Argument lists; `nobody:` runs both as uid 65534; `proc=NAME:` replays fixtures/route/NAME. */
+function cases(): string[] {
+  const list: string[] = [];
+  for (const extend of ['', 'e', 'ee', 'eee', 'eeee'])
+    for (const numeric of ['', 'n', 'N'])
+      for (const table of ['', 'C', 'F', 'CF'])
+        for (const family of ['', ' -6', ' -A inet6,inet', ' -4'])
+          list.push(`-r${extend}${numeric}${table}${family}`);
+  list.push(
+    '-r --numeric-hosts', '-r --numeric-ports', '-r --numeric-users', '-rv', '-rW', '-r --inet6 --numeric-hosts',
+    '-r --route', '-r -A inet,inet', '-r -A unix', '-r -A inet,unix', '-r -A ipx', '-r -A ax25', '-r -A netrom',
+    '-r -A rose', '-r -A x25', '-r -A ddp', '-r --appletalk', '-r -A econet', '-r -A ash', '-r -A bluetooth',
+    '-r -A inet6,ax25,inet', '-r -A ip6', '-r -A tcpip',
+    'nobody:-r', 'nobody:-rn', 'nobody:-ree', 'nobody:-r6', 'nobody:-rC', 'nobody:-r -A netrom',
+  );
+  for (const fixture of ['synthetic', 'empty', 'namespace'])
+    for (const args of ['-r', '-rn', '-rne', '-rnee', '-rneee', '-rC', '-rnCe', '-rnCee', '-rnCF', '-r6', '-rn6', '-rn6C', '-rn6CF'])
+      list.push(`proc=${fixture}:${args}`);
+  return list;
+}
+
+interface Result {
+  stdout: string;
+  stderr: string;
+  status: string;
+}
+
+const RUNNER = `
+const { parseArgs } = require('./cli/args.js');
+const { Output } = require('./cli/output.js');
+const { createResolvers } = require('./resolve/index.js');
+const { procRoot } = require('./proc/root.js');
+const { routePass } = require('./modes/route.js');
+(async () => {
+  const out = new Output();
+  const parsed = parseArgs(process.argv.slice(2), 'netstat');
+  if (parsed.kind === 'exit') { out.err(parsed.stderr); out.out(parsed.stdout); out.flush(); process.exitCode = parsed.status; return; }
+  for (const warning of parsed.warnings) out.err(warning);
+  const ctx = { options: parsed.options, out, resolvers: createResolvers(), procRoot: procRoot(), pass: 0 };
+  const status = await routePass(ctx);
+  out.flush();
+  process.exitCode = status;
+})();
+`;
+
+const SCRIPT = `
+set -u
+work=$1; out=$2; fixtures=$3
+${SETUP}
+n=0
+while IFS= read -r line; do
+  n=$((n+1)); as=""; proc=""
+  case "$line" in nobody:*) line=\${line#nobody:}; as="setpriv --reuid=65534 --regid=65534 --clear-groups";; esac
+  case "$line" in proc=*) proc=\${line#proc=}; proc=\${proc%%:*}; line=\${line#*:};; esac
+  if [ -n "$proc" ]; then
+    unshare -m --propagation private sh -c 'mount --bind "$1" /proc && shift && exec /usr/bin/netstat "$@"' _ "$fixtures/$proc" $line >"$out/$n.ref" 2>"$out/$n.ref.err"; echo $? >"$out/$n.ref.rc"
+    NETSTAT_PROC_ROOT="$fixtures/$proc" node "$work/js/runner.js" $line >"$out/$n.cand" 2>"$out/$n.cand.err"; echo $? >"$out/$n.cand.rc"
+  else
+    $as /usr/bin/netstat $line >"$out/$n.ref" 2>"$out/$n.ref.err"; echo $? >"$out/$n.ref.rc"
+    $as node "$work/js/runner.js" $line >"$out/$n.cand" 2>"$out/$n.cand.err"; echo $? >"$out/$n.cand.rc"
+  fi
+done < "$work/cases"
+`;
+
+const skipReason = missingCapability();
+if (skipReason !== null) console.log(`route namespace tests skipped: ${skipReason}`);
+
+describe.skipIf(skipReason !== null)('netstat -r matches net-tools in a namespace', () => {
+  const list = cases();
+  const results = new Map<number, { ref: Result; cand: Result }>();
+
+  beforeAll(() => {
+    const work = mkdtempSync(path.join(tmpdir(), 'route-ns-'));
+    chmodSync(work, 0o755);
+    // Emit JS for src/ (errors in files other sessions are still writing do not stop the emit).
+    spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.json'), '--outDir', path.join(work, 'js')]);
+    if (!existsSync(path.join(work, 'js/modes/route.js'))) throw new Error('could not compile src/ for the namespace run');
+    writeFileSync(path.join(work, 'js/runner.js'), RUNNER);
+    writeFileSync(path.join(work, 'cases'), `${list.join('\n')}\n`);
+    const outDir = path.join(work, 'out');
+    spawnSync('mkdir', ['-p', outDir]);
+    chmodSync(outDir, 0o777);
+    const run = spawnSync('unshare', ['-n', '-m', '--propagation', 'private', 'bash', '-c', SCRIPT, '_', work, outDir, FIXTURES], {
+      encoding: 'latin1',
+      timeout: 280_000,
+    });
+    if (run.status !== 0) throw new Error(`namespace run failed: ${run.stderr}`);
+    const read = (name: string): string => readFileSync(path.join(outDir, name), 'latin1');
+    list.forEach((_, i) => {
+      const n = i + 1;
+      results.set(n, {
+        ref: { stdout: read(`${n}.ref`), stderr: read(`${n}.ref.err`), status: read(`${n}.ref.rc`).trim() },
+        cand: { stdout: read(`${n}.cand`), stderr: read(`${n}.cand.err`), status: read(`${n}.cand.rc`).trim() },
+      });
+    });
+  });
+
+  list.forEach((args, i) => {
+    it(`netstat ${args}`, () => {
+      const result = results.get(i + 1)!;
+      expect(result.cand).toEqual(result.ref);
+    });
+  });
+
+  it('the scenario really has the routes it claims (reject, metrics, IPv6)', () => {
+    const plain = results.get(list.indexOf('-reen') + 1)!.ref.stdout;
+    expect(plain).toContain('192.0.2.128     -               255.255.255.128 !     0      -        0 -        -     -      -');
+    expect(plain).toContain('1234567');
+    expect(plain).toMatch(/^10\.6\.0\.0 .* -1 /m);
+    expect(results.get(list.indexOf('-r -6') + 1)!.ref.stdout).toContain('v6gw.example.internal');
+  });
+});
