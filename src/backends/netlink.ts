@@ -25,6 +25,7 @@ import {
   type InetProtocol,
   type InetSocket,
   type ProcessRef,
+  type SocketTimer,
   TcpState,
   UNIX_FLAG_ACCEPTCON,
   UnixState,
@@ -90,6 +91,17 @@ export function toNetstatError(err: unknown, what: string): unknown {
   return err;
 }
 
+/**
+ * The timer of a socket with none pending, shared by every such row (most of
+ * them on a busy server): frozen, so no caller can change it for the others.
+ */
+const TIMER_OFF: SocketTimer = Object.freeze({ kind: 0, expiresMs: 0, retransmits: 0, probes: 0 });
+
+/** The 64-bit cookie from its halves; one BigInt allocation while it fits a double exactly (it is a counter). */
+function cookieOf(low: number, high: number): bigint {
+  return high < 0x200000 ? BigInt(high * 0x100000000 + low) : (BigInt(high) << 32n) | BigInt(low);
+}
+
 /** Whether an address text is the wildcard (net-tools' UDP/RAW "server" test). */
 function isWildcard(address: string): boolean {
   return address === '0.0.0.0' || address === '::';
@@ -116,19 +128,15 @@ export function inetRows(packed: PackedInet, protocol: InetProtocol, family: Ine
       const server = isTcp ? remotePort === 0 : serverFlags[f[o + InetField.RemoteAddress]!]!;
       if (server !== (selection === 'listening')) continue;
     }
-    let timer;
+    let timer: SocketTimer = TIMER_OFF;
     if (isTcp) {
       const kind = f[o + InetField.Timer]!;
       const diagRetrans = f[o + InetField.DiagRetrans]!;
       const hasInfo = f[o + InetField.HasInfo] === 1;
-      timer = {
-        kind,
-        expiresMs: Math.floor(f[o + InetField.ExpiresMs]! / 10) * 10,
-        retransmits: hasInfo ? f[o + InetField.InfoRetransmits]! : kind === 1 ? diagRetrans : 0,
-        probes: hasInfo ? f[o + InetField.InfoProbes]! : kind === 2 || kind === 4 ? diagRetrans : 0,
-      };
-    } else {
-      timer = { kind: 0, expiresMs: 0, retransmits: 0, probes: 0 };
+      const expiresMs = Math.floor(f[o + InetField.ExpiresMs]! / 10) * 10;
+      const retransmits = hasInfo ? f[o + InetField.InfoRetransmits]! : kind === 1 ? diagRetrans : 0;
+      const probes = hasInfo ? f[o + InetField.InfoProbes]! : kind === 2 || kind === 4 ? diagRetrans : 0;
+      if (kind !== 0 || expiresMs !== 0 || retransmits !== 0 || probes !== 0) timer = { kind, expiresMs, retransmits, probes };
     }
     rows.push({
       protocol,
@@ -143,7 +151,7 @@ export function inetRows(packed: PackedInet, protocol: InetProtocol, family: Ine
       uid: f[o + InetField.Uid]!,
       timer,
       inode: f[o + InetField.Inode]!,
-      cookie: BigInt(f[o + InetField.CookieLow]!) | (BigInt(f[o + InetField.CookieHigh]!) << 32n),
+      cookie: cookieOf(f[o + InetField.CookieLow]!, f[o + InetField.CookieHigh]!),
     });
   }
   return rows;
