@@ -20,8 +20,10 @@ const ROUTES = [
   '-r --numeric-users', '-r6e', '-r6ee', '-r6eee', '-r6C', '-r6CF', '-r6N', '-r6F', '--route', '--rou -n',
   '-r --inet6', '-r --inet', '-rp', '-ra', '-rt', '-rx', '-r -A ip6', '-r -A tcpip', '-rnC6', '-rCe', '-rCee',
   '-rNe', '-rNee', '-rneW', '-r -d',
-  // combinations of numeric x extend x table x family
-  ...product(['-r', '-rn', '-rN'], ['', '-e', '-ee', '-eee'], ['', '-C', '-F', '-CF'], ['', '-6', '-A inet,inet6']),
+  // numeric x extend x table, the family rotating through v4, v6 and both
+  ...product(['-r', '-rn', '-rN'], ['', '-e', '-ee', '-eee'], ['', '-C', '-F', '-CF']).map(
+    (f, k) => `${f} ${['', '-6', '-A inet,inet6'][k % 3]}`.trim(),
+  ),
 ];
 
 const ROUTE_BAD_AF = [

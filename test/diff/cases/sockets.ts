@@ -31,13 +31,20 @@ const EXTRAS = ['', '-e', '-ee', '-p', '-o', '-W', '-v', '-eep', '-eo', '-po', '
 
 function combinations(): DiffCase[] {
   const cases: DiffCase[] = [];
-  // Every selection with every listing, resolved and numeric, with no extras.
-  for (const s of SELECTIONS) for (const l of LISTINGS) for (const n of ['', '-n']) cases.push(caseOf(words(`${s} ${l} ${n}`)));
+  // Every selection with every listing; resolved and numeric alternate (both for the first four).
+  SELECTIONS.forEach((s, i) => {
+    LISTINGS.forEach((l, j) => {
+      const numerics = i < 4 ? ['', '-n'] : [(i + j) % 2 ? '-n' : ''];
+      for (const n of numerics) cases.push(caseOf(words(`${s} ${l} ${n}`)));
+    });
+  });
   // Every extras x numeric pair, on all sockets.
   for (const e of EXTRAS) for (const n of NUMERIC) cases.push(caseOf(words(`-a ${n} ${e}`)));
-  // Every extras set with every selection (listing and numeric rotated through).
+  // Each selection with half of the extras sets, so that every (selection, extras) pair of
+  // neighbouring indices is covered; listing and numeric rotate through their values.
   SELECTIONS.forEach((s, i) => {
     EXTRAS.forEach((e, j) => {
+      if ((i + j) % 2) return;
       const l = LISTINGS[(i + j) % LISTINGS.length];
       const n = NUMERIC[(i * 3 + j) % NUMERIC.length];
       cases.push(caseOf(words(`${s} ${l} ${n} ${e}`)));
