@@ -38,7 +38,8 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
 /**
  * glibc `strtoul(text, &end, 0)` over bytes `[start, end)`, accepted only if
  * the conversion consumed all of them and did not saturate at ULONG_MAX
- * (net-tools' `*serr || *inode_p == ~0` test).
+ * (net-tools' `*serr || *inode_p == ~0` test). Deviation: a negative number
+ * is refused (see below).
  */
 export function strtoulWhole(bytes: Uint8Array, start: number, end: number): number | undefined {
   let pos = start;
@@ -68,10 +69,9 @@ export function strtoulWhole(bytes: Uint8Array, start: number, end: number): num
   // No digits: strtoul leaves `end` at the start of the text, which is not its end.
   if (pos === digitsStart || pos !== end) return undefined;
   if (value >= ULONG_LIMIT - 1) return undefined; // saturated (or exactly ULONG_MAX)
-  if (negative && value !== 0) {
-    value = ULONG_LIMIT - value; // unsigned negation, as strtoul does
-    if (value >= ULONG_LIMIT - 1) return undefined;
-  }
+  // strtoul negates a `-` number modulo 2^64; such a value is not exact as a
+  // JS number and the kernel never writes a sign, so it is refused (a "-0" is 0).
+  if (negative && value !== 0) return undefined;
   return value;
 }
 
