@@ -2,11 +2,24 @@
  * Turns a list of differential cases into a vitest suite: one namespace run in beforeAll, then
  * one test per case asserting stdout, stderr and exit status equal to net-tools'.
  * Skipped, with the reason printed, only where root or unshare is missing.
+ * The candidate is node dist/cli.js unless NETSTAT_DIFF_CANDIDATE names another (see harness.ts).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { caseName, runDifferential, skipReason, type DiffCase, type DiffResult } from './harness';
 
-export function differentialSuite(title: string, cases: DiffCase[]): void {
+/**
+ * NETSTAT_DIFF_FILTER (a regular expression) keeps only the cases whose name matches, so that a
+ * developer can run a few of them without starting the namespace for all.
+ */
+function selected(cases: DiffCase[]): DiffCase[] {
+  const filter = process.env.NETSTAT_DIFF_FILTER;
+  if (!filter) return cases;
+  const pattern = new RegExp(filter);
+  return cases.filter((c) => pattern.test(caseName(c)));
+}
+
+export function differentialSuite(title: string, allCases: DiffCase[]): void {
+  const cases = selected(allCases);
   const reason = skipReason();
   if (reason) {
     console.warn(`[diff] ${title}: skipped, ${reason}`);

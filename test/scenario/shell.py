@@ -1,0 +1,26 @@
+#!/usr/bin/env python3
+"""Open the differential suite's namespace by hand, to look at a failing case:
+
+  sudo unshare --net --mount --pid --fork --mount-proc --propagation private \\
+      python3 test/scenario/shell.py [COMMAND ...]
+
+Builds the environment and the socket scenario, then runs COMMAND (default: an interactive
+bash) in it, e.g. `bash -c 'diff <(netstat -tanp) <(node dist/cli.js -tanp)'`. The TIME_WAIT
+row of the scenario disappears after 60 s here (the suite's runner re-creates it).
+"""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import environment  # noqa: E402
+
+environment.setup()
+scenario = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "sockets.py"),
+                             environment.SCRATCH], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+if scenario.stdout.readline().strip() != "READY":
+    raise SystemExit("the socket scenario did not start")
+status = subprocess.call(sys.argv[1:] or ["bash", "-i"])
+scenario.stdin.close()
+scenario.wait()
+sys.exit(status)
