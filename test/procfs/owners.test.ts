@@ -88,11 +88,11 @@ function holders(scan: OwnerScan): Record<number, string[]> {
 
 /** Runs `fn` with effective uid 65534 (root can always restore it: the real and saved uids stay 0). */
 function asNobody<T>(fn: () => T): T {
-  process.seteuid(65534);
+  process.seteuid!(65534);
   try {
     return fn();
   } finally {
-    process.seteuid(0);
+    process.seteuid!(0);
   }
 }
 const isRoot = process.geteuid?.() === 0;
