@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+'use strict';
+// Leak check of the native engine: runs 1,000 rounds of every entry point
+// (TCP/UDP/UNIX dumps sync and async, owner scans sync and async, recorded
+// dump decoding, and the error paths) under valgrind, and fails if valgrind
+// finds memory *definitely lost* from a stack through the addon
+// (netstat_native.node). Node's own startup allocations are not ours and
+// are ignored; an addon leak grows with the rounds and shows up by name.
+//
+//   node test/native/leak-check.js [ROUNDS]     (default 1000; needs valgrind and a built addon)
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ADDON = path.join(__dirname, '../../build/Release/netstat_native.node');
+const FIXTURES = path.join(__dirname, '../../fixtures/netlink');
+
+async function workload(rounds) {
+  const binding = require(ADDON);
+  const tcp = fs.readFileSync(path.join(FIXTURES, 'tcp4-all-info.bin'));
+  const unix = fs.readFileSync(path.join(FIXTURES, 'unix.bin'));
+  const swallow = (run) => {
+    try {
+      run();
+    } catch {
+      // error paths are part of the workload
+    }
+  };
+  for (let i = 0; i < rounds; i++) {
+    binding.dumpInet(2, 6, 0x1ffe, true);
+    binding.dumpInet(10, 17, 0x1ffe, false);
+    binding.dumpUnix();
+    await binding.dumpInetAsync(10, 6, 0x1ffe, false);
+    await binding.dumpUnixAsync();
+    binding.scanOwners('/proc', null, 2);
+    binding.scanOwners('/proc', new Float64Array([1, 2, 3]), 1);
+    await binding.scanOwnersAsync('/proc', null, 2);
+    binding.decodeInet(tcp);
+    binding.decodeUnix(unix);
+    binding.recordUnix();
+    swallow(() => binding.decodeInet(tcp.subarray(0, tcp.length - 20))); // EBADMSG
+    swallow(() => binding.dumpInet(99, 6, 0x1ffe, false)); // kernel refusal
+    swallow(() => binding.dumpInet(2, 255, 0x1ffe, false)); // ENOENT without raw_diag
+    await binding.dumpInetAsync(99, 6, 0, false).catch(() => undefined);
+    swallow(() => binding.dumpInet('x'));
+  }
+}
+
+function main() {
+  const rounds = Number(process.argv[2] ?? 1000);
+  if (process.env.NETSTAT_LEAK_CHILD === '1') {
+    workload(rounds).catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+    return;
+  }
+  if (!fs.existsSync(ADDON)) {
+    console.error('leak-check: the addon is not built (npm run build:native)');
+    process.exit(2);
+  }
+  if (spawnSync('valgrind', ['--version']).status !== 0) {
+    console.error('leak-check: valgrind is not installed');
+    process.exit(2);
+  }
+  const result = spawnSync(
+    'valgrind',
+    ['--leak-check=full', '--show-leak-kinds=definite', '--errors-for-leak-kinds=definite', '--num-callers=40', process.execPath, __filename, String(rounds)],
+    { env: { ...process.env, NETSTAT_LEAK_CHILD: '1' }, encoding: 'utf8', maxBuffer: 1 << 28 },
+  );
+  if (result.status !== 0 && !/definitely lost/.test(result.stderr)) {
+    console.error(result.stderr.slice(-4000));
+    console.error(`leak-check: the workload failed (status ${result.status})`);
+    process.exit(1);
+  }
+  // valgrind prints one record per leak: "N bytes in M blocks are definitely lost ..." then its stack.
+  const records = result.stderr.split(/\n==\d+== \n/).filter((block) => /are definitely lost/.test(block));
+  const ours = records.filter((block) => block.includes('netstat_native.node') || /\b(sock_diag|netlink|proc_fds|binding)\.cc\b/.test(block));
+  const summary = (result.stderr.match(/definitely lost: [^\n]*/) ?? ['definitely lost: 0 bytes'])[0];
+  console.log(`leak-check: ${rounds} rounds under valgrind; whole process ${summary}; records through the addon: ${ours.length}`);
+  if (ours.length > 0) {
+    for (const block of ours) console.log(block);
+    process.exit(1);
+  }
+}
+
+main();
