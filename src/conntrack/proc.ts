@@ -1,0 +1,133 @@
+/**
+ * Parse `/proc/net/nf_conntrack` (kernel `nf_conntrack_standalone.c`,
+ * `ct_seq_show`). Each line is:
+ *
+ *   l3name l3num l4name l4num [timeout] [state] k=v… [packets= bytes=]
+ *   [UNREPLIED] k=v… [packets= bytes=] [ASSURED|OFFLOAD|HW_OFFLOAD] mark=… use=…
+ *
+ * The first tuple (from its `src=`) is the original direction, the second
+ * the reply direction. The timeout is absent for offloaded flows. IPv6
+ * addresses come in the kernel's full `%pI6` form and are made canonical here.
+ */
+import { formatIPv6 } from '../inet-text';
+
+/** One direction of a connection. Ports are the tuple's ports, ICMP ids or GRE keys; null when the protocol has none. */
+export interface ConntrackTuple {
+  src: string;
+  dst: string;
+  sport: number | null;
+  dport: number | null;
+}
+
+export interface ConntrackEntry {
+  family: 'inet' | 'inet6';
+  /** The layer-4 protocol name the kernel prints (`tcp`, `udp`, `icmp`, `gre`, `unknown`, …). */
+  protocol: string;
+  protocolNumber: number;
+  /** Seconds until the entry expires; null for offloaded flows, which print none. */
+  timeout: number | null;
+  /** TCP/SCTP/DCCP state word, if the protocol has one. */
+  state: string | null;
+  original: ConntrackTuple;
+  reply: ConntrackTuple;
+}
+
+/** `%pI6` text (eight 4-digit groups) → inet_ntop text; other text is returned as is. */
+function canonicalIPv6(text: string): string {
+  const groups = text.split(':');
+  if (groups.length !== 8 || !groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return text;
+  const bytes = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    const value = parseInt(g, 16);
+    bytes[2 * i] = value >> 8;
+    bytes[2 * i + 1] = value & 0xff;
+  });
+  return formatIPv6(bytes);
+}
+
+/** The keys that carry a tuple's "ports", per kind of protocol. */
+const PORT_KEYS: ReadonlyArray<[string, string]> = [
+  ['sport', 'dport'],
+  ['id', 'id'], // ICMP/ICMPv6: the echo id in both directions
+  ['srckey', 'dstkey'], // GRE (printed as 0x… hex)
+];
+
+function tupleFrom(fields: Map<string, string>, family: 'inet' | 'inet6'): ConntrackTuple | null {
+  const src = fields.get('src');
+  const dst = fields.get('dst');
+  if (src === undefined || dst === undefined) return null;
+  let sport: number | null = null;
+  let dport: number | null = null;
+  for (const [s, d] of PORT_KEYS) {
+    const a = fields.get(s);
+    const b = fields.get(d);
+    if (a !== undefined && b !== undefined) {
+      sport = Number(a);
+      dport = Number(b);
+      if (!Number.isInteger(sport) || !Number.isInteger(dport)) return null;
+      break;
+    }
+  }
+  const address = family === 'inet6' ? canonicalIPv6 : (text: string) => text;
+  return { src: address(src), dst: address(dst), sport, dport };
+}
+
+/** One line of `/proc/net/nf_conntrack`, or null when it is not in the kernel's format. */
+export function parseConntrackLine(line: string): ConntrackEntry | null {
+  const words = line.trim().split(/\s+/);
+  if (words.length < 6) return null;
+  const [l3, l3num, l4, l4num] = words;
+  if (l3 !== 'ipv4' && l3 !== 'ipv6') return null;
+  const family = l3 === 'ipv4' ? 'inet' : 'inet6';
+  const protocolNumber = Number(l4num);
+  if (!/^[0-9]+$/.test(l3num!) || !/^[0-9]+$/.test(l4num!)) return null;
+  let i = 4;
+  let timeout: number | null = null;
+  if (/^-?[0-9]+$/.test(words[i]!)) timeout = Number(words[i++]);
+  let state: string | null = null;
+  if (!words[i]!.includes('=') && !words[i]!.startsWith('[')) state = words[i++]!;
+
+  // Split the key=value words into the two tuples: each starts at `src=`.
+  const tuples: Map<string, string>[] = [];
+  for (; i < words.length; i++) {
+    const word = words[i]!;
+    const eq = word.indexOf('=');
+    if (eq < 0) continue; // [UNREPLIED], [ASSURED], …
+    const key = word.slice(0, eq);
+    if (key === 'src') {
+      if (tuples.length === 2) break;
+      tuples.push(new Map());
+    }
+    if (tuples.length === 0) return null;
+    const current = tuples[tuples.length - 1]!;
+    if (!current.has(key)) current.set(key, word.slice(eq + 1));
+  }
+  if (tuples.length !== 2) return null;
+  const original = tupleFrom(tuples[0]!, family);
+  const reply = tupleFrom(tuples[1]!, family);
+  if (original === null || reply === null) return null;
+  return { family, protocol: l4!, protocolNumber, timeout, state, original, reply };
+}
+
+/** All entries of the file, in file order; lines not in the kernel's format are left out. */
+export function parseConntrack(content: string): ConntrackEntry[] {
+  const entries: ConntrackEntry[] = [];
+  for (const line of content.split('\n')) {
+    if (line.trim() === '') continue;
+    const entry = parseConntrackLine(line);
+    if (entry !== null) entries.push(entry);
+  }
+  return entries;
+}
+
+/** True when the reply tuple is not the mirror of the original: the connection was NAT'd. */
+export function isNatted(entry: ConntrackEntry): boolean {
+  const { original: o, reply: r } = entry;
+  return r.src !== o.dst || r.dst !== o.src || r.sport !== o.dport || r.dport !== o.sport;
+}
+
+/** True when the source side was rewritten (SNAT / masquerade): replies go to another address or port. */
+export function isSourceNatted(entry: ConntrackEntry): boolean {
+  const { original: o, reply: r } = entry;
+  return r.dst !== o.src || r.dport !== o.sport;
+}
