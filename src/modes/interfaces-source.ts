@@ -64,6 +64,15 @@ export type LinkSource = (device: string) => LinkInfo | null;
 /** Every IPv4 address, in the kernel's order (per device: primary first). */
 export type Ipv4AddressSource = () => Ipv4Address[];
 
+/** What one `-i` pass knows: link facts by device name, and the IPv4 addresses with their labels. */
+export interface InterfaceFacts {
+  link: LinkSource;
+  ipv4: Ipv4Address[];
+}
+
+/** Gathers the facts afresh; called once per pass. */
+export type InterfaceFactsSource = () => InterfaceFacts;
+
 const IFF_UP = 0x1;
 const IFF_RUNNING = 0x40;
 
@@ -113,3 +122,9 @@ export const osIpv4Addresses: Ipv4AddressSource = () => {
   }
   return addresses;
 };
+
+/** The pure-TypeScript facts: sysfs links, getifaddrs addresses (with the limits above). */
+export function sysfsFacts(sysRoot = '/sys'): InterfaceFactsSource {
+  const link = sysfsLinks(sysRoot);
+  return () => ({ link, ipv4: osIpv4Addresses() });
+}

@@ -11,18 +11,13 @@ import type { ModeContext, ModePass } from './context';
 import { longBlock, SHORT_HEADER, shortRow, type InterfaceEntry } from './interfaces-format';
 import { compareInterfaceNames } from './interfaces-order';
 import { parseProcNetDev, type DeviceStatistics } from './interfaces-procnetdev';
-import { osIpv4Addresses, sysfsLinks, type Ipv4AddressSource, type LinkSource } from './interfaces-source';
+import { sysfsFacts, type InterfaceFactsSource } from './interfaces-source';
 import { ipv6BytesFromHex, ipv6Text, stripV4Mapped } from './route-ipv6-text';
 
 const IFF_UP = 0x1;
 
-export interface InterfaceSources {
-  links: LinkSource;
-  ipv4: Ipv4AddressSource;
-}
-
-/** The `-i` pass over the given sources (tests and the native addon supply their own). */
-export function createInterfacesPass(sources: InterfaceSources): ModePass {
+/** The `-i` pass over the given facts (tests and the native addon supply their own). */
+export function createInterfacesPass(facts: InterfaceFactsSource): ModePass {
   return async (ctx: ModeContext): Promise<number> => {
     const { options, out } = ctx;
     // net-tools prints this when it opens its socket, which `-c` keeps open.
@@ -31,7 +26,7 @@ export function createInterfacesPass(sources: InterfaceSources): ModePass {
     if (short) out.out(SHORT_HEADER);
 
     const statistics = readStatistics(ctx);
-    const addresses = sources.ipv4();
+    const { link: linkOf, ipv4: addresses } = facts();
     const names = [...statistics.keys()];
     for (const address of addresses) names.push(address.label);
     const unique = [...new Set(names)].sort(compareInterfaceNames);
@@ -39,7 +34,7 @@ export function createInterfacesPass(sources: InterfaceSources): ModePass {
 
     for (const name of unique) {
       const device = name.split(':')[0]!;
-      const link = sources.links(device);
+      const link = linkOf(device);
       if (link === null) {
         out.err(`${name}: error fetching interface information: Device not found\n`);
         out.err('missing interface information: No such device\n');
@@ -59,7 +54,7 @@ export function createInterfacesPass(sources: InterfaceSources): ModePass {
   };
 }
 
-export const interfacesPass: ModePass = createInterfacesPass({ links: sysfsLinks(), ipv4: osIpv4Addresses });
+export const interfacesPass: ModePass = createInterfacesPass(sysfsFacts());
 
 /** Counters by device name; a missing file is a warning and no statistics at all. */
 function readStatistics(ctx: ModeContext): Map<string, DeviceStatistics> {

@@ -58,7 +58,7 @@ describe('-i under -c', () => {
     const file = path.join(dir, 'out');
     const fd = openSync(file, 'w');
     const link: LinkInfo = { flags: 0x49, mtu: 65536, type: 772, hwAddress: new Array(8).fill(0), txQueueLen: 1000, map: { memStart: 0n, memEnd: 0n, baseAddr: 0, irq: 0, dma: 0 } };
-    const pass = createInterfacesPass({ links: (name) => (name === 'lo' ? link : null), ipv4: () => [] });
+    const pass = createInterfacesPass(() => ({ link: (name) => (name === 'lo' ? link : null), ipv4: [] }));
     const options = { extend: 1, all: false, continuous: true } as Options;
     const ctx: ModeContext = { options, out: new Output(fd, fd), resolvers: createResolvers(), procRoot: path.join(dir, 'proc'), pass: 0 };
     // No /proc/net/dev there: a warning each pass, and no names but the labels (none).
