@@ -20,6 +20,7 @@
  *   for that call even when netlink is forced: unix_diag cannot list those
  *   rows, and an exact table matters more than the source.
  */
+import * as path from 'node:path';
 import { NetstatError, errorCode } from '../errors';
 import type { InetFamily, InetProtocol, InetSocket, UnixSocket } from '../model';
 import { type NativeBinding, type NativeLoadOutcome, nativeOutcome } from '../native';
@@ -66,7 +67,7 @@ export function chooseSources(opts: ChooseOptions = {}): Sources {
   const env = opts.env ?? process.env;
   const request = opts.backend ?? parseBackendEnv(env.NETSTAT_BACKEND);
   const root = opts.procRoot ?? defaultProcRoot(env);
-  const fixtureRoot = opts.procRoot !== undefined ? opts.procRoot !== '/proc' : root !== '/proc';
+  const fixtureRoot = path.resolve(root) !== '/proc';
   const requireNative = env.NETSTAT_REQUIRE_NATIVE === '1';
   const log: SourceChoice[] = [];
 
