@@ -10,9 +10,9 @@
  * `sscanf`; the small scanner below follows the same conversions so that odd
  * lines are taken or rejected as net-tools takes or rejects them.
  *
- * Where net-tools prints uninitialised memory (an IPv6 address shorter than 32
- * hex digits, or the second `-c` pass reading the IPv4 file as IPv6), this
- * port rejects the line with net-tools' warning, or simply behaves correctly.
+ * Under `-c`, net-tools reads the IPv4 file as IPv6 from the second pass on
+ * (a flag it never resets) and prints garbage; this port reads every pass
+ * correctly.
  */
 import { readFileSync } from 'node:fs';
 import { errorCode, strerror } from '../errors';
@@ -38,35 +38,31 @@ class Scanner {
 
   constructor(private readonly text: string) {}
 
-  private skipSpace(): void {
+  /** A blank in a `scanf` format: skip any blanks (none is fine). */
+  space(): void {
     while (this.pos < this.text.length && WHITESPACE.test(this.text[this.pos]!)) this.pos++;
   }
 
   /** `%d`: optional sign and decimal digits after blanks; null when none. */
   decimal(): number | null {
-    this.skipSpace();
+    this.space();
     const match = /^[+-]?[0-9]+/.exec(this.text.slice(this.pos));
     if (match === null) return null;
     this.pos += match[0].length;
-    // int conversion: wrap like the C library's store into a 32-bit int.
-    return Number(BigInt.asIntN(32, BigInt(match[0])));
+    return Number(BigInt.asIntN(32, BigInt(match[0]))); // stored into a C int
   }
 
-  /** `%<width>lx`, then kept as a 32-bit in_addr: sign and hex digits within `width` characters. */
-  hex32(width: number): number | null {
-    this.skipSpace();
-    const match = /^[+-]?[0-9a-fA-F]*/.exec(this.text.slice(this.pos, this.pos + width));
-    const digits = match === null ? '' : match[0].replace(/^[+-]/, '');
-    if (digits === '') return null;
-    this.pos += match![0].length;
-    const magnitude = BigInt(`0x${digits}`);
-    const value = match![0].startsWith('-') ? -magnitude : magnitude;
-    return Number(BigInt.asUintN(32, value));
+  /** `%<width>[0-9A-Fa-f]`: a run of hex digits, not skipping blanks first; null when none. */
+  hexDigits(width: number): string | null {
+    const match = /^[0-9A-Fa-f]+/.exec(this.text.slice(this.pos, this.pos + width));
+    if (match === null) return null;
+    this.pos += match[0].length;
+    return match[0];
   }
 
   /** `%<width>s`: a run of non-blanks after blanks (at most `width`); null at end of line. */
-  word(width = Infinity): string | null {
-    this.skipSpace();
+  word(width: number): string | null {
+    this.space();
     let end = this.pos;
     while (end < this.text.length && end - this.pos < width && !WHITESPACE.test(this.text[end]!)) end++;
     if (end === this.pos) return null;
@@ -75,17 +71,67 @@ class Scanner {
     return word;
   }
 
-  /** `%<count>c`: the next characters as they are (fewer at the end of the line). */
+  /** `%<count>c`: the next characters as they are (fewer at the end of the line); null when none. */
   chars(count: number): string | null {
     if (this.pos >= this.text.length) return null;
     const text = this.text.slice(this.pos, this.pos + count);
     this.pos += text.length;
     return text;
   }
+}
 
-  /** A blank in a `scanf` format: skip any blanks. */
-  space(): void {
-    this.skipSpace();
+/**
+ * What net-tools carries from one line to the next. The device name lives in
+ * a static 16-byte buffer that `%15c` overwrites without terminating it, so
+ * a short device line keeps the tail of the previous name. The IPv6 address
+ * words are only partly overwritten when the hex text is shorter than 32
+ * digits, and all four are then byte-swapped in place; keeping them here makes
+ * such lines come out as net-tools prints them (it starts from stack garbage,
+ * this from zeros).
+ */
+export class GroupScanState {
+  readonly device = new Uint8Array(16);
+  readonly in6 = new Uint32Array(4);
+
+  /** The device buffer as a C string. */
+  deviceName(): string {
+    const end = this.device.indexOf(0);
+    return Buffer.from(this.device.subarray(0, end < 0 ? 16 : end)).toString('latin1');
+  }
+
+  /** `%15c` into the buffer, then cut at the last `:` of the resulting string. */
+  setDeviceChars(chars: string): void {
+    for (let i = 0; i < chars.length; i++) this.device[i] = chars.charCodeAt(i) & 0xff;
+    const name = this.deviceName();
+    const colon = name.lastIndexOf(':');
+    if (colon >= 0) this.device[colon] = 0;
+  }
+
+  /** `%15s` into the buffer (terminated). */
+  setDeviceWord(word: string): void {
+    for (let i = 0; i < word.length; i++) this.device[i] = word.charCodeAt(i) & 0xff;
+    this.device[word.length] = 0;
+  }
+
+  /** `%08X%08X%08X%08X` over the hex text, then `htonl` of all four words: the address in network order. */
+  ipv6Address(hex: string): string {
+    for (let i = 0; i < 4; i++) {
+      const part = hex.slice(8 * i, 8 * i + 8);
+      if (part === '') break; // this conversion and the later ones fail: the old words stay
+      this.in6[i] = parseInt(part, 16) >>> 0;
+    }
+    const bytes = new Uint8Array(16);
+    for (let i = 0; i < 4; i++) {
+      const word = this.in6[i]!;
+      // htonl on a little-endian host swaps the bytes; memory then holds the word big-endian.
+      const swapped = (((word & 0xff) << 24) | ((word & 0xff00) << 8) | ((word >>> 8) & 0xff00) | (word >>> 24)) >>> 0;
+      this.in6[i] = swapped;
+      bytes[4 * i] = swapped & 0xff;
+      bytes[4 * i + 1] = (swapped >>> 8) & 0xff;
+      bytes[4 * i + 2] = (swapped >>> 16) & 0xff;
+      bytes[4 * i + 3] = swapped >>> 24;
+    }
+    return formatIPv6(bytes);
   }
 }
 
@@ -101,70 +147,63 @@ function inAddrText(word: number): string {
   return formatIPv4(word & 0xff, (word >>> 8) & 0xff, (word >>> 16) & 0xff, word >>> 24);
 }
 
-/** One `/proc/net/igmp6` line, or null when net-tools would call it bogus. */
-function igmp6Line(line: string): { device: string; users: number; address: string } | null {
+/** One `/proc/net/igmp6` line (`%d %15s %64[0-9A-Fa-f] %d`). */
+function igmp6Item(line: string, index: number, state: GroupScanState): GroupItem {
+  const bogus: GroupItem = { kind: 'bogus', file: 'igmp6', line: index };
   const scan = new Scanner(line);
-  if (scan.decimal() === null) return null;
+  if (scan.decimal() === null) return bogus;
   const device = scan.word(15);
-  const hex = scan.word();
+  if (device === null) return bogus;
+  state.setDeviceWord(device);
+  scan.space();
+  const hex = scan.hexDigits(64);
+  if (hex === null) return bogus;
   const users = scan.decimal();
-  if (device === null || hex === null || users === null) return null;
-  if (!/^[0-9a-fA-F]{32}/.test(hex)) return null; // net-tools would print stale memory here
-  const bytes = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return { device, users, address: formatIPv6(bytes) };
+  if (users === null) return bogus;
+  return { kind: 'group', family: 'inet6', device: state.deviceName(), users, address: state.ipv6Address(hex) };
 }
 
 /** Parse `/proc/net/igmp6`. Warnings count lines from 0, as net-tools does. */
-export function parseIgmp6(content: string): GroupItem[] {
-  const items: GroupItem[] = [];
-  fileLines(content).forEach((line, index) => {
-    const row = igmp6Line(line);
-    items.push(row === null ? { kind: 'bogus', file: 'igmp6', line: index } : { kind: 'group', family: 'inet6', ...row });
-  });
-  return items;
+export function parseIgmp6(content: string, state = new GroupScanState()): GroupItem[] {
+  return fileLines(content).map((line, index) => igmp6Item(line, index, state));
 }
 
 /**
  * Parse `/proc/net/igmp`. The first line must be the header (it names the
  * `Device` column; a leading `Idx` means device lines start with an index);
  * net-tools reads a file without that header as if it were `igmp6`, and so
- * does this. A device name is the next 15 characters, cut at the last `:`.
+ * does this. Device lines (`%d\t%15c`, or `%15c` without `Idx`) set the
+ * device of the TAB-indented group lines (`\t%8[0-9A-Fa-f] %d`) below them.
  */
-export function parseIgmp(content: string): GroupItem[] {
+export function parseIgmp(content: string, state = new GroupScanState()): GroupItem[] {
   const lines = fileLines(content);
   const header = lines[0];
   if (header === undefined) return [];
-  if (!header.includes('Device')) {
-    return parseIgmp6(content);
-  }
+  if (!header.includes('Device')) return parseIgmp6(content, state);
   const indexed = header.startsWith('Idx');
   const items: GroupItem[] = [];
-  let device = '';
   for (let index = 1; index < lines.length; index++) {
     const line = lines[index]!;
+    const bogus: GroupItem = { kind: 'bogus', file: 'igmp', line: index };
     const scan = new Scanner(line);
     if (line.startsWith('\t')) {
-      const word = scan.hex32(8);
-      const users = word === null ? null : scan.decimal();
-      if (word === null || users === null) items.push({ kind: 'bogus', file: 'igmp', line: index });
-      else items.push({ kind: 'group', family: 'inet', device, users, address: inAddrText(word) });
+      scan.space();
+      const hex = scan.hexDigits(8);
+      const users = hex === null ? null : scan.decimal();
+      if (hex === null || users === null) items.push(bogus);
+      else items.push({ kind: 'group', family: 'inet', device: state.deviceName(), users, address: inAddrText(parseInt(hex, 16)) });
       continue;
     }
     if (indexed) {
       if (scan.decimal() === null) {
-        items.push({ kind: 'bogus', file: 'igmp', line: index });
+        items.push(bogus);
         continue;
       }
       scan.space();
     }
     const name = scan.chars(15);
-    if (name === null) {
-      items.push({ kind: 'bogus', file: 'igmp', line: index });
-      continue;
-    }
-    const colon = name.lastIndexOf(':');
-    device = colon < 0 ? name : name.slice(0, colon);
+    if (name === null) items.push(bogus);
+    else state.setDeviceChars(name);
   }
   return items;
 }
@@ -196,10 +235,11 @@ export async function groupsSection(ctx: ModeContext): Promise<number> {
   out.out(GROUPS_HEADER);
   let status = 0;
   const items: GroupItem[] = [];
+  const state = new GroupScanState();
   if (options.inet) {
     const igmp = readProcFile(ctx, 'net/igmp');
     if (igmp.ok) {
-      items.push(...parseIgmp(igmp.text));
+      items.push(...parseIgmp(igmp.text, state));
     } else if (igmp.code === 'ENOENT' || igmp.code === 'EACCES') {
       if (!options.protocolsImplied) {
         out.err("netstat: no support for `AF INET (igmp)' on this system.\n");
@@ -212,7 +252,7 @@ export async function groupsSection(ctx: ModeContext): Promise<number> {
   }
   if (options.inet6) {
     const igmp6 = readProcFile(ctx, 'net/igmp6');
-    if (igmp6.ok) items.push(...parseIgmp6(igmp6.text));
+    if (igmp6.ok) items.push(...parseIgmp6(igmp6.text, state));
   }
 
   const addresses = items.flatMap((item) => (item.kind === 'group' ? [item.address] : []));
