@@ -24,15 +24,23 @@ function minimumFields(protocol: InetProtocol): number {
   return protocol === 'tcp' ? 11 : 10;
 }
 
+/** Slots of the address text caches (direct-mapped; a collision just replaces). */
+const CACHE_SLOTS = 4096;
+
 /**
- * Decodes hex addresses into canonical text, with caches (a table repeats few
- * distinct addresses). As in net-tools, the *local* address's length decides
- * how both addresses of a line are read: up to 8 digits → both IPv4, more →
- * both IPv6.
+ * Decodes hex addresses into canonical text. A table repeats few distinct
+ * addresses, so texts are cached in direct-mapped caches keyed by the 32-bit
+ * words (cheaper than a Map: no key strings, no boxed numbers). As in
+ * net-tools, the *local* address's length decides how both addresses of a
+ * line are read: up to 8 digits → both IPv4, more → both IPv6.
  */
 class AddressDecoder {
-  private readonly v4 = new Map<number, string>();
-  private readonly v6 = new Map<string, string>();
+  private readonly v4Keys = new Uint32Array(CACHE_SLOTS);
+  private readonly v4Texts: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS).fill(undefined);
+  private readonly v6Keys = new Uint32Array(CACHE_SLOTS * 4);
+  private readonly v6Texts: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS).fill(undefined);
+  private readonly words = new Uint32Array(4);
+  private readonly bytes = new Uint8Array(16);
   /** Whether the last decoded address was all zero (net-tools' "server" test for UDP/RAW). */
   lastWasZero = false;
 
@@ -48,20 +56,21 @@ class AddressDecoder {
    * word is the in-memory address on a little-endian host: lowest byte first.
    */
   private decodeV4(start: number, length: number): string {
-    let first = start;
     const end = start + length;
-    while (first < end && this.buf[first] === 0x30) first++;
     let word: number;
-    if (end - first > 16) word = 0xffffffff;
+    if (length <= 8) word = hexValue(this.buf, start, length);
     else {
-      const low = Math.max(first, end - 8);
-      word = hexValue(this.buf, low, end - low);
+      let first = start;
+      while (first < end && this.buf[first] === 0x30) first++;
+      word = end - first > 16 ? 0xffffffff : hexValue(this.buf, Math.max(first, end - 8), Math.min(8, end - first));
     }
     this.lastWasZero = word === 0;
-    let text = this.v4.get(word);
-    if (text === undefined) {
+    const slot = (word ^ (word >>> 12) ^ (word >>> 24)) & (CACHE_SLOTS - 1);
+    let text = this.v4Texts[slot];
+    if (text === undefined || this.v4Keys[slot] !== word) {
       text = formatIPv4(word & 0xff, (word >>> 8) & 0xff, (word >>> 16) & 0xff, word >>> 24);
-      this.v4.set(word, text);
+      this.v4Keys[slot] = word;
+      this.v4Texts[slot] = text;
     }
     return text;
   }
@@ -72,26 +81,32 @@ class AddressDecoder {
    * uninitialised).
    */
   private decodeV6(start: number, length: number): string {
-    const key = this.buf.toString('latin1', start, start + length);
-    let text = this.v6.get(key);
-    const bytes = new Uint8Array(16);
-    let zero = true;
+    const words = this.words;
+    let hash = 0;
     for (let word = 0; word < 4; word++) {
       const wordStart = start + word * 8;
       const digits = Math.max(0, Math.min(8, start + length - wordStart));
       const value = digits > 0 ? hexValue(this.buf, wordStart, digits) : 0;
-      if (value !== 0) zero = false;
-      if (text === undefined) {
+      words[word] = value;
+      hash = (Math.imul(hash, 31) + value) | 0;
+    }
+    this.lastWasZero = (words[0]! | words[1]! | words[2]! | words[3]!) === 0;
+    const slot = (hash ^ (hash >>> 12) ^ (hash >>> 24)) & (CACHE_SLOTS - 1);
+    const keys = this.v6Keys;
+    const k = slot * 4;
+    let text = this.v6Texts[slot];
+    if (text === undefined || keys[k] !== words[0] || keys[k + 1] !== words[1] || keys[k + 2] !== words[2] || keys[k + 3] !== words[3]) {
+      const bytes = this.bytes;
+      for (let word = 0; word < 4; word++) {
+        const value = words[word]!;
         bytes[word * 4] = value & 0xff;
         bytes[word * 4 + 1] = (value >>> 8) & 0xff;
         bytes[word * 4 + 2] = (value >>> 16) & 0xff;
         bytes[word * 4 + 3] = value >>> 24;
+        keys[k + word] = value;
       }
-    }
-    this.lastWasZero = zero;
-    if (text === undefined) {
       text = formatIPv6(bytes);
-      this.v6.set(key, text);
+      this.v6Texts[slot] = text;
     }
     return text;
   }

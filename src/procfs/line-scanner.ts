@@ -21,12 +21,17 @@ const NINE = 0x39;
 const LOWER_X = 0x78;
 const UPPER_X = 0x58;
 
+/** Hex digit values by char code, -1 for non-digits (a table: this is the hot path). */
+const HEX_DIGIT = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) HEX_DIGIT[ZERO + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX_DIGIT[0x41 + i] = 10 + i;
+  HEX_DIGIT[0x61 + i] = 10 + i;
+}
+
 /** Value of a hex digit char code, or -1. */
 function hexDigit(code: number): number {
-  if (code >= ZERO && code <= NINE) return code - ZERO;
-  const lower = code | 0x20;
-  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
-  return -1;
+  return HEX_DIGIT[code]!;
 }
 
 /** C `isspace` in the C locale. */

@@ -7,7 +7,7 @@
  */
 
 /** Lines a table parser handles between two yield points. */
-export const LINES_PER_SLICE = 5000;
+export const LINES_PER_SLICE = 1000;
 
 /** Longest stretch of synchronous work the async driver allows before yielding. */
 export const SLICE_BUDGET_MS = 5;
