@@ -28,6 +28,10 @@ export interface DiffCase {
   env?: Record<string, string>;
   /** What may legitimately differ between two runs (see compare.ts). */
   mask?: Mask[];
+  /** 'netstat': run the reference with argv[0] `netstat` (as typed in a shell) and the candidate
+   *  through a link named `netstat` (as the installed bin). Default: argv[0] is the reference's
+   *  path, `/usr/bin/netstat`, and the candidate runs as `node dist/cli.js`. */
+  argv0?: 'netstat';
   /** `-c`: run all three programs side by side for a fixed time, stop them with SIGINT and
    *  compare the complete passes. */
   continuous?: boolean;
@@ -90,7 +94,8 @@ function quote(arg: string): string {
 export function caseName(c: DiffCase): string {
   const env = Object.entries(c.env ?? {}).map(([k, v]) => `${k}=${quote(v)} `).join('');
   const who = c.user === 'nobody' ? '[nobody] ' : '';
-  return `${who}${env}netstat${c.args.map((a) => ' ' + quote(a)).join('')}${c.continuous ? ' (continuous)' : ''}`;
+  const program = c.argv0 === 'netstat' ? '(as netstat) netstat' : 'netstat';
+  return `${who}${env}${program}${c.args.map((a) => ' ' + quote(a)).join('')}${c.continuous ? ' (continuous)' : ''}`;
 }
 
 interface RawRun {
@@ -124,7 +129,13 @@ export async function runDifferential(cases: DiffCase[], opts: DiffOptions = {})
     candidate,
     timeoutMs: opts.timeoutMs ?? 20_000,
     continuousMs: opts.continuousMs ?? 3_500,
-    cases: cases.map((c) => ({ args: c.args, user: c.user ?? 'root', env: c.env ?? {}, continuous: !!c.continuous })),
+    cases: cases.map((c) => ({
+      args: c.args,
+      user: c.user ?? 'root',
+      env: c.env ?? {},
+      continuous: !!c.continuous,
+      argv0: c.argv0 ?? null,
+    })),
   };
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const child = spawn(

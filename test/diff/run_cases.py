@@ -6,7 +6,8 @@ Usage (harness.ts does this):
 
 job.json: {"reference": "/usr/bin/netstat", "candidate": ["node", "/repo/dist/cli.js"],
            "timeoutMs": 20000, "continuousMs": 2500,
-           "cases": [{"args": [...], "user": "root"|"nobody", "env": {...}, "continuous": bool}, ...]}
+           "cases": [{"args": [...], "user": "root"|"nobody", "env": {...}, "continuous": bool,
+                      "argv0": "netstat" (optional)}, ...]}
 
 Sets up the environment (test/scenario/environment.py), starts the socket scenario
 (test/scenario/sockets.py), then for every case runs reference, candidate, reference again
@@ -65,18 +66,33 @@ def snapshot():
     return parts
 
 
-def argv_for(program, args):
-    """(executable, argv). The reference runs with argv[0] "netstat", as typed in a shell."""
+def argv_for(program, case):
+    """(executable, argv). argv[0] is the reference's path, like the candidate run as
+    `node dist/cli.js`; a case with "argv0": "netstat" runs the reference under that name and the
+    candidate through a link named `netstat`, as an installed bin would be."""
+    args = case["args"]
+    by_name = case.get("argv0") == "netstat"
     if program == "reference":
-        return JOB["reference"], ["netstat"] + args
+        return JOB["reference"], [case.get("argv0") or JOB["reference"]] + args
     command = JOB["candidate"]
     if len(command) == 1 and not command[0].endswith(".js"):
-        return command[0], ["netstat"] + args
+        return command[0], [case.get("argv0") or command[0]] + args
+    if by_name:
+        return command[0], [command[0]] + list(command[1:-1]) + [candidate_link()] + args
     return command[0], list(command) + args
 
 
+def candidate_link():
+    """A symbolic link named `netstat` to the candidate script, in the private scratch directory."""
+    link = os.path.join(environment.SCRATCH, "bin", "netstat")
+    if not os.path.islink(link):
+        os.makedirs(os.path.dirname(link), mode=0o755, exist_ok=True)
+        os.symlink(JOB["candidate"][-1], link)
+    return link
+
+
 def start(program, case):
-    executable, argv = argv_for(program, case["args"])
+    executable, argv = argv_for(program, case)
     env = dict(BASE_ENV)
     env.update(case.get("env") or {})
     extra = {}

@@ -40,8 +40,13 @@ export function differentialSuite(title: string, allCases: DiffCase[]): void {
         const all = [...results.values()];
         const moved = all.filter((r) => !r.referenceStable || !r.tablesStable);
         const unexpected = moved.filter((r) => !r.case.mask?.includes('counters') || !r.tablesStable);
+        const timed = all.filter((r) => !r.case.continuous);
+        const slowest = timed.reduce((a, b) => (b.candidate.ms > a.candidate.ms ? b : a), timed[0]);
+        const mean = (pick: (r: DiffResult) => number) => Math.round(timed.reduce((n, r) => n + pick(r), 0) / timed.length);
         console.info(
-          `[diff] ${title}: ${cases.length} cases in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+          `[diff] ${title}: ${cases.length} cases in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+            `(per run without -c: reference ${mean((r) => r.reference.ms)} ms, candidate ${mean((r) => r.candidate.ms)} ms on average, ` +
+            `slowest candidate ${slowest?.candidate.ms} ms: ${slowest?.name}); ` +
             `${all.filter((r) => r.equal).length} equal; reference moved in ${moved.length - unexpected.length} counter case(s)` +
             (unexpected.length ? `; UNSTABLE: ${unexpected.map((r) => r.name).join(', ')}` : ''),
         );

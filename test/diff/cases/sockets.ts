@@ -112,6 +112,9 @@ const CONTINUOUS: DiffCase[] = [
   { args: ['-c', '-S'] }, // missing family: stops after the first pass
 ];
 
+/** Run under the name `netstat` (getopt messages and usage name the program by argv[0]). */
+const BY_NAME = ['-q', '--bogus', '-A', '--in', '--protocol', '--tcp=1', '-?', '-tan', '-Z', '-h'];
+
 export function socketCases(): DiffCase[] {
   const cases: DiffCase[] = [
     ...ALONE.map((a) => caseOf(words(a))),
@@ -123,6 +126,8 @@ export function socketCases(): DiffCase[] {
     ...[['-A', ''], ['-t', '-A', ''], ['--protocol', ''], ['-A', ' ']].map((args) => caseOf(args)),
     ...AS_NOBODY.map((a) => caseOf(words(a), { user: 'nobody' })),
     ...CONTINUOUS.map((c) => caseOf(c.args, { ...c })),
+    ...BY_NAME.map((a) => caseOf(words(a), { argv0: 'netstat' })),
+    ...['-q', '-tanp'].map((a) => caseOf(words(a), { argv0: 'netstat', user: 'nobody' })),
   ];
   return unique(cases);
 }
