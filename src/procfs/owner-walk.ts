@@ -5,7 +5,8 @@
  * - every all-digit entry of the proc root, in readdir order (hence
  *   `opendir`, not `readdirSync`, which sorts);
  * - `PID/fd` unreadable: EACCES counts as `denied`, ENOENT/ESRCH (the process
- *   exited) as `vanished`, anything else is skipped silently;
+ *   exited) as `vanished`, anything else is skipped silently; an fd whose
+ *   readlink fails with ENOENT (closed meanwhile) also counts as `vanished`;
  * - each fd entry whose name starts with a digit is read with readlink and
  *   recognised by `socketInodeOfLink`;
  * - the program name comes from `PID/cmdline`, read on the process's first
@@ -23,8 +24,8 @@ import type { OwnerScan } from '../backends/types';
 import { CMDLINE_READ_LIMIT, programNameOf } from './program-name';
 import { socketInodeOfLink } from './socket-link';
 
-/** fd entries handled between two yield points. */
-const FDS_PER_SLICE = 5000;
+/** fd entries handled between two yield points (each costs a readlink). */
+const FDS_PER_SLICE = 500;
 
 export interface OwnerWalkOptions {
   /** Stop after the process in which the last of these inodes got its first holder. */
@@ -51,7 +52,7 @@ export function* walkOwners(root: string, options: OwnerWalkOptions): Generator<
   let missing = wanted === undefined ? Infinity : wanted.size;
   const cmdline = Buffer.alloc(CMDLINE_READ_LIMIT);
   try {
-    for (let entry = procDir.readSync(); entry !== null; entry = procDir.readSync()) {
+    for (let entry = readEntry(procDir); entry !== null; entry = readEntry(procDir)) {
       if (!isAllDigits(entry.name)) continue;
       const pidDir = path.join(root, entry.name);
       if (missing === 0) {
@@ -68,6 +69,15 @@ export function* walkOwners(root: string, options: OwnerWalkOptions): Generator<
   return scan;
 }
 
+/** The next entry of the proc root; a read error ends the listing, as it ends net-tools' readdir loop. */
+function readEntry(dir: fs.Dir): fs.Dirent | null {
+  try {
+    return dir.readSync();
+  } catch {
+    return null;
+  }
+}
+
 /** Records the sockets one process holds; returns how many wanted inodes got their first holder. */
 function* walkProcess(
   pidDir: string,
@@ -77,11 +87,11 @@ function* walkProcess(
   cmdline: Buffer,
 ): Generator<void, number, void> {
   const fdDir = path.join(pidDir, 'fd');
-  let fdNames: string[];
+  let fds: fs.Dir;
   try {
-    // Order within one process does not matter (each process is one holder),
-    // so the faster sorted listing is fine here.
-    fdNames = fs.readdirSync(fdDir);
+    // Listed incrementally (not readdirSync) so that a process with a huge fd
+    // table does not block the event loop in one call.
+    fds = fs.opendirSync(fdDir, { bufferSize: 256 });
   } catch (err) {
     countFailure(err, scan);
     return 0;
@@ -91,41 +101,47 @@ function* walkProcess(
   let vanishedCounted = false;
   let found = 0;
   let fdsInSlice = 0;
-  for (const name of fdNames) {
-    if (++fdsInSlice === FDS_PER_SLICE) {
-      fdsInSlice = 0;
-      yield;
-    }
-    const first = name.charCodeAt(0);
-    if (first < 0x30 || first > 0x39) continue;
-    let target: Buffer;
-    try {
-      target = fs.readlinkSync(path.join(fdDir, name), { encoding: 'buffer' });
-    } catch {
-      continue; // the fd was closed meanwhile
-    }
-    const inode = socketInodeOfLink(target);
-    if (inode === undefined) continue;
-
-    if (owner === undefined) {
-      const program = readProgramName(pidDir, cmdline);
-      if (program === undefined) {
-        if (!vanishedCounted) {
-          vanishedCounted = true;
-          scan.vanished++;
-        }
+  try {
+    for (let entry = readEntry(fds); entry !== null; entry = readEntry(fds)) {
+      if (++fdsInSlice === FDS_PER_SLICE) {
+        fdsInSlice = 0;
+        yield;
+      }
+      const name = entry.name;
+      const first = name.charCodeAt(0);
+      if (first < 0x30 || first > 0x39) continue;
+      let target: Buffer;
+      try {
+        target = fs.readlinkSync(`${fdDir}/${name}`, { encoding: 'buffer' });
+      } catch (err) {
+        countFailure(err, scan); // typically ENOENT: the fd was closed meanwhile
         continue;
       }
-      owner = { pid, program };
-    }
+      const inode = socketInodeOfLink(target);
+      if (inode === undefined) continue;
 
-    const holders = scan.owners.get(inode);
-    if (holders === undefined) {
-      scan.owners.set(inode, [owner]);
-      if (wanted?.has(inode)) found++;
-    } else if (holders[holders.length - 1] !== owner) {
-      holders.push(owner);
+      if (owner === undefined) {
+        const program = readProgramName(pidDir, cmdline);
+        if (program === undefined) {
+          if (!vanishedCounted) {
+            vanishedCounted = true;
+            scan.vanished++;
+          }
+          continue;
+        }
+        owner = { pid, program };
+      }
+
+      const holders = scan.owners.get(inode);
+      if (holders === undefined) {
+        scan.owners.set(inode, [owner]);
+        if (wanted?.has(inode)) found++;
+      } else if (holders[holders.length - 1] !== owner) {
+        holders.push(owner);
+      }
     }
+  } finally {
+    fds.closeSync();
   }
   return found;
 }
