@@ -15,7 +15,10 @@
  * - with the addon, each table is tried on netlink first; a refusal that
  *   means "not here" sends that table to /proc for good: EPERM/EACCES
  *   (netlink refused, e.g. a sandbox) and ENOENT (no diag module for that
- *   protocol). When netlink is forced these errors are raised instead.
+ *   protocol). When netlink is forced, EPERM/EACCES are raised instead, but
+ *   ENOENT still sends the table to /proc: the kernel cannot dump that
+ *   protocol at all (e.g. RAW without CONFIG_INET_RAW_DIAG), and leaving its
+ *   rows out would be silently wrong. The choice is recorded either way.
  * - a UNIX table with connections waiting to be accepted is read from /proc
  *   for that call even when netlink is forced: unix_diag cannot list those
  *   rows, and an exact table matters more than the source.
@@ -146,10 +149,12 @@ function perTable(
   let decided: BackendName | undefined;
   const fallback = (err: unknown): boolean => {
     const code = errorCode(err);
-    if (forced || decided === 'netlink' || code === undefined || !FALLBACK_CODES.has(code)) return false;
+    if (decided === 'netlink' || code === undefined || !FALLBACK_CODES.has(code)) return false;
+    if (forced && code !== 'ENOENT') return false;
     decided = 'procfs';
     const message = err instanceof Error ? err.message : String(err);
-    note(log, { table: name, backend: 'procfs', reason: `netlink refused (${message})`, code });
+    const why = code === 'ENOENT' ? 'the kernel cannot dump this protocol over sock_diag' : 'netlink refused';
+    note(log, { table: name, backend: 'procfs', reason: `${why} (${message})`, code });
     return true;
   };
   const succeeded = () => {

@@ -110,17 +110,18 @@ describe('chooseSources()', () => {
     expect(raw.name).toBe('procfs');
     expect(sources.choices()).toEqual([
       { table: 'tcp/inet', backend: 'netlink', reason: 'native engine loaded' },
-      { table: 'raw/inet', backend: 'procfs', code: 'ENOENT', reason: expect.stringContaining('netlink refused') },
+      { table: 'raw/inet', backend: 'procfs', code: 'ENOENT', reason: expect.stringContaining('cannot dump this protocol') },
       { table: 'udplite/inet6', backend: 'procfs', code: 'EPERM', reason: expect.stringContaining('netlink refused') },
     ]);
   });
 
-  it('a forced netlink raises refusals instead of falling back', () => {
-    const binding = fakeBinding({ 255: systemError('ENOENT', 2) });
+  it('a forced netlink raises refusals (EPERM) but still sends tables the kernel cannot dump (ENOENT) to /proc', () => {
+    const binding = fakeBinding({ 6: systemError('EPERM', 1), 255: systemError('ENOENT', 2) });
     const sources = chooseSources({ env: { NETSTAT_BACKEND: 'netlink' }, native: { binding } });
-    expect(() => sources.inet('raw', 'inet').inet({ ...TCP, protocol: 'raw' })).toThrow(
-      expect.objectContaining({ code: 'ENOENT', syscall: 'sock_diag' }),
-    );
+    expect(() => sources.inet('tcp', 'inet').inet(TCP)).toThrow(expect.objectContaining({ code: 'EPERM', syscall: 'sock_diag' }));
+    const raw = sources.inet('raw', 'inet');
+    expect(Array.isArray(raw.inet({ ...TCP, protocol: 'raw' }).rows)).toBe(true);
+    expect(sources.choices()).toEqual([{ table: 'raw/inet', backend: 'procfs', code: 'ENOENT', reason: expect.stringContaining('cannot dump this protocol') }]);
   });
 
   it('other errors are raised, not hidden by a fallback', () => {
