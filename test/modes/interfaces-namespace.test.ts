@@ -60,7 +60,7 @@ function cases(): string[] {
       for (const extra of ['', 'n', 'v', 'N', 'W'])
         list.push(`-i${extend}${all}${extra}`);
   list.push('-i -A inet6', '-i -4', '-ie -6', '-i --numeric-hosts', 'nobody:-i', 'nobody:-iae', 'nobody:-ia');
-  for (const args of ['-i', '-ia', '-ie', '-iae']) list.push(`proc=nodev:${args}`);
+  for (const args of ['-i', '-ia', '-ie', '-iae']) list.push(`proc=nodev:${args}`, `proc=ghost:${args}`);
   return list;
 }
 
