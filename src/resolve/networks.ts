@@ -1,9 +1,9 @@
 /**
  * Network-number → name look-ups in `/etc/networks`, as `getnetbyaddr(3)`
  * does with the "files" source: the first entry whose number equals the
- * asked one wins. Numbers are written as `inet_network(3)` reads them:
- * 1–4 dot-separated parts (decimal, 0octal or 0xhex) packed a byte each, so
- * `127.0.0.0` is 0x7f000000 but `127` is 0x7f.
+ * asked one wins. glibc's parser first pads a short number with `.0` parts
+ * (`10.1` → `10.1.0.0`), then reads it with `inet_network(3)`: dot-separated
+ * parts (decimal, 0octal or 0xhex) packed a byte each.
  */
 import { readFields } from './files';
 
@@ -17,13 +17,20 @@ export class NetworkNames {
     if (this.entries === undefined) {
       this.entries = [];
       for (const [name, number] of readFields(this.networksPath)) {
-        const value = number === undefined ? null : inetNetwork(number);
+        const value = number === undefined ? null : inetNetwork(padNetwork(number));
         if (value !== null) this.entries.push({ name, net: value });
       }
     }
     const wanted = net >>> 0;
     return this.entries.find((e) => e.net === wanted)?.name ?? null;
   }
+}
+
+/** Pad a network number to four parts as glibc's networks parser does. */
+function padNetwork(text: string): string {
+  let padded = text;
+  for (let parts = text.split('.').length; parts < 4; parts++) padded += '.0';
+  return padded;
 }
 
 /** `inet_network(3)`: the value of a network number text, or null if malformed. */
