@@ -5,7 +5,7 @@ import type { InetFamily, InetProtocol, InetSocket } from '../../src/model';
 import { TcpState, TimerKind } from '../../src/model';
 import { parseInetTable } from '../../src/procfs/inet-table';
 import { runInSlices, runToEnd } from '../../src/procfs/slices';
-import { fixture, inetRows, netstatOverTree, skipOracle } from './helpers';
+import { fixture, inetRows, netstatEndpoint, netstatOverTree, PROTO_COLUMN, skipOracle } from './helpers';
 
 function table(tree: string, file: string, protocol: InetProtocol, family: InetFamily, selection: 'all' | 'listening' | 'connected' = 'all') {
   return runToEnd(parseInetTable(fs.readFileSync(path.join(fixture(tree), 'net', file)), protocol, family, selection));
@@ -213,17 +213,6 @@ describe('sync and async parsing', () => {
     expect(sync.malformed).toBe(13);
   });
 });
-
-/** `address:port` as `netstat -n` prints it without -W (spec §2.5, §2.6). */
-function netstatEndpoint(address: string, port: number): string {
-  const a = address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
-  const p = port === 0 ? '*' : String(port);
-  if (a.length + p.length <= 22) return `${a}:${p}`;
-  const portLength = Math.min(p.length, 18);
-  return `${a.slice(0, 22 - portLength)}:${p.slice(0, portLength)}`;
-}
-
-const PROTO_COLUMN: Record<InetProtocol, string> = { tcp: 'tcp', udp: 'udp', udplite: 'udpl', raw: 'raw' };
 
 describe.skipIf(skipOracle())('against net-tools netstat over the same tree', () => {
   it.each(['ns-capture', 'bogus', 'addresses'])('%s: same rows, queues, addresses and bogus-line warnings', (tree) => {

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UNIX_FLAG_ACCEPTCON, UnixState, UnixType, type UnixSocket } from '../../src/model';
+import { UNIX_FLAG_ACCEPTCON, UnixState, UnixType } from '../../src/model';
 import { runInSlices, runToEnd } from '../../src/procfs/slices';
 import { parseUnixTable } from '../../src/procfs/unix-table';
-import { fixture, netstatOverTree, skipOracle } from './helpers';
+import { fixture, netstatOverTree, netstatUnixRow, skipOracle } from './helpers';
 
 const read = (tree: string): Buffer => fs.readFileSync(path.join(fixture(tree), 'net/unix'));
 const table = (tree: string, selection: 'all' | 'listening' | 'connected' = 'all') => runToEnd(parseUnixTable(read(tree), selection));
@@ -81,18 +81,6 @@ describe('hand-made UNIX lines', () => {
     expect(await runInSlices(parseUnixTable(read('unix-names')), 0)).toEqual(t);
   });
 });
-
-const TYPES = ['UNKNOWN', 'STREAM', 'DGRAM', 'RAW', 'RDM', 'SEQPACKET'];
-const STATES = ['FREE', 'LISTENING', 'CONNECTING', 'CONNECTED', 'DISCONNECTING'];
-
-/** A row as `netstat -ax` prints it (spec §2.13), from our record. */
-function netstatUnixRow(r: UnixSocket): string {
-  const flags = `[ ${r.flags & 0x10000 ? 'ACC ' : ''}${r.flags & 0x20000 ? 'W ' : ''}${r.flags & 0x40000 ? 'N ' : ''}]`;
-  const type = TYPES[r.type] ?? 'UNKNOWN';
-  const state = r.state === 1 ? (r.flags & 0x10000 ? 'LISTENING' : '') : (STATES[r.state] ?? 'UNKNOWN');
-  const pathWord = /^\s*(\S*)/.exec(r.path)![1];
-  return `${(r.protocol === 0 ? 'unix' : '??').padEnd(5)} ${String(r.refCount).padEnd(6)} ${flags.padEnd(11)} ${type.padEnd(10)} ${state.padEnd(13)} ${String(r.inode).padEnd(8)} ${pathWord}`;
-}
 
 describe.skipIf(skipOracle())('against net-tools netstat over the same tree', () => {
   it.each(['ns-capture', 'unix-names'])('%s: same rows and bogus-line warnings', (tree) => {
