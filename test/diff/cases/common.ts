@@ -20,9 +20,23 @@ export function asksForTimers(args: string[]): boolean {
   return false;
 }
 
+/**
+ * Does this argument list select -i or -s, whose packet counters move by themselves?
+ * (Over-approximated: a conflict such as `-ri` only prints the usage, where the mask is moot.)
+ */
+export function asksForCounters(args: string[]): boolean {
+  for (const arg of args) {
+    if (arg === '--') return false;
+    if (/^--(int|st)/.test(arg)) return true;
+    if (/^-[^-]/.test(arg) && /[is]/.test(arg.slice(1).split('A')[0])) return true;
+  }
+  return false;
+}
+
 export function masksFor(args: string[], extra: Mask[] = []): Mask[] | undefined {
   const masks = [...extra];
   if (asksForTimers(args) && !masks.includes('timers')) masks.push('timers');
+  if (asksForCounters(args) && !masks.includes('counters')) masks.push('counters');
   return masks.length ? masks : undefined;
 }
 
