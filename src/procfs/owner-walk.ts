@@ -13,8 +13,11 @@
  *   socket; if that read fails the socket is skipped and the read is retried
  *   on the next one (net-tools does the same).
  *
- * Runs as a generator yielding between processes and every few thousand fds,
- * so that `runInSlices` can keep the event loop responsive.
+ * Runs as a generator yielding between processes and every 500 fds, so that
+ * `runInSlices` can keep the event loop responsive. The system calls are
+ * synchronous either way (a readlink costs microseconds; one per fd through
+ * the thread pool would cost far more). A `cmdline` read can wait briefly
+ * on a busy process's memory lock, as it does for `ps`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -58,8 +58,9 @@ describe.skipIf(reason !== undefined)('live namespace against net-tools netstat'
     nsProc = `/proc/${pid}/root/proc`;
   });
   afterAll(async () => {
+    if (holder === undefined) return;
     holder.stdin!.end();
-    await new Promise((resolve) => holder.once('exit', resolve));
+    if (holder.exitCode === null && holder.signalCode === null) await new Promise((resolve) => holder.once('exit', resolve));
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
