@@ -226,7 +226,7 @@ async function printFile(
     });
     if (o.extend >= 2) {
       const user = o.numericUsers ? null : ctx.resolvers.users.name(row.uid);
-      out += ' ' + (user ?? String(row.uid)).padEnd(10) + ' ' + String(row.inode).padEnd(10);
+      out += ' ' + (user ?? String(row.uid | 0)).padEnd(10) + ' ' + String(row.inode).padEnd(10);
     }
     if (o.programs) out += ' ' + programLabel(owners?.get(row.inode)).padEnd(20);
     if (o.timers) out += ' ';

@@ -124,7 +124,8 @@ export function inetRow(
     stateText(socket).padEnd(11);
   if (columns.extended) {
     const user = columns.numericUsers ? null : resolvers.users.name(socket.uid);
-    row += ' ' + (user ?? String(socket.uid)).padEnd(10) + ' ' + String(socket.inode).padEnd(10);
+    // net-tools prints the uid as a signed int: 2^31 and above come out negative.
+    row += ' ' + (user ?? String(socket.uid | 0)).padEnd(10) + ' ' + String(socket.inode).padEnd(10);
   }
   if (columns.programs) row += ' ' + programLabel(socket.owners).padEnd(20);
   if (columns.timers) row += ' ' + timerText(socket);
