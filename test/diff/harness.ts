@@ -116,6 +116,21 @@ function decode(raw: RawRun): RunResult {
   };
 }
 
+/**
+ * The project's own NETSTAT_* settings (e.g. NETSTAT_BACKEND, NETSTAT_REQUIRE_NATIVE, which CI
+ * sets to run the suite once per backend) reach both programs. Left out: the harness's own
+ * NETSTAT_DIFF_*, and NETSTAT_PROC_ROOT / NETSTAT_ARGV0, which would make the comparison moot.
+ */
+export function passedThrough(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('NETSTAT_') || name.startsWith('NETSTAT_DIFF_')) continue;
+    if (name === 'NETSTAT_PROC_ROOT' || name === 'NETSTAT_ARGV0' || value === undefined) continue;
+    kept[name] = value;
+  }
+  return kept;
+}
+
 export async function runDifferential(cases: DiffCase[], opts: DiffOptions = {}): Promise<DiffResult[]> {
   const candidate = opts.candidate ?? resolveCandidate();
   if (candidate instanceof Error) throw candidate;
@@ -127,6 +142,7 @@ export async function runDifferential(cases: DiffCase[], opts: DiffOptions = {})
   const job = {
     reference: REFERENCE,
     candidate,
+    passEnv: passedThrough(),
     timeoutMs: opts.timeoutMs ?? 20_000,
     continuousMs: opts.continuousMs ?? 3_500,
     cases: cases.map((c) => ({

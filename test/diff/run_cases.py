@@ -5,6 +5,7 @@ Usage (harness.ts does this):
   unshare --net --mount --pid --fork --mount-proc --propagation private python3 run_cases.py < job.json
 
 job.json: {"reference": "/usr/bin/netstat", "candidate": ["node", "/repo/dist/cli.js"],
+           "passEnv": {"NETSTAT_BACKEND": "procfs"},
            "timeoutMs": 20000, "continuousMs": 2500,
            "cases": [{"args": [...], "user": "root"|"nobody", "env": {...}, "continuous": bool,
                       "argv0": "netstat" (optional)}, ...]}
@@ -94,6 +95,7 @@ def candidate_link():
 def start(program, case):
     executable, argv = argv_for(program, case)
     env = dict(BASE_ENV)
+    env.update(JOB.get("passEnv") or {})
     env.update(case.get("env") or {})
     extra = {}
     if case.get("user") == "nobody":
@@ -180,7 +182,7 @@ def check_readable_by_nobody():
     """Every path of the candidate command (and the repo's dist/ and node_modules/) must be
     readable by uid 65534, or the `nobody` cases would test a permission error."""
     paths = [p for p in JOB["candidate"] if p.startswith("/")]
-    for extra in ("dist", "node_modules"):
+    for extra in ("dist", "node_modules", "build"):
         if os.path.isdir(os.path.join(REPO, extra)):
             paths.append(os.path.join(REPO, extra))
     # /bin/sh, not this Python: the interpreter running us may itself be unreadable to nobody.

@@ -5,7 +5,7 @@
  * The candidate is node dist/cli.js unless NETSTAT_DIFF_CANDIDATE names another (see harness.ts).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { caseName, runDifferential, skipReason, type DiffCase, type DiffResult } from './harness';
+import { caseName, passedThrough, runDifferential, skipReason, type DiffCase, type DiffResult } from './harness';
 
 /**
  * NETSTAT_DIFF_FILTER (a regular expression) keeps only the cases whose name matches, so that a
@@ -43,8 +43,9 @@ export function differentialSuite(title: string, allCases: DiffCase[]): void {
         const timed = all.filter((r) => !r.case.continuous);
         const slowest = timed.reduce((a, b) => (b.candidate.ms > a.candidate.ms ? b : a), timed[0]);
         const mean = (pick: (r: DiffResult) => number) => Math.round(timed.reduce((n, r) => n + pick(r), 0) / timed.length);
+        const settings = Object.entries(passedThrough()).map(([k, v]) => `${k}=${v}`).join(' ');
         console.info(
-          `[diff] ${title}: ${cases.length} cases in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+          `[diff] ${title}${settings ? ` [${settings}]` : ''}: ${cases.length} cases in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
             `(per run without -c: reference ${mean((r) => r.reference.ms)} ms, candidate ${mean((r) => r.candidate.ms)} ms on average, ` +
             `slowest candidate ${slowest?.candidate.ms} ms: ${slowest?.name}); ` +
             `${all.filter((r) => r.equal).length} equal; reference moved in ${moved.length - unexpected.length} counter case(s)` +

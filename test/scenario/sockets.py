@@ -13,6 +13,7 @@ messages caused by the failing DNS look-ups of netstat do not pile up in their R
 """
 import ctypes
 import os
+import pwd
 import signal
 import socket
 import struct
@@ -361,9 +362,9 @@ def build_named_processes():
     hand_over("/usr/sbin/some-daemon-with-long-name", absolute)
 
 
-def build_other_user():
-    """A process running as uid 65534 that holds its own sockets (and one connection to ssh).
-    It execs `sleep` after creating them: a process that merely called setuid() is not dumpable,
+def run_as(uid, argv0, build):
+    """A process running as `uid` that holds the sockets `build()` creates. It execs `sleep`
+    (named `argv0`) after creating them: a process that merely called setuid() is not dumpable,
     so its /proc/PID/fd would stay closed even to its own user."""
     r, w = os.pipe()
     pid = os.fork()
@@ -373,24 +374,40 @@ def build_other_user():
                 drop(s)
                 s.close()
             os.setgroups([])
-            os.setgid(65534)
-            os.setuid(65534)
+            os.setgid(uid)
+            os.setuid(uid)
             die_with_parent()          # after setuid, which clears it
-            listener(v4, "127.0.0.1", 8443)
-            dgram(v4, "127.0.0.1", 16161)
-            listener(v6, "::", 9090, v6only=True)
-            unix(STREAM, "\0nobody-socket")
-            connect(v4, "127.0.0.1", 22, src=("127.0.0.9", 0))
+            build()
             for s in held:
                 s.set_inheritable(True)
             os.write(w, b"k")
-            os.execv("/bin/sleep", ["/usr/local/bin/nobody-worker", "100000"])
+            os.execv("/bin/sleep", [argv0, "100000"])
         finally:
             os._exit(1)
     os.close(w)
-    if os.read(r, 1) != b"k":
-        raise SystemExit("scenario: the uid 65534 child failed")
+    ok = os.read(r, 1) == b"k"
+    os.close(r)
+    if not ok:
+        raise SystemExit(f"scenario: the uid {uid} child failed")
     helpers.append(pid)
+
+
+def build_other_users():
+    def nobody():
+        listener(v4, "127.0.0.1", 8443)
+        dgram(v4, "127.0.0.1", 16161)
+        listener(v6, "::", 9090, v6only=True)
+        unix(STREAM, "\0nobody-socket")
+        connect(v4, "127.0.0.1", 22, src=("127.0.0.9", 0))
+    run_as(65534, "/usr/local/bin/nobody-worker", nobody)
+    # A uid without a passwd entry (-e prints the number).
+    run_as(4242, "unnamed-uid-worker", lambda: listener(v4, "127.0.0.1", 4242))
+    # A user name longer than the 10-column User field, where the system has one.
+    try:
+        long_user = pwd.getpwnam("systemd-network").pw_uid
+    except KeyError:
+        return
+    run_as(long_user, "networkd", lambda: dgram(v4, "127.0.0.1", 4243))
 
 
 def main():
@@ -404,7 +421,7 @@ def main():
     build_unix()
     build_groups()
     build_named_processes()
-    build_other_user()
+    build_other_users()
     time.sleep(0.5)   # let the last SYN retransmission timers and window probes settle
     print("READY", flush=True)
     for line in sys.stdin:
