@@ -54,7 +54,8 @@ export function differentialSuite(title: string, allCases: DiffCase[]): void {
       } catch (err) {
         failure = err instanceof Error ? err : new Error(String(err));
       }
-    });
+      // Hundreds of cases, three runs each: allow well beyond the usual hook timeout on a busy CI.
+    }, 900_000);
     for (const c of cases) {
       const name = caseName(c);
       it(name, () => {
