@@ -12,6 +12,7 @@ What it builds (kept in one place so the expected netstat output can be reasoned
   with a route through it; its peer `vlong-peer` stays down;
 - `tun7`, a point-to-point tun device with no reader, and `ifb-down`, a device left down;
 - routes of every kind netstat -r distinguishes (see `ROUTES`);
+- a sysfs of the namespace on /sys (the inherited one shows the host's devices);
 - a private tmpfs on /tmp/netstat-diff (the scenario's UNIX socket paths; only an empty
   directory is left on the host), private /etc/hosts and /etc/networks (fixtures/hosts/) and a
   resolv.conf that points at a local address nobody listens on, so DNS look-ups fail at once
@@ -84,6 +85,12 @@ def bind_mount(source, target):
     subprocess.run(["mount", "--bind", source, target], check=True)
 
 
+def mount_sysfs():
+    """A sysfs of this network namespace, as `ip netns exec` mounts one: sysfs shows the network
+    devices of the namespace that mounted it, so the inherited /sys would list the host's."""
+    subprocess.run(["mount", "-t", "sysfs", "sysfs", "/sys"], check=True)
+
+
 def setup_files():
     """Private scratch directory, hosts, networks and resolv.conf (mount namespace only).
     Only the scratch directory gets a tmpfs, not all of /tmp: a candidate may live there."""
@@ -104,3 +111,4 @@ def setup():
         raise SystemExit("environment.py must run as root inside a private namespace")
     setup_files()
     setup_network()
+    mount_sysfs()

@@ -102,14 +102,14 @@ def tcp_state(s):
     return s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
 
 
-ESTABLISHED, SYN_SENT, FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, LAST_ACK, CLOSING = 1, 2, 4, 5, 8, 9, 11
+SYN_SENT, FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, LAST_ACK, CLOSING = 2, 4, 5, 8, 9, 11
 
 
 def build_tcp():
     # Listeners on well-known and odd ports; v4, v6-only, dual-stack.
     l_ssh = listener(v4, "0.0.0.0", 22)
     l_http = listener(v4, "127.0.0.1", 80)
-    l_pg = listener(v4, "127.0.0.1", 5432)
+    listener(v4, "127.0.0.1", 5432)                            # postgresql: backlog below
     l_alt = listener(v4, "127.0.0.2", 8080, rcvbuf=4096)
     l_odd = listener(v4, "127.0.0.3", 31337, rcvbuf=4096)
     l_https = listener(v6, "::", 443, v6only=False)           # dual stack
@@ -157,7 +157,6 @@ def build_tcp():
     c.shutdown(socket.SHUT_WR)
     settle(lambda: tcp_state(a) == CLOSE_WAIT, "CLOSE_WAIT before LAST_ACK")
     # c is not reading: fill its window from a, then a closes its half.
-    a.setblocking(False)
     fill_until_zero_window(a)
     a.shutdown(socket.SHUT_WR)
     settle(lambda: tcp_state(a) == LAST_ACK, "LAST_ACK")
@@ -177,7 +176,7 @@ def build_tcp():
 
     # SYN_SENT: the accept queue of this listener is full, so further SYNs are dropped.
     # TCP_SYNCNT 127 keeps the connect going for hours instead of ~2 minutes.
-    l_full = listener(v4, "127.0.0.8", 6000, backlog=0)
+    listener(v4, "127.0.0.8", 6000, backlog=0)
     connect(v4, "127.0.0.8", 6000)
     s = socket.socket(v4, STREAM)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT, 127)
@@ -191,14 +190,14 @@ def build_tcp():
     s6 = socket.socket(v6, STREAM)
     s6.setsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT, 127)
     s6.setblocking(False)
-    l_full6 = listener(v6, "::1", 6000, backlog=0)
+    listener(v6, "::1", 6000, backlog=0)
     connect(v6, "::1", 6000)
     try:
         s6.connect(("::1", 6000))
     except BlockingIOError:
         pass
     keep(s6)
-    return l_http, l_full, l_full6
+    return l_http
 
 
 class TimeWait:
@@ -413,7 +412,7 @@ def build_other_users():
 def main():
     os.makedirs(SCRATCH, exist_ok=True)
     os.chdir(SCRATCH)
-    l_http, _, _ = build_tcp()
+    l_http = build_tcp()
     time_wait = TimeWait(l_http)
     time_wait.make()
     build_udp()
