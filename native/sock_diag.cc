@@ -102,25 +102,52 @@ std::vector<uint8_t> BuildUnixRequest() {
   return Message(body);
 }
 
-size_t InetPacker::KeyHash::operator()(const std::array<uint32_t, 5>& key) const {
-  uint64_t hash = 1469598103934665603ULL;  // FNV-1a over the five words
-  for (uint32_t word : key) {
-    hash ^= word;
-    hash *= 1099511628211ULL;
-  }
-  return static_cast<size_t>(hash);
+namespace {
+
+size_t HashKey(const std::array<uint32_t, 5>& key) {
+  uint64_t hash = 0x9e3779b97f4a7c15ULL;
+  for (uint32_t word : key) hash = (hash ^ word) * 0xff51afd7ed558ccdULL;
+  return static_cast<size_t>(hash ^ (hash >> 29));
 }
 
-uint32_t InetPacker::Intern(uint8_t family, const uint32_t* address) {
+}  // namespace
+
+uint32_t AddressTable::Intern(uint8_t family, const uint32_t* address, std::vector<std::string>* texts) {
   std::array<uint32_t, 5> key{family, address[0], 0, 0, 0};
   if (family == AF_INET6) std::memcpy(&key[1], address, 16);
-  auto [it, inserted] = index_.try_emplace(key, static_cast<uint32_t>(packed_.addresses.size()));
-  if (inserted) {
+  if (slots_.empty()) slots_.resize(1024);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = HashKey(key) & mask;; i = (i + 1) & mask) {
+    Slot& slot = slots_[i];
+    if (slot.index_plus_one != 0) {
+      if (slot.key == key) return slot.index_plus_one - 1;
+      continue;
+    }
     char text[INET6_ADDRSTRLEN];
     if (::inet_ntop(family, address, text, sizeof text) == nullptr) ThrowMalformed("unknown address family");
-    packed_.addresses.emplace_back(text);
+    texts->emplace_back(text);
+    slot.key = key;
+    slot.index_plus_one = static_cast<uint32_t>(texts->size());
+    if (++used_ * 2 > slots_.size()) Grow();  // keep probes short: at most half full
+    return static_cast<uint32_t>(texts->size() - 1);
   }
-  return it->second;
+}
+
+void AddressTable::Grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.index_plus_one == 0) continue;
+    size_t i = HashKey(slot.key) & mask;
+    while (slots_[i].index_plus_one != 0) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+void AddressTable::Clear() {
+  slots_.clear();
+  used_ = 0;
 }
 
 void InetPacker::Add(const nlmsghdr& message) {
@@ -152,8 +179,8 @@ void InetPacker::Add(const nlmsghdr& message) {
   row[kHasInfo] = has_info ? 1 : 0;
   row[kInfoRetransmits] = has_info ? attributes.data[INET_DIAG_INFO][2] : 0;
   row[kInfoProbes] = has_info ? attributes.data[INET_DIAG_INFO][3] : 0;
-  row[kLocalAddress] = Intern(msg.idiag_family, msg.id.idiag_src);
-  row[kRemoteAddress] = Intern(msg.idiag_family, msg.id.idiag_dst);
+  row[kLocalAddress] = addresses_.Intern(msg.idiag_family, msg.id.idiag_src, &packed_.addresses);
+  row[kRemoteAddress] = addresses_.Intern(msg.idiag_family, msg.id.idiag_dst, &packed_.addresses);
   row[kPorts] = (static_cast<uint32_t>(ntohs(msg.id.idiag_sport)) << 16) | ntohs(msg.id.idiag_dport);
   row[kCookieLow] = msg.id.idiag_cookie[0];
   row[kCookieHigh] = msg.id.idiag_cookie[1];
@@ -161,11 +188,11 @@ void InetPacker::Add(const nlmsghdr& message) {
 
 void InetPacker::Clear() {
   packed_ = PackedInet();
-  index_.clear();
+  addresses_.Clear();
 }
 
 PackedInet InetPacker::Take() {
-  index_.clear();
+  addresses_.Clear();
   return std::move(packed_);
 }
 
