@@ -42,10 +42,16 @@ function allRequests(): InetRequest[] {
   return requests;
 }
 
-/** A record without what only one backend knows or what moves between two reads. */
+/**
+ * A record without what only one backend knows or what moves between two
+ * reads: the cookie, the expiry, and the probe counter of a zero-window
+ * probe timer (kind 4: the scenario's stalled reader keeps the sender
+ * probing, and the count goes up between the dump and the /proc read).
+ */
 function comparable(row: InetSocket, timers: boolean): unknown {
   const { cookie: _cookie, timer, ...rest } = row;
-  return timers ? { ...rest, timer: { kind: timer.kind, retransmits: timer.retransmits, probes: timer.probes } } : { ...rest, timerKind: timer.kind };
+  if (!timers) return { ...rest, timerKind: timer.kind };
+  return { ...rest, timer: { kind: timer.kind, retransmits: timer.retransmits, probes: timer.kind === 4 ? 'moving' : timer.probes } };
 }
 
 const unavailable = namespaceUnavailable();
