@@ -258,8 +258,12 @@ export const statisticsPass: ModePass = async (ctx) => {
   } else {
     printSnmp6(printer, main.text);
     const snmp = readProcFile(ctx, 'net/snmp');
-    // A malformed pair ends the Tcp part silently in the IPv6 report.
+    // A malformed pair ends the Tcp part silently in the IPv6 report, but a missing file is reported.
     if (snmp.ok) printPairs(printer, snmp.text, 'Tcp');
+    else {
+      ctx.out.out(printer.take());
+      ctx.out.err(`cannot open /proc/net/snmp: ${strerror(snmp.code)}\n`);
+    }
   }
   ctx.out.out(printer.take());
   return 0;

@@ -1,0 +1,179 @@
+/**
+ * `netstat -s` (src/modes/statistics.ts) on the /proc trees of fixtures/snmp/:
+ * captured here, constructed for older kernels (fields appear and disappear),
+ * every known counter, and malformed files.
+ *
+ * Each tree's `expected.json` holds net-tools' own output for every option
+ * combination (stdout, stderr, status), recorded from /usr/bin/netstat with
+ * the tree mounted over /proc. Where the oracle can run (root, `unshare`,
+ * /usr/bin/netstat), it is also run live on the same tree and must agree;
+ * `NETSTAT_UPDATE_FIXTURES=1` rewrites the expectations from it.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from '../../src/cli/args';
+import { Output } from '../../src/cli/output';
+import type { ModePass } from '../../src/modes/context';
+import { StatisticsPrinter, parseCounter, printPairs, printSnmp6, statisticsPass } from '../../src/modes/statistics';
+import { createResolvers } from '../../src/resolve';
+
+const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'snmp');
+const ORACLE = '/usr/bin/netstat';
+
+interface Run {
+  stdout: string;
+  stderr: string;
+  status: number;
+}
+
+/** An Output that keeps what is written. */
+class CapturedOutput extends Output {
+  stdout = '';
+  stderr = '';
+  override out(text: string): void {
+    this.stdout += text;
+  }
+  override err(text: string): void {
+    this.stderr += text;
+  }
+  override flush(): void {}
+}
+
+async function runPass(pass: ModePass, procRoot: string, args: string[]): Promise<Run> {
+  const parsed = parseArgs(args, 'netstat', {});
+  if (parsed.kind !== 'run') throw new Error(`arguments rejected: ${args.join(' ')}`);
+  const out = new CapturedOutput();
+  const status = await pass({ options: parsed.options, out, resolvers: createResolvers(), procRoot, pass: 0 });
+  return { stdout: out.stdout, stderr: out.stderr, status };
+}
+
+/** Why net-tools cannot be run here, or null when it can. */
+function oracleUnavailable(): string | null {
+  if (process.getuid?.() !== 0) return 'not root';
+  if (!existsSync(ORACLE)) return `${ORACLE} is missing`;
+  const probe = spawnSync('unshare', ['-m', '--propagation', 'private', 'true']);
+  if (probe.status !== 0) return 'unshare -m does not work here';
+  return null;
+}
+
+/** net-tools with `tree` mounted over /proc (a private mount namespace), optionally as nobody. */
+function runOracle(tree: string, args: string[], user: 'root' | 'nobody' = 'root'): Run {
+  const drop = user === 'nobody' ? 'setpriv --reuid=65534 --regid=65534 --clear-groups' : '';
+  const script = `mount -t tmpfs none /proc && cp -a "$0"/. /proc/ && exec ${drop} ${ORACLE} "$@"`;
+  const result = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, tree, ...args], {
+    encoding: 'latin1',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
+    timeout: 30_000,
+  });
+  return { stdout: result.stdout, stderr: result.stderr, status: result.status ?? -1 };
+}
+
+const ARGS: string[][] = [
+  ['-s'], ['-st'], ['-su'], ['-sw'], ['-sS'], ['-sU'], ['-stu'], ['-stw'], ['-suw'], ['-stuw'], ['-sSt'],
+  ['-s6'], ['-s6t'], ['-s6u'], ['-s6w'], ['-s6U'], ['-s6tu'], ['-s', '-A', 'inet6'], ['-s', '-A', 'inet'], ['-s4'],
+  ['-s', '--inet6'], ['-s', '-4', '-6'], ['-s', '-A', 'inet6,inet'], ['-s', '-A', 'inet,inet'], ['-s', '-A', 'unix'],
+  ['-sx'], ['-s', '-A', 'ipx'], ['-sv'], ['-sn'], ['-se'], ['-sa'], ['-sl'], ['-sW'], ['-sN'], ['-sp'], ['-so'],
+  ['-sc'], ['--statistics', '--udp'], ['--stat', '-t'],
+];
+
+const TREES = readdirSync(FIXTURES, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
+
+const unavailable = oracleUnavailable();
+if (unavailable !== null) console.log(`statistics: live comparison with ${ORACLE} skipped: ${unavailable}`);
+const update = process.env.NETSTAT_UPDATE_FIXTURES === '1';
+
+describe('-s on fixtures/snmp trees, against net-tools', () => {
+  it('has the fixture trees', () => {
+    expect(TREES).toEqual(expect.arrayContaining(['kernel-2.6.32', 'kernel-3.10', 'kernel-4.19', 'kernel-6.18-netns', 'all-names']));
+  });
+
+  for (const tree of TREES) {
+    const dir = path.join(FIXTURES, tree);
+    const expectedFile = path.join(dir, 'expected.json');
+    describe(tree, () => {
+      if (update && unavailable === null) {
+        const recorded: Record<string, Run> = {};
+        for (const args of ARGS) recorded[args.join(' ')] = runOracle(dir, args);
+        writeFileSync(expectedFile, `${JSON.stringify(recorded, null, 1)}\n`);
+      }
+      const expected = JSON.parse(readFileSync(expectedFile, 'utf8')) as Record<string, Run>;
+
+      for (const args of ARGS) {
+        const name = args.join(' ');
+        it(`netstat ${name} matches the recorded net-tools output`, async () => {
+          const want = expected[name];
+          expect(want, `no recorded output for ${name}; run with NETSTAT_UPDATE_FIXTURES=1`).toBeDefined();
+          expect(await runPass(statisticsPass, dir, args)).toEqual(want);
+        });
+      }
+
+      it.skipIf(unavailable !== null)('the recording still matches /usr/bin/netstat (root and nobody)', () => {
+        for (const args of ARGS) expect(runOracle(dir, args), args.join(' ')).toEqual(expected[args.join(' ')]);
+        for (const args of [['-s'], ['-s6'], ['-st']]) {
+          expect(runOracle(dir, args, 'nobody'), `nobody: ${args.join(' ')}`).toEqual(expected[args.join(' ')]);
+        }
+      });
+    });
+  }
+});
+
+describe('-s building blocks', () => {
+  it('reads counters as strtoull does', () => {
+    expect(parseCounter('42')).toBe(42n);
+    expect(parseCounter('-1')).toBe(18446744073709551615n);
+    expect(parseCounter('18446744073709551615')).toBe(18446744073709551615n);
+    expect(parseCounter('99999999999999999999999')).toBe(18446744073709551615n);
+    expect(parseCounter('12abc')).toBe(12n);
+    expect(parseCounter('abc')).toBe(0n);
+    expect(parseCounter('9007199254740993')).toBe(9007199254740993n); // above 2^53: exact
+  });
+
+  const all = { raw: true, tcp: true, udp: true, sctp: true };
+
+  it('titles a histogram at the indentation of the state it leaves', () => {
+    const printer = new StatisticsPrinter(all);
+    printPairs(printer, 'Icmp: InMsgs InDestUnreachs OutDestUnreachs OutMsgs\nIcmp: 1 2 3 4\nFoo: Bar\nFoo: 5\n');
+    expect(printer.take()).toBe(
+      'Icmp:\n    1 ICMP messages received\n    ICMP input histogram:\n        destination unreachable: 2\n' +
+        '        ICMP output histogram:\n        destination unreachable: 3\n    4 ICMP messages sent\n' +
+        'Foo:\n    Bar: 5\n',
+    );
+  });
+
+  it('lets unknown sections inherit the state and ignore the filters', () => {
+    const printer = new StatisticsPrinter({ raw: false, tcp: true, udp: false, sctp: false });
+    printPairs(printer, 'Icmp: InMsgs InDestUnreachs\nIcmp: 1 2\nIcmpMsg: InType3\nIcmpMsg: 7\nUdp: InDatagrams\nUdp: 9\n');
+    // Icmp is filtered out but still resets the state, so IcmpMsg is indented 4.
+    expect(printer.take()).toBe('IcmpMsg:\n    InType3: 7\n');
+  });
+
+  it('keeps the unreachable entries in their Name: value form', () => {
+    const printer = new StatisticsPrinter(all);
+    printPairs(printer, 'Ip: Forwarding DefaultTTL\nIp: 1 64\nTcpExt: TCPTimeouts TW TCPLostRetransmit\nTcpExt: 3 4 5\n');
+    expect(printer.take()).toBe(
+      'Ip:\n    Forwarding: 1\nTcpExt:\n    TCPTimeouts: 3\n    4 TCP sockets finished time wait in fast timer\n    TCPLostRetransmit: 5\n',
+    );
+  });
+
+  it('reports a pair without its colon and stops there', () => {
+    const printer = new StatisticsPrinter(all);
+    expect(printPairs(printer, 'Ip: InReceives\nIp 5\nTcp: ActiveOpens\nTcp: 1\n')).toBe(false);
+    expect(printer.take()).toBe('');
+  });
+
+  it('names snmp6 sections by their prefix and repeats a counter on an empty line, as net-tools does', () => {
+    const printer = new StatisticsPrinter(all);
+    printSnmp6(printer, 'Ip6InReceives 5\n\nUdpLite6InDatagrams 2\n');
+    expect(printer.take()).toBe('Ip6:\n    5 total packets received\n    5 total packets received\nUdpLite6:\n    UdpLite6InDatagrams: 2\n');
+  });
+
+  it('prints the bad address family message on stdout and returns 1', async () => {
+    const run = await runPass(statisticsPass, path.join(FIXTURES, 'kernel-6.18-netns'), ['-s', '-A', 'inet,inet6']);
+    expect(run).toEqual({ stdout: 'netstat: No statistics support for specified address family: inet,inet6\n', stderr: '', status: 1 });
+  });
+});
