@@ -19,7 +19,7 @@ import { groupsSection } from '../modes/groups';
 import type { Options } from '../options';
 import { procPath } from '../proc/root';
 import { resolveHosts } from '../print/address';
-import { type Columns, inetRow, internetHeader, unixHeader, unixRow } from '../print/sockets';
+import { type Columns, InetRowFormatter, internetHeader, unixHeader, unixRow } from '../print/sockets';
 import { type Selection, showInet, showUnix } from '../select';
 
 /** A table read for this pass: its rows, or why there are none. */
@@ -104,6 +104,7 @@ export async function listingPass(ctx: ModeContext, sources: Sources): Promise<n
   const hostNames = o.numericHosts ? null : await resolveHosts(addressesToName(inetPlan, selection), ctx.resolvers);
 
   // 4. Write, in net-tools' order.
+  const formatter = new InetRowFormatter(columns, hostNames, ctx.resolvers);
   const notice = ownerScan === undefined ? '' : ownerNotice(ownerScan);
   if (internet) {
     if (notice) out.err(notice);
@@ -117,7 +118,7 @@ export async function listingPass(ctx: ModeContext, sources: Sources): Promise<n
       if (read.ok) {
         for (let k = 0; k < read.table.malformed; k++) out.err(`warning, got bogus ${WARNING_NAME[protocol]} line.\n`);
         for (const socket of read.table.rows) {
-          if (showInet(socket, selection)) out.out(inetRow(socket, columns, hostNames, ctx.resolvers));
+          if (showInet(socket, selection)) out.out(formatter.row(socket));
         }
         continue;
       }

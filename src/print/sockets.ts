@@ -53,22 +53,27 @@ export function programLabel(owners: readonly ProcessRef[] | undefined): string 
   return first === undefined ? '-' : bytes(`${first.pid}/${first.program}`).slice(0, 19);
 }
 
-/** Proto column text: `tcp`, `tcp6`, `udp`, `udpl6`, `raw6`, … */
-function protoName(socket: InetSocket): string {
-  const base = socket.protocol === 'udplite' ? 'udpl' : socket.protocol;
-  return socket.family === 'inet6' ? `${base}6` : base;
-}
+/** Proto column with its separator (`%-4s  ` / `%-5s `), by protocol then [IPv4, IPv6]. */
+const PROTO_COLUMN: Record<InetSocket['protocol'], readonly [string, string]> = {
+  tcp: ['tcp   ', 'tcp6  '],
+  udp: ['udp   ', 'udp6  '],
+  udplite: ['udpl  ', 'udpl6 '],
+  raw: ['raw   ', 'raw6  '],
+};
 
-function stateText(socket: InetSocket): string {
+/** State column text, padded to 11 (`%-11s`; RAW prints the number, `%-11d`). */
+function stateColumn(socket: InetSocket): string {
   switch (socket.protocol) {
     case 'tcp':
-      return TCP_STATE_NAMES[socket.state] ?? '';
+      return TCP_STATE_COLUMN[socket.state] ?? ''.padEnd(11);
     case 'raw':
-      return String(socket.state);
+      return String(socket.state).padEnd(11);
     default:
-      return socket.state === 1 ? 'ESTABLISHED' : socket.state === 7 ? '' : 'UNKNOWN';
+      return socket.state === 1 ? 'ESTABLISHED' : socket.state === 7 ? BLANK_STATE : 'UNKNOWN    ';
   }
 }
+const TCP_STATE_COLUMN = TCP_STATE_NAMES.map((name) => name.padEnd(11));
+const BLANK_STATE = ''.padEnd(11);
 
 /** The `-o` column (spec §2.10). */
 function timerText(socket: InetSocket): string {
@@ -93,43 +98,98 @@ function timerText(socket: InetSocket): string {
   }
 }
 
-/** One Internet row. `hostNames` comes from `resolveHosts` (null when numeric). */
+const SPACES = ' '.repeat(32);
+
+/** A queue figure right-aligned in 6 columns (`%6lu`). */
+function queueColumn(value: number): string {
+  const text = String(value);
+  return text.length >= 6 ? text : SPACES.substring(0, 6 - text.length) + text;
+}
+
+/**
+ * Formats Internet rows for one listing. Host and port texts repeat across
+ * rows (a busy server has few addresses and many sockets per port), so they
+ * are computed once per listing: a 200k-row `netstat -tan` is mostly cache
+ * hits and string concatenation.
+ */
+export class InetRowFormatter {
+  /** Host texts by address, one map per family (the same text means the same address in both). */
+  private readonly hostCache = { inet: new Map<string, string>(), inet6: new Map<string, string>() };
+  private readonly portCache = new Map<string, Array<string | undefined>>();
+
+  /** `hostNames` comes from `resolveHosts` (null when numeric). */
+  constructor(
+    private readonly columns: Columns,
+    private readonly hostNames: ReadonlyMap<string, string | null> | null,
+    private readonly resolvers: Resolvers,
+  ) {}
+
+  private host(address: string, family: InetSocket['family']): string {
+    const cache = this.hostCache[family];
+    let text = cache.get(address);
+    if (text === undefined) {
+      text = hostText(address, family, this.hostNames, this.resolvers);
+      cache.set(address, text);
+    }
+    return text;
+  }
+
+  private port(port: number, protocol: InetSocket['protocol']): string {
+    let texts = this.portCache.get(protocol);
+    if (texts === undefined) {
+      texts = [];
+      this.portCache.set(protocol, texts);
+    }
+    let text = texts[port];
+    if (text === undefined) {
+      text = portText(port, protocol, this.columns.numericPorts, this.resolvers);
+      texts[port] = text;
+    }
+    return text;
+  }
+
+  /** `address:port` padded to 23 columns (`%-23s`), cut as net-tools cuts it. */
+  private endpoint(host: string, port: string): string {
+    const length = host.length + port.length + 1;
+    if (length <= 23) return host + ':' + port + SPACES.substring(0, 23 - length);
+    return endpointField(host, port, this.columns.wide);
+  }
+
+  /** One Internet row, newline included. */
+  row(socket: InetSocket): string {
+    const columns = this.columns;
+    const local = this.endpoint(this.host(socket.localAddress, socket.family), this.port(socket.localPort, socket.protocol));
+    const remote = this.endpoint(this.host(socket.remoteAddress, socket.family), this.port(socket.remotePort, socket.protocol));
+    let row =
+      PROTO_COLUMN[socket.protocol][socket.family === 'inet6' ? 1 : 0] +
+      queueColumn(socket.recvQueue) +
+      ' ' +
+      queueColumn(socket.sendQueue) +
+      ' ' +
+      local +
+      ' ' +
+      remote +
+      ' ' +
+      stateColumn(socket);
+    if (columns.extended) {
+      const user = columns.numericUsers ? null : this.resolvers.users.name(socket.uid);
+      // net-tools prints the uid as a signed int: 2^31 and above come out negative.
+      row += ' ' + (user ?? String(socket.uid | 0)).padEnd(10) + ' ' + String(socket.inode).padEnd(10);
+    }
+    if (columns.programs) row += ' ' + programLabel(socket.owners).padEnd(20);
+    if (columns.timers) row += ' ' + timerText(socket);
+    return row + '\n';
+  }
+}
+
+/** One Internet row (a convenience over {@link InetRowFormatter} for single rows). */
 export function inetRow(
   socket: InetSocket,
   columns: Columns,
   hostNames: ReadonlyMap<string, string | null> | null,
   resolvers: Resolvers,
 ): string {
-  const local = endpointField(
-    hostText(socket.localAddress, socket.family, hostNames, resolvers),
-    portText(socket.localPort, socket.protocol, columns.numericPorts, resolvers),
-    columns.wide,
-  );
-  const remote = endpointField(
-    hostText(socket.remoteAddress, socket.family, hostNames, resolvers),
-    portText(socket.remotePort, socket.protocol, columns.numericPorts, resolvers),
-    columns.wide,
-  );
-  let row =
-    protoName(socket).padEnd(5) +
-    ' ' +
-    String(socket.recvQueue).padStart(6) +
-    ' ' +
-    String(socket.sendQueue).padStart(6) +
-    ' ' +
-    local.padEnd(23) +
-    ' ' +
-    remote.padEnd(23) +
-    ' ' +
-    stateText(socket).padEnd(11);
-  if (columns.extended) {
-    const user = columns.numericUsers ? null : resolvers.users.name(socket.uid);
-    // net-tools prints the uid as a signed int: 2^31 and above come out negative.
-    row += ' ' + (user ?? String(socket.uid | 0)).padEnd(10) + ' ' + String(socket.inode).padEnd(10);
-  }
-  if (columns.programs) row += ' ' + programLabel(socket.owners).padEnd(20);
-  if (columns.timers) row += ' ' + timerText(socket);
-  return row + '\n';
+  return new InetRowFormatter(columns, hostNames, resolvers).row(socket);
 }
 
 const UNIX_TYPES = ['', 'STREAM', 'DGRAM', 'RAW', 'RDM', 'SEQPACKET'];
