@@ -11,6 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { errorCode, strerror } from '../errors';
+import { formatIPv6 } from '../inet-text';
 import { TCP_STATE_NAMES, type InetFamily, type ProcessRef } from '../model';
 import type { ModeContext } from '../modes/context';
 import { hostText, resolveHosts } from '../print/address';
@@ -32,41 +33,16 @@ function parseAddress(token: string): { address: string; family: InetFamily } {
     // inet_addr() fails as all-ones for malformed text.
     return { address: valid ? parts.join('.') : '255.255.255.255', family: 'inet' };
   }
-  const groups = token.split(':').map((g) => Number.parseInt(g, 16) || 0);
-  while (groups.length < 8) groups.push(0);
-  return { address: ipv6Text(groups.slice(0, 8)), family: 'inet6' };
-}
-
-/** glibc inet_ntop text of eight 16-bit groups. */
-function ipv6Text(groups: number[]): string {
-  // Longest run of zero groups (≥2), first on ties.
-  let bestStart = -1;
-  let bestLength = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  if (bestLength < 2) bestStart = -1;
-  const v4Tail = () => {
-    const a = groups[6] ?? 0;
-    const b = groups[7] ?? 0;
-    return `${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`;
-  };
-  if (bestStart === 0 && (bestLength === 6 || (bestLength === 5 && groups[5] === 0xffff))) {
-    return bestLength === 6 ? `::${v4Tail()}` : `::ffff:${v4Tail()}`;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+  const bytes = new Uint8Array(16);
+  token
+    .split(':')
+    .slice(0, 8)
+    .forEach((group, i) => {
+      const value = Number.parseInt(group, 16) || 0;
+      bytes[2 * i] = value >> 8;
+      bytes[2 * i + 1] = value & 0xff;
+    });
+  return { address: formatIPv6(bytes), family: 'inet6' };
 }
 
 function stateText(state: number): string {
