@@ -24,7 +24,7 @@ export interface DiffCase {
   args: string[];
   /** Run both programs as root (default) or as uid/gid 65534. */
   user?: 'root' | 'nobody';
-  /** Extra environment (on top of a fixed PATH-only environment). */
+  /** Extra environment, on top of a fixed PATH and the caller's NETSTAT_* settings (passedThrough). */
   env?: Record<string, string>;
   /** What may legitimately differ between two runs (see compare.ts). */
   mask?: Mask[];
