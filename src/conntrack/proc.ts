@@ -98,7 +98,7 @@ export function parseConntrackLine(line: string): ConntrackEntry | null {
       if (tuples.length === 2) break;
       tuples.push(new Map());
     }
-    if (tuples.length === 0) return null;
+    if (tuples.length === 0) continue; // words before the first tuple (GRE prints its timeouts as key=value)
     const current = tuples[tuples.length - 1]!;
     if (!current.has(key)) current.set(key, word.slice(eq + 1));
   }

@@ -214,7 +214,9 @@ function formatRow(row: MasqueradeRow, extend: boolean, hostNames: ReadonlyMap<s
   text += `${hostText(row.source, row.family, hostNames, ctx.resolvers).padEnd(20)} `;
   text += `${hostText(row.destination, row.family, hostNames, ctx.resolvers).padEnd(20)} `;
   const services = ctx.options.numericPorts ? null : serviceProtocol(row.protocol);
-  const port = (n: number): string => (services === null ? null : ctx.resolvers.services.name(n, services)) ?? String(n);
+  // As everywhere in net-tools, port 0 is `*`, named or not.
+  const port = (n: number): string =>
+    n === 0 ? '*' : ((services === null ? null : ctx.resolvers.services.name(n, services)) ?? String(n));
   text += `${port(row.sourcePort)} -> ${port(row.destinationPort)} (${port(row.masqueradePort)})\n`;
   return text;
 }
