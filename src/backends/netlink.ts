@@ -164,7 +164,10 @@ export function inetRows(packed: PackedInet, protocol: InetProtocol, family: Ine
  * and each socket whose peer it is (`unix_peer` holds one; a connected stream
  * pair is 3 each, a DGRAM server has 2 + its connected clients). Transient
  * references (a send in progress, another diag or /proc reader) are not
- * counted, and /proc shows them only while they last.
+ * counted, and /proc shows them only while they last. Known limit: clients in
+ * *another* network namespace connected to a DGRAM socket bound to a
+ * filesystem path hold a reference this namespace's dump cannot see (see
+ * native/README.md).
  */
 export function unixRefCount(peerCounts: Map<number, number>, inode: number): number {
   return 2 + (peerCounts.get(inode) ?? 0);
