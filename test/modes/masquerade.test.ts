@@ -248,3 +248,77 @@ PY`;
     }
   });
 });
+
+/**
+ * Conntrack entries made through ctnetlink (IPCTNL_MSG_CT_NEW with explicit
+ * original and reply tuples, as `conntrack -I` does) in a private network
+ * namespace: real kernel entries with NAT'd reply tuples, needing nothing but
+ * python3, so this runs wherever root and `unshare -n` do.
+ */
+const CTNETLINK_INJECT = `
+import socket, struct, sys, os
+NETLINK_NETFILTER = 12
+def nla(t, payload, nested=False):
+    t |= 0x8000 if nested else 0
+    l = 4 + len(payload)
+    return struct.pack('=HH', l, t) + payload + b'\\0' * ((4 - l % 4) % 4)
+def tuple_(src, dst, proto, sport, dport):
+    ip = nla(1, nla(1, socket.inet_aton(src)) + nla(2, socket.inet_aton(dst)), True)
+    pr = nla(2, nla(1, bytes([proto])) + nla(2, struct.pack('!H', sport)) + nla(3, struct.pack('!H', dport)), True)
+    return ip + pr
+def create(orig, reply, timeout, tcp_state=None):
+    attrs = nla(1, tuple_(*orig), True) + nla(2, tuple_(*reply), True) + nla(7, struct.pack('!I', timeout))
+    if tcp_state is not None:
+        attrs += nla(4, nla(1, nla(1, bytes([tcp_state])), True), True)
+    body = struct.pack('=BBH', socket.AF_INET, 0, 0) + attrs
+    hdr = struct.pack('=IHHII', 16 + len(body), (1 << 8) | 0, 0x1 | 0x4 | 0x400 | 0x200, 1, 0)
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
+    s.bind((0, 0)); s.send(hdr + body)
+    resp = s.recv(4096)
+    err = struct.unpack('=i', resp[16:20])[0]
+    if err != 0: raise OSError(-err, os.strerror(-err))
+# masquerade: 10.0.0.2:40000 -> 192.0.2.80:80, replies to 198.51.100.1:61000
+create(('10.0.0.2', '192.0.2.80', 6, 40000, 80), ('192.0.2.80', '198.51.100.1', 6, 80, 61000), 300, tcp_state=3)
+# port forward: 203.0.113.9:55555 -> 198.51.100.1:8080 really served by 10.0.0.5:80
+create(('203.0.113.9', '198.51.100.1', 17, 55555, 8080), ('10.0.0.5', '203.0.113.9', 17, 80, 55555), 60)
+# plain
+create(('10.0.0.3', '192.0.2.80', 17, 40001, 53), ('192.0.2.80', '10.0.0.3', 17, 53, 40001), 60)
+import shutil; shutil.copy('/proc/net/nf_conntrack', sys.argv[1])
+`;
+
+function ctnetlinkUnavailable(): string | null {
+  if (process.getuid?.() !== 0) return 'not root';
+  if (spawnSync('unshare', ['-n', 'true']).status !== 0) return 'unshare -n does not work here';
+  if (spawnSync('sh', ['-c', 'command -v python3']).status !== 0) return 'python3 is missing';
+  return null;
+}
+
+const ctSkip = ctnetlinkUnavailable();
+if (ctSkip !== null) console.log(`masquerade: ctnetlink test skipped: ${ctSkip}`);
+
+describe.skipIf(ctSkip !== null)('-M on conntrack entries created through ctnetlink in a private namespace', () => {
+  it('lists the masqueraded and port-forwarded entries, not the plain one', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'netstat-ct-'));
+    try {
+      spawnSync('mkdir', ['-p', path.join(dir, 'net')]);
+      const made = spawnSync('unshare', ['-n', 'python3', '-c', CTNETLINK_INJECT, path.join(dir, 'net', 'nf_conntrack')], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(made.status, made.stderr).toBe(0);
+      const run = await runMasquerade(dir, ['-Mn']);
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      // Rows come in the kernel's hash order; the kernel rounds the time left down to whole seconds.
+      const lines = run.stdout.split('\n');
+      expect(lines.slice(0, 2)).toEqual([TITLE.trimEnd(), HEADER.trimEnd()]);
+      expect(lines.slice(2).sort()).toEqual([
+        '',
+        expect.stringMatching(/^tcp   (5:00|4:59)\.00 10\.0\.0\.2 {13}192\.0\.2\.80 {11}40000 -> 80 \(61000\)$/),
+        expect.stringMatching(/^udp   (1:00|0:59)\.00 203\.0\.113\.9 {10}10\.0\.0\.5 {13}55555 -> 80 \(8080\)$/),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
