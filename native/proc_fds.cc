@@ -13,7 +13,6 @@
 #include <exception>
 #include <memory>
 #include <thread>
-#include <unordered_map>
 
 #include "fd.h"
 
@@ -110,10 +109,22 @@ class Walk {
   Walk(const OwnerScanRequest& request, int root_fd, std::vector<std::string> pids)
       : request_(request), root_fd_(root_fd), pids_(std::move(pids)), results_(pids_.size()) {
     if (!request.all) {
-      wanted_.reserve(request.wanted.size() * 2);  // sized to the data (no tiny chained table)
-      for (uint64_t inode : request.wanted) wanted_.try_emplace(inode, static_cast<uint32_t>(wanted_.size()));
-      claimed_ = std::make_unique<std::atomic<uint8_t>[]>(wanted_.size());
-      missing_.store(static_cast<int64_t>(wanted_.size()));
+      // Sized to the data: a power of two at least twice the wanted count, so
+      // probes stay short (no tiny chained table, no allocation per entry).
+      size_t capacity = 16;
+      while (capacity < request.wanted.size() * 2) capacity *= 2;
+      wanted_.assign(capacity, WantedSlot{});
+      claimed_ = std::make_unique<std::atomic<uint8_t>[]>(capacity);
+      int64_t distinct = 0;
+      for (uint64_t inode : request.wanted) {
+        size_t i = Slot(inode);
+        while (wanted_[i].used && wanted_[i].inode != inode) i = (i + 1) & (capacity - 1);
+        if (!wanted_[i].used) {
+          wanted_[i] = WantedSlot{inode, true};
+          ++distinct;
+        }
+      }
+      missing_.store(distinct);
     }
   }
 
@@ -198,10 +209,16 @@ class Walk {
     });
   }
 
+  size_t Slot(uint64_t inode) const { return static_cast<size_t>((inode * 0x9e3779b97f4a7c15ULL) >> 20) & (wanted_.size() - 1); }
+
   void Claim(uint64_t inode) {
-    const auto it = wanted_.find(inode);
-    if (it == wanted_.end()) return;
-    if (claimed_[it->second].exchange(1) == 0) missing_.fetch_sub(1);
+    for (size_t i = Slot(inode);; i = (i + 1) & (wanted_.size() - 1)) {
+      if (!wanted_[i].used) return;  // not wanted
+      if (wanted_[i].inode == inode) {
+        if (claimed_[i].exchange(1) == 0) missing_.fetch_sub(1);
+        return;
+      }
+    }
   }
 
   bool ReadProgram(const std::string& pid, std::string* program) {
@@ -222,7 +239,11 @@ class Walk {
   const int root_fd_;
   const std::vector<std::string> pids_;
   std::vector<ProcessResult> results_;  // one slot per process: no locking, merged in walk order
-  std::unordered_map<uint64_t, uint32_t> wanted_;
+  struct WantedSlot {
+    uint64_t inode = 0;
+    bool used = false;
+  };
+  std::vector<WantedSlot> wanted_;  // open addressing; claimed_ is indexed like it
   std::unique_ptr<std::atomic<uint8_t>[]> claimed_;
   std::atomic<int64_t> missing_{0};
   std::atomic<size_t> next_{0};

@@ -219,13 +219,17 @@ export function ownerScan(packed: PackedOwners): OwnerScan {
   const owners = new Map<number, ProcessRef[]>();
   const byPid = new Map<number, ProcessRef>();
   const { inodes, pids, programOffsets, programLengths, programs } = packed;
+  let ref: ProcessRef | undefined;
   for (let i = 0; i < inodes.length; i++) {
     const pid = pids[i]!;
-    let ref = byPid.get(pid);
-    if (ref === undefined) {
-      const start = programOffsets[i]!;
-      ref = { pid, program: programs.toString(TEXT_ENCODING, start, start + programLengths[i]!) };
-      byPid.set(pid, ref);
+    // Rows come grouped by process, so the previous row's process is the usual answer.
+    if (ref === undefined || ref.pid !== pid) {
+      ref = byPid.get(pid);
+      if (ref === undefined) {
+        const start = programOffsets[i]!;
+        ref = { pid, program: programs.toString(TEXT_ENCODING, start, start + programLengths[i]!) };
+        byPid.set(pid, ref);
+      }
     }
     const inode = inodes[i]!;
     const list = owners.get(inode);
