@@ -14,7 +14,10 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const cli = path.join(repo, 'dist', 'cli.js');
 
 function netstat(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, encoding: 'latin1' });
+  // A fixture tree exists only as files: with NETSTAT_PROC_ROOT the /proc backend must read it,
+  // whichever backend the suite runs under.
+  const backend = env.NETSTAT_PROC_ROOT !== undefined ? { NETSTAT_BACKEND: 'procfs' } : {};
+  const r = spawnSync(process.execPath, [cli, ...args], { env: { ...process.env, ...env, ...backend }, encoding: 'latin1' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
