@@ -45,50 +45,71 @@ function canonicalIPv6(text: string): string {
   return formatIPv6(bytes);
 }
 
-/** The keys that carry a tuple's "ports", per kind of protocol. */
-const PORT_KEYS: ReadonlyArray<[string, string]> = [
-  ['sport', 'dport'],
-  ['id', 'id'], // ICMP/ICMPv6: the echo id in both directions
-  ['srckey', 'dstkey'], // GRE (printed as 0x… hex)
-];
-
-function tupleFrom(fields: Map<string, string>, family: 'inet' | 'inet6'): ConntrackTuple | null {
-  const src = fields.get('src');
-  const dst = fields.get('dst');
-  if (src === undefined || dst === undefined) return null;
-  let sport: number | null = null;
-  let dport: number | null = null;
-  for (const [s, d] of PORT_KEYS) {
-    const a = fields.get(s);
-    const b = fields.get(d);
-    if (a !== undefined && b !== undefined) {
-      sport = Number(a);
-      dport = Number(b);
-      if (!Number.isInteger(sport) || !Number.isInteger(dport)) return null;
-      break;
-    }
-  }
-  const address = family === 'inet6' ? canonicalIPv6 : (text: string) => text;
-  return { src: address(src), dst: address(dst), sport, dport };
+/** The key=value words of one direction that matter here. */
+interface RawTuple {
+  src?: string;
+  dst?: string;
+  sport?: string;
+  dport?: string;
+  id?: string;
+  srckey?: string;
+  dstkey?: string;
 }
+
+/** Note one key=value word in a tuple (first occurrence wins; other keys are ignored). */
+function note(tuple: RawTuple, key: string, value: string): void {
+  switch (key) {
+    case 'src':
+    case 'dst':
+    case 'sport':
+    case 'dport':
+    case 'id':
+    case 'srckey':
+    case 'dstkey':
+      if (tuple[key] === undefined) tuple[key] = value;
+  }
+}
+
+/** A tuple's "ports": TCP/UDP/SCTP/DCCP ports, else the ICMP echo id (both ways), else GRE keys (0x… hex). */
+function ports(raw: RawTuple): [number | null, number | null] | null {
+  const pair = raw.sport !== undefined && raw.dport !== undefined ? [raw.sport, raw.dport]
+    : raw.id !== undefined ? [raw.id, raw.id]
+    : raw.srckey !== undefined && raw.dstkey !== undefined ? [raw.srckey, raw.dstkey]
+    : null;
+  if (pair === null) return [null, null];
+  const a = Number(pair[0]);
+  const b = Number(pair[1]);
+  return Number.isInteger(a) && Number.isInteger(b) ? [a, b] : null;
+}
+
+function tupleFrom(raw: RawTuple, family: 'inet' | 'inet6'): ConntrackTuple | null {
+  if (raw.src === undefined || raw.dst === undefined) return null;
+  const pair = ports(raw);
+  if (pair === null) return null;
+  const src = family === 'inet6' ? canonicalIPv6(raw.src) : raw.src;
+  const dst = family === 'inet6' ? canonicalIPv6(raw.dst) : raw.dst;
+  return { src, dst, sport: pair[0], dport: pair[1] };
+}
+
+const DIGITS = /^[0-9]+$/;
 
 /** One line of `/proc/net/nf_conntrack`, or null when it is not in the kernel's format. */
 export function parseConntrackLine(line: string): ConntrackEntry | null {
-  const words = line.trim().split(/\s+/);
+  const words = line.split(' ').filter((w) => w !== '');
   if (words.length < 6) return null;
   const [l3, l3num, l4, l4num] = words;
   if (l3 !== 'ipv4' && l3 !== 'ipv6') return null;
+  if (!DIGITS.test(l3num!) || !DIGITS.test(l4num!)) return null;
   const family = l3 === 'ipv4' ? 'inet' : 'inet6';
-  const protocolNumber = Number(l4num);
-  if (!/^[0-9]+$/.test(l3num!) || !/^[0-9]+$/.test(l4num!)) return null;
   let i = 4;
   let timeout: number | null = null;
   if (/^-?[0-9]+$/.test(words[i]!)) timeout = Number(words[i++]);
   let state: string | null = null;
   if (!words[i]!.includes('=') && !words[i]!.startsWith('[')) state = words[i++]!;
 
-  // Split the key=value words into the two tuples: each starts at `src=`.
-  const tuples: Map<string, string>[] = [];
+  // The key=value words of the two directions: each starts at `src=`. Words
+  // before the first one (GRE prints its timeouts as key=value) are skipped.
+  const tuples: RawTuple[] = [];
   for (; i < words.length; i++) {
     const word = words[i]!;
     const eq = word.indexOf('=');
@@ -96,17 +117,15 @@ export function parseConntrackLine(line: string): ConntrackEntry | null {
     const key = word.slice(0, eq);
     if (key === 'src') {
       if (tuples.length === 2) break;
-      tuples.push(new Map());
+      tuples.push({});
     }
-    if (tuples.length === 0) continue; // words before the first tuple (GRE prints its timeouts as key=value)
-    const current = tuples[tuples.length - 1]!;
-    if (!current.has(key)) current.set(key, word.slice(eq + 1));
+    if (tuples.length > 0) note(tuples[tuples.length - 1]!, key, word.slice(eq + 1));
   }
   if (tuples.length !== 2) return null;
   const original = tupleFrom(tuples[0]!, family);
   const reply = tupleFrom(tuples[1]!, family);
   if (original === null || reply === null) return null;
-  return { family, protocol: l4!, protocolNumber, timeout, state, original, reply };
+  return { family, protocol: l4!, protocolNumber: Number(l4num), timeout, state, original, reply };
 }
 
 /** All entries of the file, in file order; lines not in the kernel's format are left out. */
