@@ -191,7 +191,10 @@ class Walk {
       if (name[0] < '0' || name[0] > '9') return;
       char link[kLinkTextLimit];
       const ssize_t length = ::readlinkat(dir.get(), name, link, sizeof link);
-      if (length < 0) return;  // the fd was closed meanwhile
+      if (length < 0) {
+        CountFailure(errno, counters);  // typically ENOENT: the fd was closed meanwhile
+        return;
+      }
       uint64_t inode;
       if (!SocketInode(link, static_cast<size_t>(length), &inode)) return;
       if (!have_program) {
@@ -274,15 +277,11 @@ OwnerRows ScanOwners(const OwnerScanRequest& request) {
     rows.proc_unreadable = true;
     return rows;
   }
+  // A listing error ends the listing with what was read, as it ends net-tools' readdir loop.
   std::vector<std::string> pids;
-  const int err = ForEachEntry(root.get(), [&pids](const char* name) {
+  ForEachEntry(root.get(), [&pids](const char* name) {
     if (AllDigits(name)) pids.emplace_back(name);
   });
-  if (err != 0 && pids.empty()) {
-    OwnerRows rows;
-    rows.proc_unreadable = true;
-    return rows;
-  }
 
   Walk walk(request, root.get(), std::move(pids));
   Counters main_counters;

@@ -6,9 +6,11 @@
 // The work is shared by up to two threads (the cost is readlink in the
 // kernel, ~3 µs per fd), and results are merged back into walk order.
 // Error contract: never throws for per-process trouble — EACCES on a fd
-// directory is counted in `denied`, ENOENT/ESRCH (a process or fd gone
-// mid-walk) in `vanished`, anything else skipped as net-tools does; an
-// unreadable proc root sets `proc_unreadable`. Only std::bad_alloc escapes.
+// directory (or fd) is counted in `denied`, ENOENT/ESRCH (a process or fd
+// gone mid-walk, or a cmdline that cannot be read) in `vanished`, anything
+// else skipped as net-tools does; a proc root that cannot be opened sets
+// `proc_unreadable` (a listing error just ends the listing). Only
+// std::bad_alloc escapes.
 #ifndef NETSTAT_NATIVE_PROC_FDS_H_
 #define NETSTAT_NATIVE_PROC_FDS_H_
 
