@@ -256,6 +256,11 @@ export const masqueradePass: ModePass = async (ctx) => {
     await printTable(ctx, rows);
     return 0;
   }
+  if (masq.code === 'EISDIR') {
+    // fopen() succeeds on a directory; net-tools' first fgets() then fails.
+    ctx.out.err("masq_info: Internal Error `fgets() failed'.\n");
+    return 255;
+  }
   if (masq.code !== 'ENOENT') {
     ctx.out.err(`/proc/net/ip_masquerade: ${strerror(masq.code)}\n`);
     return 255;

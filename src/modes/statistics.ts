@@ -208,13 +208,20 @@ export function printSnmp6(printer: StatisticsPrinter, content: string): void {
   }
 }
 
-type ReadResult = { ok: true; text: string } | { ok: false; code: string };
+/**
+ * A file's text, or why there is none. `opened` tells a file that could be
+ * opened but not read (a directory): net-tools then complains with `perror`
+ * and goes on, while a file it cannot open is skipped or, for the first one,
+ * ends the report.
+ */
+type ReadResult = { ok: true; text: string } | { ok: false; code: string; opened: boolean };
 
 function readProcFile(ctx: ModeContext, relative: string): ReadResult {
   try {
     return { ok: true, text: readFileSync(procPath(relative, ctx.procRoot), 'latin1') };
   } catch (err) {
-    return { ok: false, code: errorCode(err) ?? 'EIO' };
+    const opened = typeof err === 'object' && err !== null && (err as { syscall?: unknown }).syscall === 'read';
+    return { ok: false, code: errorCode(err) ?? 'EIO', opened };
   }
 }
 
@@ -238,32 +245,39 @@ export const statisticsPass: ModePass = async (ctx) => {
     return 1;
   }
   const printer = new StatisticsPrinter(filtersOf(ctx.options));
+  // What was printed goes out before a complaint, as with a line-buffered stdout.
+  const complain = (text: string): void => {
+    ctx.out.out(printer.take());
+    ctx.out.err(text);
+  };
+  const readError = (file: string, result: { code: string }): void => complain(`/proc/${file}: ${strerror(result.code)}\n`);
+
   const first = family === 'inet' ? 'net/snmp' : 'net/snmp6';
   const main = readProcFile(ctx, first);
-  if (!main.ok) {
+  if (!main.ok && !main.opened) {
     ctx.out.err(`cannot open /proc/${first}: ${strerror(main.code)}\n`);
     return 0;
   }
-  // What was printed goes out before a parse complaint, as with a line-buffered stdout.
-  const complain = (file: string): void => {
-    ctx.out.out(printer.take());
-    ctx.out.err(`Problem while parsing /proc/${file}\n`);
-  };
+  if (!main.ok) readError(first, main);
+
   if (family === 'inet') {
-    if (!printPairs(printer, main.text)) complain('net/snmp');
+    if (main.ok && !printPairs(printer, main.text)) complain('Problem while parsing /proc/net/snmp\n');
     const netstat = readProcFile(ctx, 'net/netstat');
-    if (netstat.ok && !printPairs(printer, netstat.text)) complain('net/netstat');
+    if (netstat.ok && !printPairs(printer, netstat.text)) complain('Problem while parsing /proc/net/netstat\n');
+    if (!netstat.ok && netstat.opened) readError('net/netstat', netstat);
     const sctp = readProcFile(ctx, 'net/sctp/snmp');
     if (sctp.ok) printSctp(printer, sctp.text);
-  } else {
-    printSnmp6(printer, main.text);
-    const snmp = readProcFile(ctx, 'net/snmp');
-    // A malformed pair ends the Tcp part silently in the IPv6 report, but a missing file is reported.
-    if (snmp.ok) printPairs(printer, snmp.text, 'Tcp');
-    else {
-      ctx.out.out(printer.take());
-      ctx.out.err(`cannot open /proc/net/snmp: ${strerror(snmp.code)}\n`);
+    if (!sctp.ok && sctp.opened) {
+      printSctp(printer, ''); // the title comes before the failed read
+      readError('net/sctp/snmp', sctp);
     }
+  } else {
+    if (main.ok) printSnmp6(printer, main.text);
+    const snmp = readProcFile(ctx, 'net/snmp');
+    // A malformed pair ends the Tcp part silently in the IPv6 report.
+    if (snmp.ok) printPairs(printer, snmp.text, 'Tcp');
+    else if (snmp.opened) readError('net/snmp', snmp);
+    else complain(`cannot open /proc/net/snmp: ${strerror(snmp.code)}\n`);
   }
   ctx.out.out(printer.take());
   return 0;

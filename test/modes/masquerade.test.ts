@@ -73,7 +73,7 @@ const NUMERIC: string[][] = [
   ['-Mn', '-A', 'inet'], ['--masquerade', '--numeric'],
 ];
 const SYMBOLIC: string[][] = [['-M'], ['-Me'], ['-M', '--numeric-ports'], ['-Mv']];
-const NET_TOOLS_TREES = ['masq-pdelta', 'masq-no-pdelta', 'masq-empty', 'masq-no-header', 'masq-format-error', 'masq-unknown-type', 'masq-stream', 'masq-eloop', 'none'];
+const NET_TOOLS_TREES = ['masq-pdelta', 'masq-no-pdelta', 'masq-empty', 'masq-no-header', 'masq-format-error', 'masq-unknown-type', 'masq-stream', 'masq-eloop', 'masq-eisdir', 'none'];
 
 const unavailable = oracleUnavailable();
 if (unavailable !== null) console.log(`masquerade: live comparison with ${ORACLE} skipped: ${unavailable}`);
