@@ -192,7 +192,10 @@ class Walk {
       char link[kLinkTextLimit];
       const ssize_t length = ::readlinkat(dir.get(), name, link, sizeof link);
       if (length < 0) {
-        CountFailure(errno, counters);  // typically ENOENT: the fd was closed meanwhile
+        // Typically ENOENT: the fd was closed meanwhile. An EACCES here is not
+        // net-tools' "access denied" (that is only about opening the fd
+        // directory), so it is not counted as denied.
+        if (errno == ENOENT || errno == ESRCH) ++counters->vanished;
         return;
       }
       uint64_t inode;

@@ -5,12 +5,12 @@
 // Walk order: PIDs in /proc readdir order, each PID's fds in readdir order.
 // The work is shared by up to two threads (the cost is readlink in the
 // kernel, ~3 µs per fd), and results are merged back into walk order.
-// Error contract: never throws for per-process trouble — EACCES on a fd
-// directory (or fd) is counted in `denied`, ENOENT/ESRCH (a process or fd
-// gone mid-walk, or a cmdline that cannot be read) in `vanished`, anything
-// else skipped as net-tools does; a proc root that cannot be opened sets
-// `proc_unreadable` (a listing error just ends the listing). Only
-// std::bad_alloc escapes.
+// Error contract: never throws for per-process trouble. EACCES on opening a
+// fd directory is counted in `denied` (the case net-tools' notice is about);
+// ENOENT/ESRCH (a process or fd gone mid-walk, a cmdline that cannot be read)
+// in `vanished`; anything else is skipped as net-tools does. A proc root that
+// cannot be opened sets `proc_unreadable` (a listing error just ends the
+// listing). Only std::bad_alloc escapes.
 #ifndef NETSTAT_NATIVE_PROC_FDS_H_
 #define NETSTAT_NATIVE_PROC_FDS_H_
 
