@@ -8,8 +8,8 @@
  * net-tools finds entries with a binary search over tables that are not fully
  * sorted, so a few of its entries can never be found and their counters fall
  * back to the raw `Name: value` form. Those are kept here with
- * `unreachable: true` so the table still documents the sentence net-tools
- * meant, while the output matches what it really prints.
+ * `unreachable: true`: they print as that fallback, like in net-tools, and
+ * their sentences (never printed) only say what the counter means.
  */
 
 /**
