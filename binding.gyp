@@ -6,6 +6,7 @@
         "native/binding.cc",
         "native/netlink.cc",
         "native/proc_fds.cc",
+        "native/rtnetlink.cc",
         "native/sock_diag.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -23,6 +23,7 @@
 #include "errors.h"
 #include "layout.h"
 #include "proc_fds.h"
+#include "rtnetlink.h"
 #include "sock_diag.h"
 
 namespace netstat {
@@ -282,6 +283,21 @@ Napi::Value RecordUnix(const Napi::CallbackInfo& info) {
   return RecordToJs(info.Env(), bytes);
 }
 
+constexpr char kDumpRouteUsage[] = "dumpRoute(type: number, family: number)";
+
+// Raw rtnetlink dump bytes for `netstat -i` (decoded in TypeScript).
+Napi::Value DumpRouteSync(const Napi::CallbackInfo& info) {
+  if (info.Length() != 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
+    throw Napi::TypeError::New(info.Env(), std::string("Usage: ") + kDumpRouteUsage);
+  }
+  const uint32_t type = info[0].As<Napi::Number>().Uint32Value();
+  const uint32_t family = info[1].As<Napi::Number>().Uint32Value();
+  if (type > 0xffff || family > 0xff) throw Napi::TypeError::New(info.Env(), std::string("Usage: ") + kDumpRouteUsage);
+  std::vector<uint8_t> bytes =
+      Guarded(info.Env(), [&] { return DumpRoute(static_cast<uint16_t>(type), static_cast<uint8_t>(family)); });
+  return RecordToJs(info.Env(), bytes);
+}
+
 Napi::Value DecodeInetSync(const Napi::CallbackInfo& info) {
   size_t length = 0;
   const uint8_t* data = BufferArg(info, &length, kDecodeInetUsage);
@@ -310,6 +326,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("recordUnix", Napi::Function::New(env, RecordUnix, "recordUnix"));
   exports.Set("decodeInet", Napi::Function::New(env, DecodeInetSync, "decodeInet"));
   exports.Set("decodeUnix", Napi::Function::New(env, DecodeUnixSync, "decodeUnix"));
+  exports.Set("dumpRoute", Napi::Function::New(env, DumpRouteSync, "dumpRoute"));
   return exports;
 }
 

@@ -75,9 +75,9 @@ bool WalkDumpMessages(const uint8_t* data, size_t length, uint32_t expect_port, 
   return false;
 }
 
-NetlinkSocket::NetlinkSocket() : buffer_(kReceiveBufferSize) {
-  fd_ = Fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
-  if (!fd_.valid()) throw SystemError(errno, "socket", "cannot open a NETLINK_SOCK_DIAG socket");
+NetlinkSocket::NetlinkSocket(int protocol) : buffer_(kReceiveBufferSize) {
+  fd_ = Fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
+  if (!fd_.valid()) throw SystemError(errno, "socket", "cannot open a netlink socket");
   sockaddr_nl local{};
   local.nl_family = AF_NETLINK;  // nl_pid 0: the kernel assigns a unique port id
   if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {

@@ -36,8 +36,9 @@ bool WalkDumpMessages(const uint8_t* data, size_t length, uint32_t expect_port, 
 
 class NetlinkSocket {
  public:
-  // Opens a NETLINK_SOCK_DIAG socket and learns its port id.
-  NetlinkSocket();
+  // Opens a netlink socket of `protocol` (NETLINK_SOCK_DIAG for socket dumps,
+  // NETLINK_ROUTE for link/address dumps) and learns its port id.
+  explicit NetlinkSocket(int protocol = NETLINK_SOCK_DIAG);
 
   // Sends `request` (a complete message; its nlmsg_seq and nlmsg_pid are
   // filled in here) and delivers every reply message to `sink` until

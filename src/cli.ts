@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { chooseSources } from './backends/choose';
+import { nativeOutcome } from './native';
 import { errorCode } from './errors';
 import { parseArgs } from './cli/args';
 import { listingPass } from './cli/listing';
@@ -37,9 +38,24 @@ async function modeFor(options: Options): Promise<{ pass: ModePass; repeats: boo
   if (options.masquerade) return { pass: (await import('./modes/masquerade')).masqueradePass, repeats: true };
   if (options.statistics) return { pass: (await import('./modes/statistics')).statisticsPass, repeats: false };
   if (options.route) return { pass: (await import('./modes/route')).routePass, repeats: true };
-  if (options.interfaces) return { pass: (await import('./modes/interfaces')).interfacesPass, repeats: true };
+  if (options.interfaces) return { pass: await interfacesMode(), repeats: true };
   const sources = chooseSources();
   return { pass: (ctx) => listingPass(ctx, sources), repeats: true };
+}
+
+/**
+ * `-i` takes link and IPv4 address facts from rtnetlink through the native
+ * engine — the same answers net-tools gets from its SIOCGIF* ioctls — and
+ * falls back to sysfs and os.networkInterfaces(), which cannot see broadcast
+ * or peer addresses, nor addresses of interfaces that are down.
+ */
+async function interfacesMode(): Promise<ModePass> {
+  const { createInterfacesPass, interfacesPass } = await import('./modes/interfaces');
+  const native = nativeOutcome();
+  if (!('binding' in native)) return interfacesPass;
+  const { rtnetlinkFacts } = await import('./modes/interfaces-rtnetlink');
+  const binding = native.binding;
+  return createInterfacesPass(rtnetlinkFacts((type, family) => binding.dumpRoute(type, family)));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -138,6 +138,13 @@ export interface NativeBinding {
   /** Decode recorded reply bytes exactly as a live dump would be decoded. */
   decodeInet(bytes: Buffer): PackedInet;
   decodeUnix(bytes: Buffer): PackedUnix;
+  /**
+   * The raw reply bytes of an rtnetlink dump (`RTM_GETLINK` = 18 or
+   * `RTM_GETADDR` = 22, for an address family or 0): what `netstat -i` needs
+   * beyond /proc/net/dev (flags, hardware addresses, IPv4 labels, broadcast
+   * and peer addresses). Decoded in TypeScript.
+   */
+  dumpRoute(type: number, family: number): Buffer;
 }
 
 export type NativeLoadOutcome =

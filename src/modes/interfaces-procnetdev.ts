@@ -46,11 +46,17 @@ function parseRow(row: string): { name: string; stats: DeviceStatistics } | null
   }
   const name = row.slice(start, end);
   if (row[end] !== ':') return null;
-  const counters = row
-    .slice(end + 1)
-    .trim()
-    .split(/[ \t]+/)
-    .map((n) => (/^\d+$/.test(n) ? BigInt(n) : 0n));
+  // net-tools 2.10 (Debian's bounded name parsing) reads no counters for a
+  // name of the full 15 bytes: it prints the statistics lines with every
+  // figure 0 (observed on 2.10-0.1+deb12u2 with traffic on `veth-longname15`).
+  const fullLengthName = end - start >= 15;
+  const counters = fullLengthName
+    ? []
+    : row
+        .slice(end + 1)
+        .trim()
+        .split(/[ \t]+/)
+        .map((n) => (/^\d+$/.test(n) ? BigInt(n) : 0n));
   const at = (i: number): bigint => counters[i] ?? 0n;
   return {
     name,
