@@ -54,6 +54,7 @@ function fakeBinding(errors: Record<number, Error> = {}, unixError?: Error): Nat
     recordUnix: () => Buffer.alloc(0),
     decodeInet: () => ({ fields: new Uint32Array(0), addresses: [] }),
     decodeUnix: () => ({ fields: new Uint32Array(0), names: Buffer.alloc(0) }),
+    dumpRoute: () => Buffer.alloc(0),
   };
 }
 
