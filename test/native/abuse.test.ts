@@ -40,6 +40,11 @@ describe.skipIf(missing !== undefined)('native binding abuse', () => {
     ['decodeInet', [new Uint16Array(4)]],
     ['decodeUnix', [new DataView(new ArrayBuffer(4))]],
     ['decodeUnix', [Buffer.alloc(0), 1]],
+    ['dumpRoute', []],
+    ['dumpRoute', [18]],
+    ['dumpRoute', ['18', 0]],
+    ['dumpRoute', [70000, 0]],
+    ['dumpRoute', [18, 256]],
   ];
   for (const [name, args] of wrongCalls) {
     it(`${name}(${args.map((a) => (a instanceof Uint8Array ? a.constructor.name : JSON.stringify(a) ?? String(a))).join(', ')}) throws TypeError`, () => {

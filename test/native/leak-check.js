@@ -2,7 +2,7 @@
 'use strict';
 // Leak check of the native engine: runs 1,000 rounds of every entry point
 // (TCP/UDP/UNIX dumps sync and async, owner scans sync and async, recorded
-// dump decoding, and the error paths) under valgrind, and fails if valgrind
+// dump decoding, rtnetlink dumps, and the error paths) under valgrind, and fails if valgrind
 // finds memory *definitely lost* from a stack through the addon
 // (netstat_native.node). Node's own startup allocations are not ours and
 // are ignored; an addon leak grows with the rounds and shows up by name.
@@ -39,6 +39,8 @@ async function workload(rounds) {
     binding.decodeInet(tcp);
     binding.decodeUnix(unix);
     binding.recordUnix();
+    binding.dumpRoute(18, 0); // RTM_GETLINK
+    binding.dumpRoute(22, 2); // RTM_GETADDR, AF_INET
     swallow(() => binding.decodeInet(tcp.subarray(0, tcp.length - 20))); // EBADMSG
     swallow(() => binding.dumpInet(99, 6, 0x1ffe, false)); // kernel refusal
     swallow(() => binding.dumpInet(2, 255, 0x1ffe, false)); // ENOENT without raw_diag

@@ -21,7 +21,7 @@ describe('loadNative()', () => {
     expect(outcome).toHaveProperty('binding');
     if (!('binding' in outcome)) return;
     expect(outcome.binding.layoutVersion).toBe(NATIVE_LAYOUT_VERSION);
-    for (const name of ['dumpInet', 'dumpInetAsync', 'dumpUnix', 'dumpUnixAsync', 'scanOwners', 'scanOwnersAsync', 'recordInet', 'recordUnix', 'decodeInet', 'decodeUnix']) {
+    for (const name of ['dumpInet', 'dumpInetAsync', 'dumpUnix', 'dumpUnixAsync', 'scanOwners', 'scanOwnersAsync', 'recordInet', 'recordUnix', 'decodeInet', 'decodeUnix', 'dumpRoute']) {
       expect(typeof (outcome.binding as unknown as Record<string, unknown>)[name]).toBe('function');
     }
   });
