@@ -2,10 +2,10 @@
 'use strict';
 // Leak check of the native engine: runs 1,000 rounds of every entry point
 // (TCP/UDP/UNIX dumps sync and async, owner scans sync and async, recorded
-// dump decoding, rtnetlink dumps, and the error paths) under valgrind, and fails if valgrind
-// finds memory *definitely lost* from a stack through the addon
-// (netstat_native.node). Node's own startup allocations are not ours and
-// are ignored; an addon leak grows with the rounds and shows up by name.
+// dump decoding, rtnetlink dumps, and the error paths) under valgrind, and
+// fails if valgrind finds memory *definitely lost* from a stack through the
+// addon (netstat_native.node). Node's own startup allocations are not ours
+// and are ignored; an addon leak grows with the rounds and shows up by name.
 //
 //   node test/native/leak-check.js [ROUNDS]     (default 1000; needs valgrind and a built addon)
 const { spawnSync } = require('node:child_process');
