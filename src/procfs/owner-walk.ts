@@ -6,7 +6,8 @@
  *   `opendir`, not `readdirSync`, which sorts);
  * - `PID/fd` unreadable: EACCES counts as `denied`, ENOENT/ESRCH (the process
  *   exited) as `vanished`, anything else is skipped silently; an fd whose
- *   readlink fails with ENOENT (closed meanwhile) also counts as `vanished`;
+ *   readlink fails with ENOENT (closed meanwhile) also counts as `vanished`,
+ *   other readlink failures are skipped (not `denied`);
  * - each fd entry whose name starts with a digit is read with readlink and
  *   recognised by `socketInodeOfLink`;
  * - the program name comes from `PID/cmdline`, read on the process's first
@@ -117,7 +118,10 @@ function* walkProcess(
       try {
         target = fs.readlinkSync(`${fdDir}/${name}`, { encoding: 'buffer' });
       } catch (err) {
-        countFailure(err, scan); // typically ENOENT: the fd was closed meanwhile
+        // Typically ENOENT: the fd was closed meanwhile. An EACCES here is not
+        // "denied": net-tools' notice is about opening the fd directory only.
+        const code = errorCode(err);
+        if (code === 'ENOENT' || code === 'ESRCH') scan.vanished++;
         continue;
       }
       const inode = socketInodeOfLink(target);
