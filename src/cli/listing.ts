@@ -13,7 +13,7 @@ import { sctpPresent, sctpSection } from './sctp';
 import type { Sources } from '../backends/choose';
 import type { OwnerScan, Table } from '../backends/types';
 import { NetstatError, errorCode, strerror } from '../errors';
-import type { InetFamily, InetProtocol, InetSocket, UnixSocket } from '../model';
+import type { InetFamily, InetProtocol, InetSocket, ProcessRef, UnixSocket } from '../model';
 import type { ModeContext } from '../modes/context';
 import { groupsSection } from '../modes/groups';
 import type { Options } from '../options';
@@ -76,6 +76,12 @@ export async function listingPass(ctx: ModeContext, sources: Sources): Promise<n
   const internet = nothing || o.tcp || o.sctp || o.udp || o.udplite || o.raw;
   const unixWanted = nothing || o.unix;
 
+  // With -p and a broad selection nearly every socket needs its owner, so the
+  // whole fd walk starts now, off the main thread, while the tables are read.
+  // (For -l, a few listeners, a walk that stops early after the reads is cheaper.)
+  const wantOwners = o.programs && (internet || unixWanted);
+  const earlyWalk = wantOwners && selection !== 'listening' ? sources.owners.scanAsync({}) : undefined;
+
   // 1. Read the tables this pass prints.
   const inetPlan: Array<{ protocol: InetProtocol; family: InetFamily; read: Read<InetSocket> }> = [];
   const inetProtocols: InetProtocol[] = [];
@@ -94,10 +100,12 @@ export async function listingPass(ctx: ModeContext, sources: Sources): Promise<n
 
   // 2. Owners (-p): one walk per pass, joined to the rows that will print.
   let ownerScan: OwnerScan | undefined;
-  if (o.programs && (internet || unixWanted)) {
+  if (wantOwners) {
+    const shown = shownSockets(inetPlan, unixRead, selection);
     // SCTP rows are read later, as text: their owners need the complete walk.
     const completeWalk = (nothing || o.sctp) && sctpPresent(ctx.procRoot);
-    ownerScan = scanOwners(sources, inetPlan, unixRead, selection, completeWalk);
+    ownerScan = earlyWalk !== undefined ? await earlyWalk : sources.owners.scan({ wanted: wantedInodes(shown, completeWalk) });
+    joinOwners(shown, ownerScan);
   }
 
   // 3. Names, looked up concurrently for the rows that will print.
@@ -187,31 +195,37 @@ function* addressesToName(
   }
 }
 
-/**
- * Walk /proc for owners and attach them to the rows. As root every fd
- * directory is readable, so the walk may stop once every printed socket has
- * its first owner; otherwise it must see every process to know whether to
- * print net-tools' non-root notice.
- */
-function scanOwners(
-  sources: Sources,
+/** The rows this pass will print (those that need owners). */
+function shownSockets(
   inetPlan: ReadonlyArray<{ read: Read<InetSocket> }>,
   unixRead: Read<UnixSocket> | undefined,
   selection: Selection,
-  completeWalk: boolean,
-): OwnerScan {
+): Array<InetSocket | UnixSocket> {
   const shown: Array<InetSocket | UnixSocket> = [];
   for (const { read } of inetPlan) {
     if (read.ok) for (const s of read.table.rows) if (showInet(s, selection)) shown.push(s);
   }
   if (unixRead?.ok) for (const s of unixRead.table.rows) if (showUnix(s, selection)) shown.push(s);
+  return shown;
+}
+
+/**
+ * Which inodes a walk may stop at. As root every fd directory is readable, so
+ * the walk may stop once every printed socket has its first owner; otherwise
+ * it must see every process to know whether to print net-tools' notice.
+ */
+function wantedInodes(shown: ReadonlyArray<InetSocket | UnixSocket>, completeWalk: boolean): Set<number> | undefined {
   const root = typeof process.geteuid === 'function' && process.geteuid() === 0;
-  const wanted = root && !completeWalk ? new Set(shown.map((s) => s.inode).filter((inode) => inode !== 0)) : undefined;
-  const scan = sources.owners.scan(wanted === undefined || wanted.size > 0 ? { wanted } : {});
-  for (const socket of shown) {
-    socket.owners = scan.owners.get(socket.inode) ?? [];
-  }
-  return scan;
+  if (!root || completeWalk) return undefined;
+  const wanted = new Set<number>();
+  for (const s of shown) if (s.inode !== 0) wanted.add(s.inode);
+  return wanted.size > 0 ? wanted : undefined;
+}
+
+const NO_OWNERS: readonly ProcessRef[] = Object.freeze([]);
+
+function joinOwners(shown: ReadonlyArray<InetSocket | UnixSocket>, scan: OwnerScan): void {
+  for (const socket of shown) socket.owners = (scan.owners.get(socket.inode) ?? NO_OWNERS) as ProcessRef[];
 }
 
 /** net-tools' stderr notice after loading the process table as a non-root user. */
