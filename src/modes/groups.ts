@@ -14,12 +14,11 @@
  * (a flag it never resets) and prints garbage; this port reads every pass
  * correctly.
  */
-import { readFileSync } from 'node:fs';
-import { errorCode, strerror } from '../errors';
+import { strerror } from '../errors';
 import { formatIPv4, formatIPv6 } from '../inet-text';
 import type { InetFamily } from '../model';
 import { hostText, resolveHosts } from '../print/address';
-import { procPath } from '../proc/root';
+import { readProcText } from '../proc/read';
 import type { ModeContext } from './context';
 
 export const GROUPS_HEADER =
@@ -208,15 +207,6 @@ export function parseIgmp(content: string, state = new GroupScanState()): GroupI
   return items;
 }
 
-type ReadResult = { ok: true; text: string } | { ok: false; code: string };
-
-function readProcFile(ctx: ModeContext, relative: string): ReadResult {
-  try {
-    return { ok: true, text: readFileSync(procPath(relative, ctx.procRoot), 'latin1') };
-  } catch (err) {
-    return { ok: false, code: errorCode(err) ?? 'EIO' };
-  }
-}
 
 /** `%-15s %-6d %s` */
 function groupRow(device: string, users: number, group: string): string {
@@ -237,7 +227,7 @@ export async function groupsSection(ctx: ModeContext): Promise<number> {
   const items: GroupItem[] = [];
   const state = new GroupScanState();
   if (options.inet) {
-    const igmp = readProcFile(ctx, 'net/igmp');
+    const igmp = readProcText('net/igmp', ctx.procRoot);
     if (igmp.ok) {
       items.push(...parseIgmp(igmp.text, state));
     } else if (igmp.code === 'ENOENT' || igmp.code === 'EACCES') {
@@ -251,7 +241,7 @@ export async function groupsSection(ctx: ModeContext): Promise<number> {
     }
   }
   if (options.inet6) {
-    const igmp6 = readProcFile(ctx, 'net/igmp6');
+    const igmp6 = readProcText('net/igmp6', ctx.procRoot);
     if (igmp6.ok) items.push(...parseIgmp6(igmp6.text, state));
   }
 

@@ -7,12 +7,11 @@
  * connections of `/proc/net/nf_conntrack` in the same table. Only when
  * neither file exists does it print net-tools' message.
  */
-import { readFileSync } from 'node:fs';
 import { type ConntrackEntry, isNatted, isSourceNatted, parseConntrack } from '../conntrack/proc';
-import { errorCode, strerror } from '../errors';
+import { strerror } from '../errors';
 import type { InetFamily } from '../model';
 import { hostText, resolveHosts } from '../print/address';
-import { procPath } from '../proc/root';
+import { readProcText } from '../proc/read';
 import type { ServiceProtocol } from '../resolve';
 import type { ModeContext, ModePass } from './context';
 
@@ -232,18 +231,9 @@ async function printTable(ctx: ModeContext, rows: MasqueradeRow[]): Promise<void
   for (const row of rows) ctx.out.out(formatRow(row, extend, hostNames, ctx));
 }
 
-type ReadResult = { ok: true; text: string } | { ok: false; code: string };
-
-function readProcFile(ctx: ModeContext, relative: string): ReadResult {
-  try {
-    return { ok: true, text: readFileSync(procPath(relative, ctx.procRoot), 'latin1') };
-  } catch (err) {
-    return { ok: false, code: errorCode(err) ?? 'EIO' };
-  }
-}
 
 export const masqueradePass: ModePass = async (ctx) => {
-  const masq = readProcFile(ctx, 'net/ip_masquerade');
+  const masq = readProcText('net/ip_masquerade', ctx.procRoot);
   if (masq.ok) {
     let rows: MasqueradeRow[];
     try {
@@ -266,7 +256,7 @@ export const masqueradePass: ModePass = async (ctx) => {
     return 255;
   }
 
-  const conntrack = readProcFile(ctx, 'net/nf_conntrack');
+  const conntrack = readProcText('net/nf_conntrack', ctx.procRoot);
   if (!conntrack.ok) {
     if (conntrack.code === 'ENOENT') {
       ctx.out.err("netstat: no support for `ip_masquerade' on this system.\n");

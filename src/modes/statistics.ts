@@ -10,11 +10,10 @@
  * being left, and unknown sections keep whatever state the previous section
  * left behind. Both quirks are visible in net-tools' output and kept.
  */
-import { readFileSync } from 'node:fs';
-import { errorCode, strerror } from '../errors';
+import { strerror } from '../errors';
 import type { Options } from '../options';
-import { procPath } from '../proc/root';
-import type { ModeContext, ModePass } from './context';
+import { readProcText } from '../proc/read';
+import type { ModePass } from './context';
 import { INET6_TABLES, INET_TABLES, type EntryKind, type StatTable, type TableFilter } from './statistics-tables';
 
 /** The indentation state: plain sentences, or inside the input/output ICMP histogram. */
@@ -208,23 +207,6 @@ export function printSnmp6(printer: StatisticsPrinter, content: string): void {
   }
 }
 
-/**
- * A file's text, or why there is none. `opened` tells a file that could be
- * opened but not read (a directory): net-tools then complains with `perror`
- * and goes on, while a file it cannot open is skipped or, for the first one,
- * ends the report.
- */
-type ReadResult = { ok: true; text: string } | { ok: false; code: string; opened: boolean };
-
-function readProcFile(ctx: ModeContext, relative: string): ReadResult {
-  try {
-    return { ok: true, text: readFileSync(procPath(relative, ctx.procRoot), 'latin1') };
-  } catch (err) {
-    const opened = typeof err === 'object' && err !== null && (err as { syscall?: unknown }).syscall === 'read';
-    return { ok: false, code: errorCode(err) ?? 'EIO', opened };
-  }
-}
-
 /** Which report the `-A` list asks for, or null when `-s` has none for it. */
 function reportFamily(options: Options): 'inet' | 'inet6' | null {
   const list = options.afList.join(',');
@@ -253,7 +235,7 @@ export const statisticsPass: ModePass = async (ctx) => {
   const readError = (file: string, result: { code: string }): void => complain(`/proc/${file}: ${strerror(result.code)}\n`);
 
   const first = family === 'inet' ? 'net/snmp' : 'net/snmp6';
-  const main = readProcFile(ctx, first);
+  const main = readProcText(first, ctx.procRoot);
   if (!main.ok && !main.opened) {
     ctx.out.err(`cannot open /proc/${first}: ${strerror(main.code)}\n`);
     return 0;
@@ -262,10 +244,10 @@ export const statisticsPass: ModePass = async (ctx) => {
 
   if (family === 'inet') {
     if (main.ok && !printPairs(printer, main.text)) complain('Problem while parsing /proc/net/snmp\n');
-    const netstat = readProcFile(ctx, 'net/netstat');
+    const netstat = readProcText('net/netstat', ctx.procRoot);
     if (netstat.ok && !printPairs(printer, netstat.text)) complain('Problem while parsing /proc/net/netstat\n');
     if (!netstat.ok && netstat.opened) readError('net/netstat', netstat);
-    const sctp = readProcFile(ctx, 'net/sctp/snmp');
+    const sctp = readProcText('net/sctp/snmp', ctx.procRoot);
     if (sctp.ok) printSctp(printer, sctp.text);
     if (!sctp.ok && sctp.opened) {
       printSctp(printer, ''); // the title comes before the failed read
@@ -273,7 +255,7 @@ export const statisticsPass: ModePass = async (ctx) => {
     }
   } else {
     if (main.ok) printSnmp6(printer, main.text);
-    const snmp = readProcFile(ctx, 'net/snmp');
+    const snmp = readProcText('net/snmp', ctx.procRoot);
     // A malformed pair ends the Tcp part silently in the IPv6 report.
     if (snmp.ok) printPairs(printer, snmp.text, 'Tcp');
     else if (snmp.opened) readError('net/snmp', snmp);
