@@ -14,10 +14,11 @@ import { formatIPv4, formatIPv6 } from '../inet-text';
 import type { InetFamily, InetProtocol, InetSocket, SocketTimer } from '../model';
 import type { Selection, Table } from '../backends/types';
 import { hexValue, LineScanner } from './line-scanner';
-import { LINES_PER_SLICE } from './slices';
+import { showInet } from '../select';
+import type { LINES_PER_SLICE } from './slices';
+import { parseTableLines } from './table-lines';
 
 const COLON = 0x3a;
-const NEWLINE = 0x0a;
 
 /** How many conversions net-tools needs to accept a line of this protocol. */
 function minimumFields(protocol: InetProtocol): number {
@@ -47,8 +48,6 @@ class AddressDecoder {
   private readonly v6Texts: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS).fill(undefined);
   private readonly words = new Uint32Array(4);
   private readonly bytes = new Uint8Array(16);
-  /** Whether the last decoded address was all zero (net-tools' "server" test for UDP/RAW). */
-  lastWasZero = false;
 
   constructor(private readonly buf: Buffer) {}
 
@@ -70,7 +69,6 @@ class AddressDecoder {
       while (first < end && this.buf[first] === 0x30) first++;
       word = end - first > 16 ? 0xffffffff : hexValue(this.buf, Math.max(first, end - 8), Math.min(8, end - first));
     }
-    this.lastWasZero = word === 0;
     const slot = (word ^ (word >>> 12) ^ (word >>> 24)) & (CACHE_SLOTS - 1);
     let text = this.v4Texts[slot];
     if (text === undefined || this.v4Keys[slot] !== word) {
@@ -96,7 +94,6 @@ class AddressDecoder {
       words[word] = value;
       hash = (Math.imul(hash, 31) + value) | 0;
     }
-    this.lastWasZero = (words[0]! | words[1]! | words[2]! | words[3]!) === 0;
     const slot = (hash ^ (hash >>> 12) ^ (hash >>> 24)) & (CACHE_SLOTS - 1);
     const keys = this.v6Keys;
     const k = slot * 4;
@@ -133,41 +130,15 @@ export function* parseInetTable(
   family: InetFamily,
   selection: Selection = 'all',
 ): Generator<void, Table<InetSocket>, void> {
-  const rows: InetSocket[] = [];
-  let malformed = 0;
   const scanner = new LineScanner(buf);
   const addresses = new AddressDecoder(buf);
   const needed = minimumFields(protocol);
-  const serverByPort = protocol === 'tcp';
-
-  let lineStart = buf.indexOf(NEWLINE) + 1; // the header line is skipped unconditionally
-  if (lineStart === 0) return { rows, malformed };
-  let linesInSlice = 0;
-  while (lineStart < buf.length) {
-    let lineEnd = buf.indexOf(NEWLINE, lineStart);
-    const nextStart = lineEnd === -1 ? buf.length : lineEnd + 1;
-    if (lineEnd === -1) lineEnd = buf.length;
-    scanner.setLine(lineStart, lineEnd);
-    lineStart = nextStart;
-
-    const row = parseLine(scanner, addresses, protocol, family, needed);
-    if (row === undefined) malformed++;
-    else if (wanted(row, selection, serverByPort, addresses)) rows.push(row);
-
-    if (++linesInSlice === LINES_PER_SLICE) {
-      linesInSlice = 0;
-      yield;
-    }
-  }
-  return { rows, malformed };
-}
-
-/** Whether a parsed row belongs to the selection (see `Selection`). */
-function wanted(row: InetSocket, selection: Selection, serverByPort: boolean, addresses: AddressDecoder): boolean {
-  if (selection === 'all') return true;
-  // `addresses` last decoded the remote address of this row.
-  const server = serverByPort ? row.remotePort === 0 : addresses.lastWasZero;
-  return selection === 'listening' ? server : !server;
+  return yield* parseTableLines(
+    buf,
+    scanner,
+    () => parseLine(scanner, addresses, protocol, family, needed),
+    (row) => showInet(row, selection),
+  );
 }
 
 /** One data line, or undefined when net-tools would call it bogus. */

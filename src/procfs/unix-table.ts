@@ -11,12 +11,13 @@
  * the printer reproduces net-tools' cut at the first blank.
  */
 import type { Selection, Table } from '../backends/types';
-import { UNIX_FLAG_ACCEPTCON, UnixState, type UnixSocket } from '../model';
+import type { UnixSocket } from '../model';
+import { showUnix } from '../select';
 import { LineScanner } from './line-scanner';
-import { LINES_PER_SLICE } from './slices';
+import type { LINES_PER_SLICE } from './slices';
+import { parseTableLines } from './table-lines';
 
 const COLON = 0x3a;
-const NEWLINE = 0x0a;
 const SPACE = 0x20;
 
 /** Conversions net-tools needs to accept a line. */
@@ -28,36 +29,8 @@ const MINIMUM_FIELDS = 6;
  * (servers = UNCONNECTED with the ACC flag).
  */
 export function* parseUnixTable(buf: Buffer, selection: Selection = 'all'): Generator<void, Table<UnixSocket>, void> {
-  const rows: UnixSocket[] = [];
-  let malformed = 0;
   const scanner = new LineScanner(buf);
-
-  let lineStart = buf.indexOf(NEWLINE) + 1; // the header line is skipped unconditionally
-  if (lineStart === 0) return { rows, malformed };
-  let linesInSlice = 0;
-  while (lineStart < buf.length) {
-    let lineEnd = buf.indexOf(NEWLINE, lineStart);
-    const nextStart = lineEnd === -1 ? buf.length : lineEnd + 1;
-    if (lineEnd === -1) lineEnd = buf.length;
-    scanner.setLine(lineStart, lineEnd);
-    lineStart = nextStart;
-
-    const row = parseLine(scanner, buf);
-    if (row === undefined) malformed++;
-    else if (wanted(row, selection)) rows.push(row);
-
-    if (++linesInSlice === LINES_PER_SLICE) {
-      linesInSlice = 0;
-      yield;
-    }
-  }
-  return { rows, malformed };
-}
-
-function wanted(row: UnixSocket, selection: Selection): boolean {
-  if (selection === 'all') return true;
-  const server = row.state === UnixState.UNCONNECTED && (row.flags & UNIX_FLAG_ACCEPTCON) !== 0;
-  return selection === 'listening' ? server : !server;
+  return yield* parseTableLines(buf, scanner, () => parseLine(scanner, buf), (row) => showUnix(row, selection));
 }
 
 function parseLine(s: LineScanner, buf: Buffer): UnixSocket | undefined {

@@ -5,11 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type FakeTree, runOverFakeProc, unavailable } from './harness';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repo = path.resolve(__dirname, '..', '..');
 const cli = path.join(repo, 'dist', 'cli.js');
 const why = unavailable();
 if (why) console.log(`fake-/proc differential tests skipped: ${why}`);

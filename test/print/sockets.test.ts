@@ -4,10 +4,9 @@ import { endpointField, hostText } from '../../src/print/address';
 import { type Columns, inetRow, internetHeader, programLabel, unixHeader, unixRow } from '../../src/print/sockets';
 import { showInet, showUnix } from '../../src/select';
 import { HostResolver, NetworkNames, ServiceNames, UserNames, type Resolvers } from '../../src/resolve';
-import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+const here = __dirname;
 const db = (name: string) => path.join(here, '..', '..', 'fixtures', 'names', name);
 
 /** Resolvers over fixture databases; host names from a fixed table (no NSS). */
