@@ -16,31 +16,12 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
-import { Output } from '../../src/cli/output';
 import type { ModeContext } from '../../src/modes/context';
 import { GROUPS_HEADER, GroupScanState, groupsSection, parseIgmp, parseIgmp6 } from '../../src/modes/groups';
 import { createResolvers, type Resolvers } from '../../src/resolve';
+import { CapturedOutput, ORACLE, type Run } from '../helpers/captured-output';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'igmp');
-const ORACLE = '/usr/bin/netstat';
-
-interface Run {
-  stdout: string;
-  stderr: string;
-  status: number;
-}
-
-class CapturedOutput extends Output {
-  stdout = '';
-  stderr = '';
-  override out(text: string): void {
-    this.stdout += text;
-  }
-  override err(text: string): void {
-    this.stderr += text;
-  }
-  override flush(): void {}
-}
 
 function context(procRoot: string, args: string[], resolvers: Resolvers = createResolvers(), pass = 0): ModeContext & { out: CapturedOutput } {
   const parsed = parseArgs(args, 'netstat', {});

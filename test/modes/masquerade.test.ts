@@ -16,31 +16,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
-import { Output } from '../../src/cli/output';
 import { isNatted, parseConntrackLine } from '../../src/conntrack/proc';
 import { masqueradePass } from '../../src/modes/masquerade';
 import { createResolvers } from '../../src/resolve';
+import { CapturedOutput, ORACLE, type Run } from '../helpers/captured-output';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'conntrack');
-const ORACLE = '/usr/bin/netstat';
-
-interface Run {
-  stdout: string;
-  stderr: string;
-  status: number;
-}
-
-class CapturedOutput extends Output {
-  stdout = '';
-  stderr = '';
-  override out(text: string): void {
-    this.stdout += text;
-  }
-  override err(text: string): void {
-    this.stderr += text;
-  }
-  override flush(): void {}
-}
 
 async function runMasquerade(procRoot: string, args: string[]): Promise<Run> {
   const parsed = parseArgs(args, 'netstat', {});

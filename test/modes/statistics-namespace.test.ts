@@ -11,29 +11,9 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
-import { Output } from '../../src/cli/output';
 import { statisticsPass } from '../../src/modes/statistics';
 import { createResolvers } from '../../src/resolve';
-
-const ORACLE = '/usr/bin/netstat';
-
-interface Run {
-  stdout: string;
-  stderr: string;
-  status: number;
-}
-
-class CapturedOutput extends Output {
-  stdout = '';
-  stderr = '';
-  override out(text: string): void {
-    this.stdout += text;
-  }
-  override err(text: string): void {
-    this.stderr += text;
-  }
-  override flush(): void {}
-}
+import { CapturedOutput, ORACLE, type Run } from '../helpers/captured-output';
 
 function unavailable(): string | null {
   if (process.getuid?.() !== 0) return 'not root';

@@ -14,32 +14,12 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
-import { Output } from '../../src/cli/output';
 import type { ModePass } from '../../src/modes/context';
 import { StatisticsPrinter, parseCounter, printPairs, printSnmp6, statisticsPass } from '../../src/modes/statistics';
 import { createResolvers } from '../../src/resolve';
+import { CapturedOutput, ORACLE, type Run } from '../helpers/captured-output';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'snmp');
-const ORACLE = '/usr/bin/netstat';
-
-interface Run {
-  stdout: string;
-  stderr: string;
-  status: number;
-}
-
-/** An Output that keeps what is written. */
-class CapturedOutput extends Output {
-  stdout = '';
-  stderr = '';
-  override out(text: string): void {
-    this.stdout += text;
-  }
-  override err(text: string): void {
-    this.stderr += text;
-  }
-  override flush(): void {}
-}
 
 async function runPass(pass: ModePass, procRoot: string, args: string[]): Promise<Run> {
   const parsed = parseArgs(args, 'netstat', {});
