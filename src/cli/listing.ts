@@ -79,8 +79,11 @@ export async function listingPass(ctx: ModeContext, sources: Sources): Promise<n
   // With -p and a broad selection nearly every socket needs its owner, so the
   // whole fd walk starts now, off the main thread, while the tables are read.
   // (For -l, a few listeners, a walk that stops early after the reads is cheaper.)
+  // Only as root: the walk then also sees this process's own netlink socket of
+  // the dump in progress, which counts as "identified" for net-tools' non-root
+  // notice; root gets no notice, so there it changes nothing visible.
   const wantOwners = o.programs && (internet || unixWanted);
-  const earlyWalk = wantOwners && selection !== 'listening' ? sources.owners.scanAsync({}) : undefined;
+  const earlyWalk = wantOwners && selection !== 'listening' && isRoot() ? sources.owners.scanAsync({}) : undefined;
 
   // 1. Read the tables this pass prints.
   const inetPlan: Array<{ protocol: InetProtocol; family: InetFamily; read: Read<InetSocket> }> = [];
@@ -215,11 +218,14 @@ function shownSockets(
  * it must see every process to know whether to print net-tools' notice.
  */
 function wantedInodes(shown: ReadonlyArray<InetSocket | UnixSocket>, completeWalk: boolean): Set<number> | undefined {
-  const root = typeof process.geteuid === 'function' && process.geteuid() === 0;
-  if (!root || completeWalk) return undefined;
+  if (!isRoot() || completeWalk) return undefined;
   const wanted = new Set<number>();
   for (const s of shown) if (s.inode !== 0) wanted.add(s.inode);
   return wanted.size > 0 ? wanted : undefined;
+}
+
+function isRoot(): boolean {
+  return typeof process.geteuid === 'function' && process.geteuid() === 0;
 }
 
 const NO_OWNERS: readonly ProcessRef[] = Object.freeze([]);
