@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args';
 import { GROUPS_HEADER, groupsSection } from '../../src/modes/groups';
 import { createResolvers } from '../../src/resolve';
-import { CapturedOutput, ORACLE, type Run } from '../helpers/captured-output';
+import { CapturedOutput, ORACLE, type Run } from '../helpers/mode-runs';
 
 function unavailable(): string | null {
   if (process.getuid?.() !== 0) return 'not root';

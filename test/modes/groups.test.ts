@@ -11,49 +11,23 @@
  * /usr/bin/netstat) every combination, symbolic ones included, is also run
  * live, as root and as nobody; `NETSTAT_UPDATE_FIXTURES=1` re-records.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../../src/cli/args';
-import type { ModeContext } from '../../src/modes/context';
 import { GROUPS_HEADER, GroupScanState, groupsSection, parseIgmp, parseIgmp6 } from '../../src/modes/groups';
-import { createResolvers, type Resolvers } from '../../src/resolve';
-import { CapturedOutput, ORACLE, type Run } from '../helpers/captured-output';
+import { createResolvers } from '../../src/resolve';
+import { ORACLE, type Run, captureContext as context, oracleUnavailable, runOracle as runOracleWhole, runPass } from '../helpers/mode-runs';
+
+/** -g is a section of the socket listing: net-tools' stdout counts from the groups header on. */
+function runOracle(tree: string, args: string[], user: 'root' | 'nobody' = 'root'): Run {
+  const run = runOracleWhole(tree, args, user);
+  const start = run.stdout.indexOf(GROUPS_HEADER);
+  return { ...run, stdout: start < 0 ? run.stdout : run.stdout.slice(start) };
+}
+
+const runGroups = (procRoot: string, args: string[]): Promise<Run> => runPass(groupsSection, procRoot, args);
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'igmp');
-
-function context(procRoot: string, args: string[], resolvers: Resolvers = createResolvers(), pass = 0): ModeContext & { out: CapturedOutput } {
-  const parsed = parseArgs(args, 'netstat', {});
-  if (parsed.kind !== 'run') throw new Error(`arguments rejected: ${args.join(' ')}`);
-  return { options: parsed.options, out: new CapturedOutput(), resolvers, procRoot, pass };
-}
-
-async function runGroups(procRoot: string, args: string[]): Promise<Run> {
-  const ctx = context(procRoot, args);
-  const status = await groupsSection(ctx);
-  return { stdout: ctx.out.stdout, stderr: ctx.out.stderr, status };
-}
-
-function oracleUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'not root';
-  if (!existsSync(ORACLE)) return `${ORACLE} is missing`;
-  if (spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status !== 0) return 'unshare -m does not work here';
-  return null;
-}
-
-/** net-tools with `tree` mounted over /proc; stdout from the groups header on. */
-function runOracle(tree: string, args: string[], user: 'root' | 'nobody' = 'root'): Run {
-  const drop = user === 'nobody' ? 'setpriv --reuid=65534 --regid=65534 --clear-groups' : '';
-  const script = `mount -t tmpfs none /proc && cp -a "$0"/. /proc/ && exec ${drop} ${ORACLE} "$@"`;
-  const result = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, tree, ...args], {
-    encoding: 'latin1',
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
-    timeout: 30_000,
-  });
-  const start = result.stdout.indexOf(GROUPS_HEADER);
-  return { stdout: start < 0 ? result.stdout : result.stdout.slice(start), stderr: result.stderr, status: result.status ?? -1 };
-}
 
 const NUMERIC: string[][] = [
   ['-gn'], ['-g', '--numeric-hosts'], ['-gnv'], ['-gnW'], ['-gne'], ['-gnee'], ['-gna'], ['-gnl'], ['-gnN'], ['-gno'],

@@ -11,43 +11,15 @@
  * is checked against the mapping documented in docs/masquerade.md.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../../src/cli/args';
 import { isNatted, parseConntrackLine } from '../../src/conntrack/proc';
 import { masqueradePass } from '../../src/modes/masquerade';
-import { createResolvers } from '../../src/resolve';
-import { CapturedOutput, ORACLE, type Run } from '../helpers/captured-output';
+import { ORACLE, type Run, oracleUnavailable, runOracle, runPass } from '../helpers/mode-runs';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'conntrack');
-
-async function runMasquerade(procRoot: string, args: string[]): Promise<Run> {
-  const parsed = parseArgs(args, 'netstat', {});
-  if (parsed.kind !== 'run') throw new Error(`arguments rejected: ${args.join(' ')}`);
-  const out = new CapturedOutput();
-  const status = await masqueradePass({ options: parsed.options, out, resolvers: createResolvers(), procRoot, pass: 0 });
-  return { stdout: out.stdout, stderr: out.stderr, status };
-}
-
-function oracleUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'not root';
-  if (!existsSync(ORACLE)) return `${ORACLE} is missing`;
-  if (spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status !== 0) return 'unshare -m does not work here';
-  return null;
-}
-
-function runOracle(tree: string, args: string[], user: 'root' | 'nobody' = 'root'): Run {
-  const drop = user === 'nobody' ? 'setpriv --reuid=65534 --regid=65534 --clear-groups' : '';
-  const script = `mount -t tmpfs none /proc && cp -a "$0"/. /proc/ && exec ${drop} ${ORACLE} "$@"`;
-  const result = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, tree, ...args], {
-    encoding: 'latin1',
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
-    timeout: 30_000,
-  });
-  return { stdout: result.stdout, stderr: result.stderr, status: result.status ?? -1 };
-}
 
 const NUMERIC: string[][] = [
   ['-Mn'], ['-Mne'], ['-Mnee'], ['-M', '--numeric-hosts'], ['-Me', '--numeric-hosts'], ['-Mnv'], ['-Mn6'],
@@ -76,13 +48,13 @@ describe('-M with /proc/net/ip_masquerade (or nothing), against net-tools', () =
         const name = args.join(' ');
         it(`netstat ${name} matches the recorded net-tools output`, async () => {
           expect(expected[name], `no recorded output for ${name}`).toBeDefined();
-          expect(await runMasquerade(dir, args)).toEqual(expected[name]);
+          expect(await runPass(masqueradePass, dir, args)).toEqual(expected[name]);
         });
       }
 
       it.skipIf(unavailable !== null)('every numeric combination matches /usr/bin/netstat live (root and nobody)', async () => {
         for (const args of NUMERIC) {
-          const mine = await runMasquerade(dir, args);
+          const mine = await runPass(masqueradePass, dir, args);
           expect(mine, args.join(' ')).toEqual(runOracle(dir, args));
           expect(mine, `nobody: ${args.join(' ')}`).toEqual(runOracle(dir, args, 'nobody'));
         }
@@ -92,7 +64,7 @@ describe('-M with /proc/net/ip_masquerade (or nothing), against net-tools', () =
       // symbolic combinations run on one tree with rows, as root.
       if (tree === 'masq-pdelta') {
         it.skipIf(unavailable !== null)('symbolic combinations match /usr/bin/netstat live', async () => {
-          for (const args of SYMBOLIC) expect(await runMasquerade(dir, args), args.join(' ')).toEqual(runOracle(dir, args));
+          for (const args of SYMBOLIC) expect(await runPass(masqueradePass, dir, args), args.join(' ')).toEqual(runOracle(dir, args));
         });
       }
     });
@@ -105,7 +77,7 @@ const HEADER_E = 'prot   expire    initseq delta prevd source               dest
 
 describe('-M from /proc/net/nf_conntrack', () => {
   it('lists the NAT\'d entries captured from a namespace with nft DNAT/SNAT rules (IPv4 and IPv6)', async () => {
-    const run = await runMasquerade(path.join(FIXTURES, 'nat-netns'), ['-Mn']);
+    const run = await runPass(masqueradePass, path.join(FIXTURES, 'nat-netns'), ['-Mn']);
     expect(run).toEqual({
       stdout:
         TITLE +
@@ -119,7 +91,7 @@ describe('-M from /proc/net/nf_conntrack', () => {
   });
 
   it('maps every kind of entry as docs/masquerade.md says', async () => {
-    const run = await runMasquerade(path.join(FIXTURES, 'handmade'), ['-Mn']);
+    const run = await runPass(masqueradePass, path.join(FIXTURES, 'handmade'), ['-Mn']);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(
@@ -140,7 +112,7 @@ describe('-M from /proc/net/nf_conntrack', () => {
   });
 
   it('names tcp and udp ports from their services, keeps -e columns at 0 0 -', async () => {
-    const run = await runMasquerade(path.join(FIXTURES, 'handmade'), ['-Me', '--numeric-hosts']);
+    const run = await runPass(masqueradePass, path.join(FIXTURES, 'handmade'), ['-Me', '--numeric-hosts']);
     const lines = run.stdout.split('\n');
     expect(lines.slice(0, 2)).toEqual([TITLE.trimEnd(), HEADER_E.trimEnd()]);
     expect(lines).toContain('tcp   1:57.00          0     0     - 10.0.0.2             192.0.2.80           40000 -> http (61000)');
@@ -157,14 +129,14 @@ describe('-M from /proc/net/nf_conntrack', () => {
         path.join(net, 'nf_conntrack'),
         'ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.3 dst=192.0.2.80 sport=40001 dport=443 src=192.0.2.80 dst=10.0.0.3 sport=443 dport=40001 [ASSURED] mark=0 zone=0 use=2\n',
       );
-      expect(await runMasquerade(dir, ['-M'])).toEqual({ stdout: '', stderr: '', status: 0 });
+      expect(await runPass(masqueradePass, dir, ['-M'])).toEqual({ stdout: '', stderr: '', status: 0 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('reports a conntrack file it cannot read like net-tools\' perror, status 255', async () => {
-    expect(await runMasquerade(path.join(FIXTURES, 'conntrack-eisdir'), ['-M'])).toEqual({
+    expect(await runPass(masqueradePass, path.join(FIXTURES, 'conntrack-eisdir'), ['-M'])).toEqual({
       stdout: '',
       stderr: '/proc/net/nf_conntrack: Is a directory\n',
       status: 255,
@@ -220,7 +192,7 @@ shutil.copy('/proc/net/nf_conntrack', sys.argv[1])
 PY`;
       const made = spawnSync('unshare', ['-n', 'sh', '-c', script, path.join(dir, 'net', 'nf_conntrack')], { encoding: 'utf8', timeout: 30_000 });
       expect(made.status, made.stderr).toBe(0);
-      const run = await runMasquerade(dir, ['-Mn']);
+      const run = await runPass(masqueradePass, dir, ['-Mn']);
       expect(run.status).toBe(0);
       expect(run.stderr).toBe('');
       const lines = run.stdout.split('\n').filter((l) => l !== '');
@@ -295,7 +267,7 @@ describe.skipIf(ctSkip !== null)('-M on conntrack entries created through ctnetl
         timeout: 30_000,
       });
       expect(made.status, made.stderr).toBe(0);
-      const run = await runMasquerade(dir, ['-Mn']);
+      const run = await runPass(masqueradePass, dir, ['-Mn']);
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       // Rows come in the kernel's hash order; the kernel rounds the time left down to whole seconds.

@@ -9,46 +9,13 @@
  * /usr/bin/netstat), it is also run live on the same tree and must agree;
  * `NETSTAT_UPDATE_FIXTURES=1` rewrites the expectations from it.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../../src/cli/args';
-import type { ModePass } from '../../src/modes/context';
 import { StatisticsPrinter, parseCounter, printPairs, printSnmp6, statisticsPass } from '../../src/modes/statistics';
-import { createResolvers } from '../../src/resolve';
-import { CapturedOutput, ORACLE, type Run } from '../helpers/captured-output';
+import { ORACLE, type Run, oracleUnavailable, runOracle, runPass } from '../helpers/mode-runs';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'snmp');
-
-async function runPass(pass: ModePass, procRoot: string, args: string[]): Promise<Run> {
-  const parsed = parseArgs(args, 'netstat', {});
-  if (parsed.kind !== 'run') throw new Error(`arguments rejected: ${args.join(' ')}`);
-  const out = new CapturedOutput();
-  const status = await pass({ options: parsed.options, out, resolvers: createResolvers(), procRoot, pass: 0 });
-  return { stdout: out.stdout, stderr: out.stderr, status };
-}
-
-/** Why net-tools cannot be run here, or null when it can. */
-function oracleUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'not root';
-  if (!existsSync(ORACLE)) return `${ORACLE} is missing`;
-  const probe = spawnSync('unshare', ['-m', '--propagation', 'private', 'true']);
-  if (probe.status !== 0) return 'unshare -m does not work here';
-  return null;
-}
-
-/** net-tools with `tree` mounted over /proc (a private mount namespace), optionally as nobody. */
-function runOracle(tree: string, args: string[], user: 'root' | 'nobody' = 'root'): Run {
-  const drop = user === 'nobody' ? 'setpriv --reuid=65534 --regid=65534 --clear-groups' : '';
-  const script = `mount -t tmpfs none /proc && cp -a "$0"/. /proc/ && exec ${drop} ${ORACLE} "$@"`;
-  const result = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, tree, ...args], {
-    encoding: 'latin1',
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
-    timeout: 30_000,
-  });
-  return { stdout: result.stdout, stderr: result.stderr, status: result.status ?? -1 };
-}
 
 const ARGS: string[][] = [
   ['-s'], ['-st'], ['-su'], ['-sw'], ['-sS'], ['-sU'], ['-stu'], ['-stw'], ['-suw'], ['-stuw'], ['-sSt'],

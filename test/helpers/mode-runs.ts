@@ -1,0 +1,73 @@
+/**
+ * Test helpers for the modes: run a mode's pass in-process and keep what it
+ * writes, and run net-tools over the same fixture tree mounted on /proc in a
+ * private mount namespace, so both read identical files.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { parseArgs } from '../../src/cli/args';
+import { Output } from '../../src/cli/output';
+import type { ModeContext, ModePass } from '../../src/modes/context';
+import { createResolvers, type Resolvers } from '../../src/resolve';
+
+/** The reference program every differential test compares against. */
+export const ORACLE = '/usr/bin/netstat';
+
+/** What a run printed and returned. */
+export interface Run {
+  stdout: string;
+  stderr: string;
+  status: number;
+}
+
+/** An Output that collects stdout and stderr text. */
+export class CapturedOutput extends Output {
+  stdout = '';
+  stderr = '';
+  override out(text: string): void {
+    this.stdout += text;
+  }
+  override err(text: string): void {
+    this.stderr += text;
+  }
+  override flush(): void {}
+}
+
+/** A mode context over `procRoot` for netstat's `args`, writing into a CapturedOutput. */
+export function captureContext(
+  procRoot: string,
+  args: string[],
+  resolvers: Resolvers = createResolvers(),
+  pass = 0,
+): ModeContext & { out: CapturedOutput } {
+  const parsed = parseArgs(args, 'netstat', {});
+  if (parsed.kind !== 'run') throw new Error(`arguments rejected: ${args.join(' ')}`);
+  return { options: parsed.options, out: new CapturedOutput(), resolvers, procRoot, pass };
+}
+
+/** One pass of a mode over `procRoot`, as a Run. */
+export async function runPass(pass: ModePass, procRoot: string, args: string[]): Promise<Run> {
+  const ctx = captureContext(procRoot, args);
+  const status = await pass(ctx);
+  return { stdout: ctx.out.stdout, stderr: ctx.out.stderr, status };
+}
+
+/** Why net-tools cannot be run over a fixture tree here, or null when it can. */
+export function oracleUnavailable(): string | null {
+  if (process.getuid?.() !== 0) return 'not root';
+  if (!existsSync(ORACLE)) return `${ORACLE} is missing`;
+  if (spawnSync('unshare', ['-m', '--propagation', 'private', 'true']).status !== 0) return 'unshare -m does not work here';
+  return null;
+}
+
+/** net-tools with `tree` mounted over /proc (a private mount namespace), optionally as nobody. */
+export function runOracle(tree: string, args: string[], user: 'root' | 'nobody' = 'root'): Run {
+  const drop = user === 'nobody' ? 'setpriv --reuid=65534 --regid=65534 --clear-groups' : '';
+  const script = `mount -t tmpfs none /proc && cp -a "$0"/. /proc/ && exec ${drop} ${ORACLE} "$@"`;
+  const result = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, tree, ...args], {
+    encoding: 'latin1',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
+    timeout: 30_000,
+  });
+  return { stdout: result.stdout, stderr: result.stderr, status: result.status ?? -1 };
+}
