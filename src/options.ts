@@ -59,4 +59,12 @@ export interface Options {
   explicitCount: number;
   /** The accumulated `-A` list in order, duplicates kept (used by -r and -s). */
   afList: AfName[];
+
+  // Extension options (never abbreviated; see cli/args.ts EXTENSION_OPTIONS).
+  /** `--json`: each pass as one JSON document on one line, instead of net-tools' text. */
+  json: boolean;
+  /** `--ndjson`: one JSON record per line (sockets, routes, interfaces, …), streamed. */
+  ndjson: boolean;
+  /** `--sources`: say on stderr which backend served each table and why. */
+  sources: boolean;
 }

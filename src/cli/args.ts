@@ -56,6 +56,17 @@ export const LONG_OPTIONS: readonly LongOption[] = [
   flag('context', 'Z'),
 ];
 
+/**
+ * This project's own options. Recognised only when spelled in full (see
+ * `GetoptConfig.extensionOptions`), so no net-tools argument list changes
+ * meaning: `--js` is still net-tools' "unrecognized option".
+ */
+export const EXTENSION_OPTIONS: readonly LongOption[] = [
+  flag('json', 'json'),
+  flag('ndjson', 'ndjson'),
+  flag('sources', 'sources'),
+];
+
 /** Address-family words accepted by `-A`, and the canonical name each one adds to the AF list. */
 const AF_WORDS: Readonly<Record<string, AfName>> = {
   inet: 'inet',
@@ -132,6 +143,9 @@ function defaultOptions(programName: string): Options {
     protocolsImplied: false,
     explicitCount: 0,
     afList: [],
+    json: false,
+    ndjson: false,
+    sources: false,
   };
 }
 
@@ -170,6 +184,7 @@ export function parseArgs(args: readonly string[], programName: string, env: Nod
   const scan = getoptLong(args, {
     shortOptions: SHORT_OPTIONS,
     longOptions: LONG_OPTIONS,
+    extensionOptions: EXTENSION_OPTIONS,
     programName,
     posixlyCorrect: env.POSIXLY_CORRECT !== undefined,
   });
@@ -219,6 +234,9 @@ export function parseArgs(args: readonly string[], programName: string, env: Nod
       case '2': options.l2cap = true; break;
       case 'f': options.rfcomm = true; break;
       case 'd': break; // accepted, no effect
+      case 'json': options.json = true; options.ndjson = false; break;
+      case 'ndjson': options.ndjson = true; options.json = false; break;
+      case 'sources': options.sources = true; break;
       default: break;
     }
     if (failure !== undefined) return withWarnings(failure, warnings);

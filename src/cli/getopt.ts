@@ -24,7 +24,7 @@ export interface LongOption {
 
 /** One scanned item. */
 export type GetoptItem =
-  | { kind: 'option'; value: string; argument?: string; longIndex?: number }
+  | { kind: 'option'; value: string; argument?: string; longIndex?: number; extension?: true }
   | { kind: 'error'; message: string };
 
 export interface GetoptConfig {
@@ -35,6 +35,13 @@ export interface GetoptConfig {
   programName: string;
   /** Stop at the first non-option (POSIXLY_CORRECT). */
   posixlyCorrect: boolean;
+  /**
+   * This project's extension options (`--json`, …). They are recognised only
+   * when spelled in full, before the net-tools table is consulted, and take
+   * no part in abbreviations or ambiguity messages: every net-tools argument
+   * list parses exactly as it does under net-tools.
+   */
+  extensionOptions?: readonly LongOption[];
 }
 
 /**
@@ -56,6 +63,25 @@ export function* getoptLong(args: readonly string[], config: GetoptConfig): Gene
     }
     i++;
     if (arg.startsWith('--')) {
+      const extension = matchExtension(arg.slice(2), config.extensionOptions ?? []);
+      if (extension !== undefined) {
+        if (extension.option.arg === 'none' && extension.argument !== undefined) {
+          yield { kind: 'error', message: `${prog}: option '--${extension.option.name}' doesn't allow an argument` };
+          continue;
+        }
+        let argument = extension.argument;
+        if (extension.option.arg === 'required' && argument === undefined) {
+          if (i >= args.length) {
+            yield { kind: 'error', message: `${prog}: option '--${extension.option.name}' requires an argument` };
+            continue;
+          }
+          argument = args[i++] as string;
+        }
+        yield argument === undefined
+          ? { kind: 'option', value: extension.option.value, extension: true }
+          : { kind: 'option', value: extension.option.value, argument, extension: true };
+        continue;
+      }
       const result = matchLong(arg.slice(2), config.longOptions, prog);
       if (result.kind === 'error') {
         yield result;
@@ -102,6 +128,15 @@ export function* getoptLong(args: readonly string[], config: GetoptConfig): Gene
       break;
     }
   }
+}
+
+/** An extension option spelled in full (`name` or `name=value`), or undefined. */
+function matchExtension(text: string, options: readonly LongOption[]): { option: LongOption; argument?: string } | undefined {
+  const eq = text.indexOf('=');
+  const name = eq >= 0 ? text.slice(0, eq) : text;
+  const option = options.find((o) => o.name === name);
+  if (option === undefined) return undefined;
+  return eq >= 0 ? { option, argument: text.slice(eq + 1) } : { option };
 }
 
 type LongMatch = { kind: 'match'; index: number; inlineArgument?: string } | { kind: 'error'; message: string };
