@@ -73,25 +73,64 @@ uint8_t ByteArg(const Napi::CallbackInfo& info, size_t index, const char* usage)
   return static_cast<uint8_t>(value);
 }
 
+bool IsTypedArrayOf(const Napi::Value& value, napi_typedarray_type type) {
+  return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == type;
+}
+
+// The cancel flag: null, or an Int32Array of at least one element whose
+// buffer is a SharedArrayBuffer. Returns its data pointer (element 0) or null.
+//
+// The pointer stays valid as long as the array is alive: a SharedArrayBuffer's
+// memory is never moved by the GC and cannot be detached (transferred) by
+// JavaScript, and napi_get_typedarray_info hands out that memory itself.
+// A plain ArrayBuffer is refused because it *can* be detached
+// (postMessage transfer, ArrayBuffer.prototype.transfer) while a worker thread
+// reads it; there is no napi call to prevent that. napi_is_arraybuffer is
+// false for a SharedArrayBuffer, which is how the two are told apart here.
+const int32_t* CancelArg(const Napi::CallbackInfo& info, size_t index, const char* usage) {
+  const Napi::Value value = info[index];
+  if (value.IsNull()) return nullptr;
+  if (!IsTypedArrayOf(value, napi_int32_array)) ThrowUsage(info.Env(), usage);
+  const auto flag = value.As<Napi::Int32Array>();
+  if (flag.ElementLength() < 1 || flag.ArrayBuffer().IsArrayBuffer()) ThrowUsage(info.Env(), usage);
+  return flag.Data();
+}
+
+// A typed array argument of the given type, or null; anything else is a usage error.
+bool NullOr(const Napi::Value& value, napi_typedarray_type type) { return value.IsNull() || IsTypedArrayOf(value, type); }
+
 InetRequest InetArgs(const Napi::CallbackInfo& info, const char* usage) {
-  if (info.Length() != 4 || !info[2].IsNumber() || !info[3].IsBoolean()) ThrowUsage(info.Env(), usage);
-  InetRequest request{};
+  if (info.Length() != 6 || !info[2].IsNumber() || !info[3].IsBoolean() || !NullOr(info[4], napi_uint8_array)) ThrowUsage(info.Env(), usage);
+  InetRequest request;
   request.family = ByteArg(info, 0, usage);
   request.protocol = ByteArg(info, 1, usage);
   request.states = info[2].As<Napi::Number>().Uint32Value();
   request.with_info = info[3].As<Napi::Boolean>().Value();
+  if (!info[4].IsNull()) {
+    // Copied here, on the main thread: the worker never reads JavaScript memory for it.
+    const auto bytecode = info[4].As<Napi::Uint8Array>();
+    if (bytecode.ElementLength() > kMaxBytecode) ThrowUsage(info.Env(), usage);
+    request.bytecode.assign(bytecode.Data(), bytecode.Data() + bytecode.ElementLength());
+  }
+  request.cancel = CancelArg(info, 5, usage);
+  return request;
+}
+
+UnixRequest UnixArgs(const Napi::CallbackInfo& info, const char* usage) {
+  if (info.Length() != 1) ThrowUsage(info.Env(), usage);
+  UnixRequest request;
+  request.cancel = CancelArg(info, 0, usage);
   return request;
 }
 
 OwnerScanRequest OwnerArgs(const Napi::CallbackInfo& info, const char* usage) {
-  if (info.Length() != 3 || !info[0].IsString() || !(info[1].IsNull() || info[1].IsTypedArray()) || !info[2].IsNumber()) {
+  if (info.Length() != 5 || !info[0].IsString() || !NullOr(info[1], napi_float64_array) || !info[2].IsNumber() ||
+      !NullOr(info[3], napi_int32_array)) {
     ThrowUsage(info.Env(), usage);
   }
   OwnerScanRequest request;
   request.proc_root = info[0].As<Napi::String>().Utf8Value();
-  if (info[1].IsTypedArray()) {
-    const auto typed = info[1].As<Napi::TypedArray>();
-    if (typed.TypedArrayType() != napi_float64_array) ThrowUsage(info.Env(), usage);
+  if (!info[1].IsNull()) {
     const auto wanted = info[1].As<Napi::Float64Array>();
     request.all = false;
     request.wanted.reserve(wanted.ElementLength());
@@ -101,6 +140,12 @@ OwnerScanRequest OwnerArgs(const Napi::CallbackInfo& info, const char* usage) {
     }
   }
   request.threads = info[2].As<Napi::Number>().Int32Value();
+  if (!info[3].IsNull()) {
+    const auto pids = info[3].As<Napi::Int32Array>();
+    request.all_processes = false;
+    request.pids.assign(pids.Data(), pids.Data() + pids.ElementLength());
+  }
+  request.cancel = CancelArg(info, 4, usage);
   // Only root is never denied; anyone else must look for EACCES to the end.
   request.check_denied = ::geteuid() != 0;
   return request;
@@ -115,10 +160,6 @@ const uint8_t* BufferArg(const Napi::CallbackInfo& info, size_t* length, const c
   const auto view = info[0].As<Napi::Uint8Array>();
   *length = view.ElementLength();
   return view.Data();
-}
-
-void NoArgs(const Napi::CallbackInfo& info, const char* usage) {
-  if (info.Length() != 0) ThrowUsage(info.Env(), usage);
 }
 
 // ---- results → JavaScript ----------------------------------------------
@@ -168,13 +209,18 @@ Napi::Value RecordToJs(Napi::Env env, std::vector<uint8_t>& bytes) {
 // Runs `work` on the libuv thread pool and settles a promise with
 // `to_js(result)` on the main thread. Core exceptions are caught inside
 // Execute() and carried over as values: none crosses a thread.
+//
+// `keep_alive` (null/undefined for none) is an object whose memory `work`
+// reads while it runs — the cancel flag's Int32Array: the worker holds a
+// strong reference to it until it settles, released on the main thread.
 template <typename Result>
 class PromiseWorker final : public Napi::AsyncWorker {
  public:
   using ToJs = Napi::Value (*)(Napi::Env, Result&);
 
-  static Napi::Value Start(Napi::Env env, std::function<Result()> work, ToJs to_js) {
-    auto* worker = new PromiseWorker(env, std::move(work), to_js);  // deleted by AsyncWorker after OnOK
+  static Napi::Value Start(Napi::Env env, std::function<Result()> work, ToJs to_js, Napi::Value keep_alive) {
+    auto* worker = new PromiseWorker(env, std::move(work), to_js);  // deleted by AsyncWorker after OnOK/OnError
+    if (keep_alive.IsObject()) worker->keep_alive_ = Napi::Persistent(keep_alive.As<Napi::Object>());
     Napi::Promise promise = worker->deferred_.Promise();
     worker->Queue();
     return promise;
@@ -206,6 +252,14 @@ class PromiseWorker final : public Napi::AsyncWorker {
     } catch (const Napi::Error& error) {
       deferred_.Reject(error.Value());
     }
+    keep_alive_.Reset();
+  }
+
+  // Only reached if Execute() let something through (it catches std::exception).
+  void OnError(const Napi::Error& error) override {
+    Napi::HandleScope scope(Env());
+    deferred_.Reject(error.Value());
+    keep_alive_.Reset();
   }
 
  private:
@@ -213,6 +267,7 @@ class PromiseWorker final : public Napi::AsyncWorker {
       : Napi::AsyncWorker(env, "netstat-native"), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)), to_js_(to_js) {}
 
   Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference keep_alive_;
   std::function<Result()> work_;
   ToJs to_js_;
   Result result_{};
@@ -222,11 +277,21 @@ class PromiseWorker final : public Napi::AsyncWorker {
 
 // ---- exports ------------------------------------------------------------
 
-constexpr char kDumpInetUsage[] = "dumpInet(family: number, protocol: number, states: number, withInfo: boolean)";
-constexpr char kDumpUnixUsage[] = "dumpUnix()";
-constexpr char kScanUsage[] = "scanOwners(procRoot: string, wanted: Float64Array | null, threads: number)";
-constexpr char kRecordInetUsage[] = "recordInet(family: number, protocol: number, states: number, withInfo: boolean)";
-constexpr char kRecordUnixUsage[] = "recordUnix()";
+#define NETSTAT_CANCEL_ARG "cancel: Int32Array on a SharedArrayBuffer | null"
+#define NETSTAT_INET_ARGS \
+  "family: number, protocol: number, states: number, withInfo: boolean, bytecode: Uint8Array | null, " NETSTAT_CANCEL_ARG
+constexpr char kDumpInetUsage[] = "dumpInet(" NETSTAT_INET_ARGS ")";
+constexpr char kDumpInetAsyncUsage[] = "dumpInetAsync(" NETSTAT_INET_ARGS ")";
+constexpr char kDumpUnixUsage[] = "dumpUnix(" NETSTAT_CANCEL_ARG ")";
+constexpr char kDumpUnixAsyncUsage[] = "dumpUnixAsync(" NETSTAT_CANCEL_ARG ")";
+#define NETSTAT_SCAN_ARGS "procRoot: string, wanted: Float64Array | null, threads: number, pids: Int32Array | null, " NETSTAT_CANCEL_ARG
+constexpr char kScanUsage[] = "scanOwners(" NETSTAT_SCAN_ARGS ")";
+constexpr char kScanAsyncUsage[] = "scanOwnersAsync(" NETSTAT_SCAN_ARGS ")";
+constexpr char kRecordInetUsage[] = "recordInet(" NETSTAT_INET_ARGS ")";
+constexpr char kRecordUnixUsage[] = "recordUnix(" NETSTAT_CANCEL_ARG ")";
+#undef NETSTAT_SCAN_ARGS
+#undef NETSTAT_INET_ARGS
+#undef NETSTAT_CANCEL_ARG
 constexpr char kDecodeInetUsage[] = "decodeInet(bytes: Buffer | Uint8Array)";
 constexpr char kDecodeUnixUsage[] = "decodeUnix(bytes: Buffer | Uint8Array)";
 
@@ -236,20 +301,22 @@ Napi::Value DumpInetSync(const Napi::CallbackInfo& info) {
   return InetToJs(info.Env(), packed);
 }
 
+// The async variants keep their cancel flag's Int32Array (the last argument,
+// null or the array) alive until they settle: the worker reads its memory.
 Napi::Value DumpInetAsync(const Napi::CallbackInfo& info) {
-  const InetRequest request = InetArgs(info, kDumpInetUsage);
-  return PromiseWorker<PackedInet>::Start(info.Env(), [request] { return DumpInet(request); }, InetToJs);
+  InetRequest request = InetArgs(info, kDumpInetAsyncUsage);
+  return PromiseWorker<PackedInet>::Start(info.Env(), [request = std::move(request)] { return DumpInet(request); }, InetToJs, info[5]);
 }
 
 Napi::Value DumpUnixSync(const Napi::CallbackInfo& info) {
-  NoArgs(info, kDumpUnixUsage);
-  PackedUnix packed = Guarded(info.Env(), [] { return DumpUnix(); });
+  const UnixRequest request = UnixArgs(info, kDumpUnixUsage);
+  PackedUnix packed = Guarded(info.Env(), [&] { return DumpUnix(request); });
   return UnixToJs(info.Env(), packed);
 }
 
 Napi::Value DumpUnixAsync(const Napi::CallbackInfo& info) {
-  NoArgs(info, kDumpUnixUsage);
-  return PromiseWorker<PackedUnix>::Start(info.Env(), [] { return DumpUnix(); }, UnixToJs);
+  const UnixRequest request = UnixArgs(info, kDumpUnixAsyncUsage);
+  return PromiseWorker<PackedUnix>::Start(info.Env(), [request] { return DumpUnix(request); }, UnixToJs, info[0]);
 }
 
 Napi::Value ScanOwnersSync(const Napi::CallbackInfo& info) {
@@ -259,8 +326,8 @@ Napi::Value ScanOwnersSync(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ScanOwnersAsync(const Napi::CallbackInfo& info) {
-  OwnerScanRequest request = OwnerArgs(info, kScanUsage);
-  return PromiseWorker<OwnerRows>::Start(info.Env(), [request = std::move(request)] { return ScanOwners(request); }, OwnersToJs);
+  OwnerScanRequest request = OwnerArgs(info, kScanAsyncUsage);
+  return PromiseWorker<OwnerRows>::Start(info.Env(), [request = std::move(request)] { return ScanOwners(request); }, OwnersToJs, info[4]);
 }
 
 Napi::Value RecordInet(const Napi::CallbackInfo& info) {
@@ -274,10 +341,10 @@ Napi::Value RecordInet(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value RecordUnix(const Napi::CallbackInfo& info) {
-  NoArgs(info, kRecordUnixUsage);
-  std::vector<uint8_t> bytes = Guarded(info.Env(), [] {
+  const UnixRequest request = UnixArgs(info, kRecordUnixUsage);
+  std::vector<uint8_t> bytes = Guarded(info.Env(), [&] {
     std::vector<uint8_t> record;
-    DumpUnix(&record);
+    DumpUnix(request, &record);
     return record;
   });
   return RecordToJs(info.Env(), bytes);

@@ -3,7 +3,9 @@
 // One Uint32Array per dump crosses into JavaScript (issue 3 item 5: one
 // buffer per call, not one N-API call per field). The slot numbers here and
 // the InetField/UnixField enums in src/native.ts must agree; kLayoutVersion
-// is checked by the TypeScript loader so a stale binary is refused.
+// is checked by the TypeScript loader so a stale binary is refused. It also
+// versions the exports' argument lists (2: bytecode, cancel and pids
+// arguments), so a binary expecting other arguments is refused as well.
 #ifndef NETSTAT_NATIVE_LAYOUT_H_
 #define NETSTAT_NATIVE_LAYOUT_H_
 
@@ -11,7 +13,7 @@
 
 namespace netstat {
 
-constexpr int kLayoutVersion = 1;
+constexpr int kLayoutVersion = 2;
 
 namespace inet_field {
 constexpr size_t kState = 0;

@@ -91,8 +91,9 @@ NetlinkSocket::NetlinkSocket(int protocol) : buffer_(kReceiveBufferSize) {
 }
 
 void NetlinkSocket::Dump(std::vector<uint8_t> request, const MessageSink& sink, const std::function<void()>& restart,
-                         std::vector<uint8_t>* record) {
+                         std::vector<uint8_t>* record, const int32_t* cancel) {
   for (int attempt = 0;; ++attempt) {
+    ThrowIfCancelled(cancel, "recvmsg", "the dump was cancelled");
     const uint32_t seq = ++seq_;
     auto* header = reinterpret_cast<nlmsghdr*>(request.data());
     header->nlmsg_seq = seq;
@@ -127,6 +128,7 @@ void NetlinkSocket::Dump(std::vector<uint8_t> request, const MessageSink& sink, 
         received = ::recvmsg(fd_.get(), &reply, 0);
       } while (received < 0 && errno == EINTR);
       if (received < 0) throw SystemError(errno, "recvmsg", "cannot receive the sock_diag reply");
+      ThrowIfCancelled(cancel, "recvmsg", "the dump was cancelled");  // once per datagram: an abort stops at the next batch
       if (received == 0) ThrowMalformed("the netlink socket closed mid-dump");
       if (reply.msg_flags & MSG_TRUNC) throw SystemError(EMSGSIZE, "recvmsg", "a sock_diag datagram was truncated");
       if (from.nl_pid != 0) ThrowMalformed("netlink datagram not from the kernel");

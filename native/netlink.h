@@ -9,7 +9,8 @@
 //   EPROTONOSUPPORT without sock_diag); a kernel NLMSG_ERROR as its errno
 //   with syscall "sock_diag" (ENOENT: no diag module for that protocol);
 //   EMSGSIZE for a truncated datagram; EBADMSG for malformed messages;
-//   EINTR if the dump stayed inconsistent after several restarts.
+//   EINTR if the dump stayed inconsistent after several restarts;
+//   ECANCELED (syscall "recvmsg") once the caller's cancel flag is set.
 #ifndef NETSTAT_NATIVE_NETLINK_H_
 #define NETSTAT_NATIVE_NETLINK_H_
 
@@ -45,8 +46,11 @@ class NetlinkSocket {
   // NLMSG_DONE. `restart` is called before a dump is repeated because the
   // kernel flagged it inconsistent (NLM_F_DUMP_INTR); the sink must then
   // forget what it got. `record`, if given, receives every datagram's bytes.
+  // `cancel` (nullable, see errors.h) is polled before the request is sent
+  // and after every datagram received: once set, Dump throws
+  // SystemError(ECANCELED, "recvmsg") at that point.
   void Dump(std::vector<uint8_t> request, const MessageSink& sink, const std::function<void()>& restart,
-            std::vector<uint8_t>* record);
+            std::vector<uint8_t>* record, const int32_t* cancel = nullptr);
 
  private:
   Fd fd_;

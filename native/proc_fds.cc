@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -13,7 +14,9 @@
 #include <exception>
 #include <memory>
 #include <thread>
+#include <unordered_set>
 
+#include "errors.h"
 #include "fd.h"
 
 namespace netstat {
@@ -131,6 +134,8 @@ class Walk {
   // Work loop of one thread: claim the next process in walk order until none is left.
   void Run(Counters* counters) {
     for (;;) {
+      // Before every PID directory: an abort stops each thread at its next process.
+      ThrowIfCancelled(request_.cancel, "getdents64", "the fd walk was cancelled");
       const size_t index = next_.fetch_add(1);
       if (index >= pids_.size()) return;
       if (!request_.all && missing_.load() <= 0) {
@@ -274,17 +279,37 @@ std::string ProgramName(const char* cmdline, size_t length) {
 }
 
 OwnerRows ScanOwners(const OwnerScanRequest& request) {
+  ThrowIfCancelled(request.cancel, "getdents64", "the fd walk was cancelled");
   Fd root(::open(request.proc_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) {
     OwnerRows rows;
     rows.proc_unreadable = true;
     return rows;
   }
-  // A listing error ends the listing with what was read, as it ends net-tools' readdir loop.
   std::vector<std::string> pids;
-  ForEachEntry(root.get(), [&pids](const char* name) {
-    if (AllDigits(name)) pids.emplace_back(name);
-  });
+  if (request.all_processes) {
+    // A listing error ends the listing with what was read, as it ends net-tools' readdir loop.
+    ForEachEntry(root.get(), [&pids](const char* name) {
+      if (AllDigits(name)) pids.emplace_back(name);
+    });
+  } else {
+    // Only the given processes, in the given order. One that does not exist
+    // is left out here, uncounted; one that vanishes after this check is
+    // counted by the walk like any other.
+    std::unordered_set<int32_t> seen;
+    pids.reserve(request.pids.size());
+    for (int32_t pid : request.pids) {
+      if (pid <= 0 || !seen.insert(pid).second) continue;
+      std::string name = std::to_string(pid);
+      struct stat status;
+      if (::fstatat(root.get(), name.c_str(), &status, 0) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) continue;
+      } else if (!S_ISDIR(status.st_mode)) {
+        continue;
+      }
+      pids.push_back(std::move(name));
+    }
+  }
 
   Walk walk(request, root.get(), std::move(pids));
   Counters main_counters;

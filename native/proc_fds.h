@@ -10,7 +10,8 @@
 // ENOENT/ESRCH (a process or fd gone mid-walk, a cmdline that cannot be read)
 // in `vanished`; anything else is skipped as net-tools does. A proc root that
 // cannot be opened sets `proc_unreadable` (a listing error just ends the
-// listing). Only std::bad_alloc escapes.
+// listing). Only std::bad_alloc and SystemError(ECANCELED, "getdents64") (the
+// caller's cancel flag, errors.h) escape.
 #ifndef NETSTAT_NATIVE_PROC_FDS_H_
 #define NETSTAT_NATIVE_PROC_FDS_H_
 
@@ -43,6 +44,15 @@ struct OwnerScanRequest {
   // found, the remaining fd directories are still opened to tell whether
   // any was denied (net-tools prints a notice when one was).
   bool check_denied = true;
+  // With `all_processes` false, walk only <proc_root>/<pid>/fd for `pids`, in
+  // their order (instead of the proc root's readdir order); a pid given twice
+  // is walked once, where it first appears; a pid with no <proc_root>/<pid>
+  // directory (or one <= 0) is skipped without being counted.
+  bool all_processes = true;
+  std::vector<int32_t> pids;
+  // Polled before every PID directory, by each thread (errors.h); nullable,
+  // not owned, must stay valid until ScanOwners returns.
+  const int32_t* cancel = nullptr;
 };
 
 OwnerRows ScanOwners(const OwnerScanRequest& request);

@@ -10,6 +10,7 @@
 #include <linux/unix_diag.h>
 #include <sys/socket.h>
 
+#include <cstddef>
 #include <cstring>
 
 #include "errors.h"
@@ -89,7 +90,22 @@ std::vector<uint8_t> BuildInetRequest(const InetRequest& request) {
   body.idiag_states = request.states;
   body.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
   body.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
-  return Message(body);
+  std::vector<uint8_t> bytes = Message(body);
+  const size_t size = request.bytecode.size();
+  if (size == 0) return bytes;
+  if (size > kMaxBytecode) throw SystemError(EMSGSIZE, "sendmsg", "inet_diag bytecode longer than a netlink attribute holds");
+  // The filter follows the body as one attribute: header, bytes, padding to
+  // NLA_ALIGN; nlmsg_len covers all of it.
+  const size_t at = NLMSG_ALIGN(bytes.size());
+  bytes.resize(at + NLA_HDRLEN + NLA_ALIGN(size), 0);
+  nlattr attribute{};
+  attribute.nla_len = static_cast<uint16_t>(NLA_HDRLEN + size);
+  attribute.nla_type = INET_DIAG_REQ_BYTECODE;
+  std::memcpy(bytes.data() + at, &attribute, sizeof attribute);
+  std::memcpy(bytes.data() + at + NLA_HDRLEN, request.bytecode.data(), size);
+  const auto length = static_cast<uint32_t>(bytes.size());
+  std::memcpy(bytes.data() + offsetof(nlmsghdr, nlmsg_len), &length, sizeof length);
+  return bytes;
 }
 
 std::vector<uint8_t> BuildUnixRequest() {
@@ -241,20 +257,22 @@ void UnixPacker::Clear() { packed_ = PackedUnix(); }
 PackedUnix UnixPacker::Take() { return std::move(packed_); }
 
 PackedInet DumpInet(const InetRequest& request, std::vector<uint8_t>* record) {
+  ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");  // before opening anything
   NetlinkSocket socket;
   InetPacker packer;
   socket.Dump(
       BuildInetRequest(request), [&packer](const nlmsghdr& message) { packer.Add(message); }, [&packer] { packer.Clear(); },
-      record);
+      record, request.cancel);
   return packer.Take();
 }
 
-PackedUnix DumpUnix(std::vector<uint8_t>* record) {
+PackedUnix DumpUnix(const UnixRequest& request, std::vector<uint8_t>* record) {
+  ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");
   NetlinkSocket socket;
   UnixPacker packer;
   socket.Dump(
       BuildUnixRequest(), [&packer](const nlmsghdr& message) { packer.Add(message); }, [&packer] { packer.Clear(); },
-      record);
+      record, request.cancel);
   return packer.Take();
 }
 

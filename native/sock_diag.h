@@ -33,13 +33,28 @@ struct PackedUnix {
 
 // A dump request: `states` is the inet_diag state bit mask; `with_info` asks
 // for INET_DIAG_INFO (tcp_info), the only extension a column needs.
+// `bytecode`, if not empty, is an inet_diag filter program sent as the
+// INET_DIAG_REQ_BYTECODE attribute (the kernel audits it: EINVAL if invalid);
+// at most kMaxBytecode bytes. `cancel`: see errors.h (nullable, not owned; it
+// must stay valid until the dump returns).
 struct InetRequest {
-  uint8_t family;
-  uint8_t protocol;
-  uint32_t states;
-  bool with_info;
+  uint8_t family = 0;
+  uint8_t protocol = 0;
+  uint32_t states = 0;
+  bool with_info = false;
+  std::vector<uint8_t> bytecode;
+  const int32_t* cancel = nullptr;
 };
 
+// A netlink attribute's length is 16 bits, header included.
+constexpr size_t kMaxBytecode = 0xffff - NLA_HDRLEN;
+
+// The UNIX dump takes no parameters but the cancel flag (errors.h).
+struct UnixRequest {
+  const int32_t* cancel = nullptr;
+};
+
+// Throws SystemError(EMSGSIZE) for a bytecode longer than kMaxBytecode.
 std::vector<uint8_t> BuildInetRequest(const InetRequest& request);
 std::vector<uint8_t> BuildUnixRequest();
 
@@ -86,9 +101,11 @@ class UnixPacker {
 };
 
 // Live dumps over a fresh NETLINK_SOCK_DIAG socket. With `record`, the raw
-// reply datagrams are appended to it as well.
+// reply datagrams are appended to it as well. A set cancel flag stops the
+// dump before the request is sent or after the datagram being received
+// (SystemError(ECANCELED, "recvmsg")).
 PackedInet DumpInet(const InetRequest& request, std::vector<uint8_t>* record = nullptr);
-PackedUnix DumpUnix(std::vector<uint8_t>* record = nullptr);
+PackedUnix DumpUnix(const UnixRequest& request, std::vector<uint8_t>* record = nullptr);
 
 // Decode recorded reply bytes (a sequence of netlink messages ending in NLMSG_DONE).
 PackedInet DecodeInet(const uint8_t* data, size_t length);

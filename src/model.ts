@@ -13,9 +13,13 @@
  * - queues are bytes (or, for a TCP listener, connections waiting in the accept
  *   queue), exactly as the kernel reports them to /proc;
  * - times are milliseconds;
- * - text from the kernel (UNIX paths, program names) is decoded as UTF-8
- *   (bytes that are not valid UTF-8 become U+FFFD; the printer re-encodes
- *   to bytes, so valid UTF-8 prints exactly as net-tools prints it).
+ * - text from the kernel (UNIX paths, program names) is decoded as UTF-8 for
+ *   reading; where the kernel's bytes are not valid UTF-8 the record also
+ *   carries them, base64-encoded (`pathBase64`, `programBase64`), and the
+ *   printer prints those bytes, exactly as net-tools does;
+ * - every record is plain JSON data (no bigint, no class instances): it
+ *   survives `JSON.stringify`, `structuredClone` and `postMessage` unchanged,
+ *   and its JSON form is described by `schema/socket.schema.json`.
  *
  * The semantics follow what `/proc/net/*` shows, because that is what net-tools
  * `netstat` prints and what this project must reproduce byte for byte; the
@@ -85,8 +89,11 @@ export interface ProcessRef {
    * The program as net-tools names it: `argv[0]` from `/proc/PID/cmdline`,
    * reduced to its base name when it is an absolute path, otherwise as is
    * (it may hold `/` or blanks). Empty for processes without a command line.
+   * Bytes that are not valid UTF-8 read as U+FFFD here; see `programBase64`.
    */
   program: string;
+  /** The program's bytes, base64, present only when they are not valid UTF-8. */
+  programBase64?: string;
 }
 
 /** Fields shared by every socket record. */
@@ -99,6 +106,13 @@ export interface SocketBase {
    * for; empty when none could be found (or none was readable).
    */
   owners?: ProcessRef[];
+  /**
+   * The process net-tools shows with `-p` (the first of `owners`): its pid and
+   * program, or `null` when no holder could be found. Present only when owners
+   * were asked for.
+   */
+  pid?: number | null;
+  program?: string | null;
 }
 
 /** A TCP, UDP, UDP-Lite or RAW socket over IPv4 or IPv6. */
@@ -115,6 +129,8 @@ export interface InetSocket extends SocketBase {
    * connected and 7 when not; RAW sockets are normally 7).
    */
   state: number;
+  /** The state's name: `'LISTEN'`, `'ESTABLISHED'`, … (`TCP_STATE_NAMES[state]`; UDP: `'ESTABLISHED'` or `'CLOSE'`). */
+  stateName: string;
   /**
    * Receive queue: unread bytes (TCP), connections waiting to be accepted (TCP
    * LISTEN), or socket memory in use (UDP, UDP-Lite, RAW).
@@ -127,10 +143,11 @@ export interface InetSocket extends SocketBase {
   /** The pending timer (TCP); UDP and RAW sockets report none. */
   timer: SocketTimer;
   /**
-   * The kernel's socket cookie, a stable identity for watch/diff. Only the
-   * netlink backend knows it; the /proc backend leaves it undefined.
+   * The kernel's socket cookie (a 64-bit number as decimal text), a stable
+   * identity for watch/diff. Only the netlink backend knows it; the /proc
+   * backend leaves it undefined.
    */
-  cookie?: bigint;
+  cookie?: string;
 }
 
 /** UNIX socket types (`SOCK_*`). */
@@ -172,10 +189,40 @@ export interface UnixSocket extends SocketBase {
   /** A {@link UnixState}. */
   state: number;
   /**
+   * What netstat's State column means: `'LISTENING'` (unconnected and
+   * accepting), else the {@link UnixState} name (`'CONNECTED'`,
+   * `'UNCONNECTED'`, `'CONNECTING'`, `'DISCONNECTING'`, `'FREE'`).
+   */
+  stateName: string;
+  /** The {@link UnixType} name: `'STREAM'`, `'DGRAM'`, `'RAW'`, `'RDM'`, `'SEQPACKET'` (or `'UNKNOWN'`). */
+  typeName: string;
+  /**
    * The bound name as the kernel prints it: a filesystem path, or `@name` for
    * an abstract name (with each NUL byte shown as `@`); `''` when unbound.
+   * Bytes that are not valid UTF-8 read as U+FFFD here; see `pathBase64`.
    */
   path: string;
+  /** The name's bytes, base64, present only when they are not valid UTF-8. */
+  pathBase64?: string;
+}
+
+const UNIX_STATE_NAMES: readonly string[] = ['FREE', 'UNCONNECTED', 'CONNECTING', 'CONNECTED', 'DISCONNECTING'];
+const UNIX_TYPE_NAMES: readonly string[] = ['UNKNOWN', 'STREAM', 'DGRAM', 'RAW', 'RDM', 'SEQPACKET'];
+
+/** {@link UnixSocket.stateName} for a state and flags. */
+export function unixStateName(state: number, flags: number): string {
+  if (state === UnixState.UNCONNECTED && (flags & UNIX_FLAG_ACCEPTCON) !== 0) return 'LISTENING';
+  return UNIX_STATE_NAMES[state] ?? 'UNKNOWN';
+}
+
+/** {@link UnixSocket.typeName} for a type. */
+export function unixTypeName(type: number): string {
+  return UNIX_TYPE_NAMES[type] ?? 'UNKNOWN';
+}
+
+/** {@link InetSocket.stateName} for a kernel state number. */
+export function tcpStateName(state: number): string {
+  return TCP_STATE_NAMES[state] || 'UNKNOWN';
 }
 
 /** Names of the TCP states as net-tools prints them, indexed by state number. */

@@ -14,7 +14,7 @@ import bindings from 'bindings';
  * built from other sources than these types is refused at load time rather
  * than misread.
  */
-export const NATIVE_LAYOUT_VERSION = 1;
+export const NATIVE_LAYOUT_VERSION = 2;
 
 /** Number of `Uint32Array` slots per Internet socket in {@link PackedInet.fields}. */
 export const INET_STRIDE = 16;
@@ -107,10 +107,26 @@ export interface PackedOwners {
 }
 
 /**
+ * A cancellation flag for the native calls: an `Int32Array` of at least one
+ * element on a `SharedArrayBuffer` (`new Int32Array(new SharedArrayBuffer(4))`;
+ * a plain `ArrayBuffer` is refused with `TypeError`, because it could be
+ * detached while a worker thread reads it). Setting element 0 to non-zero
+ * (`Atomics.store(flag, 0, 1)` or `flag[0] = 1`) stops the call at its next
+ * check — before the dump request is sent and after every datagram received,
+ * before every PID directory of the fd walk (on each thread) — with an
+ * `Error` whose `code` is `'ECANCELED'` (`syscall` `'recvmsg'` for dumps,
+ * `'getdents64'` for the walk). A flag already set stops the call before any
+ * work. The flag is only read, never reset. The async variants keep it alive
+ * until they settle.
+ */
+export type CancelFlag = Int32Array;
+
+/**
  * The addon's exports. Numbers are the kernel's (AF_INET = 2, AF_INET6 = 10,
  * IPPROTO_TCP = 6, UDP = 17, UDPLITE = 136, RAW = 255). Wrong arity or types
- * throw `TypeError`; system failures throw an `Error` carrying `code`
- * (`'EPERM'`, `'ENOENT'`, …), `errno` and `syscall`.
+ * throw `TypeError` (every argument is required: pass `null` for "none");
+ * system failures throw an `Error` carrying `code` (`'EPERM'`, `'ENOENT'`,
+ * `'ECANCELED'`, …), `errno` and `syscall`.
  */
 export interface NativeBinding {
   readonly layoutVersion: number;
@@ -119,22 +135,49 @@ export interface NativeBinding {
   /**
    * Dump Internet sockets of one protocol and family. `states` is the
    * inet_diag state bit mask; `withInfo` asks for `INET_DIAG_INFO` (tcp_info),
-   * needed only for TCP timer details.
+   * needed only for TCP timer details. `bytecode`, if not null and not empty,
+   * is an inet_diag filter program (`struct inet_diag_bc_op` sequence, host
+   * byte order, see linux/inet_diag.h) sent as the `INET_DIAG_REQ_BYTECODE`
+   * attribute, so the kernel returns only the sockets it accepts; at most
+   * 65531 bytes (`TypeError` beyond). It is copied when the call is made. A
+   * program the kernel's audit rejects fails with code `'EINVAL'` (syscall
+   * `'sock_diag'`). `cancel`: see {@link CancelFlag}.
    */
-  dumpInet(family: number, protocol: number, states: number, withInfo: boolean): PackedInet;
-  dumpInetAsync(family: number, protocol: number, states: number, withInfo: boolean): Promise<PackedInet>;
-  /** Dump every UNIX socket of this network namespace. */
-  dumpUnix(): PackedUnix;
-  dumpUnixAsync(): Promise<PackedUnix>;
+  dumpInet(family: number, protocol: number, states: number, withInfo: boolean, bytecode: Uint8Array | null, cancel: CancelFlag | null): PackedInet;
+  dumpInetAsync(
+    family: number,
+    protocol: number,
+    states: number,
+    withInfo: boolean,
+    bytecode: Uint8Array | null,
+    cancel: CancelFlag | null,
+  ): Promise<PackedInet>;
+  /** Dump every UNIX socket of this network namespace. `cancel`: see {@link CancelFlag}. */
+  dumpUnix(cancel: CancelFlag | null): PackedUnix;
+  dumpUnixAsync(cancel: CancelFlag | null): Promise<PackedUnix>;
   /**
    * Walk `<procRoot>/PID/fd`. With `wanted`, stop once every listed inode has
    * been found (its first holder is then certain). `threads` is 1 or 2.
+   * `pids`, if not null, restricts the walk to those processes, in that order
+   * (instead of `procRoot`'s readdir order); a pid given twice is walked once
+   * (where it first appears); a pid with no `<procRoot>/<pid>` directory is
+   * skipped and not counted in `vanished`; everything else (early stop,
+   * counters, program names) is as without it. `cancel`: see {@link CancelFlag}.
    */
-  scanOwners(procRoot: string, wanted: Float64Array | null, threads: number): PackedOwners;
-  scanOwnersAsync(procRoot: string, wanted: Float64Array | null, threads: number): Promise<PackedOwners>;
-  /** The raw reply bytes of a dump (every netlink message, as received): for recording fixtures. */
-  recordInet(family: number, protocol: number, states: number, withInfo: boolean): Buffer;
-  recordUnix(): Buffer;
+  scanOwners(procRoot: string, wanted: Float64Array | null, threads: number, pids: Int32Array | null, cancel: CancelFlag | null): PackedOwners;
+  scanOwnersAsync(
+    procRoot: string,
+    wanted: Float64Array | null,
+    threads: number,
+    pids: Int32Array | null,
+    cancel: CancelFlag | null,
+  ): Promise<PackedOwners>;
+  /**
+   * The raw reply bytes of a dump (every netlink message, as received): for
+   * recording fixtures. Arguments as for {@link dumpInet} / {@link dumpUnix}.
+   */
+  recordInet(family: number, protocol: number, states: number, withInfo: boolean, bytecode: Uint8Array | null, cancel: CancelFlag | null): Buffer;
+  recordUnix(cancel: CancelFlag | null): Buffer;
   /** Decode recorded reply bytes exactly as a live dump would be decoded. */
   decodeInet(bytes: Buffer): PackedInet;
   decodeUnix(bytes: Buffer): PackedUnix;

@@ -38,7 +38,8 @@ export type BackendRequest = 'netlink' | 'procfs' | 'auto';
 export interface SourceChoice {
   /** `tcp/inet`, `udp/inet6`, …, `unix`, or `owners` (the -p process table). */
   table: string;
-  backend: BackendName;
+  /** `native` only for `owners`: the addon's walk of /proc. */
+  backend: BackendName | 'native';
   /** Why this backend: e.g. `forced by NETSTAT_BACKEND=procfs`, `native engine not-built: …`. */
   reason: string;
   /** The error code that caused a fallback, when one did. */
@@ -129,7 +130,7 @@ function nativeSources(
   return {
     inet: (protocol, family) => table(`${protocol}/${family}`),
     unix: () => table('unix'),
-    owners: recordingOwners(createNativeOwners(binding, root), () => note(log, { table: 'owners', backend: 'netlink', reason })),
+    owners: recordingOwners(createNativeOwners(binding, root), () => note(log, { table: 'owners', backend: 'native', reason })),
     choices: () => log.slice(),
   };
 }
@@ -210,6 +211,8 @@ function perTable(
     inetAsync: (q: InetQuery) => runAsync(() => netlink.inetAsync(q), () => procfsBackend().inetAsync(q)),
     unix: (q: UnixQuery): Table<UnixSocket> => run(() => netlink.unix(q), () => procfsBackend().unix(q)),
     unixAsync: (q: UnixQuery) => runAsync(() => netlink.unixAsync(q), () => procfsBackend().unixAsync(q)),
+    visitInet: (q, visit) => run(() => netlink.visitInet(q, visit), () => procfsBackend().visitInet(q, visit)),
+    visitInetAsync: (q, visit) => runAsync(() => netlink.visitInetAsync(q, visit), () => procfsBackend().visitInetAsync(q, visit)),
   };
 }
 
@@ -239,6 +242,14 @@ function recording(backend: SocketBackend, record: () => void): SocketBackend {
     unixAsync: (q) => {
       record();
       return backend.unixAsync(q);
+    },
+    visitInet: (q, visit) => {
+      record();
+      return backend.visitInet(q, visit);
+    },
+    visitInetAsync: (q, visit) => {
+      record();
+      return backend.visitInetAsync(q, visit);
     },
   };
 }

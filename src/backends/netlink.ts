@@ -17,9 +17,15 @@
  *   listeners, and the RefCnt (unix_diag has none) is derived, see
  *   {@link unixRefCount}.
  *
- * Objects are built only here, from typed arrays, in one pass per table.
+ * Rows are kept or dropped on their packed values (`filter.ts`) before any
+ * object exists; objects are built only here, in one pass per table, and
+ * counting (`visitInet`) builds none.
  */
+import type { AbortHandle } from '../abort';
+import { abortError } from '../abort';
 import { NetstatError } from '../errors';
+import { type SocketFilter, inetKeep, unixKeep } from '../filter';
+import { kernelText } from '../kernel-text';
 import {
   type InetFamily,
   type InetProtocol,
@@ -30,6 +36,9 @@ import {
   UNIX_FLAG_ACCEPTCON,
   UnixState,
   type UnixSocket,
+  tcpStateName,
+  unixStateName,
+  unixTypeName,
 } from '../model';
 import {
   INET_STRIDE,
@@ -41,7 +50,8 @@ import {
   UNIX_STRIDE,
   UnixField,
 } from '../native';
-import type { InetQuery, OwnerQuery, OwnerScan, OwnerSource, Selection, SocketBackend, Table, UnixQuery } from './types';
+import { kernelFilter } from './kernel-filter';
+import type { InetQuery, InetRowView, OwnerQuery, OwnerScan, OwnerSource, SocketBackend, UnixQuery } from './types';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -50,22 +60,28 @@ const PROTOCOL_NUMBERS: Record<InetProtocol, number> = { tcp: 6, udp: 17, udplit
 /** Kernel TCP states 1..12 (12 = TCP_NEW_SYN_RECV, the request sockets /proc shows as SYN_RECV). */
 const ALL_STATES = 0x1ffe;
 const LISTEN_BIT = 1 << TcpState.LISTEN;
+const NEW_SYN_RECV_BIT = 1 << 12;
 // TCP_BOUND_INACTIVE (13) is never asked for: it makes every dump walk the bind hash,
 // and /proc never lists those sockets anyway.
 
-/** The inet_diag state mask for a selection: ask the kernel only for rows that can be shown. */
-export function stateMask(protocol: InetProtocol, selection: Selection): number {
-  if (protocol !== 'tcp') return ALL_STATES; // UDP/RAW states are 1 or 7; the query layer filters.
-  if (selection === 'listening') return LISTEN_BIT;
-  if (selection === 'connected') return ALL_STATES & ~LISTEN_BIT;
-  return ALL_STATES;
-}
-
 /**
- * How unix sockets' text (paths) and program names are decoded. Kept equal to
- * the /proc backend's choice so both backends return the same strings.
+ * The inet_diag state mask for a filter: ask the kernel only for rows that
+ * can be kept. A LISTEN socket always has remote port 0, so "connected" can
+ * drop it; "listening" (remote port 0, which TCP_REPAIR can give a socket in
+ * any state) cannot narrow the mask — the bytecode asks for the port instead.
  */
-export const TEXT_ENCODING: BufferEncoding = 'utf8';
+export function stateMask(protocol: InetProtocol, filter: SocketFilter): number {
+  if (protocol !== 'tcp') return ALL_STATES; // UDP/RAW states are 1 or 7; the keep-test filters.
+  let mask = ALL_STATES;
+  if (filter.selection === 'connected') mask &= ~LISTEN_BIT;
+  if (filter.inetStates !== undefined) {
+    let wanted = filter.inetStates;
+    // Request sockets (TCP_NEW_SYN_RECV) are reported, and shown by /proc, as SYN_RECV.
+    if ((wanted & (1 << TcpState.SYN_RECV)) !== 0) wanted |= NEW_SYN_RECV_BIT;
+    mask &= wanted;
+  }
+  return mask;
+}
 
 /**
  * Code thrown by {@link SocketBackend.unix} when the dump cannot reproduce
@@ -75,11 +91,15 @@ export const TEXT_ENCODING: BufferEncoding = 'utf8';
  */
 export const ERR_UNIX_EMBRYOS = 'ERR_NETLINK_UNIX_EMBRYOS';
 
-/** Wrap an error from the addon into a NetstatError keeping code/errno/syscall. */
-export function toNetstatError(err: unknown, what: string): unknown {
+/**
+ * Wrap an error from the addon into a NetstatError keeping code/errno/syscall;
+ * a dump or walk stopped by its cancel flag becomes the query's AbortError.
+ */
+export function toNetstatError(err: unknown, what: string, abort?: AbortHandle): unknown {
   if (err instanceof NetstatError || err instanceof TypeError) return err;
   if (err instanceof Error) {
     const { code, errno, syscall } = err as Error & { code?: unknown; errno?: unknown; syscall?: unknown };
+    if (code === 'ECANCELED' && abort !== undefined) return abortError(abort.signal);
     if (typeof code === 'string') {
       return new NetstatError(`${what}: ${err.message}`, code, {
         errno: typeof errno === 'number' ? errno : undefined,
@@ -97,37 +117,44 @@ export function toNetstatError(err: unknown, what: string): unknown {
  */
 const TIMER_OFF: SocketTimer = Object.freeze({ kind: 0, expiresMs: 0, retransmits: 0, probes: 0 });
 
-/** The 64-bit cookie from its halves; one BigInt allocation while it fits a double exactly (it is a counter). */
-function cookieOf(low: number, high: number): bigint {
-  return high < 0x200000 ? BigInt(high * 0x100000000 + low) : (BigInt(high) << 32n) | BigInt(low);
+/** The 64-bit cookie from its halves, as decimal text (JSON-safe; a double holds it exactly below 2^53). */
+function cookieOf(low: number, high: number): string {
+  return high < 0x200000 ? String(high * 0x100000000 + low) : ((BigInt(high) << 32n) | BigInt(low)).toString();
 }
 
-/** Whether an address text is the wildcard (net-tools' UDP/RAW "server" test). */
-function isWildcard(address: string): boolean {
-  return address === '0.0.0.0' || address === '::';
+/** Walk the kept rows of a packed Internet dump; `each(offset)` gets the row's first slot. */
+function forEachKept(packed: PackedInet, protocol: InetProtocol, filter: SocketFilter, each: (o: number) => void): void {
+  const f = packed.fields;
+  const addresses = packed.addresses;
+  const keep = inetKeep(filter, protocol);
+  const isRaw = protocol === 'raw';
+  for (let o = 0; o < f.length; o += INET_STRIDE) {
+    const ports = f[o + InetField.Ports]!;
+    const remotePort = isRaw ? 0 : ports & 0xffff;
+    if (
+      keep(
+        f[o + InetField.State]!,
+        ports >>> 16,
+        remotePort,
+        addresses[f[o + InetField.LocalAddress]!]!,
+        addresses[f[o + InetField.RemoteAddress]!]!,
+        f[o + InetField.Uid]!,
+      )
+    ) {
+      each(o);
+    }
+  }
 }
 
-/**
- * Build model records from one packed Internet dump, keeping the rows of the
- * selection by net-tools' rule (the /proc backend's too): a TCP server has
- * remote port 0, a UDP/RAW server an all-zero remote address.
- */
-export function inetRows(packed: PackedInet, protocol: InetProtocol, family: InetFamily, selection: Selection = 'all'): InetSocket[] {
+/** Build model records from one packed Internet dump, keeping the rows the filter keeps. */
+export function inetRows(packed: PackedInet, protocol: InetProtocol, family: InetFamily, filter: SocketFilter = { selection: 'all' }): InetSocket[] {
   const f = packed.fields;
   const addresses = packed.addresses;
   const rows: InetSocket[] = [];
   const isTcp = protocol === 'tcp';
   const isRaw = protocol === 'raw';
-  const serverFlags = addresses.map(isWildcard);
-  for (let o = 0; o < f.length; o += INET_STRIDE) {
+  forEachKept(packed, protocol, filter, (o) => {
     const state = f[o + InetField.State]!;
-    const ports = f[o + InetField.Ports]!;
-    const sport = ports >>> 16;
-    const remotePort = isRaw ? 0 : ports & 0xffff;
-    if (selection !== 'all') {
-      const server = isTcp ? remotePort === 0 : serverFlags[f[o + InetField.RemoteAddress]!]!;
-      if (server !== (selection === 'listening')) continue;
-    }
     let timer: SocketTimer = TIMER_OFF;
     if (isTcp) {
       const kind = f[o + InetField.Timer]!;
@@ -138,14 +165,16 @@ export function inetRows(packed: PackedInet, protocol: InetProtocol, family: Ine
       const probes = hasInfo ? f[o + InetField.InfoProbes]! : kind === 2 || kind === 4 ? diagRetrans : 0;
       if (kind !== 0 || expiresMs !== 0 || retransmits !== 0 || probes !== 0) timer = { kind, expiresMs, retransmits, probes };
     }
+    const ports = f[o + InetField.Ports]!;
     rows.push({
       protocol,
       family,
       localAddress: addresses[f[o + InetField.LocalAddress]!]!,
-      localPort: sport,
+      localPort: ports >>> 16,
       remoteAddress: addresses[f[o + InetField.RemoteAddress]!]!,
-      remotePort,
+      remotePort: isRaw ? 0 : ports & 0xffff,
       state,
+      stateName: tcpStateName(state),
       recvQueue: f[o + InetField.RecvQueue]!,
       sendQueue: isTcp && state === TcpState.LISTEN ? 0 : f[o + InetField.SendQueue]!,
       uid: f[o + InetField.Uid]!,
@@ -153,8 +182,45 @@ export function inetRows(packed: PackedInet, protocol: InetProtocol, family: Ine
       inode: f[o + InetField.Inode]!,
       cookie: cookieOf(f[o + InetField.CookieLow]!, f[o + InetField.CookieHigh]!),
     });
-  }
+  });
   return rows;
+}
+
+/** Visit the kept rows of a packed dump through one reused view object (no object per row). */
+export function visitInetRows(
+  packed: PackedInet,
+  protocol: InetProtocol,
+  family: InetFamily,
+  filter: SocketFilter,
+  visit: (row: InetRowView) => void,
+): void {
+  const f = packed.fields;
+  const addresses = packed.addresses;
+  const isRaw = protocol === 'raw';
+  const view: InetRowView = {
+    protocol,
+    family,
+    state: 0,
+    stateName: '',
+    localAddress: '',
+    localPort: 0,
+    remoteAddress: '',
+    remotePort: 0,
+    uid: 0,
+    inode: 0,
+  };
+  forEachKept(packed, protocol, filter, (o) => {
+    const ports = f[o + InetField.Ports]!;
+    view.state = f[o + InetField.State]!;
+    view.stateName = tcpStateName(view.state);
+    view.localAddress = addresses[f[o + InetField.LocalAddress]!]!;
+    view.localPort = ports >>> 16;
+    view.remoteAddress = addresses[f[o + InetField.RemoteAddress]!]!;
+    view.remotePort = isRaw ? 0 : ports & 0xffff;
+    view.uid = f[o + InetField.Uid]!;
+    view.inode = f[o + InetField.Inode]!;
+    visit(view);
+  });
 }
 
 /**
@@ -174,11 +240,11 @@ export function unixRefCount(peerCounts: Map<number, number>, inode: number): nu
 }
 
 /**
- * Build model records from one packed UNIX dump, keeping the selection's rows
- * (servers = listening sockets, as net-tools decides). Throws
- * ERR_UNIX_EMBRYOS when the table cannot be exact.
+ * Build model records from one packed UNIX dump, keeping the filter's rows
+ * (net-tools' servers are the listening sockets). Throws ERR_UNIX_EMBRYOS
+ * when the table cannot be exact.
  */
-export function unixRows(packed: PackedUnix, selection: Selection = 'all'): UnixSocket[] {
+export function unixRows(packed: PackedUnix, filter: SocketFilter = { selection: 'all' }): UnixSocket[] {
   const f = packed.fields;
   const peerCounts = new Map<number, number>();
   for (let o = 0; o < f.length; o += UNIX_STRIDE) {
@@ -191,25 +257,34 @@ export function unixRows(packed: PackedUnix, selection: Selection = 'all'): Unix
     const peer = f[o + UnixField.PeerInode]!;
     if (peer !== 0) peerCounts.set(peer, (peerCounts.get(peer) ?? 0) + 1);
   }
+  const keep = unixKeep(filter);
   const rows: UnixSocket[] = [];
   for (let o = 0; o < f.length; o += UNIX_STRIDE) {
     const kernelState = f[o + UnixField.State]!;
-    // net-tools' server test (UNCONNECTED + ACC) holds exactly for listeners here.
-    if (selection !== 'all' && (kernelState === TcpState.LISTEN) !== (selection === 'listening')) continue;
+    const flags = kernelState === TcpState.LISTEN ? UNIX_FLAG_ACCEPTCON : 0;
+    // Every listed socket has a struct socket (an inode), so /proc's rule
+    // reduces to: ESTABLISHED → CONNECTED, anything else → UNCONNECTED.
+    const state = kernelState === TcpState.ESTABLISHED ? UnixState.CONNECTED : UnixState.UNCONNECTED;
+    const stateName = unixStateName(state, flags);
+    if (!keep(stateName)) continue;
     const inode = f[o + UnixField.Inode]!;
+    const type = f[o + UnixField.Type]!;
     const nameLength = f[o + UnixField.NameLength]!;
     const nameOffset = f[o + UnixField.NameOffset]!;
-    rows.push({
+    const name = nameLength === 0 ? { text: '' } : kernelText(packed.names, nameOffset, nameOffset + nameLength);
+    const row: UnixSocket = {
       protocol: 0,
       refCount: unixRefCount(peerCounts, inode),
-      flags: kernelState === TcpState.LISTEN ? UNIX_FLAG_ACCEPTCON : 0,
-      type: f[o + UnixField.Type]!,
-      // Every listed socket has a struct socket (an inode), so /proc's rule
-      // reduces to: ESTABLISHED → CONNECTED, anything else → UNCONNECTED.
-      state: kernelState === TcpState.ESTABLISHED ? UnixState.CONNECTED : UnixState.UNCONNECTED,
+      flags,
+      type,
+      state,
+      stateName,
+      typeName: unixTypeName(type),
       inode,
-      path: nameLength === 0 ? '' : packed.names.toString(TEXT_ENCODING, nameOffset, nameOffset + nameLength),
-    });
+      path: name.text,
+    };
+    if (name.base64 !== undefined) row.pathBase64 = name.base64;
+    rows.push(row);
   }
   return rows;
 }
@@ -227,7 +302,8 @@ export function ownerScan(packed: PackedOwners): OwnerScan {
       ref = byPid.get(pid);
       if (ref === undefined) {
         const start = programOffsets[i]!;
-        ref = { pid, program: programs.toString(TEXT_ENCODING, start, start + programLengths[i]!) };
+        const program = kernelText(programs, start, start + programLengths[i]!);
+        ref = program.base64 === undefined ? { pid, program: program.text } : { pid, program: program.text, programBase64: program.base64 };
         byPid.set(pid, ref);
       }
     }
@@ -250,44 +326,59 @@ function describe(query: InetQuery): string {
 /** The netlink SocketBackend over a loaded binding. */
 export function createNetlinkBackend(binding: NativeBinding): SocketBackend {
   const args = (q: InetQuery) =>
-    [familyNumber(q.family), PROTOCOL_NUMBERS[q.protocol], stateMask(q.protocol, q.selection), q.protocol === 'tcp' && q.timers] as const;
+    [
+      familyNumber(q.family),
+      PROTOCOL_NUMBERS[q.protocol],
+      stateMask(q.protocol, q.filter),
+      q.protocol === 'tcp' && q.timers,
+      kernelFilter(q.protocol, q.filter),
+      q.abort?.flag ?? null,
+    ] as const;
+  const dump = (q: InetQuery): PackedInet => {
+    q.abort?.check();
+    try {
+      return binding.dumpInet(...args(q));
+    } catch (err) {
+      throw toNetstatError(err, describe(q), q.abort);
+    }
+  };
+  const dumpAsync = async (q: InetQuery): Promise<PackedInet> => {
+    q.abort?.check();
+    try {
+      return await binding.dumpInetAsync(...args(q));
+    } catch (err) {
+      throw toNetstatError(err, describe(q), q.abort);
+    }
+  };
+  const dumpUnix = (q: UnixQuery): PackedUnix => {
+    q.abort?.check();
+    try {
+      return binding.dumpUnix(q.abort?.flag ?? null);
+    } catch (err) {
+      throw toNetstatError(err, 'sock_diag unix', q.abort);
+    }
+  };
+  const dumpUnixAsync = async (q: UnixQuery): Promise<PackedUnix> => {
+    q.abort?.check();
+    try {
+      return await binding.dumpUnixAsync(q.abort?.flag ?? null);
+    } catch (err) {
+      throw toNetstatError(err, 'sock_diag unix', q.abort);
+    }
+  };
   return {
     name: 'netlink',
-    inet(query: InetQuery): Table<InetSocket> {
-      let packed: PackedInet;
-      try {
-        packed = binding.dumpInet(...args(query));
-      } catch (err) {
-        throw toNetstatError(err, describe(query));
-      }
-      return { rows: inetRows(packed, query.protocol, query.family, query.selection), malformed: 0 };
+    inet: (q) => ({ rows: inetRows(dump(q), q.protocol, q.family, q.filter), malformed: 0 }),
+    inetAsync: async (q) => ({ rows: inetRows(await dumpAsync(q), q.protocol, q.family, q.filter), malformed: 0 }),
+    unix: (q) => ({ rows: unixRows(dumpUnix(q), q.filter), malformed: 0 }),
+    unixAsync: async (q) => ({ rows: unixRows(await dumpUnixAsync(q), q.filter), malformed: 0 }),
+    visitInet(q, visit) {
+      visitInetRows(dump(q), q.protocol, q.family, q.filter, visit);
+      return 0;
     },
-    async inetAsync(query: InetQuery): Promise<Table<InetSocket>> {
-      let packed: PackedInet;
-      try {
-        packed = await binding.dumpInetAsync(...args(query));
-      } catch (err) {
-        throw toNetstatError(err, describe(query));
-      }
-      return { rows: inetRows(packed, query.protocol, query.family, query.selection), malformed: 0 };
-    },
-    unix(query: UnixQuery): Table<UnixSocket> {
-      let packed: PackedUnix;
-      try {
-        packed = binding.dumpUnix();
-      } catch (err) {
-        throw toNetstatError(err, 'sock_diag unix');
-      }
-      return { rows: unixRows(packed, query.selection), malformed: 0 };
-    },
-    async unixAsync(query: UnixQuery): Promise<Table<UnixSocket>> {
-      let packed: PackedUnix;
-      try {
-        packed = await binding.dumpUnixAsync();
-      } catch (err) {
-        throw toNetstatError(err, 'sock_diag unix');
-      }
-      return { rows: unixRows(packed, query.selection), malformed: 0 };
+    async visitInetAsync(q, visit) {
+      visitInetRows(await dumpAsync(q), q.protocol, q.family, q.filter, visit);
+      return 0;
     },
   };
 }
@@ -297,25 +388,33 @@ function wantedArray(query: OwnerQuery): Float64Array | null {
   return query.wanted === undefined ? null : Float64Array.from(query.wanted);
 }
 
+function pidArray(query: OwnerQuery): Int32Array | null {
+  return query.pids === undefined ? null : Int32Array.from(query.pids);
+}
+
 /** Two threads: the walk is bound by readlink in the kernel, and this machine class has two cores. */
 const WALK_THREADS = 2;
 
 /** The native /proc/PID/fd walk as an OwnerSource. */
 export function createNativeOwners(binding: NativeBinding, procRoot: string): OwnerSource {
   return {
-    name: 'netlink',
+    name: 'native',
     scan(query: OwnerQuery): OwnerScan {
+      query.abort?.check();
       try {
-        return ownerScan(binding.scanOwners(procRoot, wantedArray(query), WALK_THREADS));
+        return ownerScan(binding.scanOwners(procRoot, wantedArray(query), WALK_THREADS, pidArray(query), query.abort?.flag ?? null));
       } catch (err) {
-        throw toNetstatError(err, `scanning ${procRoot}`);
+        throw toNetstatError(err, `scanning ${procRoot}`, query.abort);
       }
     },
     async scanAsync(query: OwnerQuery): Promise<OwnerScan> {
+      query.abort?.check();
       try {
-        return ownerScan(await binding.scanOwnersAsync(procRoot, wantedArray(query), WALK_THREADS));
+        return ownerScan(
+          await binding.scanOwnersAsync(procRoot, wantedArray(query), WALK_THREADS, pidArray(query), query.abort?.flag ?? null),
+        );
       } catch (err) {
-        throw toNetstatError(err, `scanning ${procRoot}`);
+        throw toNetstatError(err, `scanning ${procRoot}`, query.abort);
       }
     },
   };

@@ -13,11 +13,11 @@ import * as path from 'node:path';
 import type { InetFamily, InetProtocol, InetSocket, UnixSocket } from '../model';
 import { procRoot } from '../proc/root';
 import { parseInetTable } from '../procfs/inet-table';
-import { walkOwners } from '../procfs/owner-walk';
+import { type OwnerWalkOptions, walkOwners } from '../procfs/owner-walk';
 import { readProcFile, readProcFileAsync } from '../procfs/read-file';
 import { runInSlices, runToEnd } from '../procfs/slices';
 import { parseUnixTable } from '../procfs/unix-table';
-import type { InetQuery, OwnerQuery, OwnerScan, OwnerSource, SocketBackend, Table, UnixQuery } from './types';
+import type { InetQuery, InetRowView, OwnerQuery, OwnerScan, OwnerSource, SocketBackend, Table, UnixQuery } from './types';
 
 /** `/proc/net` file of an inet table: `tcp`, `tcp6`, `udplite6`, … */
 export function inetTableFile(protocol: InetProtocol, family: InetFamily): string {
@@ -28,22 +28,37 @@ export function inetTableFile(protocol: InetProtocol, family: InetFamily): strin
 export function createProcfsBackend(root: string = procRoot()): SocketBackend {
   const inetPath = (query: InetQuery): string => path.join(root, inetTableFile(query.protocol, query.family));
   const unixPath = path.join(root, 'net/unix');
+  const inet = (query: InetQuery): Table<InetSocket> => {
+    query.abort?.check();
+    return runToEnd(parseInetTable(readProcFile(inetPath(query)), query.protocol, query.family, query.filter));
+  };
+  const inetAsync = async (query: InetQuery): Promise<Table<InetSocket>> => {
+    query.abort?.check();
+    const buf = await readProcFileAsync(inetPath(query));
+    query.abort?.check();
+    return runInSlices(parseInetTable(buf, query.protocol, query.family, query.filter), undefined, query.abort);
+  };
+  const visitRows = (table: Table<InetSocket>, visit: (row: InetRowView) => void): number => {
+    for (const row of table.rows) visit(row);
+    return table.malformed;
+  };
   return {
     name: 'procfs',
-    inet(query: InetQuery): Table<InetSocket> {
-      const buf = readProcFile(inetPath(query));
-      return runToEnd(parseInetTable(buf, query.protocol, query.family, query.selection));
-    },
+    inet,
+    inetAsync,
     unix(query: UnixQuery): Table<UnixSocket> {
-      return runToEnd(parseUnixTable(readProcFile(unixPath), query.selection));
-    },
-    async inetAsync(query: InetQuery): Promise<Table<InetSocket>> {
-      const buf = await readProcFileAsync(inetPath(query));
-      return runInSlices(parseInetTable(buf, query.protocol, query.family, query.selection));
+      query.abort?.check();
+      return runToEnd(parseUnixTable(readProcFile(unixPath), query.filter));
     },
     async unixAsync(query: UnixQuery): Promise<Table<UnixSocket>> {
-      return runInSlices(parseUnixTable(await readProcFileAsync(unixPath), query.selection));
+      query.abort?.check();
+      const buf = await readProcFileAsync(unixPath);
+      query.abort?.check();
+      return runInSlices(parseUnixTable(buf, query.filter), undefined, query.abort);
     },
+    // /proc gives text: each row is parsed into its record anyway, so counting visits those.
+    visitInet: (query, visit) => visitRows(inet(query), visit),
+    visitInetAsync: async (query, visit) => visitRows(await inetAsync(query), visit),
   };
 }
 
@@ -54,18 +69,21 @@ export function createProcfsBackend(root: string = procRoot()): SocketBackend {
  * them.
  */
 export function createProcfsOwners(root: string = procRoot()): OwnerSource {
-  const isRoot = (): boolean => process.geteuid?.() === 0;
+  const options = (query: OwnerQuery): OwnerWalkOptions => {
+    const walk: OwnerWalkOptions = { isRoot: process.geteuid?.() === 0 };
+    if (query.wanted !== undefined) walk.wanted = query.wanted;
+    if (query.pids !== undefined) walk.pids = query.pids;
+    return walk;
+  };
   return {
     name: 'procfs',
     scan(query: OwnerQuery): OwnerScan {
-      return runToEnd(walkOwners(root, { ...optionalWanted(query), isRoot: isRoot() }));
+      query.abort?.check();
+      return runToEnd(walkOwners(root, options(query)));
     },
     scanAsync(query: OwnerQuery): Promise<OwnerScan> {
-      return runInSlices(walkOwners(root, { ...optionalWanted(query), isRoot: isRoot() }));
+      query.abort?.check();
+      return runInSlices(walkOwners(root, options(query)), undefined, query.abort);
     },
   };
-}
-
-function optionalWanted(query: OwnerQuery): { wanted?: ReadonlySet<number> } {
-  return query.wanted === undefined ? {} : { wanted: query.wanted };
 }

@@ -4,27 +4,37 @@
  * (the native sock_diag engine). Both return the records of `model.ts`, in the
  * kernel's order, and raise `NetstatError`s.
  */
+import type { AbortHandle } from '../abort';
+import type { SocketFilter } from '../filter';
 import type { InetFamily, InetProtocol, InetSocket, ProcessRef, UnixSocket } from '../model';
 
 /**
  * Which rows the caller keeps, in net-tools' sense: `listening` = servers only
  * (`-l`), `connected` = all but servers (the default), `all` (`-a`).
- * Backends may use it to ask the kernel for less, but may return more: the
- * query layer applies net-tools' exact rule afterwards.
  */
 export type Selection = 'connected' | 'listening' | 'all';
 
 export interface InetQuery {
   protocol: InetProtocol;
   family: InetFamily;
-  selection: Selection;
+  /** The rows to return (selection and filters); backends return exactly these. */
+  filter: SocketFilter;
   /** True when timer details (`-o`) are needed; a backend may skip them otherwise. */
   timers: boolean;
+  /** Cancels the read (native work stops at its next batch). */
+  abort?: AbortHandle;
 }
 
 export interface UnixQuery {
-  selection: Selection;
+  filter: SocketFilter;
+  abort?: AbortHandle;
 }
+
+/** The fields of an Internet row that counting needs, without the rest of the record. */
+export type InetRowView = Pick<
+  InetSocket,
+  'protocol' | 'family' | 'state' | 'stateName' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'uid' | 'inode'
+>;
 
 export type BackendName = 'netlink' | 'procfs';
 
@@ -39,6 +49,13 @@ export interface SocketBackend {
   unix(query: UnixQuery): Table<UnixSocket>;
   inetAsync(query: InetQuery): Promise<Table<InetSocket>>;
   unixAsync(query: UnixQuery): Promise<Table<UnixSocket>>;
+  /**
+   * Visit the kept rows of one Internet table without building a record per
+   * row (the view passed may be one object reused for every row: read it,
+   * do not keep it). Returns the number of malformed lines.
+   */
+  visitInet(query: InetQuery, visit: (row: InetRowView) => void): number;
+  visitInetAsync(query: InetQuery, visit: (row: InetRowView) => void): Promise<number>;
 }
 
 /** One kernel table, in the kernel's order. */
@@ -71,10 +88,14 @@ export interface OwnerQuery {
    * first holder of each wanted inode is found before the walk stops.
    */
   wanted?: ReadonlySet<number>;
+  /** Walk only these processes (in this order); absent = every process. */
+  pids?: readonly number[];
+  abort?: AbortHandle;
 }
 
 export interface OwnerSource {
-  readonly name: BackendName;
+  /** `native`: the addon's walk; `procfs`: the TypeScript walk. Both read /proc. */
+  readonly name: 'native' | 'procfs';
   scan(query: OwnerQuery): OwnerScan;
   scanAsync(query: OwnerQuery): Promise<OwnerScan>;
 }

@@ -4,38 +4,27 @@
  * UNIX section and the other families, in net-tools' order and with its
  * messages and exit statuses (spec §2, §9).
  *
- * A pass first reads every table it will print, then joins owners (`-p`) and
- * resolves names concurrently, then writes. Only the writing follows net-tools'
- * order step by step, which is all that is visible.
+ * The rows come from the query engine (`query/engine.ts`), the same path the
+ * library takes: a pass plans the tables from the options, runs the plan
+ * (reads, owner join), resolves names concurrently, then prints the result —
+ * as net-tools' text, or as JSON with `--json` / `--ndjson`. Only the writing
+ * follows net-tools' order step by step, which is all that is visible.
  */
 import { statSync } from 'node:fs';
 import { sctpPresent, sctpSection } from './sctp';
 import type { Sources } from '../backends/choose';
-import type { OwnerScan, Table } from '../backends/types';
+import type { OwnerScan } from '../backends/types';
 import { NetstatError, errorCode, strerror } from '../errors';
-import type { InetFamily, InetProtocol, InetSocket, ProcessRef, UnixSocket } from '../model';
+import type { InetProtocol, InetSocket, UnixSocket } from '../model';
 import type { ModeContext } from '../modes/context';
 import { groupsSection } from '../modes/groups';
 import type { Options } from '../options';
 import { procPath } from '../proc/root';
 import { resolveHosts } from '../print/address';
+import { jsonLine } from '../print/json';
 import { type Columns, InetRowFormatter, internetHeader, unixHeader, unixRow } from '../print/sockets';
-import { type Selection, showInet, showUnix } from '../select';
-
-/** A table read for this pass: its rows, or why there are none. */
-type Read<T> = { ok: true; table: Table<T> } | { ok: false; missing: boolean; error: unknown };
-
-const MISSING_CODES = new Set(['ENOENT', 'EACCES']);
-
-function readTable<T>(read: () => Table<T>): Read<T> {
-  try {
-    return { ok: true, table: read() };
-  } catch (error) {
-    const code = errorCode(error);
-    return { ok: false, missing: code !== undefined && MISSING_CODES.has(code), error };
-  }
-}
-
+import { type QueryPlan, type QueryResult, type TableOutcome, type TableSpec, runQueryAsync } from '../query/engine';
+import type { Selection } from '../backends/types';
 /** What net-tools names a family in "no support" messages, and in bogus-line warnings. */
 const SUPPORT_NAME: Record<InetProtocol, string> = {
   tcp: 'AF INET (tcp)',
@@ -61,83 +50,114 @@ function columnsOf(o: Options): Columns {
   };
 }
 
+function isRoot(): boolean {
+  return typeof process.geteuid === 'function' && process.geteuid() === 0;
+}
+
+/** The engine's plan for one pass of the listing, from the options. */
+function planOf(ctx: ModeContext, sources: Sources): QueryPlan {
+  const o = ctx.options;
+  const nothing = o.explicitCount === 0;
+  const selection = selectionOf(o);
+  const tables: TableSpec[] = [];
+  for (const protocol of ['tcp', 'udp', 'udplite', 'raw'] as const) {
+    if (!(nothing || o[protocol])) continue;
+    for (const family of ['inet', 'inet6'] as const) {
+      if (nothing || (family === 'inet' ? o.inet : o.inet6)) tables.push({ kind: 'inet', protocol, family, name: `${protocol}/${family}` });
+    }
+  }
+  const unixWanted = nothing || o.unix;
+  if (unixWanted) tables.push({ kind: 'unix', name: 'unix' });
+  const internet = nothing || o.tcp || o.sctp || o.udp || o.udplite || o.raw;
+  const owners = o.programs && (internet || unixWanted);
+  // As root every fd directory is readable, so the walk may stop once every
+  // printed socket has its first owner; otherwise it must see every process
+  // to know whether to print net-tools' notice. SCTP rows are read later, as
+  // text: their owners need the complete walk too.
+  const completeWalk = !isRoot() || ((nothing || o.sctp) && sctpPresent(ctx.procRoot));
+  return {
+    tables,
+    filter: { selection },
+    owners,
+    ownerWalk: completeWalk ? 'complete' : 'wanted',
+    // With -p and a broad selection nearly every socket needs its owner, so the
+    // whole walk starts at once, on its own threads, while the tables are read
+    // (for -l, a few listeners, a walk that stops early after the reads is
+    // cheaper). Only as root: the walk then also sees this process's own
+    // netlink socket of the dump in progress, which would count as
+    // "identified" for net-tools' non-root notice.
+    earlyWalk: owners && selection !== 'listening' && isRoot(),
+    timers: o.timers,
+    sources,
+  };
+}
+
 /** A system error as `perror(path)` prints it. */
 function perrorLine(path: string, error: unknown): string {
   return `${path}: ${strerror(errorCode(error) ?? 'EIO')}\n`;
 }
 
+/** A table's failure as net-tools would report it: perror on the /proc file; a netlink failure by its own message. */
+function failureLine(ctx: ModeContext, t: Extract<TableOutcome<unknown>, { status: 'error' }>): string {
+  if (t.source.backend === 'procfs') {
+    const file = t.spec.kind === 'unix' ? 'net/unix' : `net/${t.spec.protocol}${t.spec.family === 'inet6' ? '6' : ''}`;
+    return perrorLine(procPath(file, ctx.procRoot), t.error);
+  }
+  const message = t.error instanceof Error ? t.error.message : String(t.error);
+  return `netstat: ${message}\n`;
+}
+
 /** One pass of the socket listing; returns net-tools' status for it. */
 export async function listingPass(ctx: ModeContext, sources: Sources): Promise<number> {
   const o = ctx.options;
+  const plan = planOf(ctx, sources);
+  const result = await runQueryAsync(plan, { readTablesSync: true });
+  if (o.sources) for (const c of result.sources) ctx.out.err(`netstat: ${c.table}: ${c.backend} (${c.reason})\n`);
+  if (o.json || o.ndjson) return printJson(ctx, result);
+  return printText(ctx, result, plan.filter.selection);
+}
+
+/** Every address that needs a host-name look-up in the rows that will print. */
+function* addressesToName(result: QueryResult): Generator<string> {
+  for (const t of result.inet) {
+    if (t.status !== 'ok') continue;
+    for (const socket of t.table.rows) {
+      yield socket.localAddress;
+      yield socket.remoteAddress;
+    }
+  }
+}
+
+async function printText(ctx: ModeContext, result: QueryResult, selection: Selection): Promise<number> {
+  const o = ctx.options;
   const out = ctx.out;
   const nothing = o.explicitCount === 0;
-  const selection = selectionOf(o);
   const columns = columnsOf(o);
   const internet = nothing || o.tcp || o.sctp || o.udp || o.udplite || o.raw;
   const unixWanted = nothing || o.unix;
 
-  // With -p and a broad selection nearly every socket needs its owner, so the
-  // whole fd walk starts now, off the main thread, while the tables are read.
-  // (For -l, a few listeners, a walk that stops early after the reads is cheaper.)
-  // Only as root: the walk then also sees this process's own netlink socket of
-  // the dump in progress, which counts as "identified" for net-tools' non-root
-  // notice; root gets no notice, so there it changes nothing visible.
-  const wantOwners = o.programs && (internet || unixWanted);
-  const earlyWalk = wantOwners && selection !== 'listening' && isRoot() ? sources.owners.scanAsync({}) : undefined;
-
-  // 1. Read the tables this pass prints.
-  const inetPlan: Array<{ protocol: InetProtocol; family: InetFamily; read: Read<InetSocket> }> = [];
-  const inetProtocols: InetProtocol[] = [];
-  if (nothing || o.tcp) inetProtocols.push('tcp');
-  if (nothing || o.udp) inetProtocols.push('udp');
-  if (nothing || o.udplite) inetProtocols.push('udplite');
-  if (nothing || o.raw) inetProtocols.push('raw');
-  for (const protocol of inetProtocols) {
-    for (const family of ['inet', 'inet6'] as const) {
-      if (!(nothing || (family === 'inet' ? o.inet : o.inet6))) continue;
-      const backend = sources.inet(protocol, family);
-      inetPlan.push({ protocol, family, read: readTable(() => backend.inet({ protocol, family, selection, timers: o.timers })) });
-    }
-  }
-  const unixRead: Read<UnixSocket> | undefined = unixWanted ? readTable(() => sources.unix().unix({ selection })) : undefined;
-
-  // 2. Owners (-p): one walk per pass, joined to the rows that will print.
-  let ownerScan: OwnerScan | undefined;
-  if (wantOwners) {
-    const shown = shownSockets(inetPlan, unixRead, selection);
-    // SCTP rows are read later, as text: their owners need the complete walk.
-    const completeWalk = (nothing || o.sctp) && sctpPresent(ctx.procRoot);
-    ownerScan = earlyWalk !== undefined ? await earlyWalk : sources.owners.scan({ wanted: wantedInodes(shown, completeWalk) });
-    joinOwners(shown, ownerScan);
-  }
-
-  // 3. Names, looked up concurrently for the rows that will print.
-  const hostNames = o.numericHosts ? null : await resolveHosts(addressesToName(inetPlan, selection), ctx.resolvers);
-
-  // 4. Write, in net-tools' order.
+  // Names, looked up concurrently for the rows that will print.
+  const hostNames = o.numericHosts ? null : await resolveHosts(addressesToName(result), ctx.resolvers);
   const formatter = new InetRowFormatter(columns, hostNames, ctx.resolvers);
-  const notice = ownerScan === undefined ? '' : ownerNotice(ownerScan);
+  const notice = result.ownerScan === undefined ? '' : ownerNotice(result.ownerScan);
   if (internet) {
     if (notice) out.err(notice);
     out.out(internetHeader(selection, columns));
   }
   const sectionStatus = (protocol: InetProtocol): number => {
     let status = 0;
-    for (const entry of inetPlan) {
-      if (entry.protocol !== protocol) continue;
-      const read = entry.read;
-      if (read.ok) {
-        for (let k = 0; k < read.table.malformed; k++) out.err(`warning, got bogus ${WARNING_NAME[protocol]} line.\n`);
-        for (const socket of read.table.rows) {
-          if (showInet(socket, selection)) out.out(formatter.row(socket));
-        }
+    for (const t of result.inet) {
+      if (t.spec.kind !== 'inet' || t.spec.protocol !== protocol) continue;
+      if (t.status === 'ok') {
+        for (let k = 0; k < t.table.malformed; k++) out.err(`warning, got bogus ${WARNING_NAME[protocol]} line.\n`);
+        for (const socket of t.table.rows) out.out(formatter.row(socket));
         continue;
       }
-      if (!read.missing) {
-        out.err(perrorLine(tablePath(ctx, protocol, entry.family), read.error));
+      if (t.status === 'error') {
+        out.err(failureLine(ctx, t));
         return 255;
       }
-      if (entry.family === 'inet6') continue; // a missing IPv6 file is silent
+      if (t.spec.family === 'inet6') continue; // a missing IPv6 file is silent
       if (!o.protocolsImplied && (!nothing || o.verbose)) out.err(`netstat: no support for \`${SUPPORT_NAME[protocol]}' on this system.\n`);
       if (!o.protocolsImplied && !nothing) status = 1;
     }
@@ -146,92 +166,105 @@ export async function listingPass(ctx: ModeContext, sources: Sources): Promise<n
 
   let status = 0;
   if ((nothing || o.tcp) && (status = sectionStatus('tcp')) !== 0) return status;
-  if ((nothing || o.sctp) && (status = await sctpSection(ctx, ownerScan?.owners)) !== 0) return status;
+  if ((nothing || o.sctp) && (status = await sctpSection(ctx, result.ownerScan?.owners)) !== 0) return status;
   if ((nothing || o.udp) && (status = sectionStatus('udp')) !== 0) return status;
   if ((nothing || o.udplite) && (status = sectionStatus('udplite')) !== 0) return status;
   if ((nothing || o.raw) && (status = sectionStatus('raw')) !== 0) return status;
   if (o.groups && (status = await groupsSection(ctx)) !== 0) return status;
 
-  if (unixWanted && unixRead !== undefined) {
+  const unix = result.unix;
+  if (unixWanted && unix !== undefined) {
     if (!internet && notice) out.err(notice);
     out.out(unixHeader(selection, columns));
-    if (unixRead.ok) {
-      for (let k = 0; k < unixRead.table.malformed; k++) out.err('warning, got bogus unix line.\n');
-      for (const socket of unixRead.table.rows) {
-        if (showUnix(socket, selection)) out.out(unixRow(socket, columns));
-      }
-    } else if (!unixRead.missing) {
-      out.err(perrorLine(procPath('net/unix', ctx.procRoot), unixRead.error));
+    if (unix.status === 'ok') {
+      for (let k = 0; k < unix.table.malformed; k++) out.err('warning, got bogus unix line.\n');
+      for (const socket of unix.table.rows) out.out(unixRow(socket, columns));
+    } else if (unix.status === 'error') {
+      out.err(failureLine(ctx, unix));
       return 255;
     } else {
       if (!o.protocolsImplied && (!nothing || o.verbose)) out.err("netstat: no support for `AF UNIX' on this system.\n");
       if (!o.protocolsImplied && !nothing) return 1;
     }
   }
+  return finishText(ctx);
+}
 
+/** The families after UNIX, and Bluetooth's message. */
+function finishText(ctx: ModeContext): number {
+  const o = ctx.options;
+  let status: number;
   if ((status = otherFamilies(ctx)) !== 0) return status;
-
   if (o.l2cap || o.rfcomm) {
-    out.err("netstat: feature `AF BLUETOOTH' not supported.\nPlease recompile `net-tools' with newer kernel source or full configuration.\n");
+    ctx.out.err("netstat: feature `AF BLUETOOTH' not supported.\nPlease recompile `net-tools' with newer kernel source or full configuration.\n");
     return 1;
   }
   return 0;
 }
 
-/** Where the /proc backend reads a table (for perror-style messages). */
-function tablePath(ctx: ModeContext, protocol: InetProtocol, family: InetFamily): string {
-  return procPath(`net/${protocol}${family === 'inet6' ? '6' : ''}`, ctx.procRoot);
-}
-
-/** Every address that needs a host-name look-up in the rows that will print. */
-function* addressesToName(
-  plan: ReadonlyArray<{ read: Read<InetSocket> }>,
-  selection: Selection,
-): Generator<string> {
-  for (const { read } of plan) {
-    if (!read.ok) continue;
-    for (const socket of read.table.rows) {
-      if (!showInet(socket, selection)) continue;
-      yield socket.localAddress;
-      yield socket.remoteAddress;
-    }
-  }
-}
-
-/** The rows this pass will print (those that need owners). */
-function shownSockets(
-  inetPlan: ReadonlyArray<{ read: Read<InetSocket> }>,
-  unixRead: Read<UnixSocket> | undefined,
-  selection: Selection,
-): Array<InetSocket | UnixSocket> {
-  const shown: Array<InetSocket | UnixSocket> = [];
-  for (const { read } of inetPlan) {
-    if (read.ok) for (const s of read.table.rows) if (showInet(s, selection)) shown.push(s);
-  }
-  if (unixRead?.ok) for (const s of unixRead.table.rows) if (showUnix(s, selection)) shown.push(s);
-  return shown;
+/** The JSON form of a table's outcome (what `--json` documents carry). */
+function tableJson(t: TableOutcome<unknown>) {
+  const rows = t.status === 'ok' ? (t.table.rows as unknown[]).length : 0;
+  const entry: Record<string, unknown> = {
+    table: t.spec.name,
+    status: t.status,
+    backend: t.source.backend,
+    reason: t.source.reason,
+    rows,
+    malformed: t.status === 'ok' ? t.table.malformed : 0,
+  };
+  const code = t.status === 'ok' ? undefined : errorCode(t.error);
+  if (code !== undefined) entry.code = code;
+  return entry;
 }
 
 /**
- * Which inodes a walk may stop at. As root every fd directory is readable, so
- * the walk may stop once every printed socket has its first owner; otherwise
- * it must see every process to know whether to print net-tools' notice.
+ * `--json`: one line per pass, `{"mode":"sockets","inet":[…],"unix":[…],"tables":[…]}`;
+ * `--ndjson`: one socket per line, `{"kind":"inet"|"unix", …record}`. The records
+ * are the library's (always numeric: names are not looked up). Messages and
+ * statuses on stderr are net-tools' (a failing table: its message and 255).
  */
-function wantedInodes(shown: ReadonlyArray<InetSocket | UnixSocket>, completeWalk: boolean): Set<number> | undefined {
-  if (!isRoot() || completeWalk) return undefined;
-  const wanted = new Set<number>();
-  for (const s of shown) if (s.inode !== 0) wanted.add(s.inode);
-  return wanted.size > 0 ? wanted : undefined;
+function printJson(ctx: ModeContext, result: QueryResult): number {
+  const out = ctx.out;
+  const o = ctx.options;
+  const nothing = o.explicitCount === 0;
+  const notice = result.ownerScan === undefined ? '' : ownerNotice(result.ownerScan);
+  if (notice) out.err(notice);
+  const outcomes: Array<TableOutcome<unknown>> = [...result.inet, ...(result.unix === undefined ? [] : [result.unix])];
+  for (const t of outcomes) {
+    if (t.status === 'error') {
+      out.err(failureLine(ctx, t));
+      return 255;
+    }
+  }
+  let status = 0;
+  for (const t of outcomes) {
+    if (t.status !== 'absent' || (t.spec.kind === 'inet' && t.spec.family === 'inet6')) continue;
+    const name = t.spec.kind === 'unix' ? 'AF UNIX' : SUPPORT_NAME[t.spec.protocol];
+    if (!o.protocolsImplied && (!nothing || o.verbose)) out.err(`netstat: no support for \`${name}' on this system.\n`);
+    if (!o.protocolsImplied && !nothing) status = 1;
+  }
+  const inetRows = result.inet.flatMap((t) => (t.status === 'ok' ? t.table.rows : []));
+  const unixRows = result.unix?.status === 'ok' ? result.unix.table.rows : [];
+  if (o.ndjson) {
+    for (const row of inetRows) out.out(jsonLine({ kind: 'inet', ...row }));
+    for (const row of unixRows) out.out(jsonLine({ kind: 'unix', ...row }));
+  } else {
+    out.out('{"mode":"sockets","inet":[');
+    writeRows(ctx, inetRows);
+    out.out('],"unix":[');
+    writeRows(ctx, unixRows);
+    out.out(`],"tables":${jsonLine(outcomes.map(tableJson)).trimEnd()}}\n`);
+  }
+  return status !== 0 ? status : finishText(ctx);
 }
 
-function isRoot(): boolean {
-  return typeof process.geteuid === 'function' && process.geteuid() === 0;
-}
-
-const NO_OWNERS: readonly ProcessRef[] = Object.freeze([]);
-
-function joinOwners(shown: ReadonlyArray<InetSocket | UnixSocket>, scan: OwnerScan): void {
-  for (const socket of shown) socket.owners = (scan.owners.get(socket.inode) ?? NO_OWNERS) as ProcessRef[];
+/** Rows as comma-separated JSON, written as they are turned into text (no one large string). */
+function writeRows(ctx: ModeContext, rows: ReadonlyArray<InetSocket | UnixSocket>): void {
+  for (let i = 0; i < rows.length; i++) {
+    const line = jsonLine(rows[i]);
+    ctx.out.out(i === 0 ? line.slice(0, -1) : ',' + line.slice(0, -1));
+  }
 }
 
 /** net-tools' stderr notice after loading the process table as a non-root user. */

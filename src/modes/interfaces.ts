@@ -86,7 +86,7 @@ function readIfInet6(ctx: ModeContext): Array<{ device: string; address: string;
     if (bytes === null) continue;
     lines.push({
       device: f[5]!.slice(0, 15),
-      address: stripV4Mapped(bytes, ipv6Text(bytes)),
+      address: stripV4Mapped(ipv6Text(bytes), ipv6Text(bytes)),
       prefixLength: Number.parseInt(f[2]!, 16),
       scope: Number.parseInt(f[3]!, 16),
     });

@@ -1,42 +1,50 @@
 /**
- * `netstat -r` for IPv6 (`-6`, `-A inet6`): `/proc/net/ipv6_route` as
- * net-tools 2.10 prints it (spec §3.3). The `-e` level changes nothing here.
+ * `netstat -r` for IPv6 (`-6`, `-A inet6`): `/proc/net/ipv6_route` read and
+ * named as net-tools 2.10 does it (spec §3.3). The `-e` level changes nothing here.
  */
 import { strerror } from '../errors';
 import type { ModeContext } from './context';
-import { hex, left, lines, readProcNet, right, RowState, word, type Conversion } from './route-read';
+import type { Collected, Inet6Route } from './route-data';
+import { routeFlagNames } from './route-flags';
+import { hex, lines, readProcNet, RowState, word, type Conversion } from './route-read';
 import { ipv6Text, isUnspecified, stripV4Mapped } from './route-ipv6-text';
 
 const RTF_CACHE = 0x01000000;
-const HEADER = 'Destination                    Next Hop                   Flag Met Ref  Use If\n';
 
 /** Which view: the table (non-cache entries) or the cache (CACHE-flagged entries only). */
 export type Inet6View = 'table' | 'cache';
 
-export async function printInet6(ctx: ModeContext, numeric: boolean, view: Inet6View): Promise<number> {
+export async function collectInet6(ctx: ModeContext, numeric: boolean, view: Inet6View): Promise<Collected> {
   const file = readProcNet(ctx.procRoot, 'ipv6_route');
   if ('errorCode' in file) {
     ctx.out.err(`/proc/net/ipv6_route: ${strerror(file.errorCode)}\n`);
-    ctx.out.out('INET6 (IPv6) not configured in this system.\n');
-    return 1;
+    return { table: { kind: 'unavailable', family: 'inet6', message: 'INET6 (IPv6) not configured in this system.' }, status: 1 };
   }
-  ctx.out.out(`${view === 'cache' ? 'Kernel IPv6 routing cache' : 'Kernel IPv6 routing table'}\n${HEADER}`);
-  const routes = parseRoutes(file.text).filter((route) => ((route.flags & RTF_CACHE) !== 0) === (view === 'cache'));
-  const texts = await Promise.all(
-    routes.map(async (route) => {
-      const destination = `${await addressName(ctx, numeric, route.destination)}/${route.prefixLength}`;
-      const nextHop = await addressName(ctx, numeric, route.nextHop);
-      return (
-        `${left(destination, 30)} ${left(nextHop, 26)} ${left(inet6Flags(route.flags), 4)} ` +
-        `${left(String(route.metric), 3)} ${left(String(route.refCnt), 1)} ${right(route.use, 6)} ${route.iface}\n`
-      );
+  const rows = parseRoutes(file.text).filter((row) => ((row.flags & RTF_CACHE) !== 0) === (view === 'cache'));
+  const routes = await Promise.all(
+    rows.map(async (row): Promise<Inet6Route> => {
+      const names = numeric ? null : await Promise.all([addressName(ctx, row.destination), addressName(ctx, row.nextHop)]);
+      const destination = ipv6Text(row.destination);
+      const nextHop = ipv6Text(row.nextHop);
+      return {
+        destination,
+        ...(names && { destinationName: names[0] }),
+        prefixLength: row.prefixLength,
+        nextHop,
+        ...(names && { nextHopName: names[1] }),
+        flags: row.flags,
+        flagNames: routeFlagNames(row.flags),
+        metric: row.metric,
+        refCnt: row.refCnt,
+        use: row.use,
+        iface: row.iface,
+      };
     }),
   );
-  ctx.out.out(texts.join(''));
-  return 0;
+  return { table: { kind: view === 'cache' ? 'inet6-cache' : 'inet6', routes }, status: 0 };
 }
 
-interface Inet6Route {
+interface Row {
   destination: number[];
   prefixLength: number;
   nextHop: number[];
@@ -53,7 +61,7 @@ interface Inet6Route {
  * many fields converted, so a short or malformed line prints with the
  * previous line's values wherever its own did not convert.
  */
-function parseRoutes(text: string): Inet6Route[] {
+function parseRoutes(text: string): Row[] {
   const group = word(4);
   const address = [group, group, group, group, group, group, group, group];
   const conversions: Conversion[] = [
@@ -62,7 +70,7 @@ function parseRoutes(text: string): Inet6Route[] {
   const state = new RowState([...Array<string>(8).fill(''), 0, ...Array<string>(8).fill(''), 0, ...Array<string>(8).fill(''), 0, 0, 0, 0, '']);
   let destination = new Array<number>(16).fill(0);
   let nextHop = new Array<number>(16).fill(0);
-  const routes: Inet6Route[] = [];
+  const routes: Row[] = [];
   for (const line of lines(text)) {
     state.scanInto(line, conversions);
     const v = state.values;
@@ -93,24 +101,13 @@ function groupsToBytes(groups: string[]): number[] | null {
   return bytes;
 }
 
-/** Flag letters of an IPv6 route (`!` is appended, unlike IPv4). */
-export function inet6Flags(flags: number): string {
-  const letters: Array<[number, string]> = [
-    [0x1, 'U'], [0x200, '!'], [0x2, 'G'], [0x4, 'H'], [0x10000, 'D'], [0x40000, 'A'], [0x1000000, 'C'],
-    [0x20000, 'a'], [0x400000, 'e'], [0x20, 'm'], [0x200000, 'n'], [0x2000000, 'f'],
-  ];
-  let text = '';
-  for (const [bit, letter] of letters) if ((flags & bit) >>> 0 !== 0) text += letter;
-  return text;
-}
-
 /**
- * `[::]` for the unspecified address when symbolic; else getnameinfo's answer
- * or inet_ntop text, a v4-mapped address shown as its IPv4 part.
+ * The name the text shows for an address, or null when it shows the address:
+ * `[::]` for the unspecified address, else getnameinfo's answer; a
+ * v4-mapped address is shown by its IPv4 part either way.
  */
-async function addressName(ctx: ModeContext, numeric: boolean, bytes: number[]): Promise<string> {
+async function addressName(ctx: ModeContext, bytes: number[]): Promise<string | null> {
   const text = ipv6Text(bytes);
-  if (numeric) return stripV4Mapped(bytes, text);
-  if (isUnspecified(bytes)) return '[::]';
-  return stripV4Mapped(bytes, (await ctx.resolvers.hosts.name(text)) ?? text);
+  const shown = isUnspecified(bytes) ? '[::]' : stripV4Mapped(text, (await ctx.resolvers.hosts.name(text)) ?? text);
+  return shown === stripV4Mapped(text, text) ? null : shown;
 }

@@ -62,10 +62,11 @@ export function isUnspecified(bytes: readonly number[]): boolean {
 
 /**
  * net-tools shows a v4-mapped address (::ffff:a.b.c.d) by its IPv4 part:
- * when the text has a `.`, everything up to the last `:` before it goes.
+ * when the text shown for it (the address, or a name) has a `.`, everything
+ * up to the last `:` before it goes. `address` is the inet_ntop text.
  */
-export function stripV4Mapped(bytes: readonly number[], text: string): string {
-  const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+export function stripV4Mapped(address: string, text: string): string {
+  const mapped = address.startsWith('::ffff:') && address.includes('.');
   const dot = text.indexOf('.');
   if (!mapped || dot < 0) return text;
   return text.slice(text.lastIndexOf(':', dot) + 1);

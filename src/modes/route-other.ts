@@ -11,9 +11,18 @@ import { readFileSync } from 'node:fs';
 import { strerror } from '../errors';
 import type { AfName } from '../options';
 import type { ModeContext } from './context';
+import type { Collected } from './route-data';
 import { readProcNet } from './route-read';
 
-export async function printUnconfiguredFamily(ctx: ModeContext, family: AfName): Promise<number> {
+/** net-tools' message on standard output, as the family's table, with status 1. */
+function unavailable(family: AfName, message: string): Collected {
+  return { table: { kind: 'unavailable', family, message }, status: 1 };
+}
+
+/** Status 1 (or 3), with nothing on standard output. */
+const nothing = (status: number): Collected => ({ table: null, status });
+
+export function collectUnconfiguredFamily(ctx: ModeContext, family: AfName): Collected {
   const missing = (name: string): string | null => {
     const file = readProcNet(ctx.procRoot, name);
     return 'errorCode' in file ? file.errorCode : null;
@@ -21,8 +30,7 @@ export async function printUnconfiguredFamily(ctx: ModeContext, family: AfName):
   switch (family) {
     case 'ax25':
       ctx.out.err(`/proc/net/ax25_route: ${strerror(missing('ax25_route') ?? 'ENOENT')}\n`);
-      ctx.out.out('AX.25 not configured in this system.\n');
-      return 1;
+      return unavailable(family, 'AX.25 not configured in this system.');
     case 'netrom': {
       // Both files are opened first, then perror'ed one after the other.
       const nodes = missing('nr_nodes');
@@ -33,30 +41,27 @@ export async function printUnconfiguredFamily(ctx: ModeContext, family: AfName):
         lastErrno = errnoAfterPerror(lastErrno);
       }
       if (neighbours !== null) ctx.out.err(`/proc/net/nr_neigh: ${strerror(lastErrno)}\n`);
-      ctx.out.out('NET/ROM not configured in this system.\n');
-      return 1;
+      return unavailable(family, 'NET/ROM not configured in this system.');
     }
     case 'rose':
       ctx.out.err(`/proc/net/rose_nodes: ${strerror(missing('rose_nodes') ?? 'ENOENT')}\n`);
       ctx.out.err('ROSE not configured in this system.\n');
-      return 1;
+      return nothing(1);
     case 'ipx': {
       // The older path is tried second, so its errno is the one perror(NULL) reports.
       missing('ipx/route');
       ctx.out.err(`${strerror(missing('ipx_route') ?? 'ENOENT')}\n`);
-      ctx.out.out('IPX routing not in file /proc/net/ipx/route or /proc/net/ipx_route found.\n');
-      return 1;
+      return unavailable(family, 'IPX routing not in file /proc/net/ipx/route or /proc/net/ipx_route found.');
     }
     case 'ddp':
       ctx.out.err(`Error opening /proc/net/atalk_route: ${strerror(missing('atalk_route') ?? 'ENOENT')}\n`);
       ctx.out.err('DDP (AppleTalk) not configured on this system.\n');
-      return 1;
+      return nothing(1);
     case 'x25':
-      ctx.out.out('X.25 not configured in this system.\n');
-      return 1;
+      return unavailable(family, 'X.25 not configured in this system.');
     default:
       ctx.out.err(`Address family \`${family}' not supported.\n`);
-      return 3;
+      return nothing(3);
   }
 }
 

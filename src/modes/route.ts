@@ -1,14 +1,19 @@
 /**
  * `netstat -r`: the routing tables of each family in the `-A` list, in
- * order (spec §3). Families without a table printer in net-tools end the
- * run with status 3; those whose kernel support is absent say so and end it
- * with status 1.
+ * order (spec §3). Each table is collected (route-inet.ts, route-inet6.ts,
+ * route-other.ts) and then printed, as net-tools' text (route-text.ts) or as
+ * JSON. Families without a table printer in net-tools end the run with
+ * status 3; those whose kernel support is absent say so and end it with
+ * status 1.
  */
 import type { AfName } from '../options';
 import type { ModeContext, ModePass } from './context';
-import { printInetCache, printInetFib, type RouteStyle } from './route-inet';
-import { printInet6 } from './route-inet6';
-import { printUnconfiguredFamily } from './route-other';
+import { JsonPass, wantsJson } from './json-output';
+import type { Collected, RouteTable } from './route-data';
+import { collectInetCache, collectInetFib, type RouteStyle } from './route-inet';
+import { collectInet6 } from './route-inet6';
+import { collectUnconfiguredFamily } from './route-other';
+import { routeTableText } from './route-text';
 
 /**
  * The table printers' extend level from the `-e` count (1 + number of `-e`):
@@ -26,44 +31,57 @@ export const routePass: ModePass = async (ctx: ModeContext): Promise<number> => 
     extend: routeExtendLevel(options.extend),
     numeric: options.numericHosts || options.symbolic,
   };
+  // JSON: `{"mode":"route","tables":[{"kind":…,"routes":[…]}|{"kind":"unavailable",…}]}`, or one route per line.
+  const json = wantsJson(options) ? new JsonPass(ctx, 'route', 'tables') : null;
+  const print = (table: RouteTable): void => {
+    if (json === null) ctx.out.out(routeTableText(table, style.extend));
+    else if (table.kind === 'unavailable') json.record(table);
+    else json.group({ kind: table.kind }, 'routes', table.routes);
+  };
+
+  let status = 0;
   const families: AfName[] = options.afList.length > 0 ? options.afList : ['inet'];
   for (const family of families) {
-    const status = await printFamily(ctx, family, style);
-    if (status !== 0) return status;
+    for (const collect of collectorsFor(ctx, family, style)) {
+      const collected = await collect();
+      if (collected.table !== null) print(collected.table);
+      if ((status = collected.status) !== 0) break;
+    }
+    if (status !== 0) break;
   }
-  return 0;
+  // Where net-tools printed nothing on standard output, JSON prints nothing either.
+  if (json !== null && !json.empty) json.end();
+  return status;
 };
 
-async function printFamily(ctx: ModeContext, family: AfName, style: RouteStyle): Promise<number> {
+/** The tables a family prints, in order: FIB unless only -C was asked for; -C adds the cache. */
+function collectorsFor(ctx: ModeContext, family: AfName, style: RouteStyle): Array<() => Promise<Collected>> {
   const { options } = ctx;
-  // FIB unless only -C was asked for; -C adds the cache.
   const fib = options.fib || !options.cache;
+  const tables = (table: () => Promise<Collected>, cache: () => Promise<Collected>) => [
+    ...(fib ? [table] : []),
+    ...(options.cache ? [cache] : []),
+  ];
   switch (family) {
-    case 'inet': {
-      if (fib) {
-        const status = await printInetFib(ctx, style);
-        if (status !== 0) return status;
-      }
-      return options.cache ? printInetCache(ctx, style) : 0;
-    }
-    case 'inet6': {
-      if (fib) {
-        const status = await printInet6(ctx, style.numeric, 'table');
-        if (status !== 0) return status;
-      }
-      return options.cache ? printInet6(ctx, style.numeric, 'cache') : 0;
-    }
+    case 'inet':
+      return tables(() => collectInetFib(ctx, style), () => collectInetCache(ctx, style));
+    case 'inet6':
+      return tables(() => collectInet6(ctx, style.numeric, 'table'), () => collectInet6(ctx, style.numeric, 'cache'));
     case 'bluetooth':
-      ctx.out.err(`Address family \`${family}' not supported.\n`);
-      return 3;
+      return [failing(ctx, `Address family \`${family}' not supported.\n`)];
     case 'unix':
     case 'ec':
     case 'ash':
-      ctx.out.err(`No routing for address family \`${family}'.\n`);
-      return 3;
-    default: {
-      return printUnconfiguredFamily(ctx, family);
-    }
+      return [failing(ctx, `No routing for address family \`${family}'.\n`)];
+    default:
+      return [async () => collectUnconfiguredFamily(ctx, family)];
   }
 }
 
+/** A family net-tools refuses: its message on stderr, status 3. */
+function failing(ctx: ModeContext, message: string): () => Promise<Collected> {
+  return async () => {
+    ctx.out.err(message);
+    return { table: null, status: 3 };
+  };
+}

@@ -4,9 +4,10 @@
  * pure: names are resolved beforehand (see `address.ts`).
  */
 import { TCP_STATE_NAMES, UNIX_FLAG_ACCEPTCON, UNIX_FLAG_NOSPACE, UNIX_FLAG_WAITDATA, UnixState, type InetSocket, type ProcessRef, type UnixSocket } from '../model';
+import { kernelBytes } from '../kernel-text';
 import type { Resolvers } from '../resolve';
 import type { Selection } from '../select';
-import { bytes, endpointField, hostText, portText } from './address';
+import { endpointField, hostText, portText } from './address';
 
 /** The columns a listing shows, from the options. */
 export interface Columns {
@@ -50,7 +51,7 @@ export function unixHeader(selection: Selection, columns: Columns): string {
 /** `PID/program` cut to 19 characters, or `-`: the `-p` column. */
 export function programLabel(owners: readonly ProcessRef[] | undefined): string {
   const first = owners?.[0];
-  return first === undefined ? '-' : bytes(`${first.pid}/${first.program}`).slice(0, 19);
+  return first === undefined ? '-' : `${first.pid}/${kernelBytes(first.program, first.programBase64)}`.slice(0, 19);
 }
 
 /** Proto column with its separator (`%-4s  ` / `%-5s `), by protocol then [IPv4, IPv6]. */
@@ -214,8 +215,8 @@ function unixFlagsText(flags: number): string {
 }
 
 /** net-tools reads the path with `%s`, so it ends at the first blank. */
-function unixPathText(text: string): string {
-  const path = bytes(text);
+function unixPathText(socket: UnixSocket): string {
+  const path = kernelBytes(socket.path, socket.pathBase64);
   const cut = path.search(/[ \t\n\v\f\r]/);
   return cut < 0 ? path : path.slice(0, cut);
 }
@@ -235,5 +236,5 @@ export function unixRow(socket: UnixSocket, columns: Columns): string {
     ' ' +
     String(socket.inode).padEnd(8);
   if (columns.programs) row += ' ' + programLabel(socket.owners).padEnd(20);
-  return row + ' ' + unixPathText(socket.path) + '\n';
+  return row + ' ' + unixPathText(socket) + '\n';
 }

@@ -11,10 +11,10 @@
  * accepted line lacks are 0 (net-tools leaves them uninitialised).
  */
 import { formatIPv4, formatIPv6 } from '../inet-text';
-import type { InetFamily, InetProtocol, InetSocket, SocketTimer } from '../model';
-import type { Selection, Table } from '../backends/types';
+import { type SocketFilter, inetKeep } from '../filter';
+import { type InetFamily, type InetProtocol, type InetSocket, type SocketTimer, tcpStateName } from '../model';
+import type { Table } from '../backends/types';
 import { hexValue, LineScanner } from './line-scanner';
-import { showInet } from '../select';
 import type { LINES_PER_SLICE } from './slices';
 import { parseTableLines } from './table-lines';
 
@@ -120,24 +120,25 @@ class AddressDecoder {
  * the event loop between slices of {@link LINES_PER_SLICE} lines; drive it
  * with `runToEnd` or `runInSlices`.
  *
- * `selection` drops rows net-tools would not show (TCP servers have remote
- * port 0; UDP/RAW servers an all-zero remote address); malformed lines are
- * counted whatever the selection.
+ * `filter` drops the rows the query does not keep (net-tools' selection and
+ * the library's filters, `filter.ts`); malformed lines are counted whatever
+ * the filter.
  */
 export function* parseInetTable(
   buf: Buffer,
   protocol: InetProtocol,
   family: InetFamily,
-  selection: Selection = 'all',
+  filter: SocketFilter = { selection: 'all' },
 ): Generator<void, Table<InetSocket>, void> {
   const scanner = new LineScanner(buf);
   const addresses = new AddressDecoder(buf);
   const needed = minimumFields(protocol);
+  const keep = inetKeep(filter, protocol);
   return yield* parseTableLines(
     buf,
     scanner,
     () => parseLine(scanner, addresses, protocol, family, needed),
-    (row) => showInet(row, selection),
+    (row) => keep(row.state, row.localPort, row.remotePort, row.localAddress, row.remoteAddress, row.uid),
   );
 }
 
@@ -229,6 +230,7 @@ function parseLine(
     remoteAddress,
     remotePort,
     state,
+    stateName: tcpStateName(state),
     recvQueue,
     sendQueue,
     uid,

@@ -40,10 +40,24 @@ export interface OwnerWalkOptions {
    * if *any* process denies access; root is never denied, so it skips that.
    */
   isRoot: boolean;
+  /** Walk only these processes, in this order (a missing one is skipped); absent = all of `root`. */
+  pids?: readonly number[];
 }
 
 export function* walkOwners(root: string, options: OwnerWalkOptions): Generator<void, OwnerScan, void> {
   const scan: OwnerScan = { owners: new Map(), denied: 0, vanished: 0, procUnreadable: false };
+  if (options.pids !== undefined) {
+    const cmdline = Buffer.alloc(CMDLINE_READ_LIMIT);
+    let missing = options.wanted === undefined ? Infinity : options.wanted.size;
+    for (const pid of options.pids) {
+      const pidDir = path.join(root, String(pid));
+      if (!fs.existsSync(pidDir)) continue;
+      if (missing === 0) break;
+      missing -= yield* walkProcess(pidDir, pid, scan, options.wanted, cmdline);
+      yield;
+    }
+    return scan;
+  }
   let procDir: fs.Dir;
   try {
     procDir = fs.opendirSync(root, { bufferSize: 512 });
@@ -136,7 +150,7 @@ function* walkProcess(
           }
           continue;
         }
-        owner = { pid, program };
+        owner = program.base64 === undefined ? { pid, program: program.text } : { pid, program: program.text, programBase64: program.base64 };
       }
 
       const holders = scan.owners.get(inode);
@@ -154,7 +168,7 @@ function* walkProcess(
 }
 
 /** argv[0] as net-tools names it, or undefined when `cmdline` cannot be read. */
-function readProgramName(pidDir: string, cmdline: Buffer): string | undefined {
+function readProgramName(pidDir: string, cmdline: Buffer): { text: string; base64?: string } | undefined {
   let fd: number;
   try {
     fd = fs.openSync(path.join(pidDir, 'cmdline'), 'r');

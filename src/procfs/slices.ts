@@ -6,6 +6,8 @@
  * results identical by construction.
  */
 
+import type { AbortHandle } from '../abort';
+
 /** Lines a table parser handles between two yield points. */
 export const LINES_PER_SLICE = 1000;
 
@@ -21,13 +23,18 @@ export function runToEnd<T>(work: Generator<void, T, void>): T {
 }
 
 /** Runs a generator, yielding to the event loop (setImmediate) whenever the budget is spent. */
-export async function runInSlices<T>(work: Generator<void, T, void>, budgetMs: number = SLICE_BUDGET_MS): Promise<T> {
+export async function runInSlices<T>(work: Generator<void, T, void>, budgetMs: number = SLICE_BUDGET_MS, abort?: AbortHandle): Promise<T> {
   let sliceStart = performance.now();
   for (;;) {
     const step = work.next();
     if (step.done) return step.value;
     if (performance.now() - sliceStart >= budgetMs) {
       await new Promise<void>((resolve) => setImmediate(resolve));
+      // An abort stops the work between slices; `return()` runs its cleanup (open directories).
+      if (abort?.aborted) {
+        work.return(undefined as T);
+        abort.check();
+      }
       sliceStart = performance.now();
     }
   }

@@ -10,9 +10,10 @@
  * whole text — everything after the inode and one blank — blanks included;
  * the printer reproduces net-tools' cut at the first blank.
  */
-import type { Selection, Table } from '../backends/types';
-import type { UnixSocket } from '../model';
-import { showUnix } from '../select';
+import type { Table } from '../backends/types';
+import { type SocketFilter, unixKeep } from '../filter';
+import { kernelText } from '../kernel-text';
+import { type UnixSocket, unixStateName, unixTypeName } from '../model';
 import { LineScanner } from './line-scanner';
 import type { LINES_PER_SLICE } from './slices';
 import { parseTableLines } from './table-lines';
@@ -25,12 +26,13 @@ const MINIMUM_FIELDS = 6;
 
 /**
  * Parses the table; a generator yielding every {@link LINES_PER_SLICE} lines
- * (see `slices.ts`). `selection` drops rows net-tools would not show
- * (servers = UNCONNECTED with the ACC flag).
+ * (see `slices.ts`). `filter` drops the rows the query does not keep
+ * (net-tools' servers are UNCONNECTED with the ACC flag: `LISTENING`).
  */
-export function* parseUnixTable(buf: Buffer, selection: Selection = 'all'): Generator<void, Table<UnixSocket>, void> {
+export function* parseUnixTable(buf: Buffer, filter: SocketFilter = { selection: 'all' }): Generator<void, Table<UnixSocket>, void> {
   const scanner = new LineScanner(buf);
-  return yield* parseTableLines(buf, scanner, () => parseLine(scanner, buf), (row) => showUnix(row, selection));
+  const keep = unixKeep(filter);
+  return yield* parseTableLines(buf, scanner, () => parseLine(scanner, buf), (row) => keep(row.stateName));
 }
 
 function parseLine(s: LineScanner, buf: Buffer): UnixSocket | undefined {
@@ -42,6 +44,7 @@ function parseLine(s: LineScanner, buf: Buffer): UnixSocket | undefined {
   let state = 0;
   let inode = 0;
   let path = '';
+  let pathBase64: string | undefined;
 
   parse: {
     if (!s.hex()) break parse; // the kernel pointer (`%p` reads hex)
@@ -66,8 +69,24 @@ function parseLine(s: LineScanner, buf: Buffer): UnixSocket | undefined {
     inode = s.value;
     fields++;
     // The kernel writes one blank and then the name, up to the end of the line.
-    if (s.pos < s.end && buf[s.pos] === SPACE) path = buf.toString('utf8', s.pos + 1, s.end);
+    if (s.pos < s.end && buf[s.pos] === SPACE) {
+      const name = kernelText(buf, s.pos + 1, s.end);
+      path = name.text;
+      pathBase64 = name.base64;
+    }
   }
   if (fields < MINIMUM_FIELDS) return undefined;
-  return { inode, protocol, refCount, flags, type, state, path };
+  const socket: UnixSocket = {
+    inode,
+    protocol,
+    refCount,
+    flags,
+    type,
+    state,
+    stateName: unixStateName(state, flags),
+    typeName: unixTypeName(type),
+    path,
+  };
+  if (pathBase64 !== undefined) socket.pathBase64 = pathBase64;
+  return socket;
 }

@@ -14,27 +14,68 @@ describe.skipIf(missing !== undefined)('native binding abuse', () => {
   const binding = (outcome as { binding: NativeBinding }).binding;
   const untyped = binding as unknown as Record<string, (...args: unknown[]) => unknown>;
 
+  const plainFlag = new Int32Array(1); // not on a SharedArrayBuffer: refused
   const wrongCalls: Array<[string, unknown[]]> = [
     ['dumpInet', []],
-    ['dumpInet', [2, 6, 1]],
-    ['dumpInet', [2, 6, 1, true, 'extra']],
-    ['dumpInet', ['2', 6, 1, true]],
-    ['dumpInet', [2, 6, 1, 1]],
-    ['dumpInet', [300, 6, 1, true]],
-    ['dumpInet', [2, 256, 1, true]],
-    ['dumpInet', [2, {}, 1, true]],
-    ['dumpInetAsync', [2, 6, null, true]],
+    ['dumpInet', [2, 6, 1, true]], // bytecode and cancel are required (null for none)
+    ['dumpInet', [2, 6, 1, true, null]],
+    ['dumpInet', [2, 6, 1, true, null, null, 'extra']],
+    ['dumpInet', ['2', 6, 1, true, null, null]],
+    ['dumpInet', [2, 6, 1, 1, null, null]],
+    ['dumpInet', [300, 6, 1, true, null, null]],
+    ['dumpInet', [2, 256, 1, true, null, null]],
+    ['dumpInet', [2, {}, 1, true, null, null]],
+    ['dumpInet', [2, 6, 1, true, undefined, null]],
+    ['dumpInet', [2, 6, 1, true, 'bytecode', null]],
+    ['dumpInet', [2, 6, 1, true, [7, 12, 16, 0], null]],
+    ['dumpInet', [2, 6, 1, true, new Uint16Array(2), null]],
+    ['dumpInet', [2, 6, 1, true, new Uint8ClampedArray(4), null]],
+    ['dumpInet', [2, 6, 1, true, new DataView(new ArrayBuffer(4)), null]],
+    ['dumpInet', [2, 6, 1, true, new Uint8Array(65532), null]], // longer than a netlink attribute holds
+    ['dumpInet', [2, 6, 1, true, null, undefined]],
+    ['dumpInet', [2, 6, 1, true, null, 1]],
+    ['dumpInet', [2, 6, 1, true, null, plainFlag]],
+    ['dumpInet', [2, 6, 1, true, null, new Int32Array(new SharedArrayBuffer(0))]],
+    ['dumpInet', [2, 6, 1, true, null, new Uint32Array(new SharedArrayBuffer(4))]],
+    ['dumpInet', [2, 6, 1, true, null, new SharedArrayBuffer(4)]],
+    ['dumpInetAsync', [2, 6, null, true, null, null]],
+    ['dumpInetAsync', [2, 6, 1, true]],
+    ['dumpInetAsync', [2, 6, 1, true, new Int8Array(4), null]],
+    ['dumpInetAsync', [2, 6, 1, true, null, plainFlag]],
+    ['dumpUnix', []],
     ['dumpUnix', [1]],
+    ['dumpUnix', [undefined]],
+    ['dumpUnix', [null, null]],
+    ['dumpUnix', [plainFlag]],
+    ['dumpUnixAsync', []],
     ['dumpUnixAsync', ['x']],
+    ['dumpUnixAsync', [plainFlag]],
     ['scanOwners', []],
-    ['scanOwners', [1, null, 2]],
-    ['scanOwners', ['/proc', [1, 2], 2]],
-    ['scanOwners', ['/proc', new Uint32Array(2), 2]],
-    ['scanOwners', ['/proc', undefined, 2]],
-    ['scanOwners', ['/proc', null, '2']],
+    ['scanOwners', ['/proc', null, 2]], // pids and cancel are required (null for none)
+    ['scanOwners', ['/proc', null, 2, null]],
+    ['scanOwners', ['/proc', null, 2, null, null, 'extra']],
+    ['scanOwners', [1, null, 2, null, null]],
+    ['scanOwners', ['/proc', [1, 2], 2, null, null]],
+    ['scanOwners', ['/proc', new Uint32Array(2), 2, null, null]],
+    ['scanOwners', ['/proc', undefined, 2, null, null]],
+    ['scanOwners', ['/proc', null, '2', null, null]],
+    ['scanOwners', ['/proc', null, 2, [1], null]],
+    ['scanOwners', ['/proc', null, 2, undefined, null]],
+    ['scanOwners', ['/proc', null, 2, new Uint32Array(1), null]],
+    ['scanOwners', ['/proc', null, 2, new Float64Array(1), null]],
+    ['scanOwners', ['/proc', null, 2, null, undefined]],
+    ['scanOwners', ['/proc', null, 2, null, plainFlag]],
+    ['scanOwners', ['/proc', null, 2, null, new Int32Array(new SharedArrayBuffer(0))]],
     ['scanOwnersAsync', ['/proc', null]],
+    ['scanOwnersAsync', ['/proc', null, 2, 7, null]],
+    ['scanOwnersAsync', ['/proc', null, 2, null, plainFlag]],
     ['recordInet', [2, 6]],
-    ['recordUnix', [null]],
+    ['recordInet', [2, 6, 1, true]],
+    ['recordInet', [2, 6, 1, true, 'bytecode', null]],
+    ['recordInet', [2, 6, 1, true, null, plainFlag]],
+    ['recordUnix', []],
+    ['recordUnix', [undefined]],
+    ['recordUnix', [plainFlag]],
     ['decodeInet', []],
     ['decodeInet', ['bytes']],
     ['decodeInet', [new Uint16Array(4)]],
@@ -46,8 +87,13 @@ describe.skipIf(missing !== undefined)('native binding abuse', () => {
     ['dumpRoute', [70000, 0]],
     ['dumpRoute', [18, 256]],
   ];
+  const show = (a: unknown): string => {
+    if (ArrayBuffer.isView(a)) return `${a.constructor.name}${a.buffer instanceof SharedArrayBuffer ? '(shared)' : ''}[${a.byteLength}B]`;
+    if (a instanceof SharedArrayBuffer) return 'SharedArrayBuffer';
+    return JSON.stringify(a) ?? String(a);
+  };
   for (const [name, args] of wrongCalls) {
-    it(`${name}(${args.map((a) => (a instanceof Uint8Array ? a.constructor.name : JSON.stringify(a) ?? String(a))).join(', ')}) throws TypeError`, () => {
+    it(`${name}(${args.map(show).join(', ')}) throws TypeError`, () => {
       expect(() => untyped[name]!(...args)).toThrow(TypeError);
       expect(() => untyped[name]!(...args)).toThrow(/^Usage: /);
     });
@@ -71,12 +117,12 @@ describe.skipIf(missing !== undefined)('native binding abuse', () => {
     // Family 99 has no sock_diag handler.
     let syncError: unknown;
     try {
-      binding.dumpInet(99, 6, 0x1ffe, false);
+      binding.dumpInet(99, 6, 0x1ffe, false, null, null);
     } catch (err) {
       syncError = err;
     }
     check(syncError);
-    const asyncError = await binding.dumpInetAsync(99, 6, 0x1ffe, false).then(
+    const asyncError = await binding.dumpInetAsync(99, 6, 0x1ffe, false, null, null).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -85,8 +131,14 @@ describe.skipIf(missing !== undefined)('native binding abuse', () => {
   });
 
   it('odd but well-typed owner-scan arguments are tolerated', () => {
-    expect(binding.scanOwners('/nonexistent/proc', null, 2).procUnreadable).toBe(true);
-    expect(binding.scanOwners('/proc', new Float64Array([-1, NaN, Infinity]), 0).procUnreadable).toBe(false);
-    expect(binding.scanOwners('/proc', new Float64Array(0), 64).inodes).toBeInstanceOf(Float64Array);
+    expect(binding.scanOwners('/nonexistent/proc', null, 2, null, null).procUnreadable).toBe(true);
+    expect(binding.scanOwners('/proc', new Float64Array([-1, NaN, Infinity]), 0, null, null).procUnreadable).toBe(false);
+    expect(binding.scanOwners('/proc', new Float64Array(0), 64, null, null).inodes).toBeInstanceOf(Float64Array);
+    // Pids that cannot name a process directory are skipped, not counted.
+    const none = binding.scanOwners('/proc', null, 2, new Int32Array([-1, 0, 0x7fffffff]), null);
+    expect([none.inodes.length, none.vanished, none.denied, none.procUnreadable]).toEqual([0, 0, 0, false]);
+    expect(binding.scanOwners('/proc', null, 2, new Int32Array(0), null).inodes.length).toBe(0);
+    // An empty bytecode is no bytecode; a flag at a non-zero offset of its buffer is read where it is.
+    expect(binding.dumpInet(2, 6, 1 << 10, false, new Uint8Array(0), new Int32Array(new SharedArrayBuffer(16), 8, 2)).fields).toBeInstanceOf(Uint32Array);
   });
 });

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 'use strict';
 // Leak check of the native engine: runs 1,000 rounds of every entry point
-// (TCP/UDP/UNIX dumps sync and async, owner scans sync and async, recorded
-// dump decoding, rtnetlink dumps, and the error paths) under valgrind, and
+// (TCP/UDP/UNIX dumps sync and async, with and without a bytecode filter and
+// a cancel flag, owner scans sync and async, whole and PID-restricted,
+// recorded dump decoding, rtnetlink dumps, and the error paths: kernel
+// refusals, rejected bytecode, cancellation, usage errors) under valgrind, and
 // fails if valgrind finds memory *definitely lost* from a stack through the
 // addon (netstat_native.node). Node's own startup allocations are not ours
 // and are ignored; an addon leak grows with the rounds and shows up by name.
@@ -27,25 +29,46 @@ async function workload(rounds) {
       // error paths are part of the workload
     }
   };
+  // A filter for source port 22 (INET_DIAG_BC_S_COND, AF_UNSPEC, any address),
+  // an invalid filter (EINVAL), and the cancel flags (one set, one not).
+  const bytecode = Buffer.from([7, 12, 16, 0, 0, 0, 0, 0, 22, 0, 0, 0]);
+  const badBytecode = Buffer.from([0xff, 0, 0, 0]);
+  const go = new Int32Array(new SharedArrayBuffer(4));
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  stop[0] = 1;
+  const pids = new Int32Array([process.pid, 1, 0x7fffffff]);
   for (let i = 0; i < rounds; i++) {
-    binding.dumpInet(2, 6, 0x1ffe, true);
-    binding.dumpInet(10, 17, 0x1ffe, false);
-    binding.dumpUnix();
-    await binding.dumpInetAsync(10, 6, 0x1ffe, false);
-    await binding.dumpUnixAsync();
-    binding.scanOwners('/proc', null, 2);
-    binding.scanOwners('/proc', new Float64Array([1, 2, 3]), 1);
-    await binding.scanOwnersAsync('/proc', null, 2);
+    binding.dumpInet(2, 6, 0x1ffe, true, null, null);
+    binding.dumpInet(10, 17, 0x1ffe, false, null, go);
+    binding.dumpInet(2, 6, 0x1ffe, false, bytecode, null);
+    binding.dumpUnix(null);
+    await binding.dumpInetAsync(10, 6, 0x1ffe, false, null, null);
+    await binding.dumpInetAsync(2, 6, 0x1ffe, false, bytecode, go);
+    await binding.dumpUnixAsync(go);
+    binding.scanOwners('/proc', null, 2, null, null);
+    binding.scanOwners('/proc', new Float64Array([1, 2, 3]), 1, null, go);
+    binding.scanOwners('/proc', null, 2, pids, null);
+    await binding.scanOwnersAsync('/proc', null, 2, null, null);
+    await binding.scanOwnersAsync('/proc', null, 1, pids, go);
     binding.decodeInet(tcp);
     binding.decodeUnix(unix);
-    binding.recordUnix();
+    binding.recordUnix(null);
+    binding.recordInet(2, 6, 0x1ffe, false, bytecode, go);
     binding.dumpRoute(18, 0); // RTM_GETLINK
     binding.dumpRoute(22, 2); // RTM_GETADDR, AF_INET
     swallow(() => binding.decodeInet(tcp.subarray(0, tcp.length - 20))); // EBADMSG
-    swallow(() => binding.dumpInet(99, 6, 0x1ffe, false)); // kernel refusal
-    swallow(() => binding.dumpInet(2, 255, 0x1ffe, false)); // ENOENT without raw_diag
-    await binding.dumpInetAsync(99, 6, 0, false).catch(() => undefined);
+    swallow(() => binding.dumpInet(99, 6, 0x1ffe, false, null, null)); // kernel refusal
+    swallow(() => binding.dumpInet(2, 255, 0x1ffe, false, null, null)); // ENOENT without raw_diag
+    swallow(() => binding.dumpInet(2, 6, 0x1ffe, false, badBytecode, null)); // EINVAL: the kernel's bytecode audit
+    swallow(() => binding.dumpUnix(stop)); // ECANCELED
+    swallow(() => binding.scanOwners('/proc', null, 2, null, stop)); // ECANCELED
+    await binding.dumpInetAsync(99, 6, 0, false, null, null).catch(() => undefined);
+    await binding.dumpInetAsync(2, 6, 0x1ffe, false, badBytecode, go).catch(() => undefined);
+    await binding.dumpInetAsync(2, 6, 0x1ffe, false, bytecode, stop).catch(() => undefined);
+    await binding.dumpUnixAsync(stop).catch(() => undefined);
+    await binding.scanOwnersAsync('/proc', null, 2, pids, stop).catch(() => undefined);
     swallow(() => binding.dumpInet('x'));
+    swallow(() => binding.dumpInet(2, 6, 0x1ffe, false, null, new Int32Array(1))); // TypeError: not shared
   }
 }
 

@@ -47,7 +47,7 @@ describe.skipIf(missing !== undefined)('native fd walk on fixture proc trees', (
       expect(expected.owners.length).toBeGreaterThan(0);
       expect(plain(createNativeOwners(binding, root).scan({}))).toEqual(expected);
       expect(plain(await createNativeOwners(binding, root).scanAsync({}))).toEqual(expected);
-      for (const threads of [1, 2]) expect(plain(ownerScan(binding.scanOwners(root, null, threads)))).toEqual(expected);
+      for (const threads of [1, 2]) expect(plain(ownerScan(binding.scanOwners(root, null, threads, null, null)))).toEqual(expected);
     });
   }
 
@@ -73,8 +73,8 @@ describe.skipIf(missing !== undefined)('native fd walk on fixture proc trees', (
   it.skipIf(!canDrop)('owners: as uid 65534 the unreadable fd directory counts as denied, also after an early stop', () => {
     const addon = path.join(__dirname, '../../build/Release/netstat_native.node');
     const script = `const b = require(${JSON.stringify(addon)});
-      const all = b.scanOwners(${JSON.stringify(owners)}, null, 2);
-      const early = b.scanOwners(${JSON.stringify(owners)}, new Float64Array([7002]), 1);
+      const all = b.scanOwners(${JSON.stringify(owners)}, null, 2, null, null);
+      const early = b.scanOwners(${JSON.stringify(owners)}, new Float64Array([7002]), 1, null, null);
       console.log(JSON.stringify({ all: all.denied, early: early.denied, found: Array.from(early.inodes) }));`;
     const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8' });
     expect(run.stderr).toBe('');

@@ -1,0 +1,264 @@
+/**
+ * The library's functions: validate the request (`query/request.ts`), plan
+ * it over the sources `chooseSources()` picks, run it through the query
+ * engine, and give back plain JSON-safe data. Failures reject (or throw, for
+ * the `…Sync` variants) with a `NetstatError`; an aborted call with an
+ * `AbortError`. Nothing here prints or exits.
+ */
+import { AbortHandle } from './abort';
+import { type SourceChoice, chooseSources } from './backends/choose';
+import { NetstatError } from './errors';
+import type { InetSocket, UnixSocket } from './model';
+import {
+  type CountKey,
+  type CountResult,
+  type CountRow,
+  type QueryPlan,
+  type QueryResult,
+  type TableOutcome,
+  countQuery,
+  countQuerySync,
+  runQuery,
+  runQueryAsync,
+} from './query/engine';
+import { type SocketQuery, type ValidatedQuery, validateQuery } from './query/request';
+
+/** What became of one table. */
+export interface TableReport {
+  /** `tcp/inet`, `udp/inet6`, …, `unix`. */
+  table: string;
+  /** `ok`: read; `absent`: the kernel does not have it (or it is unreadable), skipped as net-tools skips it. */
+  status: 'ok' | 'absent';
+  /** Which backend served it, and why. */
+  backend: SourceChoice['backend'];
+  reason: string;
+  /** Rows kept from it. */
+  rows: number;
+  /** Lines of a /proc table that could not be parsed (skipped). */
+  malformed: number;
+  /** For `absent`: the error code that said so (`ENOENT`, `EACCES`). */
+  code?: string;
+}
+
+export interface SocketList {
+  /** Internet sockets, by protocol (tcp, udp, udplite, raw) then family (IPv4 first), each table in kernel order. */
+  inet: InetSocket[];
+  unix: UnixSocket[];
+  /** Per table: read or absent, from which backend and why. */
+  tables: TableReport[];
+  /** Names of the absent tables (`udplite/inet6`, …). */
+  missing: string[];
+  /** Every backend choice made (tables and `owners`), in order. */
+  sources: SourceChoice[];
+  /** Malformed /proc lines skipped, over all tables. */
+  malformed: number;
+  /** Present when owners were read: how complete the fd walk was. */
+  ownerWalk?: { denied: number; vanished: number; procUnreadable: boolean };
+}
+
+export interface CountOptions {
+  /** Group by these keys (default: none — just the total). */
+  by?: CountKey | readonly CountKey[];
+}
+
+export interface SocketCounts {
+  total: number;
+  /** One entry per group, largest first: the key values and `count`. */
+  groups: CountRow[];
+  tables: TableReport[];
+  sources: SourceChoice[];
+}
+
+export type { CountKey, CountRow };
+
+function planOf(request: ValidatedQuery, abort: AbortHandle): QueryPlan {
+  const sources = chooseSources({
+    ...(request.backend === undefined ? {} : { backend: request.backend }),
+    ...(request.procRoot === undefined ? {} : { procRoot: request.procRoot }),
+  });
+  const plan: QueryPlan = {
+    tables: request.tables,
+    filter: request.filter,
+    owners: request.owners,
+    ownerWalk: 'wanted',
+    timers: request.timers,
+    sources,
+    abort,
+  };
+  if (request.ownerFilter !== undefined) plan.ownerFilter = request.ownerFilter;
+  return plan;
+}
+
+function report(t: TableOutcome<unknown>, rows: number): TableReport {
+  const r: TableReport = {
+    table: t.spec.name,
+    status: t.status === 'ok' ? 'ok' : 'absent',
+    backend: t.source.backend,
+    reason: t.source.reason,
+    rows,
+    malformed: t.status === 'ok' ? t.table.malformed : 0,
+  };
+  if (t.status === 'absent') {
+    const code = (t.error as { code?: unknown }).code;
+    if (typeof code === 'string') r.code = code;
+  }
+  return r;
+}
+
+/** A table that failed (not merely absent) fails the call, with its own error (and its /proc path, if it came from /proc). */
+function throwFailures(outcomes: ReadonlyArray<TableOutcome<unknown> | undefined>): void {
+  for (const t of outcomes) {
+    if (t?.status !== 'error') continue;
+    if (t.error instanceof NetstatError) throw t.error;
+    const message = t.error instanceof Error ? t.error.message : String(t.error);
+    throw new NetstatError(`${t.spec.name}: ${message}`, 'ERR_TABLE_FAILED', { cause: t.error });
+  }
+}
+
+function toList(result: QueryResult): SocketList {
+  throwFailures([...result.inet, result.unix]);
+  const inet: InetSocket[] = [];
+  const tables: TableReport[] = [];
+  let malformed = 0;
+  for (const t of result.inet) {
+    const rows = t.status === 'ok' ? t.table.rows : [];
+    for (const row of rows) inet.push(row);
+    if (t.status === 'ok') malformed += t.table.malformed;
+    tables.push(report(t, rows.length));
+  }
+  let unix: UnixSocket[] = [];
+  if (result.unix !== undefined) {
+    if (result.unix.status === 'ok') {
+      unix = result.unix.table.rows;
+      malformed += result.unix.table.malformed;
+    }
+    tables.push(report(result.unix, unix.length));
+  }
+  const list: SocketList = {
+    inet,
+    unix,
+    tables,
+    missing: tables.filter((t) => t.status === 'absent').map((t) => t.table),
+    sources: result.sources,
+    malformed,
+  };
+  if (result.ownerScan !== undefined) {
+    const { denied, vanished, procUnreadable } = result.ownerScan;
+    list.ownerWalk = { denied, vanished, procUnreadable };
+  }
+  return list;
+}
+
+/** Runs `work` with an AbortHandle for the request's signal, rejecting at once if it has already aborted. */
+async function withAbort<T>(request: ValidatedQuery, work: (abort: AbortHandle) => Promise<T>): Promise<T> {
+  const abort = new AbortHandle(request.signal);
+  try {
+    abort.check();
+    const result = await work(abort);
+    abort.check();
+    return result;
+  } finally {
+    abort.dispose();
+  }
+}
+
+/**
+ * List sockets without blocking the event loop (native dumps and the fd walk
+ * run off the main thread; /proc is parsed in slices).
+ */
+export async function listSockets(query: SocketQuery = {}): Promise<SocketList> {
+  const request = validateQuery(query);
+  return withAbort(request, async (abort) => toList(await runQueryAsync(planOf(request, abort))));
+}
+
+/** {@link listSockets}, synchronously (scripts, one-shot tools). `signal` is checked before the call only. */
+export function listSocketsSync(query: SocketQuery = {}): SocketList {
+  const request = validateQuery(query);
+  const abort = new AbortHandle(request.signal);
+  abort.check();
+  return toList(runQuery(planOf(request, abort)));
+}
+
+function countKeys(options: unknown): CountKey[] {
+  if (options === undefined) return [];
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new NetstatError('options: must be an object', 'ERR_INVALID_ARG_TYPE');
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'by') throw new NetstatError(`options.${key}: unknown option (the options are by)`, 'ERR_UNKNOWN_OPTION');
+  }
+  const by = (options as CountOptions).by;
+  if (by === undefined) return [];
+  const keys = Array.isArray(by) ? by : [by];
+  const allowed: readonly CountKey[] = ['protocol', 'family', 'state', 'localPort', 'uid', 'pid', 'program'];
+  keys.forEach((key: unknown, i) => {
+    const field = Array.isArray(by) ? `options.by[${i}]` : 'options.by';
+    if (typeof key !== 'string') throw new NetstatError(`${field}: must be a string`, 'ERR_INVALID_ARG_TYPE');
+    if (!(allowed as readonly string[]).includes(key)) {
+      throw new NetstatError(`${field}: must be one of ${allowed.map((a) => `'${a}'`).join(', ')} (got "${key}")`, 'ERR_INVALID_ARG_VALUE');
+    }
+  });
+  return keys as CountKey[];
+}
+
+function toCounts(result: CountResult): SocketCounts {
+  throwFailures(result.tables);
+  return { total: result.total, groups: result.groups, tables: result.tables.map((t) => report(t, 0)), sources: result.sources };
+}
+
+/**
+ * Count sockets, grouped by any of `protocol`, `family`, `state`,
+ * `localPort`, `uid`, `pid`, `program`. On the netlink backend Internet
+ * sockets are counted from the engine's packed records, without building an
+ * object per socket.
+ */
+export async function countSockets(query: SocketQuery = {}, options?: CountOptions): Promise<SocketCounts> {
+  const request = validateQuery(query);
+  const by = countKeys(options);
+  return withAbort(request, async (abort) => toCounts(await countQuery(planOf(request, abort), by)));
+}
+
+/** {@link countSockets}, synchronously. */
+export function countSocketsSync(query: SocketQuery = {}, options?: CountOptions): SocketCounts {
+  const request = validateQuery(query);
+  const by = countKeys(options);
+  const abort = new AbortHandle(request.signal);
+  abort.check();
+  return toCounts(countQuerySync(planOf(request, abort), by));
+}
+
+export interface ListenerQuery {
+  /** Protocols to look at (default: `tcp`, `udp`, `udplite`, `raw`). */
+  protocols?: ReadonlyArray<InetSocket['protocol']>;
+  /** Families (default: both; v4-mapped listeners are IPv6 sockets and always included with `inet6`). */
+  families?: SocketQuery['families'];
+  /** Fill owners (default: true). */
+  owners?: boolean;
+  backend?: SocketQuery['backend'];
+  procRoot?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Who listens on `port`: TCP sockets in state LISTEN, and UDP, UDP-Lite and
+ * RAW sockets that are not connected (net-tools' servers), on both families,
+ * with their owners — never a client socket that happens to use the port.
+ */
+export async function findListeners(port: number | SocketQuery['localPort'], options: ListenerQuery = {}): Promise<InetSocket[]> {
+  if (typeof options !== 'object' || options === null) throw new NetstatError('options: must be an object', 'ERR_INVALID_ARG_TYPE');
+  const { protocols = ['tcp', 'udp', 'udplite', 'raw'], owners = true, ...rest } = options;
+  const base: SocketQuery = { ...rest, localPort: port as SocketQuery['localPort'], owners };
+  // TCP asks the kernel for LISTEN only (the listening hash: no walk of every connection).
+  const tcp = protocols.includes('tcp') ? listSockets({ ...base, protocols: ['tcp'], states: ['LISTEN'] }) : undefined;
+  const others = protocols.filter((p) => p !== 'tcp');
+  const rest2 = others.length > 0 ? listSockets({ ...base, protocols: others, selection: 'listening' }) : undefined;
+  const [a, b] = await Promise.all([tcp, rest2]);
+  return [...(a?.inet ?? []), ...(b?.inet ?? [])];
+}
+
+/** The Internet sockets process `pid` holds (which ports it uses), with their owners; only that process's fds are read. */
+export async function socketsOfProcess(pid: number, query: Omit<SocketQuery, 'pid'> = {}): Promise<InetSocket[]> {
+  if (typeof query !== 'object' || query === null) throw new NetstatError('query: must be an object', 'ERR_INVALID_ARG_TYPE');
+  const list = await listSockets({ protocols: ['tcp', 'udp', 'udplite', 'raw'], ...query, pid, owners: true });
+  return list.inet;
+}

@@ -1,0 +1,339 @@
+/**
+ * The socket query engine: the one path from a validated plan to socket
+ * rows, under the library (`api.ts`) and the CLI's listing (`cli/listing.ts`)
+ * alike. It reads the planned tables from the chosen sources (each backend
+ * applies the filter while it builds rows: the selection is applied once),
+ * joins owners from one fd walk, applies the owner filters, and reports per
+ * table its rows, or that the kernel does not have it, or its error — each
+ * with the source it came from.
+ *
+ * Sync and async run the same steps; the async variant reads tables off the
+ * main thread (native) or in slices (/proc), and can overlap the fd walk with
+ * the reads.
+ */
+import type { AbortHandle } from '../abort';
+import type { SourceChoice, Sources } from '../backends/choose';
+import type { InetRowView, OwnerScan, Table } from '../backends/types';
+import { errorCode } from '../errors';
+import type { SocketFilter } from '../filter';
+import type { InetFamily, InetProtocol, InetSocket, ProcessRef, UnixSocket } from '../model';
+
+/** One table of the plan. */
+export type TableSpec = { kind: 'inet'; protocol: InetProtocol; family: InetFamily; name: string } | { kind: 'unix'; name: 'unix' };
+
+/** Owner filters: a socket is kept when any of its holders matches every given list. */
+export interface OwnerFilter {
+  pids?: ReadonlySet<number>;
+  programs?: ReadonlySet<string>;
+}
+
+export interface QueryPlan {
+  /** Tables in output order (net-tools': tcp, udp, udplite, raw, each IPv4 then IPv6; then unix). */
+  tables: TableSpec[];
+  filter: SocketFilter;
+  /** Join owners from the fd walk (implied by an owner filter). */
+  owners: boolean;
+  ownerFilter?: OwnerFilter;
+  /**
+   * How far the fd walk goes: `wanted` stops once every kept socket has its
+   * first holder; `complete` walks every process (net-tools' non-root notice
+   * needs to know whether any fd directory was denied).
+   */
+  ownerWalk: 'wanted' | 'complete';
+  /** Start the (complete) walk before the tables are read, so it overlaps them (async only). */
+  earlyWalk?: boolean;
+  timers: boolean;
+  sources: Sources;
+  abort?: AbortHandle;
+}
+
+/** What became of one table. */
+export type TableOutcome<T> =
+  | { spec: TableSpec; status: 'ok'; table: Table<T>; source: SourceChoice }
+  /** The kernel does not have it (no /proc file, no diag module) or it is unreadable: skipped. */
+  | { spec: TableSpec; status: 'absent'; error: unknown; source: SourceChoice }
+  | { spec: TableSpec; status: 'error'; error: unknown; source: SourceChoice };
+
+export interface QueryResult {
+  inet: Array<TableOutcome<InetSocket>>;
+  unix?: TableOutcome<UnixSocket>;
+  /** Present when owners were joined. */
+  ownerScan?: OwnerScan;
+  /** Every backend choice made (tables and owners), in the order made. */
+  sources: SourceChoice[];
+}
+
+/** "The kernel does not have this table": skipped, as net-tools skips it. */
+const ABSENT_CODES = new Set(['ENOENT', 'EACCES']);
+
+function outcome<T>(spec: TableSpec, sources: Sources, read: () => Table<T>): TableOutcome<T> {
+  try {
+    const table = read();
+    return { spec, status: 'ok', table, source: sourceOf(spec, sources) };
+  } catch (error) {
+    return failed(spec, sources, error);
+  }
+}
+
+async function outcomeAsync<T>(spec: TableSpec, sources: Sources, read: () => Promise<Table<T>>): Promise<TableOutcome<T>> {
+  try {
+    const table = await read();
+    return { spec, status: 'ok', table, source: sourceOf(spec, sources) };
+  } catch (error) {
+    return failed(spec, sources, error);
+  }
+}
+
+function failed<T>(spec: TableSpec, sources: Sources, error: unknown): TableOutcome<T> {
+  if (errorCode(error) === 'ABORT_ERR') throw error;
+  const code = errorCode(error);
+  const status = code !== undefined && ABSENT_CODES.has(code) ? 'absent' : 'error';
+  return { spec, status, error, source: sourceOf(spec, sources) };
+}
+
+/** The recorded choice for a table, or the backend it was tried on when none was recorded. */
+function sourceOf(spec: TableSpec, sources: Sources): SourceChoice {
+  const choice = sources.choices().find((c) => c.table === spec.name);
+  if (choice !== undefined) return choice;
+  const backend = spec.kind === 'unix' ? sources.unix() : sources.inet(spec.protocol, spec.family);
+  return { table: spec.name, backend: backend.name, reason: 'tried first' };
+}
+
+function inetSpecs(plan: QueryPlan): Array<Extract<TableSpec, { kind: 'inet' }>> {
+  return plan.tables.filter((t): t is Extract<TableSpec, { kind: 'inet' }> => t.kind === 'inet');
+}
+
+function unixSpec(plan: QueryPlan): TableSpec | undefined {
+  return plan.tables.find((t) => t.kind === 'unix');
+}
+
+/** Run a plan synchronously. Throws only an AbortError or a programming error; table failures are outcomes. */
+export function runQuery(plan: QueryPlan): QueryResult {
+  const { sources, filter, abort } = plan;
+  const inet = inetSpecs(plan).map((spec) =>
+    outcome(spec, sources, () => sources.inet(spec.protocol, spec.family).inet({ protocol: spec.protocol, family: spec.family, filter, timers: plan.timers, abort })),
+  );
+  const u = unixSpec(plan);
+  const unix = u === undefined ? undefined : outcome(u, sources, () => sources.unix().unix({ filter, abort }));
+  const result: QueryResult = { inet, unix, sources: [] };
+  if (plan.owners || plan.ownerFilter !== undefined) {
+    const scan = sources.owners.scan(ownerQuery(plan, result));
+    joinOwners(result, scan, plan.ownerFilter);
+  }
+  result.sources = sources.choices();
+  return result;
+}
+
+/** Run a plan without blocking the event loop for long. */
+export async function runQueryAsync(plan: QueryPlan, options: { readTablesSync?: boolean } = {}): Promise<QueryResult> {
+  const { sources, filter, abort } = plan;
+  const wantOwners = plan.owners || plan.ownerFilter !== undefined;
+  // Started first so the walk (on its own threads) overlaps the reads.
+  const early = wantOwners && plan.earlyWalk ? sources.owners.scanAsync(ownerQuery(plan, undefined)) : undefined;
+  // Keep an early walk's rejection from going unhandled while the tables are read.
+  early?.catch(() => undefined);
+  let inet: Array<TableOutcome<InetSocket>>;
+  let unix: TableOutcome<UnixSocket> | undefined;
+  const u = unixSpec(plan);
+  if (options.readTablesSync) {
+    inet = inetSpecs(plan).map((spec) =>
+      outcome(spec, sources, () => sources.inet(spec.protocol, spec.family).inet({ protocol: spec.protocol, family: spec.family, filter, timers: plan.timers, abort })),
+    );
+    unix = u === undefined ? undefined : outcome(u, sources, () => sources.unix().unix({ filter, abort }));
+  } else {
+    [inet, unix] = await Promise.all([
+      Promise.all(
+        inetSpecs(plan).map((spec) =>
+          outcomeAsync(spec, sources, () =>
+            sources.inet(spec.protocol, spec.family).inetAsync({ protocol: spec.protocol, family: spec.family, filter, timers: plan.timers, abort }),
+          ),
+        ),
+      ),
+      u === undefined ? undefined : outcomeAsync(u, sources, () => sources.unix().unixAsync({ filter, abort })),
+    ]);
+  }
+  const result: QueryResult = { inet, unix, sources: [] };
+  if (wantOwners) {
+    const scan = early !== undefined ? await early : await sources.owners.scanAsync(ownerQuery(plan, result));
+    joinOwners(result, scan, plan.ownerFilter);
+  }
+  result.sources = sources.choices();
+  return result;
+}
+
+/** The fd walk a plan needs: the inodes of the kept rows (for an early stop) and the pids to look at. */
+function ownerQuery(plan: QueryPlan, result: QueryResult | undefined) {
+  const query: { wanted?: ReadonlySet<number>; pids?: readonly number[]; abort?: AbortHandle } = {};
+  if (plan.abort !== undefined) query.abort = plan.abort;
+  if (plan.ownerFilter?.pids !== undefined) query.pids = [...plan.ownerFilter.pids];
+  if (result !== undefined && plan.ownerWalk === 'wanted') {
+    const wanted = new Set<number>();
+    for (const rows of tablesOf(result)) for (const s of rows) if (s.inode !== 0) wanted.add(s.inode);
+    query.wanted = wanted;
+  }
+  return query;
+}
+
+function* tablesOf(result: QueryResult): Generator<Array<InetSocket | UnixSocket>> {
+  for (const t of result.inet) if (t.status === 'ok') yield t.table.rows;
+  if (result.unix?.status === 'ok') yield result.unix.table.rows;
+}
+
+const NO_OWNERS: readonly ProcessRef[] = Object.freeze([]);
+
+/** Fill `owners`, `pid` and `program` of every row; then drop rows the owner filter rejects. */
+function joinOwners(result: QueryResult, scan: OwnerScan, ownerFilter: OwnerFilter | undefined): void {
+  result.ownerScan = scan;
+  const keep = ownerFilter === undefined ? undefined : ownerKeep(ownerFilter);
+  for (const rows of tablesOf(result)) {
+    let kept = 0;
+    for (const socket of rows) {
+      const owners = (scan.owners.get(socket.inode) ?? NO_OWNERS) as ProcessRef[];
+      if (keep !== undefined && !keep(owners)) continue;
+      socket.owners = owners;
+      const first = owners[0];
+      socket.pid = first === undefined ? null : first.pid;
+      socket.program = first === undefined ? null : first.program;
+      rows[kept++] = socket;
+    }
+    rows.length = kept;
+  }
+}
+
+function ownerKeep(filter: OwnerFilter): (owners: readonly ProcessRef[]) => boolean {
+  return (owners) =>
+    owners.some((p) => (filter.pids === undefined || filter.pids.has(p.pid)) && (filter.programs === undefined || filter.programs.has(p.program)));
+}
+
+/** What a count groups by. */
+export type CountKey = 'protocol' | 'family' | 'state' | 'localPort' | 'uid' | 'pid' | 'program';
+
+/** One group of a count: its key values and how many sockets it has. */
+export type CountRow = Partial<Record<CountKey, string | number | null>> & { count: number };
+
+/** Group-by over the kept rows, without building a record per Internet socket on the netlink backend. */
+class Counter {
+  private readonly groups = new Map<string, CountRow>();
+  total = 0;
+  constructor(
+    private readonly by: readonly CountKey[],
+    private readonly owners: OwnerScan | undefined,
+  ) {}
+
+  add(row: InetRowView | UnixSocket, protocol: string, family: string): void {
+    this.total++;
+    if (this.by.length === 0) return;
+    const first = this.owners?.owners.get(row.inode)?.[0];
+    const values: Array<string | number | null> = this.by.map((key) => {
+      switch (key) {
+        case 'protocol': return protocol;
+        case 'family': return family;
+        case 'state': return row.stateName;
+        case 'localPort': return 'localPort' in row ? row.localPort : null;
+        case 'uid': return 'uid' in row ? row.uid : null;
+        case 'pid': return first === undefined ? null : first.pid;
+        case 'program': return first === undefined ? null : first.program;
+      }
+    });
+    const id = values.length === 1 ? String(values[0]) : JSON.stringify(values);
+    const group = this.groups.get(id);
+    if (group !== undefined) {
+      group.count++;
+      return;
+    }
+    const fresh: CountRow = { count: 1 };
+    this.by.forEach((key, i) => (fresh[key] = values[i]!));
+    this.groups.set(id, fresh);
+  }
+
+  rows(): CountRow[] {
+    return [...this.groups.values()].sort((a, b) => b.count - a.count);
+  }
+}
+
+export interface CountResult {
+  total: number;
+  groups: CountRow[];
+  /** What became of each table (rows are not kept: `table.rows` is empty). */
+  tables: Array<TableOutcome<unknown>>;
+  sources: SourceChoice[];
+}
+
+/** The shared part of a count: owners looked up per row, and the group-by. */
+function counting(plan: QueryPlan, by: readonly CountKey[], scan: OwnerScan | undefined) {
+  const counter = new Counter(by, scan);
+  const ownerOk = plan.ownerFilter === undefined ? undefined : ownerKeep(plan.ownerFilter);
+  const passes = (inode: number) => ownerOk === undefined || ownerOk(scan?.owners.get(inode) ?? NO_OWNERS);
+  return {
+    visitor: (spec: Extract<TableSpec, { kind: 'inet' }>) => (row: InetRowView) => {
+      if (passes(row.inode)) counter.add(row, spec.protocol, spec.family);
+    },
+    /** Count a UNIX table's rows, then drop them (a count keeps no rows). */
+    unix(read: TableOutcome<UnixSocket>): TableOutcome<UnixSocket> {
+      if (read.status === 'ok') {
+        for (const row of read.table.rows) if (passes(row.inode)) counter.add(row, 'unix', 'unix');
+        read.table.rows = [];
+      }
+      return read;
+    },
+    finish: (tables: Array<TableOutcome<unknown>>): CountResult => ({
+      total: counter.total,
+      groups: counter.rows(),
+      tables,
+      sources: plan.sources.choices(),
+    }),
+  };
+}
+
+function countNeedsOwners(plan: QueryPlan, by: readonly CountKey[]): boolean {
+  return plan.ownerFilter !== undefined || by.includes('pid') || by.includes('program');
+}
+
+function countWalkQuery(plan: QueryPlan) {
+  return {
+    ...(plan.abort === undefined ? {} : { abort: plan.abort }),
+    ...(plan.ownerFilter?.pids === undefined ? {} : { pids: [...plan.ownerFilter.pids] }),
+  };
+}
+
+/**
+ * Count the plan's sockets grouped by `by`. Internet rows are visited on the
+ * backends' packed data; owners (for `pid`/`program` or an owner filter) come
+ * from one complete walk, looked up per row.
+ */
+export async function countQuery(plan: QueryPlan, by: readonly CountKey[]): Promise<CountResult> {
+  const { sources, filter, abort } = plan;
+  const scan = countNeedsOwners(plan, by) ? await sources.owners.scanAsync(countWalkQuery(plan)) : undefined;
+  const count = counting(plan, by, scan);
+  const tables: Array<TableOutcome<unknown>> = [];
+  for (const spec of plan.tables) {
+    if (spec.kind === 'inet') {
+      const query = { protocol: spec.protocol, family: spec.family, filter, timers: false, abort };
+      const backend = sources.inet(spec.protocol, spec.family);
+      const visit = count.visitor(spec);
+      tables.push(await outcomeAsync(spec, sources, async () => ({ rows: [], malformed: await backend.visitInetAsync(query, visit) })));
+    } else {
+      tables.push(count.unix(await outcomeAsync(spec, sources, () => sources.unix().unixAsync({ filter, abort }))));
+    }
+  }
+  return count.finish(tables);
+}
+
+/** {@link countQuery}, synchronously. */
+export function countQuerySync(plan: QueryPlan, by: readonly CountKey[]): CountResult {
+  const { sources, filter, abort } = plan;
+  const scan = countNeedsOwners(plan, by) ? sources.owners.scan(countWalkQuery(plan)) : undefined;
+  const count = counting(plan, by, scan);
+  const tables: Array<TableOutcome<unknown>> = [];
+  for (const spec of plan.tables) {
+    if (spec.kind === 'inet') {
+      const query = { protocol: spec.protocol, family: spec.family, filter, timers: false, abort };
+      const backend = sources.inet(spec.protocol, spec.family);
+      const visit = count.visitor(spec);
+      tables.push(outcome(spec, sources, () => ({ rows: [], malformed: backend.visitInet(query, visit) })));
+    } else {
+      tables.push(count.unix(outcome(spec, sources, () => sources.unix().unix({ filter, abort }))));
+    }
+  }
+  return count.finish(tables);
+}
