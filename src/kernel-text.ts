@@ -10,8 +10,7 @@ import { isUtf8 } from 'node:buffer';
 /** Decode `buf[start, end)`; `base64` is set only when the bytes are not valid UTF-8. */
 export function kernelText(buf: Buffer, start: number, end: number): { text: string; base64?: string } {
   const text = buf.toString('utf8', start, end);
-  // Pure ASCII (the usual case) is valid UTF-8 and needs no second look.
-  if (end - start === text.length || isUtf8(buf.subarray(start, end))) return { text };
+  if (isUtf8(buf.subarray(start, end))) return { text };
   return { text, base64: buf.toString('base64', start, end) };
 }
 

@@ -65,10 +65,6 @@ export function* getoptLong(args: readonly string[], config: GetoptConfig): Gene
     if (arg.startsWith('--')) {
       const extension = matchExtension(arg.slice(2), config.extensionOptions ?? []);
       if (extension !== undefined) {
-        if (extension.option.arg === 'none' && extension.argument !== undefined) {
-          yield { kind: 'error', message: `${prog}: option '--${extension.option.name}' doesn't allow an argument` };
-          continue;
-        }
         let argument = extension.argument;
         if (extension.option.arg === 'required' && argument === undefined) {
           if (i >= args.length) {
@@ -135,7 +131,8 @@ function matchExtension(text: string, options: readonly LongOption[]): { option:
   const eq = text.indexOf('=');
   const name = eq >= 0 ? text.slice(0, eq) : text;
   const option = options.find((o) => o.name === name);
-  if (option === undefined) return undefined;
+  // `--json=x` is not an extension: net-tools' own message stands for it.
+  if (option === undefined || (option.arg === 'none' && eq >= 0)) return undefined;
   return eq >= 0 ? { option, argument: text.slice(eq + 1) } : { option };
 }
 

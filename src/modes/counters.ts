@@ -29,3 +29,8 @@ export function exactValue<K extends string>(holder: Record<K, number> & Exact, 
   const text = holder.exact?.[key];
   return text === undefined ? BigInt(holder[key]) : BigInt(text);
 }
+
+/** The decimal text of field `key` of a holder made by {@link numbersOf}. */
+export function counterText<K extends string>(holder: Record<K, number> & Exact, key: K): string {
+  return holder.exact?.[key] ?? String(holder[key]);
+}

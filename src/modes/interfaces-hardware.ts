@@ -1,6 +1,6 @@
 /**
- * The hardware line of `-ie` (spec §4.3 item 4): net-tools' name, address
- * text and title for each ARPHRD type it was built with.
+ * An interface's hardware (spec §4.3 item 4): net-tools' name, address text
+ * and title for each ARPHRD type it was built with.
  */
 
 type AddressPrinter = (hw: readonly number[]) => string;
@@ -9,8 +9,18 @@ interface HardwareType {
   name: string;
   title: string;
   print?: AddressPrinter;
-  /** net-tools leaves out an all-zero address for these. */
-  suppressNull?: boolean;
+}
+
+/** What the `-ie` hardware line shows. */
+export interface Hardware {
+  /** ARPHRD_* type. */
+  type: number;
+  /** net-tools' short name of the type (`ether`, `loop`, …; `unspec` for types it does not know). */
+  name: string;
+  /** Its long name (`Ethernet`, `Local Loopback`, …). */
+  title: string;
+  /** The hardware address as net-tools prints it; null for types it prints none for. */
+  address: string | null;
 }
 
 const hex2 = (b: number): string => b.toString(16).padStart(2, '0');
@@ -37,11 +47,16 @@ const TYPES = new Map<number, HardwareType>([
 
 const UNSPEC: HardwareType = { name: 'unspec', title: 'UNSPEC', print: unspec };
 
-/** `        NAME[ ADDR][  txqueuelen Q]  (TITLE)` for a link. */
-export function hardwareLine(type: number, hw: readonly number[], txQueueLen: number | null): string {
+/** The hardware of a link of ARPHRD type `type` with (the first 8 bytes of) hardware address `hw`. */
+export function hardwareOf(type: number, hw: readonly number[]): Hardware {
   const kind = TYPES.get(type) ?? UNSPEC;
-  let line = `        ${kind.name}`;
-  if (kind.print !== undefined && !(kind.suppressNull === true && hw.every((b) => b === 0))) line += ` ${kind.print(hw)}`;
+  return { type, name: kind.name, title: kind.title, address: kind.print === undefined ? null : kind.print(hw) };
+}
+
+/** `        NAME[ ADDR][  txqueuelen Q]  (TITLE)` */
+export function hardwareLine(hardware: Hardware, txQueueLen: number | null): string {
+  let line = `        ${hardware.name}`;
+  if (hardware.address !== null) line += ` ${hardware.address}`;
   if (txQueueLen !== null) line += `  txqueuelen ${txQueueLen}`;
-  return `${line}  (${kind.title})\n`;
+  return `${line}  (${hardware.title})\n`;
 }

@@ -36,7 +36,10 @@ export const routePass: ModePass = async (ctx: ModeContext): Promise<number> => 
   const print = (table: RouteTable): void => {
     if (json === null) ctx.out.out(routeTableText(table, style.extend));
     else if (table.kind === 'unavailable') json.record(table);
-    else json.group({ kind: table.kind }, 'routes', table.routes);
+    else {
+      const { routes, ...fields } = table;
+      json.group(fields, 'routes', routes);
+    }
   };
 
   let status = 0;

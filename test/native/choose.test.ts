@@ -12,7 +12,7 @@ import { NetstatError } from '../../src/errors';
 import { INET_STRIDE, NATIVE_LAYOUT_VERSION, type NativeBinding, type NativeLoadOutcome, UNIX_STRIDE } from '../../src/native';
 
 const FIXTURE_PROC = path.join(__dirname, '../../fixtures/netlink/proc');
-const TCP: InetQuery = { protocol: 'tcp', family: 'inet', selection: 'all', timers: false };
+const TCP: InetQuery = { protocol: 'tcp', family: 'inet', filter: { selection: 'all' }, timers: false };
 const notBuilt: NativeLoadOutcome = { reason: 'not-built', message: 'Could not locate the bindings file.' };
 
 function systemError(code: string, errno: number): Error {
@@ -59,15 +59,16 @@ function fakeBinding(errors: Record<number, Error> = {}, unixError?: Error): Nat
 }
 
 describe('chooseSources()', () => {
-  it('uses netlink for every table when the addon loads, and says so', () => {
+  it('uses netlink for every table (and the native fd walk for owners) when the addon loads, and says so', () => {
     const sources = chooseSources({ env: {}, procRoot: '/proc', native: { binding: fakeBinding() } });
     expect(sources.inet('tcp', 'inet').inet(TCP).rows).toEqual([]);
-    sources.unix().unix({ selection: 'all' });
+    sources.unix().unix({ filter: { selection: 'all' } });
     sources.owners.scan({});
+    expect(sources.owners.name).toBe('native');
     expect(sources.choices()).toEqual([
       { table: 'tcp/inet', backend: 'netlink', reason: 'native engine loaded' },
       { table: 'unix', backend: 'netlink', reason: 'native engine loaded' },
-      { table: 'owners', backend: 'netlink', reason: 'native engine loaded' },
+      { table: 'owners', backend: 'native', reason: 'native engine loaded' },
     ]);
   });
 

@@ -5,7 +5,9 @@
  * src/backends/netlink.ts and native/README.md.
  */
 import { describe, expect, it } from 'vitest';
+import { kernelFilter } from '../../src/backends/kernel-filter';
 import { ERR_UNIX_EMBRYOS, inetRows, ownerScan, stateMask, unixRows } from '../../src/backends/netlink';
+import type { Selection } from '../../src/backends/types';
 import { TcpState, UNIX_FLAG_ACCEPTCON, UnixState } from '../../src/model';
 import { INET_STRIDE, InetField, type PackedInet, type PackedOwners, UNIX_STRIDE, UnixField } from '../../src/native';
 
@@ -35,6 +37,7 @@ function packUnix(rows: UnixValues[]): { fields: Uint32Array; names: Buffer } {
 }
 
 const ports = (local: number, remote: number) => ((local << 16) | remote) >>> 0;
+const only = (selection: Selection) => ({ selection });
 
 describe('inet rows', () => {
   const addresses = ['0.0.0.0', '127.0.0.1'];
@@ -71,33 +74,56 @@ describe('inet rows', () => {
     const tcp = packInet(addresses, [
       { State: TcpState.LISTEN, Ports: ports(80, 0) },
       { State: 1, Ports: ports(80, 4000), RemoteAddress: 1 },
+      { State: TcpState.CLOSE, Ports: ports(81, 0), RemoteAddress: 1 }, // remote port 0 in another state (TCP_REPAIR): a server too
     ]);
-    expect(inetRows(tcp, 'tcp', 'inet', 'listening').map((r) => r.state)).toEqual([TcpState.LISTEN]);
-    expect(inetRows(tcp, 'tcp', 'inet', 'connected').map((r) => r.state)).toEqual([1]);
+    expect(inetRows(tcp, 'tcp', 'inet', only('listening')).map((r) => r.state)).toEqual([TcpState.LISTEN, TcpState.CLOSE]);
+    expect(inetRows(tcp, 'tcp', 'inet', only('connected')).map((r) => r.state)).toEqual([1]);
     const udp = packInet(['::', '::1'], [
       { State: 7, Ports: ports(53, 0), RemoteAddress: 0 },
       { State: 1, Ports: ports(5353, 53), RemoteAddress: 1 },
     ]);
-    expect(inetRows(udp, 'udp', 'inet6', 'listening').map((r) => r.localPort)).toEqual([53]);
-    expect(inetRows(udp, 'udp', 'inet6', 'connected').map((r) => r.localPort)).toEqual([5353]);
-    expect(inetRows(udp, 'udp', 'inet6', 'all')).toHaveLength(2);
+    expect(inetRows(udp, 'udp', 'inet6', only('listening')).map((r) => r.localPort)).toEqual([53]);
+    expect(inetRows(udp, 'udp', 'inet6', only('connected')).map((r) => r.localPort)).toEqual([5353]);
+    expect(inetRows(udp, 'udp', 'inet6', only('all'))).toHaveLength(2);
   });
 
-  it('cookies are 64-bit', () => {
+  it('records carry the state name', () => {
+    const packed = packInet(addresses, [{ State: TcpState.LISTEN }, { State: TcpState.ESTABLISHED }, { State: TcpState.CLOSE }]);
+    expect(inetRows(packed, 'tcp', 'inet').map((r) => r.stateName)).toEqual(['LISTEN', 'ESTABLISHED', 'CLOSE']);
+  });
+
+  it('cookies are 64-bit, as decimal text', () => {
     const packed = packInet(addresses, [
       { CookieLow: 5, CookieHigh: 0 },
       { CookieLow: 0xffffffff, CookieHigh: 0xffffffff },
       { CookieLow: 1, CookieHigh: 0x1fffff },
+      { CookieLow: 0, CookieHigh: 0x200000 },
     ]);
-    expect(inetRows(packed, 'tcp', 'inet').map((r) => r.cookie)).toEqual([5n, 0xffffffffffffffffn, 0x1fffff00000001n]);
+    expect(inetRows(packed, 'tcp', 'inet').map((r) => r.cookie)).toEqual([
+      '5',
+      (0xffffffffffffffffn).toString(),
+      (0x1fffff00000001n).toString(),
+      (0x20000000000000n).toString(),
+    ]);
   });
 
-  it('the state mask never asks for TCP_BOUND_INACTIVE and follows the selection', () => {
-    for (const selection of ['connected', 'listening', 'all'] as const) expect(stateMask('tcp', selection) & (1 << 13)).toBe(0);
-    expect(stateMask('tcp', 'listening')).toBe(1 << TcpState.LISTEN);
-    expect(stateMask('tcp', 'connected') & (1 << TcpState.LISTEN)).toBe(0);
-    expect(stateMask('tcp', 'connected') & (1 << 12)).not.toBe(0); // request sockets (SYN_RECV)
-    expect(stateMask('udp', 'listening')).toBe(stateMask('udp', 'all'));
+  it('the state mask never asks for TCP_BOUND_INACTIVE and follows the filter', () => {
+    for (const selection of ['connected', 'listening', 'all'] as const) expect(stateMask('tcp', only(selection)) & (1 << 13)).toBe(0);
+    // "listening" is net-tools' remote-port-0 rule, which a socket in any state can meet: the
+    // mask cannot narrow it; the kernel is asked for remote port 0 by bytecode instead.
+    expect(stateMask('tcp', only('listening'))).toBe(stateMask('tcp', only('all')));
+    expect(kernelFilter('tcp', only('listening'))).not.toBeNull();
+    expect(kernelFilter('tcp', only('all'))).toBeNull();
+    expect(kernelFilter('tcp', only('connected'))).toBeNull();
+    expect(stateMask('tcp', only('connected')) & (1 << TcpState.LISTEN)).toBe(0);
+    expect(stateMask('tcp', only('connected')) & (1 << 12)).not.toBe(0); // request sockets (SYN_RECV)
+    expect(stateMask('tcp', only('all')) & (1 << TcpState.LISTEN)).not.toBe(0);
+    expect(stateMask('udp', only('listening'))).toBe(stateMask('udp', only('all')));
+    // inetStates narrows the mask; SYN_RECV also asks for the request sockets (bit 12).
+    expect(stateMask('tcp', { selection: 'all', inetStates: 1 << TcpState.LISTEN })).toBe(1 << TcpState.LISTEN);
+    expect(stateMask('tcp', { selection: 'all', inetStates: 1 << TcpState.SYN_RECV })).toBe((1 << TcpState.SYN_RECV) | (1 << 12));
+    expect(stateMask('tcp', { selection: 'connected', inetStates: (1 << TcpState.LISTEN) | (1 << TcpState.ESTABLISHED) })).toBe(1 << TcpState.ESTABLISHED);
+    expect(stateMask('udp', { selection: 'all', inetStates: 1 << TcpState.LISTEN })).toBe(stateMask('udp', only('all')));
   });
 });
 
@@ -124,6 +150,16 @@ describe('unix rows', () => {
       [30, 2, UnixState.CONNECTED, 0],
     ]);
     expect(rows.map((r) => r.path)).toEqual(['/run/server', '', '/run/server', '@log', '', '', '']);
+    expect(rows.map((r) => `${r.typeName} ${r.stateName}`)).toEqual([
+      'STREAM LISTENING',
+      'STREAM CONNECTED',
+      'STREAM CONNECTED',
+      'DGRAM UNCONNECTED',
+      'DGRAM CONNECTED',
+      'DGRAM CONNECTED',
+      'STREAM CONNECTED',
+    ]);
+    expect(rows.every((r) => r.pathBase64 === undefined)).toBe(true);
     expect(rows.every((r) => r.protocol === 0)).toBe(true);
   });
 
@@ -132,8 +168,17 @@ describe('unix rows', () => {
       { Type: 1, State: TcpState.LISTEN, Inode: 1 },
       { Type: 2, State: TcpState.CLOSE, Inode: 2 },
     ]);
-    expect(unixRows(packed, 'listening').map((r) => r.inode)).toEqual([1]);
-    expect(unixRows(packed, 'connected').map((r) => r.inode)).toEqual([2]);
+    expect(unixRows(packed, only('listening')).map((r) => r.inode)).toEqual([1]);
+    expect(unixRows(packed, only('connected')).map((r) => r.inode)).toEqual([2]);
+  });
+
+  it('a name that is not valid UTF-8 also carries its bytes (pathBase64)', () => {
+    const packed = packUnix([{ Type: 1, State: TcpState.CLOSE, Inode: 1 }]);
+    packed.fields[UnixField.NameOffset] = 0;
+    packed.fields[UnixField.NameLength] = 6;
+    packed.names = Buffer.from([0x2f, 0x74, 0x6d, 0x70, 0x2f, 0xff]); // "/tmp/\xff"
+    const [row] = unixRows(packed);
+    expect(row).toMatchObject({ path: '/tmp/\ufffd', pathBase64: packed.names.toString('base64') });
   });
 
   it('a listener with connections waiting to be accepted makes the table inexact: ERR_NETLINK_UNIX_EMBRYOS', () => {
@@ -164,5 +209,20 @@ describe('owner map', () => {
     expect(scan.owners.get(8)![0]).toBe(scan.owners.get(7)![0]);
     expect(scan.owners.get(9)).toEqual([{ pid: 200, program: 'sshd' }]);
     expect(scan).toMatchObject({ denied: 1, vanished: 2, procUnreadable: false });
+  });
+
+  it('a program name that is not valid UTF-8 also carries its bytes (programBase64)', () => {
+    const programs = Buffer.from([0x63, 0x61, 0x66, 0xe9]); // "caf\xe9"
+    const packed: PackedOwners = {
+      inodes: new Float64Array([7]),
+      pids: new Int32Array([100]),
+      programOffsets: new Uint32Array([0]),
+      programLengths: new Uint32Array([4]),
+      programs,
+      denied: 0,
+      vanished: 0,
+      procUnreadable: false,
+    };
+    expect(ownerScan(packed).owners.get(7)).toEqual([{ pid: 100, program: 'caf\ufffd', programBase64: programs.toString('base64') }]);
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { TcpState, UNIX_FLAG_ACCEPTCON, type InetSocket, type UnixSocket } from '../../src/model';
+import type { Selection } from '../../src/backends/types';
+import { inetKeep, unixKeep } from '../../src/filter';
+import { TcpState, UNIX_FLAG_ACCEPTCON, type InetSocket, type UnixSocket, tcpStateName, unixStateName, unixTypeName } from '../../src/model';
 import { endpointField, hostText } from '../../src/print/address';
 import { type Columns, inetRow, internetHeader, programLabel, unixHeader, unixRow } from '../../src/print/sockets';
-import { showInet, showUnix } from '../../src/select';
 import { HostResolver, NetworkNames, ServiceNames, UserNames, type Resolvers } from '../../src/resolve';
 import * as path from 'node:path';
 
@@ -24,11 +25,25 @@ function fixtureResolvers(hosts: Record<string, string> = {}): Resolvers {
 const numeric: Columns = { extended: false, programs: false, timers: false, wide: false, numericHosts: true, numericPorts: true, numericUsers: true };
 
 function tcp(partial: Partial<InetSocket>): InetSocket {
+  const state = partial.state ?? TcpState.LISTEN;
   return {
     protocol: 'tcp', family: 'inet', localAddress: '127.0.0.1', localPort: 80, remoteAddress: '0.0.0.0', remotePort: 0,
-    state: TcpState.LISTEN, recvQueue: 0, sendQueue: 0, uid: 0, inode: 1234,
+    state, stateName: tcpStateName(state), recvQueue: 0, sendQueue: 0, uid: 0, inode: 1234,
     timer: { kind: 0, expiresMs: 0, retransmits: 0, probes: 0 }, ...partial,
   };
+}
+
+/** A UNIX record whose stateName/typeName agree with its state, flags and type (as both backends build them). */
+function unix(fields: Omit<UnixSocket, 'stateName' | 'typeName'>): UnixSocket {
+  return { ...fields, stateName: unixStateName(fields.state, fields.flags), typeName: unixTypeName(fields.type) };
+}
+
+/** Whether net-tools' selection keeps a row (the keep-tests both backends apply, `filter.ts`). */
+function showInet(s: InetSocket, selection: Selection): boolean {
+  return inetKeep({ selection }, s.protocol)(s.state, s.localPort, s.remotePort, s.localAddress, s.remoteAddress, s.uid);
+}
+function showUnix(s: UnixSocket, selection: Selection): boolean {
+  return unixKeep({ selection })(s.stateName);
 }
 
 describe('endpoint text', () => {
@@ -95,26 +110,41 @@ describe('Internet rows', () => {
 });
 
 describe('UNIX rows', () => {
-  const base: UnixSocket = { protocol: 0, refCount: 2, flags: UNIX_FLAG_ACCEPTCON, type: 1, state: 1, inode: 1260417, path: '/tmp/ns/a b.sock' };
+  const fields = { protocol: 0, refCount: 2, flags: UNIX_FLAG_ACCEPTCON, type: 1, state: 1, inode: 1260417, path: '/tmp/ns/a b.sock' };
+  const base = unix(fields);
   it('prints listening sockets, cuts paths at the first blank, pads an empty path', () => {
     expect(unixHeader('all', numeric).split('\n')[1]).toBe('Proto RefCnt Flags       Type       State         I-Node   Path');
     expect(unixRow(base, numeric)).toBe('unix  2      [ ACC ]     STREAM     LISTENING     1260417  /tmp/ns/a\n');
-    expect(unixRow({ ...base, flags: 0, state: 3, refCount: 3, path: '' }, numeric)).toBe('unix  3      [ ]         STREAM     CONNECTED     1260417  \n');
-    expect(unixRow({ ...base, flags: 0, type: 2, path: '@abstract' }, { ...numeric, programs: true })).toBe(
+    expect(unixRow(unix({ ...fields, flags: 0, state: 3, refCount: 3, path: '' }), numeric)).toBe('unix  3      [ ]         STREAM     CONNECTED     1260417  \n');
+    expect(unixRow(unix({ ...fields, flags: 0, type: 2, path: '@abstract' }), { ...numeric, programs: true })).toBe(
       'unix  2      [ ]         DGRAM                    1260417  -                    @abstract\n',
     );
-    expect(unixRow({ ...base, type: 9, state: 7, protocol: 1 }, numeric)).toBe('??    2      [ ACC ]     UNKNOWN    UNKNOWN       1260417  /tmp/ns/a\n');
+    expect(unixRow(unix({ ...fields, type: 9, state: 7, protocol: 1 }), numeric)).toBe('??    2      [ ACC ]     UNKNOWN    UNKNOWN       1260417  /tmp/ns/a\n');
   });
 
   it('counts only unconnected accepting sockets as servers', () => {
     expect(showUnix(base, 'listening')).toBe(true);
-    expect(showUnix({ ...base, flags: 0 }, 'listening')).toBe(false);
-    expect(showUnix({ ...base, flags: 0 }, 'connected')).toBe(true);
+    expect(base.stateName).toBe('LISTENING');
+    const notAccepting = unix({ ...fields, flags: 0 });
+    expect(notAccepting.stateName).toBe('UNCONNECTED');
+    expect(showUnix(notAccepting, 'listening')).toBe(false);
+    expect(showUnix(notAccepting, 'connected')).toBe(true);
+    const connectedAccepting = unix({ ...fields, state: 3 }); // ACC on a connected socket: not a server
+    expect(showUnix(connectedAccepting, 'listening')).toBe(false);
+    expect(showUnix(connectedAccepting, 'connected')).toBe(true);
   });
 
   it('labels owners as PID/program cut to 19 characters', () => {
     expect(programLabel(undefined)).toBe('-');
     expect(programLabel([])).toBe('-');
     expect(programLabel([{ pid: 17851, program: 'sshd: root@pts/0' }, { pid: 1, program: 'init' }])).toBe('17851/sshd: root@pt');
+    // Output is bytes as latin1 text: valid UTF-8 is re-encoded, invalid bytes come from programBase64.
+    expect(programLabel([{ pid: 7, program: 'café' }])).toBe('7/caf\xc3\xa9');
+    expect(programLabel([{ pid: 7, program: 'caf\ufffd', programBase64: Buffer.from('caf\xe9', 'latin1').toString('base64') }])).toBe('7/caf\xe9');
+  });
+
+  it('prints a path that is not valid UTF-8 from its bytes', () => {
+    const odd = unix({ ...fields, path: '/tmp/\ufffd', pathBase64: Buffer.from('/tmp/\xff', 'latin1').toString('base64') });
+    expect(unixRow(odd, numeric)).toBe('unix  2      [ ACC ]     STREAM     LISTENING     1260417  /tmp/\xff\n');
   });
 });

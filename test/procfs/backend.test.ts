@@ -5,15 +5,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProcfsBackend, createProcfsOwners } from '../../src/backends/procfs';
-import type { InetQuery } from '../../src/backends/types';
+import type { InetQuery, Selection } from '../../src/backends/types';
 import { NetstatError } from '../../src/errors';
 import { INET_FAMILIES, INET_PROTOCOLS, TcpState, UNIX_FLAG_ACCEPTCON, UnixState, UnixType } from '../../src/model';
 import { copyTree, fixture } from './helpers';
 
-const query = (protocol: InetQuery['protocol'], family: InetQuery['family'], selection: InetQuery['selection'] = 'all'): InetQuery => ({
+const query = (protocol: InetQuery['protocol'], family: InetQuery['family'], selection: Selection = 'all'): InetQuery => ({
   protocol,
   family,
-  selection,
+  filter: { selection },
   timers: true,
 });
 
@@ -28,7 +28,7 @@ describe('createProcfsBackend over a captured tree', () => {
   it('reads each protocol and family from its own file', () => {
     const counts = INET_PROTOCOLS.flatMap((p) => INET_FAMILIES.map((f) => `${p}/${f}:${backend.inet(query(p, f)).rows.length}`));
     expect(counts).toEqual(['tcp/inet:10', 'tcp/inet6:6', 'udp/inet:2', 'udp/inet6:2', 'udplite/inet:1', 'udplite/inet6:0', 'raw/inet:1', 'raw/inet6:1']);
-    expect(backend.unix({ selection: 'all' }).rows).toHaveLength(11);
+    expect(backend.unix({ filter: { selection: 'all' } }).rows).toHaveLength(11);
   });
 
   it('gives equal results sync and async for every table and selection', async () => {
@@ -36,7 +36,7 @@ describe('createProcfsBackend over a captured tree', () => {
       for (const p of INET_PROTOCOLS) {
         for (const f of INET_FAMILIES) expect(await backend.inetAsync(query(p, f, selection))).toEqual(backend.inet(query(p, f, selection)));
       }
-      expect(await backend.unixAsync({ selection })).toEqual(backend.unix({ selection }));
+      expect(await backend.unixAsync({ filter: { selection } })).toEqual(backend.unix({ filter: { selection } }));
     }
   });
 
@@ -85,8 +85,8 @@ describe('errors', () => {
 
   it('a missing unix table is ENOENT too', async () => {
     const empty = createProcfsBackend(fixture('addresses'));
-    expect(() => empty.unix({ selection: 'all' })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
-    await expect(empty.unixAsync({ selection: 'all' })).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(() => empty.unix({ filter: { selection: 'all' } })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    await expect(empty.unixAsync({ filter: { selection: 'all' } })).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it.skipIf(process.geteuid?.() !== 0)('an unreadable table is EACCES (net-tools treats it as missing)', () => {
@@ -145,7 +145,7 @@ describe.skipIf(!fs.existsSync('/proc/self/net/tcp'))('live sockets of this proc
     expect(tcp!.timer.kind).toBe(0);
     const udpRow = backend.inet(query('udp', 'inet')).rows.find((r) => r.localPort === udpPort && r.localAddress === '127.0.0.1');
     expect(udpRow).toMatchObject({ protocol: 'udp', remoteAddress: '0.0.0.0', state: 7, uid: process.getuid!() });
-    const unix = backend.unix({ selection: 'listening' }).rows.find((r) => r.path === unixPath);
+    const unix = backend.unix({ filter: { selection: 'listening' } }).rows.find((r) => r.path === unixPath);
     expect(unix).toMatchObject({ type: UnixType.STREAM, state: UnixState.UNCONNECTED, flags: UNIX_FLAG_ACCEPTCON, protocol: 0 });
 
     const inodes = [tcp!.inode, udpRow!.inode, unix!.inode];
@@ -158,6 +158,6 @@ describe.skipIf(!fs.existsSync('/proc/self/net/tcp'))('live sockets of this proc
 
     // the async readers see the same rows
     expect((await backend.inetAsync(query('tcp', 'inet', 'listening'))).rows).toContainEqual(tcp);
-    expect((await backend.unixAsync({ selection: 'listening' })).rows).toContainEqual(unix);
+    expect((await backend.unixAsync({ filter: { selection: 'listening' } })).rows).toContainEqual(unix);
   });
 });

@@ -8,7 +8,7 @@ import { runInSlices, runToEnd } from '../../src/procfs/slices';
 import { fixture, inetRows, netstatEndpoint, netstatOverTree, PROTO_COLUMN, skipOracle } from './helpers';
 
 function table(tree: string, file: string, protocol: InetProtocol, family: InetFamily, selection: 'all' | 'listening' | 'connected' = 'all') {
-  return runToEnd(parseInetTable(fs.readFileSync(path.join(fixture(tree), 'net', file)), protocol, family, selection));
+  return runToEnd(parseInetTable(fs.readFileSync(path.join(fixture(tree), 'net', file)), protocol, family, { selection }));
 }
 
 const byInode = (rows: InetSocket[], inode: number): InetSocket => {
@@ -36,6 +36,7 @@ describe('inet tables captured from a namespace', () => {
       remoteAddress: '0.0.0.0',
       remotePort: 0,
       state: TcpState.LISTEN,
+      stateName: 'LISTEN',
       recvQueue: 2,
       sendQueue: 0,
       uid: 0,
@@ -51,6 +52,7 @@ describe('inet tables captured from a namespace', () => {
     expect(row.remoteAddress).toBe('198.51.100.2');
     expect(row.remotePort).toBe(9);
     expect(row.state).toBe(TcpState.SYN_SENT);
+    expect(row.stateName).toBe('SYN_SENT');
     expect(row.sendQueue).toBe(1);
     expect(row.recvQueue).toBe(0);
     expect(row.timer).toEqual({ kind: TimerKind.ON, expiresMs: 0x42 * 10, retransmits: 0, probes: 0 });

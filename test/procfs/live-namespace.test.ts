@@ -75,7 +75,7 @@ describe.skipIf(reason !== undefined)('live namespace against net-tools netstat'
     const expected: string[] = [];
     for (const protocol of INET_PROTOCOLS) {
       for (const family of INET_FAMILIES) {
-        for (const r of backend.inet({ protocol, family, selection: 'all', timers: false }).rows) {
+        for (const r of backend.inet({ protocol, family, filter: { selection: 'all' }, timers: false }).rows) {
           const proto = PROTO_COLUMN[protocol] + (family === 'inet6' ? '6' : '');
           expected.push(
             [proto, String(r.recvQueue), String(r.sendQueue), netstatEndpoint(r.localAddress, r.localPort), netstatEndpoint(r.remoteAddress, r.remotePort), label(scan, r.inode)].join(' '),
@@ -93,7 +93,7 @@ describe.skipIf(reason !== undefined)('live namespace against net-tools netstat'
   });
 
   it('unix rows, with -p labels', () => {
-    const rows = createProcfsBackend(`/proc/${pid}`).unix({ selection: 'all' }).rows;
+    const rows = createProcfsBackend(`/proc/${pid}`).unix({ filter: { selection: 'all' } }).rows;
     const scan = createProcfsOwners(nsProc).scan({ wanted: new Set(rows.map((r) => r.inode)) });
     const printed = netstat(['-axp']).stdout.split('\n').filter((line) => line.startsWith('unix '));
     expect(printed).toEqual(rows.map((r) => netstatUnixRow(r, label(scan, r.inode))));

@@ -57,16 +57,21 @@ describe('socket link targets (net-tools rules)', () => {
 describe('program names from cmdline', () => {
   const name = (bytes: string) => programNameOf(Buffer.from(bytes, 'utf8'));
   it('takes argv[0], reduced to its base name only when absolute', () => {
-    expect(name('/usr/sbin/sshd\0-D\0')).toBe('sshd');
-    expect(name('sshd: root@pts/0\0\0')).toBe('sshd: root@pts/0');
-    expect(name('relative/path/prog\0')).toBe('relative/path/prog');
-    expect(name('/usr/bin/\0')).toBe('');
-    expect(name('')).toBe('');
-    expect(name('/a/b c/d e\0')).toBe('d e');
+    expect(name('/usr/sbin/sshd\0-D\0')).toEqual({ text: 'sshd' });
+    expect(name('sshd: root@pts/0\0\0')).toEqual({ text: 'sshd: root@pts/0' });
+    expect(name('relative/path/prog\0')).toEqual({ text: 'relative/path/prog' });
+    expect(name('/usr/bin/\0')).toEqual({ text: '' });
+    expect(name('')).toEqual({ text: '' });
+    expect(name('/a/b c/d e\0')).toEqual({ text: 'd e' });
   });
   it('reads at most 511 bytes', () => {
-    expect(name(`/${'x'.repeat(600)}`)).toBe('x'.repeat(510));
-    expect(name(`${'y'.repeat(600)}`)).toBe('y'.repeat(511));
+    expect(name(`/${'x'.repeat(600)}`)).toEqual({ text: 'x'.repeat(510) });
+    expect(name(`${'y'.repeat(600)}`)).toEqual({ text: 'y'.repeat(511) });
+  });
+  it('keeps the bytes (base64) only when they are not valid UTF-8', () => {
+    expect(name('/opt/café\0')).toEqual({ text: 'café' });
+    const latin1 = Buffer.from([0x2f, 0x62, 0x69, 0x6e, 0x2f, 0x63, 0x61, 0x66, 0xe9, 0x00]); // "/bin/caf\xe9"
+    expect(programNameOf(latin1)).toEqual({ text: 'caf\ufffd', base64: Buffer.from([0x63, 0x61, 0x66, 0xe9]).toString('base64') });
   });
 });
 

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProcfsBackend } from '../../src/backends/procfs';
+import type { InetQuery } from '../../src/backends/types';
 
 const LINES = 200_000;
 
@@ -46,7 +47,7 @@ describe('parsing speed', () => {
   for (const family of ['inet', 'inet6'] as const) {
     it(`reads a ${LINES}-line ${family === 'inet' ? 'tcp' : 'tcp6'} file fast, sync and async`, async () => {
       const backend = createProcfsBackend(root);
-      const query = { protocol: 'tcp', family, selection: 'all', timers: true } as const;
+      const query: InetQuery = { protocol: 'tcp', family, filter: { selection: 'all' }, timers: true };
       const times: number[] = [];
       const cpuTimes: number[] = [];
       for (let run = 0; run < 3; run++) {

@@ -7,7 +7,7 @@ import { parseUnixTable } from '../../src/procfs/unix-table';
 import { fixture, netstatOverTree, netstatUnixRow, skipOracle } from './helpers';
 
 const read = (tree: string): Buffer => fs.readFileSync(path.join(fixture(tree), 'net/unix'));
-const table = (tree: string, selection: 'all' | 'listening' | 'connected' = 'all') => runToEnd(parseUnixTable(read(tree), selection));
+const table = (tree: string, selection: 'all' | 'listening' | 'connected' = 'all') => runToEnd(parseUnixTable(read(tree), { selection }));
 
 describe('/proc/net/unix captured from a namespace', () => {
   const t = table('ns-capture');
@@ -26,6 +26,8 @@ describe('/proc/net/unix captured from a namespace', () => {
       flags: UNIX_FLAG_ACCEPTCON,
       type: UnixType.STREAM,
       state: UnixState.UNCONNECTED,
+      stateName: 'LISTENING',
+      typeName: 'STREAM',
       path: '/tmp/nscap.Ons8Fd/srv.sock',
     });
   });
@@ -38,7 +40,7 @@ describe('/proc/net/unix captured from a namespace', () => {
   });
 
   it('gives unbound sockets an empty path', () => {
-    expect(t.rows[5]).toMatchObject({ refCount: 3, type: UnixType.DGRAM, state: UnixState.CONNECTED, path: '' });
+    expect(t.rows[5]).toMatchObject({ refCount: 3, type: UnixType.DGRAM, state: UnixState.CONNECTED, stateName: 'CONNECTED', typeName: 'DGRAM', path: '' });
   });
 
   it('selects servers as UNCONNECTED with ACC', () => {
@@ -74,7 +76,17 @@ describe('hand-made UNIX lines', () => {
   });
 
   it('accepts a line that ends after St (6 conversions) with inode 0 and no path', () => {
-    expect(t.rows[6]).toEqual({ inode: 0, protocol: 1, refCount: 2, flags: 0, type: UnixType.RAW, state: UnixState.CONNECTING, path: '' });
+    expect(t.rows[6]).toEqual({
+      inode: 0,
+      protocol: 1,
+      refCount: 2,
+      flags: 0,
+      type: UnixType.RAW,
+      state: UnixState.CONNECTING,
+      stateName: 'CONNECTING',
+      typeName: 'RAW',
+      path: '',
+    });
   });
 
   it('parses the same in slices', async () => {
