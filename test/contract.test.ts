@@ -33,7 +33,7 @@ function allRequests(): InetRequest[] {
     for (const family of INET_FAMILIES) {
       for (const selection of SELECTIONS) {
         for (const withInfo of protocol === 'tcp' ? [false, true] : [false]) {
-          const request: InetRequest = [family === 'inet' ? 2 : 10, PROTOCOL_NUMBERS[protocol], stateMask(protocol, selection), withInfo];
+          const request: InetRequest = [family === 'inet' ? 2 : 10, PROTOCOL_NUMBERS[protocol], stateMask(protocol, { selection }), withInfo];
           if (!requests.some((r) => JSON.stringify(r) === JSON.stringify(request))) requests.push(request);
         }
       }
@@ -77,7 +77,7 @@ describe.skipIf(unavailable !== undefined)('contract: netlink and procfs backend
     for (const family of INET_FAMILIES) {
       for (const selection of SELECTIONS) {
         for (const timers of [false, true]) {
-          const query: InetQuery = { protocol, family, selection, timers };
+          const query: InetQuery = { protocol, family, filter: { selection }, timers };
           it(`${protocol}/${family} ${selection}${timers ? ' -o' : ''}: same rows in the same order`, async () => {
             const expected = procfs.inet(query).rows;
             let got: InetSocket[];
@@ -109,10 +109,10 @@ describe.skipIf(unavailable !== undefined)('contract: netlink and procfs backend
 
   for (const selection of SELECTIONS) {
     it(`unix ${selection}: same rows in the same order (RefCnt, state, flags, paths)`, async () => {
-      const expected = procfs.unix({ selection }).rows;
-      const got = netlink.unix({ selection }).rows;
+      const expected = procfs.unix({ filter: { selection } }).rows;
+      const got = netlink.unix({ filter: { selection } }).rows;
       expect(got).toEqual(expected);
-      expect(await netlink.unixAsync({ selection })).toEqual({ rows: got, malformed: 0 });
+      expect(await netlink.unixAsync({ filter: { selection } })).toEqual({ rows: got, malformed: 0 });
       if (selection === 'all') expect(got.length).toBeGreaterThan(SCALE);
     });
   }
@@ -122,7 +122,7 @@ describe.skipIf(unavailable !== undefined)('contract: netlink and procfs backend
     ['netlink', () => netlink],
   ] as const)('expectations on the %s backend', (_name, backend) => {
     const rowsOf = (protocol: InetQuery['protocol'], family: InetQuery['family']) =>
-      backend().inet({ protocol, family, selection: 'all', timers: true }).rows;
+      backend().inet({ protocol, family, filter: { selection: 'all' }, timers: true }).rows;
 
     it('TCP listeners, accept queue, unread and unsent data, v4-mapped peers, uids', () => {
       const tcp = rowsOf('tcp', 'inet');
@@ -164,7 +164,7 @@ describe.skipIf(unavailable !== undefined)('contract: netlink and procfs backend
     });
 
     it('UNIX types, states, flags, RefCnt and names', () => {
-      const unix = backend().unix({ selection: 'all' }).rows;
+      const unix = backend().unix({ filter: { selection: 'all' } }).rows;
       const byPath = (p: string): UnixSocket[] => unix.filter((r) => r.path === p);
       const dgram = byPath('@contract@dgram');
       expect(dgram).toHaveLength(1);
@@ -188,10 +188,10 @@ describe.skipIf(unavailable !== undefined)('contract: netlink and procfs backend
       wanted = new Set<number>();
       for (const protocol of INET_PROTOCOLS) {
         for (const family of INET_FAMILIES) {
-          for (const row of procfs.inet({ protocol, family, selection: 'all', timers: false }).rows) if (row.inode !== 0) wanted.add(row.inode);
+          for (const row of procfs.inet({ protocol, family, filter: { selection: 'all' }, timers: false }).rows) if (row.inode !== 0) wanted.add(row.inode);
         }
       }
-      for (const row of procfs.unix({ selection: 'all' }).rows) if (row.inode !== 0) wanted.add(row.inode);
+      for (const row of procfs.unix({ filter: { selection: 'all' } }).rows) if (row.inode !== 0) wanted.add(row.inode);
       native = createNativeOwners(live, '/proc');
       typescript = createProcfsOwners('/proc');
     });
@@ -211,12 +211,12 @@ describe.skipIf(unavailable !== undefined)('contract: netlink and procfs backend
 
   it('the chooser: ENOENT from netlink sends just that table to /proc and records why', () => {
     const sources = chooseSources({ backend: 'auto', procRoot: '/proc', env: {}, native: { binding: replayBinding(scenario.capture, live) } });
-    sources.inet('tcp', 'inet').inet({ protocol: 'tcp', family: 'inet', selection: 'all', timers: false });
+    sources.inet('tcp', 'inet').inet({ protocol: 'tcp', family: 'inet', filter: { selection: 'all' }, timers: false });
     const raw = sources.inet('raw', 'inet');
-    raw.inet({ protocol: 'raw', family: 'inet', selection: 'all', timers: false });
+    raw.inet({ protocol: 'raw', family: 'inet', filter: { selection: 'all' }, timers: false });
     const choices = sources.choices();
     expect(choices.find((c) => c.table === 'tcp/inet')).toMatchObject({ backend: 'netlink' });
-    if (!scenario.capture.inet[JSON.stringify([2, 255, stateMask('raw', 'all'), false])]!.ok) {
+    if (!scenario.capture.inet[JSON.stringify([2, 255, stateMask('raw', { selection: 'all' }), false])]!.ok) {
       expect(choices.find((c) => c.table === 'raw/inet')).toMatchObject({ backend: 'procfs', code: 'ENOENT' });
       expect(raw.name).toBe('procfs');
     }
@@ -236,10 +236,10 @@ describe.skipIf(unavailable !== undefined)('contract: UNIX connections waiting t
 
   it('unix_diag cannot list them, so the netlink backend refuses and the chooser reads /proc/net/unix', () => {
     const binding = replayBinding(scenario.capture, live);
-    expect(() => createNetlinkBackend(binding).unix({ selection: 'all' })).toThrow(expect.objectContaining({ code: ERR_UNIX_EMBRYOS }));
+    expect(() => createNetlinkBackend(binding).unix({ filter: { selection: 'all' } })).toThrow(expect.objectContaining({ code: ERR_UNIX_EMBRYOS }));
     const sources = chooseSources({ backend: 'netlink', procRoot: scenario.procRoot, env: {}, native: { binding } });
-    const rows = sources.unix().unix({ selection: 'all' }).rows;
-    expect(rows).toEqual(createProcfsBackend(scenario.procRoot).unix({ selection: 'all' }).rows);
+    const rows = sources.unix().unix({ filter: { selection: 'all' } }).rows;
+    expect(rows).toEqual(createProcfsBackend(scenario.procRoot).unix({ filter: { selection: 'all' } }).rows);
     expect(rows.some((r) => r.inode === 0 && r.state === UnixState.CONNECTING)).toBe(true);
     expect(sources.choices()).toContainEqual(expect.objectContaining({ table: 'unix', backend: 'procfs', code: ERR_UNIX_EMBRYOS }));
   });

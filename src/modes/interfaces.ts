@@ -1,18 +1,21 @@
 /**
  * `netstat -i`: the kernel interface table (spec §4). Names come from
  * `/proc/net/dev` plus the IPv4 address labels, in natural order; an
- * interface is shown when it is up, or always with `-a`. Short rows below
- * `-e`, ifconfig-like blocks from `-e` on.
+ * interface is shown when it is up, or always with `-a`. Each is collected
+ * into a record (interfaces-record.ts), then printed: short rows below `-e`,
+ * ifconfig-like blocks from `-e` on, or JSON.
  */
 import { readFileSync } from 'node:fs';
 import { errorCode, strerror } from '../errors';
 import { procPath } from '../proc/root';
 import type { ModeContext, ModePass } from './context';
-import { longBlock, SHORT_HEADER, shortRow, type InterfaceEntry } from './interfaces-format';
+import { longBlock, SHORT_HEADER, shortRow } from './interfaces-format';
 import { compareInterfaceNames } from './interfaces-order';
 import { parseProcNetDev, type DeviceStatistics } from './interfaces-procnetdev';
+import { interfaceRecord, scopeNames, type InterfaceRecord, type Ipv6Address } from './interfaces-record';
 import { sysfsFacts, type InterfaceFactsSource } from './interfaces-source';
-import { ipv6BytesFromHex, ipv6Text, stripV4Mapped } from './route-ipv6-text';
+import { JsonPass, wantsJson } from './json-output';
+import { ipv6BytesFromHex, ipv6Text } from './route-ipv6-text';
 
 const IFF_UP = 0x1;
 
@@ -20,37 +23,43 @@ const IFF_UP = 0x1;
 export function createInterfacesPass(facts: InterfaceFactsSource): ModePass {
   return async (ctx: ModeContext): Promise<number> => {
     const { options, out } = ctx;
-    // net-tools prints this when it opens its socket, which `-c` keeps open.
-    if (ctx.pass === 0) out.out('Kernel Interface table\n');
-    const short = options.extend < 2;
-    if (short) out.out(SHORT_HEADER);
+    const long = options.extend >= 2;
+    // JSON: `{"mode":"interfaces","interfaces":[…]}`, or one interface per line.
+    const json = wantsJson(options) ? new JsonPass(ctx, 'interfaces', 'interfaces') : null;
+    const print = (record: InterfaceRecord): void => {
+      if (json !== null) json.record(record);
+      else out.out(long ? longBlock(record) : shortRow(record));
+    };
+    if (json === null) {
+      // net-tools prints this when it opens its socket, which `-c` keeps open.
+      if (ctx.pass === 0) out.out('Kernel Interface table\n');
+      if (!long) out.out(SHORT_HEADER);
+    }
 
     const statistics = readStatistics(ctx);
     const { link: linkOf, ipv4: addresses } = facts();
     const names = [...statistics.keys()];
     for (const address of addresses) names.push(address.label);
     const unique = [...new Set(names)].sort(compareInterfaceNames);
-    const ipv6 = short ? [] : readIfInet6(ctx);
+    const ipv6 = long ? readIfInet6(ctx) : [];
 
+    let status = 0;
     for (const name of unique) {
       const device = name.split(':')[0]!;
       const link = linkOf(device);
       if (link === null) {
         out.err(`${name}: error fetching interface information: Device not found\n`);
         out.err('missing interface information: No such device\n');
-        return 1;
+        status = 1;
+        break;
       }
       if ((link.flags & IFF_UP) === 0 && !options.all) continue;
-      const entry: InterfaceEntry = {
-        name,
-        link,
-        stats: statistics.get(name) ?? null,
-        ipv4: addresses.find((a) => a.label === name) ?? null,
-        ipv6: ipv6.filter((line) => line.device === name),
-      };
-      out.out(short ? shortRow(entry) : longBlock(entry));
+      const ipv4 = addresses.find((a) => a.label === name) ?? null;
+      const own = ipv6.filter((line) => line.device === name).map(({ device: _, ...address }) => address);
+      print(interfaceRecord(name, link, statistics.get(name) ?? null, ipv4, own, long));
     }
-    return 0;
+    json?.end();
+    return status;
   };
 }
 
@@ -71,7 +80,7 @@ function readStatistics(ctx: ModeContext): Map<string, DeviceStatistics> {
 }
 
 /** `/proc/net/if_inet6` lines: address, prefix length, scope, device (file order). */
-function readIfInet6(ctx: ModeContext): Array<{ device: string; address: string; prefixLength: number; scope: number }> {
+function readIfInet6(ctx: ModeContext): Array<Ipv6Address & { device: string }> {
   let text: string;
   try {
     text = readFileSync(procPath('net/if_inet6', ctx.procRoot), 'latin1');
@@ -84,11 +93,13 @@ function readIfInet6(ctx: ModeContext): Array<{ device: string; address: string;
     if (f.length < 6) continue;
     const bytes = ipv6BytesFromHex(f[0]!);
     if (bytes === null) continue;
+    const scope = Number.parseInt(f[3]!, 16);
     lines.push({
       device: f[5]!.slice(0, 15),
-      address: stripV4Mapped(ipv6Text(bytes), ipv6Text(bytes)),
+      address: ipv6Text(bytes),
       prefixLength: Number.parseInt(f[2]!, 16),
-      scope: Number.parseInt(f[3]!, 16),
+      scope,
+      scopeNames: scopeNames(scope),
     });
   }
   return lines;

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNativeOwners, createNetlinkBackend } from '../../src/backends/netlink';
+import type { InetQuery } from '../../src/backends/types';
 import { TcpState, UNIX_FLAG_ACCEPTCON } from '../../src/model';
 import { type NativeBinding, loadNative } from '../../src/native';
 import { programNameOf } from '../../src/procfs/program-name';
@@ -43,18 +44,23 @@ describe.skipIf(missing !== undefined)('live dumps of this process', () => {
   });
 
   it('finds our TCP listener with our uid, and us as its holder', () => {
-    const rows = backend.inet({ protocol: 'tcp', family: 'inet', selection: 'listening', timers: false }).rows;
+    const rows = backend.inet({ protocol: 'tcp', family: 'inet', filter: { selection: 'listening' }, timers: false }).rows;
     const ours = rows.find((r) => r.localPort === port);
-    expect(ours).toMatchObject({ localAddress: '127.0.0.1', state: TcpState.LISTEN, uid: process.getuid!(), sendQueue: 0 });
-    expect(rows.every((r) => r.state === TcpState.LISTEN)).toBe(true); // the state mask asked for LISTEN only
+    expect(ours).toMatchObject({ localAddress: '127.0.0.1', state: TcpState.LISTEN, stateName: 'LISTEN', uid: process.getuid!(), sendQueue: 0 });
+    expect(rows.every((r) => r.remotePort === 0)).toBe(true); // net-tools' servers: remote port 0 (asked of the kernel by bytecode)
+    // A state filter narrows the kernel's state mask: LISTEN only.
+    const listen = backend.inet({ protocol: 'tcp', family: 'inet', filter: { selection: 'all', inetStates: 1 << TcpState.LISTEN }, timers: false }).rows;
+    expect(listen.some((r) => r.localPort === port)).toBe(true);
+    expect(listen.every((r) => r.state === TcpState.LISTEN)).toBe(true);
     const scan = owners.scan({ wanted: new Set([ours!.inode]) });
     const program = programNameOf(fs.readFileSync(`/proc/${process.pid}/cmdline`));
-    expect(scan.owners.get(ours!.inode)).toEqual([{ pid: process.pid, program }]);
+    const me = program.base64 === undefined ? { pid: process.pid, program: program.text } : { pid: process.pid, program: program.text, programBase64: program.base64 };
+    expect(scan.owners.get(ours!.inode)).toEqual([me]);
   });
 
   it('finds our UNIX server with its path and ACC flag', () => {
-    const rows = backend.unix({ selection: 'listening' }).rows;
-    expect(rows.find((r) => r.path === unixPath)).toMatchObject({ flags: UNIX_FLAG_ACCEPTCON, type: 1, refCount: 2 });
+    const rows = backend.unix({ filter: { selection: 'listening' } }).rows;
+    expect(rows.find((r) => r.path === unixPath)).toMatchObject({ flags: UNIX_FLAG_ACCEPTCON, type: 1, refCount: 2, stateName: 'LISTENING', typeName: 'STREAM' });
   });
 
   it('async variants give the sync results without blocking the event loop', async () => {
@@ -67,14 +73,14 @@ describe.skipIf(missing !== undefined)('live dumps of this process', () => {
     expect(ticks).toBeGreaterThan(0);
     const sync = owners.scan({});
     for (const [inode, holders] of scan.owners) if (holders[0]!.pid === process.pid) expect(sync.owners.get(inode)).toEqual(holders);
-    const query = { protocol: 'tcp', family: 'inet', selection: 'listening', timers: false } as const;
+    const query: InetQuery = { protocol: 'tcp', family: 'inet', filter: { selection: 'listening' }, timers: false };
     expect((await backend.inetAsync(query)).rows.find((r) => r.localPort === port)).toEqual(backend.inet(query).rows.find((r) => r.localPort === port));
   });
 
   it('a missing diag module is ENOENT with syscall sock_diag (or the table works)', () => {
     for (const family of ['inet', 'inet6'] as const) {
       try {
-        expect(Array.isArray(backend.inet({ protocol: 'raw', family, selection: 'all', timers: false }).rows)).toBe(true);
+        expect(Array.isArray(backend.inet({ protocol: 'raw', family, filter: { selection: 'all' }, timers: false }).rows)).toBe(true);
       } catch (err) {
         expect(err).toMatchObject({ name: 'NetstatError', code: 'ENOENT', errno: 2, syscall: 'sock_diag' });
       }
