@@ -7,7 +7,7 @@
  */
 import type { PortRange, SocketFilter } from '../filter';
 import type { InetProtocol } from '../model';
-import { type KernelFilter, compileBytecode } from '../query/bytecode';
+import { type KernelFilter, compileBytecode } from './bytecode';
 
 /** The ranges common to two lists of ranges (undefined = no condition). */
 function intersect(a: readonly PortRange[] | undefined, b: readonly PortRange[]): PortRange[] {
@@ -36,5 +36,12 @@ export function kernelFilter(protocol: InetProtocol, filter: SocketFilter): Buff
     if (protocol === 'tcp' && filter.selection === 'listening') remotePorts = intersect(remotePorts, [[0, 0]]);
     if (remotePorts !== undefined) wanted.remotePorts = remotePorts;
   }
-  return compileBytecode(wanted);
+  try {
+    return compileBytecode(wanted);
+  } catch (error) {
+    // Too many alternatives for one attribute (its length is 16 bits): dump
+    // without it; the keep-test filters.
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
 }

@@ -56,7 +56,8 @@
  * Only ops every kernel since 3.x knows are used: JMP, S_GE/S_LE/D_GE/D_LE
  * (port compares; the port is in the `no` of a second op word) and
  * S_COND/D_COND (`struct inet_diag_hostcond { u8 family; u8 prefix_len;
- * int port; __be32 addr[] }`, port -1 = any). Not S_EQ/D_EQ (4.x).
+ * int port; __be32 addr[] }`, port -1 = any). Not S_EQ/D_EQ, which only
+ * newer kernels know.
  *
  *   port N          S_COND/D_COND, family AF_UNSPEC, prefix 0, port N  12 bytes
  *                   (AF_UNSPEC carries no address: it tests the port only)
@@ -78,9 +79,10 @@
  * a field every socket meets is left out.
  *
  * Old kernels: before the fix "inet_diag: avoid unsafe and nonsensical prefix
- * matches" (about 3.18), COND did not compare families and treated prefix 0
- * as always true, so an 'inet' prefix could match a non-mapped IPv6 address
- * that shares its leading bits. Newer kernels behave as described here.
+ * matches" (late 2014, around 3.18), COND did not compare families and
+ * treated prefix 0 as always true, so there an 'inet' prefix can also match a
+ * non-mapped IPv6 address sharing its leading bits, and an 'inet6' one an
+ * IPv4 address. Later kernels behave as described here.
  */
 import * as os from 'node:os';
 
@@ -143,8 +145,17 @@ interface Op {
 /** A test: its ops, each still without a `no` target. */
 type Test = Omit<Op, 'no'>[];
 
+/**
+ * The bytecode for `filter`, or null when it has no condition (then no
+ * attribute is sent). An empty alternatives list (`[]`) means "matches
+ * nothing": the result is then a program rejecting everything (which passes
+ * the kernel's audit). Throws RangeError on invalid input or a program too
+ * large for a netlink attribute.
+ */
 export function compileBytecode(filter: KernelFilter): Buffer | null {
   const clauses: Test[][] = [];
+  // Every field is still validated when an earlier one already matches nothing.
+  let matchesNothing = false;
   const portFields = [
     [filter.localPorts, 'local'],
     [filter.remotePorts, 'remote'],
@@ -152,7 +163,7 @@ export function compileBytecode(filter: KernelFilter): Buffer | null {
   for (const [ranges, side] of portFields) {
     if (ranges === undefined) continue;
     const merged = mergePortRanges(ranges);
-    if (merged.length === 0) return rejectAll();
+    if (merged.length === 0) matchesNothing = true;
     // A field covering every port is no condition at all.
     if (merged.length === 1 && merged[0]![0] === 0 && merged[0]![1] === 0xffff) continue;
     clauses.push(merged.map((range) => portTest(side, range)));
@@ -164,11 +175,12 @@ export function compileBytecode(filter: KernelFilter): Buffer | null {
   for (const [prefixes, code] of addressFields) {
     if (prefixes === undefined) continue;
     const kept = simplifyPrefixes(prefixes);
-    if (kept.length === 0) return rejectAll();
+    if (kept.length === 0) matchesNothing = true;
     // Every socket of a dump is AF_INET or AF_INET6: the two /0 together match all.
     if (kept.some((p) => p.family === 'inet' && p.prefixLength === 0) && kept.some((p) => p.family === 'inet6' && p.prefixLength === 0)) continue;
     clauses.push(kept.map((prefix) => [hostCondition(code, prefix.family === 'inet' ? AF_INET : AF_INET6, prefix.prefixLength, -1, prefix.bytes)]));
   }
+  if (matchesNothing) return rejectAll();
   if (clauses.length === 0) return null;
 
   const ops: Op[] = [];
