@@ -175,8 +175,12 @@ export async function listSockets(query: SocketQuery = {}): Promise<SocketList> 
 export function listSocketsSync(query: SocketQuery = {}): SocketList {
   const request = validateQuery(query);
   const abort = new AbortHandle(request.signal);
-  abort.check();
-  return toList(runQuery(planOf(request, abort)));
+  try {
+    abort.check();
+    return toList(runQuery(planOf(request, abort)));
+  } finally {
+    abort.dispose();
+  }
 }
 
 function countKeys(options: unknown): CountKey[] {
@@ -223,8 +227,12 @@ export function countSocketsSync(query: SocketQuery = {}, options?: CountOptions
   const request = validateQuery(query);
   const by = countKeys(options);
   const abort = new AbortHandle(request.signal);
-  abort.check();
-  return toCounts(countQuerySync(planOf(request, abort), by));
+  try {
+    abort.check();
+    return toCounts(countQuerySync(planOf(request, abort), by));
+  } finally {
+    abort.dispose();
+  }
 }
 
 export interface ListenerQuery {

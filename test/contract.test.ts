@@ -194,6 +194,8 @@ describe.skipIf(unavailable !== undefined)('contract: netlink and procfs backend
       for (const row of procfs.unix({ filter: { selection: 'all' } }).rows) if (row.inode !== 0) wanted.add(row.inode);
       native = createNativeOwners(live, '/proc');
       typescript = createProcfsOwners('/proc');
+      expect(native.name).toBe('native');
+      expect(typescript.name).toBe('procfs');
     });
 
     const holders = (scan: ReturnType<OwnerSource['scan']>) => [...wanted].map((inode) => [inode, scan.owners.get(inode) ?? []]);

@@ -49,34 +49,55 @@ describe.each([
   ['listSocketsSync', async (req: Parameters<typeof listSocketsSync>[0]) => listSocketsSync(req)],
 ])('%s', (_name, list) => {
   it('finds this process’s TCP listener and connection with their fields and owner', async () => {
-    const result = await list({ protocols: ['tcp'], families: ['inet'], unix: false, owners: true });
+    const result = await list({ protocols: ['tcp'], families: ['inet'], owners: true });
     const listener = result.inet.find((s) => s.localPort === tcpPort && s.state === TcpState.LISTEN);
-    expect(listener).toMatchObject({ protocol: 'tcp', family: 'inet', localAddress: '127.0.0.1', remoteAddress: '0.0.0.0', remotePort: 0, sendQueue: 0 });
+    expect(listener).toMatchObject({
+      protocol: 'tcp',
+      family: 'inet',
+      stateName: 'LISTEN',
+      localAddress: '127.0.0.1',
+      remoteAddress: '0.0.0.0',
+      remotePort: 0,
+      sendQueue: 0,
+    });
     expect(listener?.inode).toBeGreaterThan(0);
     expect(listener?.uid).toBe(process.getuid?.());
     expect(listener?.owners?.[0]?.pid).toBe(process.pid);
+    // The first holder is also given as pid/program (what netstat -p shows).
+    expect(listener?.pid).toBe(process.pid);
+    expect(listener?.program).toBe(listener?.owners?.[0]?.program);
     const outgoing = result.inet.find((s) => s.remotePort === tcpPort && s.state === TcpState.ESTABLISHED);
     expect(outgoing?.localPort).toBe(client.localPort);
+    expect(outgoing?.stateName).toBe('ESTABLISHED');
     expect(outgoing?.owners?.[0]?.pid).toBe(process.pid);
+    expect(outgoing?.pid).toBe(process.pid);
+    // Only the tables asked for are read: no UNIX table without 'unix' in protocols.
+    expect(result.unix).toEqual([]);
+    expect(result.tables.map((t) => t.table)).toEqual(['tcp/inet']);
+    expect(result.tables[0]).toMatchObject({ status: 'ok', rows: result.inet.length, malformed: 0 });
     expect(result.sources.length).toBeGreaterThan(0);
+    expect(result.sources.some((c) => c.table === 'owners')).toBe(true);
+    expect(result.ownerWalk).toMatchObject({ procUnreadable: false });
   });
 
   it('applies net-tools selection: listening excludes connections, connected excludes listeners', async () => {
-    const listening = await list({ protocols: ['tcp'], families: ['inet'], unix: false, selection: 'listening' });
+    const listening = await list({ protocols: ['tcp'], families: ['inet'], selection: 'listening' });
     expect(listening.inet.every((s) => s.remotePort === 0)).toBe(true);
     expect(listening.inet.some((s) => s.localPort === tcpPort)).toBe(true);
-    const connected = await list({ protocols: ['tcp'], families: ['inet'], unix: false, selection: 'connected' });
+    const connected = await list({ protocols: ['tcp'], families: ['inet'], selection: 'connected' });
     expect(connected.inet.some((s) => s.localPort === tcpPort && s.state === TcpState.LISTEN)).toBe(false);
     expect(connected.inet.some((s) => s.remotePort === tcpPort)).toBe(true);
   });
 
   it('finds the UDP socket and the UNIX listener', async () => {
-    const result = await list({ protocols: ['udp'], families: ['inet'], owners: true });
+    const result = await list({ protocols: ['udp', 'unix'], families: ['inet'], owners: true });
     const bound = result.inet.find((s) => s.localPort === udpPort);
-    expect(bound).toMatchObject({ protocol: 'udp', localAddress: '127.0.0.1', state: TcpState.CLOSE });
+    expect(bound).toMatchObject({ protocol: 'udp', localAddress: '127.0.0.1', state: TcpState.CLOSE, stateName: 'CLOSE' });
     const listener = result.unix.find((s) => s.path === unixPath);
-    expect(listener).toMatchObject({ type: 1, state: UnixState.UNCONNECTED, protocol: 0 });
+    expect(listener).toMatchObject({ type: 1, typeName: 'STREAM', state: UnixState.UNCONNECTED, stateName: 'LISTENING', protocol: 0 });
     expect((listener?.flags ?? 0) & UNIX_FLAG_ACCEPTCON).toBe(UNIX_FLAG_ACCEPTCON);
     expect(listener?.owners?.[0]?.pid).toBe(process.pid);
+    expect(listener?.pid).toBe(process.pid);
+    expect(result.tables.map((t) => t.table)).toEqual(['udp/inet', 'unix']);
   });
 });

@@ -6,7 +6,7 @@
 import { TCP_STATE_NAMES, UNIX_FLAG_ACCEPTCON, UNIX_FLAG_NOSPACE, UNIX_FLAG_WAITDATA, UnixState, type InetSocket, type ProcessRef, type UnixSocket } from '../model';
 import { kernelBytes } from '../kernel-text';
 import type { Resolvers } from '../resolve';
-import type { Selection } from '../select';
+import type { Selection } from '../backends/types';
 import { endpointField, hostText, portText } from './address';
 
 /** The columns a listing shows, from the options. */

@@ -1,5 +1,5 @@
 /**
- * inet_diag bytecode compiler (src/query/bytecode.ts).
+ * inet_diag bytecode compiler (src/backends/bytecode.ts).
  *
  * 1. A TypeScript emulator of the kernel's `inet_diag_bc_audit` and
  *    `inet_diag_bc_run` (net/ipv4/inet_diag.c), written from the kernel's
