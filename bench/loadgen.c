@@ -4,9 +4,11 @@
  * listens on its own ephemeral port of 127.0.0.1 and connects to itself
  * count times from 127.0.W.x source addresses (IP_BIND_ADDRESS_NO_PORT, so
  * ports are picked per 4-tuple), accepting each connection at once: the
- * worker holds both ends. When every worker is ready the parent prints
- * "READY <sockets>" and waits for SIGTERM/SIGINT (or -t seconds), then kills
- * the workers. Meant to run in a private network namespace.
+ * worker holds both ends. As each worker gets ready the parent prints
+ * "LISTEN <pid> <port>" (the worker's pid and listening port); when every
+ * worker is ready, "READY <sockets>", then it waits for SIGTERM/SIGINT (or
+ * -t seconds) and kills the workers. Meant to run in a private network
+ * namespace.
  *
  *   loadgen -n CONNECTIONS -k PROCESSES [-t LIFETIME_SECONDS]
  */
@@ -16,6 +18,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +66,9 @@ static void worker(int index, long count, int ready_fd) {
     if (connect(client, (struct sockaddr *)&server, sizeof server) != 0) die("connect");
     if (accept4(listener, NULL, NULL, SOCK_CLOEXEC) < 0) die("accept");
   }
-  char byte = 1;
-  if (write(ready_fd, &byte, 1) != 1) die("write ready");
+  /* One pipe write of 8 bytes (< PIPE_BUF): atomic, never interleaved with another worker's. */
+  int32_t ready[2] = {(int32_t)getpid(), (int32_t)ntohs(server.sin_port)};
+  if (write(ready_fd, ready, sizeof ready) != (ssize_t)sizeof ready) die("write ready");
   close(ready_fd);
   for (;;) pause();
 }
@@ -112,11 +116,16 @@ int main(int argc, char **argv) {
 
   int status = 0;
   for (long got = 0; got < processes && !stop;) {
-    char byte;
-    ssize_t n = read(ready[0], &byte, 1);
-    if (n == 1) {
+    int32_t message[2];
+    ssize_t n = read(ready[0], message, sizeof message);
+    if (n == (ssize_t)sizeof message) {
+      printf("LISTEN %d %d\n", (int)message[0], (int)message[1]);
       got++;
-    } else if (n == 0 || (n < 0 && errno != EINTR)) {
+    } else if (n > 0) {
+      fprintf(stderr, "loadgen: short read (%zd bytes) from the ready pipe\n", n);
+      status = 1;
+      break;
+    } else if (n == 0 || errno != EINTR) {
       fprintf(stderr, "loadgen: a worker failed before it was ready\n");
       status = 1;
       break;

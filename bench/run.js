@@ -2,9 +2,13 @@
 'use strict';
 // `npm run bench`: how fast is `netstat -tan[p]` here, against ss, net-tools
 // and the kernel's own dump cost, at 1k/10k/100k loopback TCP connections
-// (2x sockets) held by ~50 processes. Figures are medians of whole-process
-// wall times (output to a pipe), measured in the same run, so ratios hold
-// even when the machine's speed drifts.
+// (2x sockets) held by ~50 processes — and, in the same run, the library's
+// public API (listSockets, countSockets, findListeners; bench/library.js),
+// "who listens on port N" against ss, and the CLI's --json/--ndjson output.
+// Figures are medians of whole-process wall times (output to a pipe),
+// measured round-robin in the same run, so ratios hold even when the
+// machine's speed drifts; next to them CPU time (user + sys) and peak RSS
+// (ru_maxrss), all taken by bench/measure (fork, exec, wait4).
 //
 // Every size runs in fresh private namespaces (never touching the host's
 // sockets): a network namespace whose TCP hash table is sized like the
@@ -12,13 +16,16 @@
 // net.ipv4.tcp_child_ehash_entries, so a dump walks as many buckets as on
 // the host), and a PID namespace with its own /proc, so `-p` walks see only
 // the generator's processes. Needs root, unshare, ip, make, gcc; `dist/`
-// built (npm run build) for our rows.
+// built (npm run build) and the native engine loading for our rows (they
+// run with NETSTAT_REQUIRE_NATIVE=1: netlink or an error, never /proc).
 //
 //   node bench/run.js [--sizes 1000,10000,100000] [--processes 50] [--runs 5]
 //                     [--skip-slow] [--slow-runs 1]
-// --skip-slow leaves out ss -tanp and net-tools -tanp (8-26 s each at 100k).
+// --skip-slow leaves out ss -tanp, net-tools -tanp (8-30 s each at 100k) and
+// ss -tlnp 'sport = :N' (ss reads every process's fds before filtering).
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const here = __dirname;
@@ -47,27 +54,62 @@ function parseArgs(argv) {
   return options;
 }
 
-/** The commands measured, in table order. `slow` ones are left out by --skip-slow. */
-function commands(ours) {
+/**
+ * The commands measured, in table order, each with the reference its ratio
+ * is taken against (`ref`, a command name). `slow` ones are left out by
+ * --skip-slow and run --slow-runs times. `port` and `firstPort` are
+ * listening ports of the generator (the "who listens on N" rows): the
+ * listeners of its last and of its first worker in /proc order.
+ */
+function commands(ours, port, firstPort) {
+  const node = process.execPath;
+  const cli = path.join(repo, 'dist/cli.js');
+  const lib = path.join(here, 'library.js');
+  const DUMP = 'kernel dump (bench/diagcount)';
+  const SS = 'ss -tan';
+  const OURS = 'ours: netstat -tan';
+  const SSP = `ss -tlnp 'sport = :${port}'`;
   const list = [
-    { name: 'kernel dump (bench/diagcount)', argv: [path.join(here, 'diagcount')], kernel: true },
-    { name: 'ss -tan', argv: ['ss', '-tan'] },
-    { name: 'net-tools netstat -tan', argv: ['/usr/bin/netstat', '-tan'] },
+    { group: 'listing', name: DUMP, argv: [path.join(here, 'diagcount')], ref: SS, kernel: true },
+    { group: 'listing', name: SS, argv: ['ss', '-tan'], ref: SS },
+    { group: 'listing', name: 'net-tools netstat -tan', argv: ['/usr/bin/netstat', '-tan'], ref: SS },
   ];
-  if (ours.cli) list.push({ name: 'ours: netstat -tan', argv: [process.execPath, path.join(repo, 'dist/cli.js'), '-tan'], ours: true });
-  if (ours.library) list.push({ name: 'ours: library tcp tables', argv: [process.execPath, path.join(here, 'library.js')], ours: true });
-  list.push({ name: 'ss -tanp', argv: ['ss', '-tanp'], slow: true });
-  list.push({ name: 'net-tools netstat -tanp', argv: ['/usr/bin/netstat', '-tanp'], slow: true });
-  if (ours.cli) list.push({ name: 'ours: netstat -tanp', argv: [process.execPath, path.join(repo, 'dist/cli.js'), '-tanp'], ours: true });
-  if (ours.library) list.push({ name: 'ours: library tcp tables + owners', argv: [process.execPath, path.join(here, 'library.js'), 'p'], ours: true });
-  list.push({ name: 'node -e 0 (startup)', argv: [process.execPath, '-e', '0'] });
+  if (ours.cli) {
+    list.push({ group: 'listing', name: OURS, argv: [node, cli, '-tan'], ref: SS, ours: true });
+    list.push({ group: 'listing', name: 'ours: netstat -tan --json', argv: [node, cli, '-tan', '--json'], ref: OURS, ours: true });
+    list.push({ group: 'listing', name: 'ours: netstat -tan --ndjson', argv: [node, cli, '-tan', '--ndjson'], ref: OURS, ours: true });
+  }
+  list.push({ group: 'listing', name: 'ss -tanp', argv: ['ss', '-tanp'], ref: SS, slow: true });
+  list.push({ group: 'listing', name: 'net-tools netstat -tanp', argv: ['/usr/bin/netstat', '-tanp'], ref: SS, slow: true });
+  if (ours.cli) list.push({ group: 'listing', name: 'ours: netstat -tanp', argv: [node, cli, '-tanp'], ref: SS, ours: true });
+
+  list.push({ group: 'library', name: 'node -e 0 (startup)', argv: [node, '-e', '0'], ref: DUMP });
+  if (ours.library) {
+    list.push({ group: 'library', name: 'lib: listSockets tcp (count rows)', argv: [node, lib, 'rows'], ref: DUMP, ours: true, check: 'rows' });
+    list.push({ group: 'library', name: 'lib: listSockets tcp, timers:false', argv: [node, lib, 'rows-lean'], ref: DUMP, ours: true, check: 'rows' });
+    list.push({ group: 'library', name: 'lib: listSockets tcp, line/socket', argv: [node, lib, 'lines'], ref: DUMP, ours: true });
+    list.push({ group: 'library', name: 'lib: listSockets tcp+owners, line/socket', argv: [node, lib, 'p'], ref: DUMP, ours: true });
+    list.push({ group: 'library', name: 'lib: countSockets tcp by state', argv: [node, lib, 'count'], ref: DUMP, ours: true, check: 'count' });
+  }
+
+  if (port !== undefined) {
+    list.push({ group: 'listeners', name: `ss -tln 'sport = :${port}'`, argv: ['ss', '-tln', `sport = :${port}`], ref: SSP, check: 'listen-ss' });
+    list.push({ group: 'listeners', name: SSP, argv: ['ss', '-tlnp', `sport = :${port}`], ref: SSP, slow: true, check: 'listen-ssp' });
+    if (ours.library) {
+      list.push({ group: 'listeners', name: `lib: findListeners(${port}) (owner last)`, argv: [node, lib, 'listen', String(port)], ref: SSP, ours: true, check: 'listen' });
+      list.push({ group: 'listeners', name: `lib: findListeners(${firstPort}) (owner first)`, argv: [node, lib, 'listen', String(firstPort)], ref: SSP, ours: true, check: 'listen-first' });
+      list.push({ group: 'listeners', name: `lib: findListeners(${port}, owners:false)`, argv: [node, lib, 'listen-bare', String(port)], ref: SSP, ours: true, check: 'listen-bare' });
+    }
+  }
   return list;
 }
 
 function which(ours) {
-  // Our rows need dist/; the CLI row only if it runs at all.
-  const cli = fs.existsSync(path.join(repo, 'dist/cli.js')) && spawnSync(process.execPath, [path.join(repo, 'dist/cli.js'), '-tan'], { stdio: 'ignore' }).status === 0;
-  const library = fs.existsSync(path.join(repo, 'dist/backends/choose.js'));
+  // Our rows need dist/ and the native engine (NETSTAT_REQUIRE_NATIVE=1 makes a missing one an error).
+  const env = { ...process.env, NETSTAT_REQUIRE_NATIVE: '1' };
+  const cli = fs.existsSync(path.join(repo, 'dist/cli.js')) && spawnSync(process.execPath, [path.join(repo, 'dist/cli.js'), '-tan'], { stdio: 'ignore', env }).status === 0;
+  const library =
+    fs.existsSync(path.join(repo, 'dist/index.js')) && spawnSync(process.execPath, [path.join(here, 'library.js'), 'rows'], { stdio: 'ignore', env }).status === 0;
   return { cli: ours?.cli ?? cli, library: ours?.library ?? library };
 }
 
@@ -77,15 +119,68 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** One timed run: wall milliseconds and output lines (the output goes through a pipe). */
+/**
+ * One measured run through bench/measure: wall ms (fork to reaping), CPU ms
+ * (user + sys), peak RSS in MB, output lines (the output goes through a pipe).
+ */
 function timeOnce(argv) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30, env: { ...process.env, NETSTAT_REQUIRE_NATIVE: '1' } });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const result = spawnSync(path.join(here, 'measure'), argv, {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    maxBuffer: 1 << 30,
+    env: { ...process.env, NETSTAT_REQUIRE_NATIVE: '1' },
+  });
   if (result.error) throw result.error;
+  const report = result.output[3].toString().trim().split(' ').map(Number);
+  if (report.length !== 5) throw new Error(`${argv.join(' ')}: no report from bench/measure (${result.stderr.toString().slice(0, 300)})`);
+  const [wallNs, userUs, sysUs, maxrssKb, status] = report;
   let lines = 0;
   for (const byte of result.stdout) if (byte === 10) lines++;
-  return { ms, lines, status: result.status, stderr: result.stderr.toString().slice(0, 300) };
+  const small = result.stdout.length <= 4096 ? result.stdout.toString() : undefined;
+  return { ms: wallNs / 1e6, cpu: (userUs + sysUs) / 1e3, rss: maxrssKb / 1024, lines, status, stdout: small, stderr: result.stderr.toString().slice(0, 300) };
+}
+
+/** The generator's listening ports (ss -tlnH in the namespace), lowest first. */
+function listeningPorts() {
+  const ss = spawnSync('ss', ['-tlnH'], { encoding: 'utf8' });
+  if (ss.status !== 0) throw new Error(`ss -tlnH failed: ${ss.stderr}`);
+  const ports = ss.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => Number(l.trim().split(/\s+/)[3].split(':').pop()));
+  return ports.sort((a, b) => a - b);
+}
+
+/**
+ * Do the rows agree? The library's row count and countSockets' total against
+ * the dump's; findListeners' and ss -p's owners against the pids loadgen reported.
+ * Returns warnings (printed with the table), never throws.
+ */
+function crossCheck(list, outputs, listeners, port, firstPort) {
+  const warnings = [];
+  const text = (name) => outputs.get(name)?.stdout;
+  const dump = Number(text('kernel dump (bench/diagcount)'));
+  for (const c of list) {
+    const out = text(c.name);
+    if (c.check === undefined || out === undefined) continue;
+    if (c.check === 'rows' && Number(out) !== dump) warnings.push(`${c.name}: ${out.trim()} rows, the dump ${dump}`);
+    if (c.check === 'count' && Number(/total (\d+)/.exec(out)?.[1]) !== dump) warnings.push(`${c.name}: ${out.split('\n')[0]}, the dump ${dump}`);
+    if (c.check === 'listen-ss' && !out.includes(`:${port} `)) warnings.push(`${c.name}: no listener on ${port}`);
+  }
+  // The owner findListeners names must be the worker loadgen says listens there (and the one ss -p names).
+  const ownerPid = (out) => / (\d+)\/\S+$/m.exec(out ?? '')?.[1];
+  for (const [check, p] of [['listen', port], ['listen-first', firstPort]]) {
+    const c = list.find((x) => x.check === check);
+    if (c === undefined) continue;
+    const pid = ownerPid(text(c.name));
+    const expected = listeners.find((l) => l.port === p)?.pid;
+    if (String(expected) !== pid) warnings.push(`${c.name}: owner pid ${pid}, loadgen says ${expected} (output ${JSON.stringify(text(c.name))})`);
+  }
+  const ssp = list.find((c) => c.check === 'listen-ssp');
+  const sspPid = ssp && /pid=(\d+)/.exec(text(ssp.name) ?? '')?.[1];
+  const expected = listeners.find((l) => l.port === port)?.pid;
+  if (sspPid && String(expected) !== sspPid) warnings.push(`${ssp.name}: pid ${sspPid}, loadgen says ${expected}`);
+  return warnings;
 }
 
 // ---- inside the namespaces: start the generator, measure, print JSON ----
@@ -96,31 +191,59 @@ async function inside(options) {
   const generator = spawn(path.join(here, 'loadgen'), ['-n', String(size), '-k', String(options.processes), '-t', '3600'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // loadgen prints "LISTEN <pid> <port>" per worker, then "READY <sockets>".
   const ready = await new Promise((resolve, reject) => {
     let text = '';
     generator.stdout.on('data', (chunk) => {
       text += chunk;
-      if (text.includes('\n')) resolve(text.trim());
+      if (/^READY \d+$/m.test(text)) resolve(text);
     });
     generator.on('exit', (code) => reject(new Error(`loadgen exited (${code}) before READY`)));
   });
-  const sockets = Number(ready.split(' ')[1]);
-  const list = commands(which({ cli: options.cli, library: options.library })).filter((c) => !(c.slow && options.skipSlow));
+  const sockets = Number(/^READY (\d+)$/m.exec(ready)[1]);
+  const listeners = [...ready.matchAll(/^LISTEN (\d+) (\d+)$/gm)].map((m) => ({ pid: Number(m[1]), port: Number(m[2]) })).sort((a, b) => a.pid - b.pid);
+  const listed = listeningPorts();
+  if (listeners.length !== options.processes || listeners.some((l) => !listed.includes(l.port))) {
+    throw new Error(`loadgen's listeners ${JSON.stringify(listeners)} do not match ss -tlnH's ports ${listed}`);
+  }
+  // findListeners' fd walk goes through /proc in pid order and stops once the
+  // listener's owner is found: N is the port of the highest-pid worker (the
+  // walk's worst case: every worker's fds read), first the lowest's (best case).
+  const port = listeners[listeners.length - 1].port;
+  const firstPort = listeners[0].port;
+  const list = commands(which({ cli: options.cli, library: options.library }), port, firstPort).filter((c) => !(c.slow && options.skipSlow));
   const samples = new Map(list.map((c) => [c.name, []]));
   const outputs = new Map();
+  const load = [os.loadavg()[0]];
   const rounds = Math.max(options.runs, options.slowRuns);
   for (let round = 0; round < rounds; round++) {
     for (const command of list) {
       if (round >= (command.slow ? options.slowRuns : options.runs)) continue;
       const run = timeOnce(command.argv);
       if (run.status !== 0) throw new Error(`${command.name} failed (${run.status}): ${run.stderr}`);
-      samples.get(command.name).push(run.ms);
-      outputs.set(command.name, run.lines);
+      samples.get(command.name).push(run);
+      outputs.set(command.name, run);
     }
+    load.push(os.loadavg()[0]);
   }
   generator.kill('SIGTERM');
-  const results = list.map((c) => ({ name: c.name, ms: median(samples.get(c.name)), runs: samples.get(c.name).length, lines: outputs.get(c.name), ours: !!c.ours, kernel: !!c.kernel }));
-  process.stdout.write(`${JSON.stringify({ size, sockets, results })}\n`);
+  const warnings = crossCheck(list, outputs, listeners, port, firstPort);
+  const results = list.map((c) => {
+    const runs = samples.get(c.name);
+    return {
+      name: c.name,
+      group: c.group,
+      ref: c.ref,
+      ms: median(runs.map((r) => r.ms)),
+      cpu: median(runs.map((r) => r.cpu)),
+      rss: Math.max(...runs.map((r) => r.rss)),
+      runs: runs.length,
+      lines: outputs.get(c.name).lines,
+      ours: !!c.ours,
+      kernel: !!c.kernel,
+    };
+  });
+  process.stdout.write(`${JSON.stringify({ size, sockets, listeners: listeners.length, port, firstPort, load, warnings, results })}\n`);
 }
 
 // ---- on the host: build, run each size in fresh namespaces, print tables ----
@@ -152,15 +275,34 @@ function runSize(size, options, ours) {
   return JSON.parse(result.stdout.toString().trim().split('\n').pop());
 }
 
+const GROUP_TITLES = {
+  listing: 'listing all TCP sockets (CLI)',
+  library: 'the library, one Node process per run (ratio: to the dump)',
+  listeners: 'who listens on one port, with owner',
+};
+
 function printTable(report) {
-  const ss = report.results.find((r) => r.name === 'ss -tan');
-  const kernel = report.results.find((r) => r.kernel);
-  console.log(`\n${report.size} connections (${report.sockets} TCP sockets + listeners), medians:`);
-  console.log(`${'command'.padEnd(38)} ${'wall ms'.padStart(9)} ${'runs'.padStart(4)} ${'lines'.padStart(7)} ${'vs ss -tan'.padStart(10)} ${'vs kernel'.padStart(9)}`);
+  const byName = new Map(report.results.map((r) => [r.name, r]));
+  const ss = byName.get('ss -tan');
+  const load = report.load.map((l) => l.toFixed(1)).join(' → ');
+  console.log(`\n${report.size} connections (${report.sockets} TCP sockets + ${report.listeners} listeners), port N = ${report.port} (last worker in /proc order; ${report.firstPort} the first's), load average ${load}`);
+  console.log('medians of wall and CPU (user+sys) ms; peak RSS = largest ru_maxrss over the runs');
+  const header = `${'command'.padEnd(44)} ${'wall ms'.padStart(8)} ${'cpu ms'.padStart(8)} ${'peak MB'.padStart(8)} ${'runs'.padStart(4)} ${'lines'.padStart(7)} ${'ratio'.padStart(8)}  ${'vs ss -tan'.padStart(10)}  reference`;
+  let group;
   for (const r of report.results) {
+    if (r.group !== group) {
+      group = r.group;
+      console.log(`-- ${GROUP_TITLES[group] ?? group}`);
+      console.log(header);
+    }
+    const ref = byName.get(r.ref);
     const ratio = (base) => (base ? `${(r.ms / base.ms).toFixed(2)}x` : '-');
-    console.log(`${r.name.padEnd(38)} ${r.ms.toFixed(1).padStart(9)} ${String(r.runs).padStart(4)} ${String(r.lines).padStart(7)} ${ratio(ss).padStart(10)} ${ratio(kernel).padStart(9)}`);
+    const refText = r.ref === r.name ? '(reference)' : ref ? r.ref : `${r.ref} (not run)`;
+    console.log(
+      `${r.name.padEnd(44)} ${r.ms.toFixed(1).padStart(8)} ${r.cpu.toFixed(0).padStart(8)} ${r.rss.toFixed(1).padStart(8)} ${String(r.runs).padStart(4)} ${String(r.lines).padStart(7)} ${ratio(ref).padStart(8)}  ${ratio(ss).padStart(10)}  ${refText}`,
+    );
   }
+  for (const w of report.warnings) console.log(`warning: ${w}`);
 }
 
 async function main() {
@@ -171,10 +313,11 @@ async function main() {
   }
   if (process.getuid?.() !== 0) throw new Error('needs root (unshare)');
   const make = spawnSync('make', ['-s', '-C', here], { stdio: 'inherit' });
-  if (make.status !== 0) throw new Error('building bench/loadgen and bench/diagcount failed');
+  if (make.status !== 0) throw new Error('building bench/loadgen, bench/diagcount and bench/measure failed');
   const ours = which();
-  if (!ours.cli) console.error('bench: dist/cli.js does not run (npm run build?); measuring the library rows only');
-  if (!ours.library) console.error('bench: dist/ missing (npm run build): only the reference tools are measured');
+  if (!ours.cli) console.error('bench: dist/cli.js -tan does not run with NETSTAT_REQUIRE_NATIVE=1 (npm run build? native engine?): no CLI rows');
+  if (!ours.library) console.error('bench: bench/library.js does not run with NETSTAT_REQUIRE_NATIVE=1 (npm run build? native engine?): no library rows');
+  console.log(`bench: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Linux ${os.release()}, Node ${process.versions.node}, ${new Date().toISOString()}`);
   for (const size of options.sizes) printTable(runSize(size, options, ours));
 }
 

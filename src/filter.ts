@@ -47,6 +47,19 @@ export function selectionFilter(selection: Selection): SocketFilter {
   return { selection };
 }
 
+/** Whether the filter keeps every row (nothing to test per row). */
+export function keepsEverything(filter: SocketFilter): boolean {
+  return (
+    filter.selection === 'all' &&
+    filter.inetStates === undefined &&
+    filter.localPorts === undefined &&
+    filter.remotePorts === undefined &&
+    filter.localAddresses === undefined &&
+    filter.remoteAddresses === undefined &&
+    filter.uids === undefined
+  );
+}
+
 /** Whether UNIX sockets can match at all (they have no ports, addresses or uid). */
 export function unixCanMatch(filter: SocketFilter): boolean {
   return (

@@ -24,7 +24,7 @@
 import type { AbortHandle } from '../abort';
 import { abortError } from '../abort';
 import { NetstatError } from '../errors';
-import { type SocketFilter, inetKeep, unixKeep } from '../filter';
+import { type SocketFilter, inetKeep, keepsEverything, unixKeep } from '../filter';
 import { kernelText } from '../kernel-text';
 import {
   type InetFamily,
@@ -126,6 +126,10 @@ function cookieOf(low: number, high: number): string {
 function forEachKept(packed: PackedInet, protocol: InetProtocol, filter: SocketFilter, each: (o: number) => void): void {
   const f = packed.fields;
   const addresses = packed.addresses;
+  if (keepsEverything(filter)) {
+    for (let o = 0; o < f.length; o += INET_STRIDE) each(o);
+    return;
+  }
   const keep = inetKeep(filter, protocol);
   const isRaw = protocol === 'raw';
   for (let o = 0; o < f.length; o += INET_STRIDE) {

@@ -17,9 +17,12 @@
 import { strerror } from '../errors';
 import { formatIPv4, formatIPv6 } from '../inet-text';
 import type { InetFamily } from '../model';
-import { hostText, resolveHosts } from '../print/address';
+import { resolveHosts } from '../print/address';
 import { readProcText } from '../proc/read';
+import type { Resolvers } from '../resolve';
 import type { ModeContext } from './context';
+import { shownName, shownText } from './host-names';
+import { JsonPass, wantsJson } from './json-output';
 
 export const GROUPS_HEADER =
   'IPv6/IPv4 Group Memberships\n' + 'Interface       RefCnt Group\n' + '--------------- ------ ---------------------\n';
@@ -207,29 +210,41 @@ export function parseIgmp(content: string, state = new GroupScanState()): GroupI
   return items;
 }
 
+/** One group membership as `-g` lists it. */
+export interface GroupMembership {
+  family: InetFamily;
+  /** The device, as net-tools reads it (without the blanks that pad it in /proc/net/igmp). */
+  interface: string;
+  /** The RefCnt column: how many sockets joined the group. */
+  refCnt: number;
+  /** The group address (inet_ntop text). */
+  group: string;
+  /** Without `-n`: the name the text shows in place of the address, null when it shows the address. */
+  groupName?: string | null;
+}
 
-/** `%-15s %-6d %s` */
-function groupRow(device: string, users: number, group: string): string {
-  return `${device.padEnd(15)} ${String(users).padEnd(6)} ${group}\n`;
+/** What a pass reads: memberships and bogus-line warnings in file order, and the status. */
+export interface GroupsRead {
+  status: number;
+  items: Array<GroupMembership | { warning: string }>;
 }
 
 /**
- * The `-g` block: header, IPv4 groups when inet is selected, IPv6 groups
- * when inet6 is. A missing `/proc/net/igmp` is reported (status 1) unless the
+ * Read the memberships: IPv4 groups when inet is selected, IPv6 groups when
+ * inet6 is. A missing `/proc/net/igmp` is reported (status 1) unless the
  * Internet protocols were only implied by `-4`/`-A inet`; the IPv6 groups are
- * still listed first. Another error opening it is fatal (255), as in
+ * still read. Another error opening it is fatal (255, nothing read), as in
  * net-tools; `/proc/net/igmp6` is skipped quietly whatever the error.
  */
-export async function groupsSection(ctx: ModeContext): Promise<number> {
+export async function readGroups(ctx: ModeContext): Promise<GroupsRead> {
   const { options, out } = ctx;
-  out.out(GROUPS_HEADER);
   let status = 0;
-  const items: GroupItem[] = [];
+  const parsed: GroupItem[] = [];
   const state = new GroupScanState();
   if (options.inet) {
     const igmp = readProcText('net/igmp', ctx.procRoot);
     if (igmp.ok) {
-      items.push(...parseIgmp(igmp.text, state));
+      parsed.push(...parseIgmp(igmp.text, state));
     } else if (igmp.code === 'ENOENT' || igmp.code === 'EACCES') {
       if (!options.protocolsImplied) {
         out.err("netstat: no support for `AF INET (igmp)' on this system.\n");
@@ -237,19 +252,46 @@ export async function groupsSection(ctx: ModeContext): Promise<number> {
       }
     } else {
       out.err(`/proc/net/igmp: ${strerror(igmp.code)}\n`);
-      return 255;
+      return { status: 255, items: [] };
     }
   }
   if (options.inet6) {
     const igmp6 = readProcText('net/igmp6', ctx.procRoot);
-    if (igmp6.ok) items.push(...parseIgmp6(igmp6.text, state));
+    if (igmp6.ok) parsed.push(...parseIgmp6(igmp6.text, state));
   }
 
-  const addresses = items.flatMap((item) => (item.kind === 'group' ? [item.address] : []));
+  const addresses = parsed.flatMap((item) => (item.kind === 'group' ? [item.address] : []));
   const names = options.numericHosts ? null : await resolveHosts(addresses, ctx.resolvers);
+  const items = parsed.map((item): GroupsRead['items'][number] => {
+    if (item.kind === 'bogus') return { warning: `warning, got bogus ${item.file} line ${item.line}.\n` };
+    // `%15c` keeps the blanks that pad the name in /proc/net/igmp; the text pads to 15 columns anyway.
+    const device = item.device.replace(/ +$/, '');
+    const membership: GroupMembership = { family: item.family, interface: device, refCnt: item.users, group: item.address };
+    return names === null ? membership : { ...membership, groupName: shownName(item.address, item.family, names, ctx.resolvers) };
+  });
+  return { status, items };
+}
+
+/** `%-15s %-6d %s` */
+function groupRow(membership: GroupMembership, resolvers: Resolvers): string {
+  const group = shownText(membership.group, membership.family, membership.groupName, resolvers);
+  return `${membership.interface.padEnd(15)} ${String(membership.refCnt).padEnd(6)} ${group}\n`;
+}
+
+/**
+ * The `-g` block: header and memberships as net-tools prints them, or as
+ * JSON, `{"mode":"groups","groups":[…]}` or one membership per line;
+ * warnings and statuses as {@link readGroups} reports them.
+ */
+export async function groupsSection(ctx: ModeContext): Promise<number> {
+  const json = wantsJson(ctx.options) ? new JsonPass(ctx, 'groups', 'groups') : null;
+  if (json === null) ctx.out.out(GROUPS_HEADER);
+  const { status, items } = await readGroups(ctx);
   for (const item of items) {
-    if (item.kind === 'bogus') out.err(`warning, got bogus ${item.file} line ${item.line}.\n`);
-    else out.out(groupRow(item.device, item.users, hostText(item.address, item.family, names, ctx.resolvers)));
+    if ('warning' in item) ctx.out.err(item.warning);
+    else if (json !== null) json.record(item);
+    else ctx.out.out(groupRow(item, ctx.resolvers));
   }
+  json?.end();
   return status;
 }

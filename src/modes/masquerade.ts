@@ -10,13 +10,16 @@
 import { type ConntrackEntry, isNatted, isSourceNatted, parseConntrack } from '../conntrack/proc';
 import { strerror } from '../errors';
 import type { InetFamily } from '../model';
-import { hostText, resolveHosts } from '../print/address';
+import { resolveHosts } from '../print/address';
 import { readProcText } from '../proc/read';
-import type { ServiceProtocol } from '../resolve';
+import type { Resolvers, ServiceProtocol } from '../resolve';
 import type { ModeContext, ModePass } from './context';
+import { exactValue, numbersOf, type Exact } from './counters';
+import { shownName, shownText } from './host-names';
+import { JsonPass, wantsJson } from './json-output';
 
-/** One row of the masquerade table, whatever file it came from. */
-export interface MasqueradeRow {
+/** One row of the masquerade table as read, whatever file it came from. */
+interface MasqueradeRow {
   /** Protocol word as printed (`tcp`, `udp`, `icmp`, …). */
   protocol: string;
   /** Time left, in hundredths of a second (unsigned 64-bit, as net-tools keeps it). */
@@ -188,6 +191,31 @@ export function conntrackRow(entry: ConntrackEntry): MasqueradeRow {
   };
 }
 
+/** One masqueraded connection as `-M` lists it (JSON-safe; see counters.ts for `exact`). */
+export interface MasqueradeConnection extends Exact {
+  /** Protocol word as printed (`tcp`, `udp`, `icmp`, …). */
+  protocol: string;
+  family: InetFamily;
+  /** Time left, in hundredths of a second (conntrack's seconds × 100). */
+  expiresHundredths: number;
+  /** `-e`: the initial sequence number, the sequence delta and the previous delta (null: printed `-`). */
+  initialSequence?: number;
+  delta?: number;
+  previousDelta?: number | null;
+  source: string;
+  /** Without `-n`/`--numeric-hosts`: the name the text shows, null when it shows the address. */
+  sourceName?: string | null;
+  destination: string;
+  destinationName?: string | null;
+  sourcePort: number;
+  /** Without `-n`/`--numeric-ports`: the service name the text shows (TCP and UDP only), else null. */
+  sourcePortName?: string | null;
+  destinationPort: number;
+  destinationPortName?: string | null;
+  masqueradePort: number;
+  masqueradePortName?: string | null;
+}
+
 /** The services database a protocol's ports are named from (net-tools names only TCP and UDP ports here). */
 function serviceProtocol(protocol: string): ServiceProtocol | null {
   if (protocol === 'tcp') return 'tcp';
@@ -195,42 +223,82 @@ function serviceProtocol(protocol: string): ServiceProtocol | null {
   return null;
 }
 
+/** The rows as connections, with the names the text shows unless numeric. */
+async function connections(ctx: ModeContext, rows: MasqueradeRow[]): Promise<MasqueradeConnection[]> {
+  const { options, resolvers } = ctx;
+  const extend = options.extend >= 2;
+  const hostNames = options.numericHosts ? null : await resolveHosts(rows.flatMap((row) => [row.source, row.destination]), resolvers);
+  return rows.map((row) => {
+    const services = serviceProtocol(row.protocol);
+    const portName = (port: number): string | null =>
+      port === 0 || services === null ? null : resolvers.services.name(port, services);
+    const expires = numbersOf({ expiresHundredths: row.expires });
+    const sequence = numbersOf({ initialSequence: row.initialSequence });
+    const exact = { ...expires.exact, ...(extend ? sequence.exact : {}) };
+    const withPortNames = !options.numericPorts;
+    return {
+      protocol: row.protocol,
+      family: row.family,
+      expiresHundredths: expires.expiresHundredths,
+      ...(extend && { initialSequence: sequence.initialSequence, delta: row.delta, previousDelta: row.previousDelta }),
+      source: row.source,
+      ...(hostNames && { sourceName: shownName(row.source, row.family, hostNames, resolvers) }),
+      destination: row.destination,
+      ...(hostNames && { destinationName: shownName(row.destination, row.family, hostNames, resolvers) }),
+      sourcePort: row.sourcePort,
+      ...(withPortNames && { sourcePortName: portName(row.sourcePort) }),
+      destinationPort: row.destinationPort,
+      ...(withPortNames && { destinationPortName: portName(row.destinationPort) }),
+      masqueradePort: row.masqueradePort,
+      ...(withPortNames && { masqueradePortName: portName(row.masqueradePort) }),
+      ...(Object.keys(exact).length > 0 && { exact }),
+    };
+  });
+}
+
 /** `%5hd` */
 function short(value: number): string {
   return String(value).padStart(5);
 }
 
-function formatRow(row: MasqueradeRow, extend: boolean, hostNames: ReadonlyMap<string, string | null> | null, ctx: ModeContext): string {
+function formatRow(c: MasqueradeConnection, resolvers: Resolvers): string {
   // Unsigned arithmetic, each part then printed with a signed `%ld`, as in net-tools.
-  const minutes = BigInt.asIntN(64, row.expires / 6000n);
-  const seconds = BigInt.asIntN(64, (row.expires / 100n) % 60n);
-  const hundredths = BigInt.asIntN(64, row.expires % 100n);
-  let text = `${row.protocol.padEnd(4)}${String(minutes).padStart(3)}:${String(seconds).padStart(2, '0')}.${String(hundredths).padStart(2, '0')} `;
-  if (extend) {
-    text += `${String(row.initialSequence).padStart(10)} ${short(row.delta)} `;
-    text += row.previousDelta === null ? '    - ' : `${short(row.previousDelta)} `;
+  const expires = exactValue(c, 'expiresHundredths');
+  const minutes = BigInt.asIntN(64, expires / 6000n);
+  const seconds = BigInt.asIntN(64, (expires / 100n) % 60n);
+  const hundredths = BigInt.asIntN(64, expires % 100n);
+  let text = `${c.protocol.padEnd(4)}${String(minutes).padStart(3)}:${String(seconds).padStart(2, '0')}.${String(hundredths).padStart(2, '0')} `;
+  if (c.initialSequence !== undefined) {
+    text += `${(c.exact?.initialSequence ?? String(c.initialSequence)).padStart(10)} ${short(c.delta!)} `;
+    text += c.previousDelta === null || c.previousDelta === undefined ? '    - ' : `${short(c.previousDelta)} `;
   }
-  text += `${hostText(row.source, row.family, hostNames, ctx.resolvers).padEnd(20)} `;
-  text += `${hostText(row.destination, row.family, hostNames, ctx.resolvers).padEnd(20)} `;
-  const services = ctx.options.numericPorts ? null : serviceProtocol(row.protocol);
+  text += `${shownText(c.source, c.family, c.sourceName, resolvers).padEnd(20)} `;
+  text += `${shownText(c.destination, c.family, c.destinationName, resolvers).padEnd(20)} `;
   // As everywhere in net-tools, port 0 is `*`, named or not.
-  const port = (n: number): string =>
-    n === 0 ? '*' : ((services === null ? null : ctx.resolvers.services.name(n, services)) ?? String(n));
-  text += `${port(row.sourcePort)} -> ${port(row.destinationPort)} (${port(row.masqueradePort)})\n`;
+  const port = (n: number, name: string | null | undefined): string => (n === 0 ? '*' : (name ?? String(n)));
+  text +=
+    `${port(c.sourcePort, c.sourcePortName)} -> ${port(c.destinationPort, c.destinationPortName)} ` +
+    `(${port(c.masqueradePort, c.masqueradePortName)})\n`;
   return text;
 }
 
-/** The table for a set of rows; nothing at all when there are none, as in net-tools. */
-async function printTable(ctx: ModeContext, rows: MasqueradeRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const extend = ctx.options.extend >= 2;
-  const hostNames = ctx.options.numericHosts
-    ? null
-    : await resolveHosts(rows.flatMap((row) => [row.source, row.destination]), ctx.resolvers);
-  ctx.out.out(TITLE + (extend ? HEADER_EXTENDED : HEADER));
-  for (const row of rows) ctx.out.out(formatRow(row, extend, hostNames, ctx));
+/**
+ * The connections, as net-tools' table (nothing at all when there are none,
+ * as in net-tools) or as JSON: `{"mode":"masquerade","connections":[…]}`, or
+ * one connection per line.
+ */
+async function printConnections(ctx: ModeContext, rows: MasqueradeRow[]): Promise<void> {
+  const list = await connections(ctx, rows);
+  if (wantsJson(ctx.options)) {
+    const json = new JsonPass(ctx, 'masquerade', 'connections');
+    for (const connection of list) json.record(connection);
+    json.end();
+    return;
+  }
+  if (list.length === 0) return;
+  ctx.out.out(TITLE + (ctx.options.extend >= 2 ? HEADER_EXTENDED : HEADER));
+  for (const connection of list) ctx.out.out(formatRow(connection, ctx.resolvers));
 }
-
 
 export const masqueradePass: ModePass = async (ctx) => {
   const masq = readProcText('net/ip_masquerade', ctx.procRoot);
@@ -243,7 +311,7 @@ export const masqueradePass: ModePass = async (ctx) => {
       ctx.out.err(`${err.where}: Internal Error \`${err.message}'.\n`);
       return 255;
     }
-    await printTable(ctx, rows);
+    await printConnections(ctx, rows);
     return 0;
   }
   if (masq.code === 'EISDIR') {
@@ -265,6 +333,6 @@ export const masqueradePass: ModePass = async (ctx) => {
     ctx.out.err(`/proc/net/nf_conntrack: ${strerror(conntrack.code)}\n`);
     return 255;
   }
-  await printTable(ctx, parseConntrack(conntrack.text).filter(isNatted).map(conntrackRow));
+  await printConnections(ctx, parseConntrack(conntrack.text).filter(isNatted).map(conntrackRow));
   return 0;
 };

@@ -301,3 +301,11 @@ export const INET6_TABLES: readonly StatTable[] = [
   table('Udp6', 'udp', udp6),
   table('Tcp6', 'tcp', []),
 ];
+
+/** Where a section's counters come from: `/proc/net/snmp6` has the IPv6 tables, the other files the IPv4 ones. */
+export type StatFile = '/proc/net/snmp' | '/proc/net/netstat' | '/proc/net/sctp/snmp' | '/proc/net/snmp6';
+
+/** The known table of a section, if net-tools knows it. */
+export function knownTable(title: string, file: StatFile): StatTable | undefined {
+  return (file === '/proc/net/snmp6' ? INET6_TABLES : INET_TABLES).find((t) => t.title === title);
+}

@@ -12,7 +12,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StatisticsPrinter, parseCounter, printPairs, printSnmp6, statisticsPass } from '../../src/modes/statistics';
+import { statisticsPass } from '../../src/modes/statistics';
+import { pairSections, parseCounter, snmp6Sections, type StatSection } from '../../src/modes/statistics-read';
+import { StatisticsPrinter } from '../../src/modes/statistics-text';
 import { ORACLE, type Run, oracleUnavailable, runOracle, runPass } from '../helpers/mode-runs';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'snmp');
@@ -81,11 +83,14 @@ describe('-s building blocks', () => {
   });
 
   const all = { raw: true, tcp: true, udp: true, sctp: true };
+  const text = (sections: StatSection[]): string => {
+    const printer = new StatisticsPrinter();
+    return sections.map((section) => printer.section(section)).join('');
+  };
+  const pairs = (content: string, filters = all): string => text(pairSections(content, '/proc/net/snmp', filters).sections);
 
   it('titles a histogram at the indentation of the state it leaves', () => {
-    const printer = new StatisticsPrinter(all);
-    printPairs(printer, 'Icmp: InMsgs InDestUnreachs OutDestUnreachs OutMsgs\nIcmp: 1 2 3 4\nFoo: Bar\nFoo: 5\n');
-    expect(printer.take()).toBe(
+    expect(pairs('Icmp: InMsgs InDestUnreachs OutDestUnreachs OutMsgs\nIcmp: 1 2 3 4\nFoo: Bar\nFoo: 5\n')).toBe(
       'Icmp:\n    1 ICMP messages received\n    ICMP input histogram:\n        destination unreachable: 2\n' +
         '        ICMP output histogram:\n        destination unreachable: 3\n    4 ICMP messages sent\n' +
         'Foo:\n    Bar: 5\n',
@@ -93,30 +98,25 @@ describe('-s building blocks', () => {
   });
 
   it('lets unknown sections inherit the state and ignore the filters', () => {
-    const printer = new StatisticsPrinter({ raw: false, tcp: true, udp: false, sctp: false });
-    printPairs(printer, 'Icmp: InMsgs InDestUnreachs\nIcmp: 1 2\nIcmpMsg: InType3\nIcmpMsg: 7\nUdp: InDatagrams\nUdp: 9\n');
+    const filters = { raw: false, tcp: true, udp: false, sctp: false };
     // Icmp is filtered out but still resets the state, so IcmpMsg is indented 4.
-    expect(printer.take()).toBe('IcmpMsg:\n    InType3: 7\n');
+    expect(pairs('Icmp: InMsgs InDestUnreachs\nIcmp: 1 2\nIcmpMsg: InType3\nIcmpMsg: 7\nUdp: InDatagrams\nUdp: 9\n', filters)).toBe(
+      'IcmpMsg:\n    InType3: 7\n',
+    );
   });
 
   it('keeps the unreachable entries in their Name: value form', () => {
-    const printer = new StatisticsPrinter(all);
-    printPairs(printer, 'Ip: Forwarding DefaultTTL\nIp: 1 64\nTcpExt: TCPTimeouts TW TCPLostRetransmit\nTcpExt: 3 4 5\n');
-    expect(printer.take()).toBe(
+    expect(pairs('Ip: Forwarding DefaultTTL\nIp: 1 64\nTcpExt: TCPTimeouts TW TCPLostRetransmit\nTcpExt: 3 4 5\n')).toBe(
       'Ip:\n    Forwarding: 1\nTcpExt:\n    TCPTimeouts: 3\n    4 TCP sockets finished time wait in fast timer\n    TCPLostRetransmit: 5\n',
     );
   });
 
   it('reports a pair without its colon and stops there', () => {
-    const printer = new StatisticsPrinter(all);
-    expect(printPairs(printer, 'Ip: InReceives\nIp 5\nTcp: ActiveOpens\nTcp: 1\n')).toBe(false);
-    expect(printer.take()).toBe('');
+    expect(pairSections('Ip: InReceives\nIp 5\nTcp: ActiveOpens\nTcp: 1\n', '/proc/net/snmp', all)).toEqual({ sections: [], complete: false });
   });
 
   it('names snmp6 sections by their prefix and repeats a counter on an empty line, as net-tools does', () => {
-    const printer = new StatisticsPrinter(all);
-    printSnmp6(printer, 'Ip6InReceives 5\n\nUdpLite6InDatagrams 2\n');
-    expect(printer.take()).toBe('Ip6:\n    5 total packets received\n    5 total packets received\nUdpLite6:\n    UdpLite6InDatagrams: 2\n');
+    expect(text(snmp6Sections('Ip6InReceives 5\n\nUdpLite6InDatagrams 2\n', all))).toBe('Ip6:\n    5 total packets received\n    5 total packets received\nUdpLite6:\n    UdpLite6InDatagrams: 2\n');
   });
 
   it('prints the bad address family message on stdout and returns 1', async () => {
