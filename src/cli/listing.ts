@@ -113,7 +113,7 @@ export async function listingPass(ctx: ModeContext, sources: Sources): Promise<n
   const plan = planOf(ctx, sources);
   const result = await runQueryAsync(plan, { readTablesSync: true });
   if (o.sources) for (const c of result.sources) ctx.out.err(`netstat: ${c.table}: ${c.backend} (${c.reason})\n`);
-  if (o.json || o.ndjson) return printJson(ctx, result);
+  if (o.json || o.ndjson) return printJson(ctx, result, plan.tables.length > 0);
   return printText(ctx, result, plan.filter.selection);
 }
 
@@ -224,7 +224,7 @@ function tableJson(t: TableOutcome<unknown>) {
  * are the library's (always numeric: names are not looked up). Messages and
  * statuses on stderr are net-tools' (a failing table: its message and 255).
  */
-function printJson(ctx: ModeContext, result: QueryResult): number {
+async function printJson(ctx: ModeContext, result: QueryResult, anyTable: boolean): Promise<number> {
   const out = ctx.out;
   const o = ctx.options;
   const nothing = o.explicitCount === 0;
@@ -246,7 +246,9 @@ function printJson(ctx: ModeContext, result: QueryResult): number {
   }
   const inetRows = result.inet.flatMap((t) => (t.status === 'ok' ? t.table.rows : []));
   const unixRows = result.unix?.status === 'ok' ? result.unix.table.rows : [];
-  if (o.ndjson) {
+  if (!anyTable) {
+    // `-g` alone lists no sockets: only the groups' own document.
+  } else if (o.ndjson) {
     for (const row of inetRows) out.out(jsonLine({ kind: 'inet', ...row }));
     for (const row of unixRows) out.out(jsonLine({ kind: 'unix', ...row }));
   } else {
@@ -256,7 +258,10 @@ function printJson(ctx: ModeContext, result: QueryResult): number {
     writeRows(ctx, unixRows);
     out.out(`],"tables":${jsonLine(outcomes.map(tableJson)).trimEnd()}}\n`);
   }
-  return status !== 0 ? status : finishText(ctx);
+  if (status !== 0) return status;
+  // -g with a listing: the groups print their own JSON (modes/groups.ts).
+  if (o.groups && (status = await groupsSection(ctx)) !== 0) return status;
+  return finishText(ctx);
 }
 
 /** Rows as comma-separated JSON, written as they are turned into text (no one large string). */
