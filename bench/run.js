@@ -26,6 +26,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
+const crypto = require('node:crypto');
 const path = require('node:path');
 
 const here = __dirname;
@@ -275,6 +276,36 @@ function runSize(size, options, ours) {
   return JSON.parse(result.stdout.toString().trim().split('\n').pop());
 }
 
+/**
+ * A hash of the .js files under dist/ and the native addon: other work may rebuild them
+ * while the benchmark runs, and figures taken across a change mix two
+ * versions (run.js warns). Contents, not times: a rebuild that emits the
+ * same files changes nothing.
+ */
+function buildStamp() {
+  const hash = crypto.createHash('sha256');
+  const visit = (dir) => {
+    let entries;
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true }).sort((x, y) => (x.name < y.name ? -1 : 1));
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) visit(full);
+      else if (e.name.endsWith('.js')) hash.update(full).update(fs.readFileSync(full));
+    }
+  };
+  visit(path.join(repo, 'dist'));
+  try {
+    hash.update(fs.readFileSync(path.join(repo, 'build/Release/netstat_native.node')));
+  } catch {
+    // no addon: our rows are left out anyway
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
 const GROUP_TITLES = {
   listing: 'listing all TCP sockets (CLI)',
   library: 'the library, one Node process per run (ratio: to the dump)',
@@ -318,7 +349,16 @@ async function main() {
   if (!ours.cli) console.error('bench: dist/cli.js -tan does not run with NETSTAT_REQUIRE_NATIVE=1 (npm run build? native engine?): no CLI rows');
   if (!ours.library) console.error('bench: bench/library.js does not run with NETSTAT_REQUIRE_NATIVE=1 (npm run build? native engine?): no library rows');
   console.log(`bench: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Linux ${os.release()}, Node ${process.versions.node}, ${new Date().toISOString()}`);
-  for (const size of options.sizes) printTable(runSize(size, options, ours));
+  for (const size of options.sizes) {
+    const before = buildStamp();
+    const report = runSize(size, options, ours);
+    const after = buildStamp();
+    if (after !== before) {
+      report.warnings.push(`dist/ or the native addon changed during this size's run (build ${before} → ${after}): our rows may mix two builds`);
+    }
+    console.log(`\nbuild ${after} (hash of dist/**/*.js and the addon)`);
+    printTable(report);
+  }
 }
 
 main().catch((err) => {
