@@ -249,8 +249,8 @@ async function printJson(ctx: ModeContext, result: QueryResult, anyTable: boolea
   if (!anyTable) {
     // `-g` alone lists no sockets: only the groups' own document.
   } else if (o.ndjson) {
-    for (const row of inetRows) out.out(jsonLine({ kind: 'inet', ...row }));
-    for (const row of unixRows) out.out(jsonLine({ kind: 'unix', ...row }));
+    for (const row of inetRows) out.out('{"kind":"inet",' + recordJson(row).slice(1) + '\n');
+    for (const row of unixRows) out.out('{"kind":"unix",' + recordJson(row).slice(1) + '\n');
   } else {
     out.out('{"mode":"sockets","inet":[');
     writeRows(ctx, inetRows);
@@ -264,12 +264,19 @@ async function printJson(ctx: ModeContext, result: QueryResult, anyTable: boolea
   return finishText(ctx);
 }
 
+/**
+ * One record's JSON, ready for `Output` (latin1). An Internet record without
+ * owners is ASCII by construction (numbers, address text, names from fixed
+ * lists), so only records with kernel text go through the UTF-8 step.
+ */
+function recordJson(row: InetSocket | UnixSocket): string {
+  if ('localAddress' in row && row.owners === undefined) return JSON.stringify(row);
+  return jsonLine(row).slice(0, -1);
+}
+
 /** Rows as comma-separated JSON, written as they are turned into text (no one large string). */
 function writeRows(ctx: ModeContext, rows: ReadonlyArray<InetSocket | UnixSocket>): void {
-  for (let i = 0; i < rows.length; i++) {
-    const line = jsonLine(rows[i]);
-    ctx.out.out(i === 0 ? line.slice(0, -1) : ',' + line.slice(0, -1));
-  }
+  for (let i = 0; i < rows.length; i++) ctx.out.out(i === 0 ? recordJson(rows[i]!) : ',' + recordJson(rows[i]!));
 }
 
 /** net-tools' stderr notice after loading the process table as a non-root user. */

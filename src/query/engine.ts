@@ -213,36 +213,47 @@ export type CountRow = Partial<Record<CountKey, string | number | null>> & { cou
 
 /** Group-by over the kept rows, without building a record per Internet socket on the netlink backend. */
 class Counter {
-  private readonly groups = new Map<string, CountRow>();
+  /** Groups by key value (one key) or by the values' JSON (several): no allocation per row for one key. */
+  private readonly groups = new Map<unknown, CountRow>();
+  private readonly needsOwner: boolean;
   total = 0;
   constructor(
     private readonly by: readonly CountKey[],
     private readonly owners: OwnerScan | undefined,
-  ) {}
+  ) {
+    this.needsOwner = by.includes('pid') || by.includes('program');
+  }
+
+  private value(key: CountKey, row: InetRowView | UnixSocket, protocol: string, family: string, owner: ProcessRef | undefined) {
+    switch (key) {
+      case 'protocol': return protocol;
+      case 'family': return family;
+      case 'state': return row.stateName;
+      case 'localPort': return 'localPort' in row ? row.localPort : null;
+      case 'uid': return 'uid' in row ? row.uid : null;
+      case 'pid': return owner === undefined ? null : owner.pid;
+      case 'program': return owner === undefined ? null : owner.program;
+    }
+  }
 
   add(row: InetRowView | UnixSocket, protocol: string, family: string): void {
     this.total++;
-    if (this.by.length === 0) return;
-    const first = this.owners?.owners.get(row.inode)?.[0];
-    const values: Array<string | number | null> = this.by.map((key) => {
-      switch (key) {
-        case 'protocol': return protocol;
-        case 'family': return family;
-        case 'state': return row.stateName;
-        case 'localPort': return 'localPort' in row ? row.localPort : null;
-        case 'uid': return 'uid' in row ? row.uid : null;
-        case 'pid': return first === undefined ? null : first.pid;
-        case 'program': return first === undefined ? null : first.program;
-      }
-    });
-    const id = values.length === 1 ? String(values[0]) : JSON.stringify(values);
+    const by = this.by;
+    if (by.length === 0) return;
+    const owner = this.needsOwner ? this.owners?.owners.get(row.inode)?.[0] : undefined;
+    let id: unknown;
+    if (by.length === 1) {
+      id = this.value(by[0]!, row, protocol, family, owner);
+    } else {
+      id = JSON.stringify(by.map((key) => this.value(key, row, protocol, family, owner)));
+    }
     const group = this.groups.get(id);
     if (group !== undefined) {
       group.count++;
       return;
     }
     const fresh: CountRow = { count: 1 };
-    this.by.forEach((key, i) => (fresh[key] = values[i]!));
+    for (const key of by) fresh[key] = this.value(key, row, protocol, family, owner);
     this.groups.set(id, fresh);
   }
 
