@@ -215,19 +215,22 @@ class Walk {
         }
         have_program = true;
       }
+      // Looking for given sockets: only those are kept (a process holding
+      // 100k others would otherwise hand them all back to be thrown away).
+      if (!request_.all && !Claim(inode)) return;
       result.inodes.push_back(inode);
-      if (!request_.all) Claim(inode);
     });
   }
 
   size_t Slot(uint64_t inode) const { return static_cast<size_t>((inode * 0x9e3779b97f4a7c15ULL) >> 20) & (wanted_.size() - 1); }
 
-  void Claim(uint64_t inode) {
+  // Whether the inode is wanted; the first claim of each counts it as found.
+  bool Claim(uint64_t inode) {
     for (size_t i = Slot(inode);; i = (i + 1) & (wanted_.size() - 1)) {
-      if (!wanted_[i].used) return;  // not wanted
+      if (!wanted_[i].used) return false;
       if (wanted_[i].inode == inode) {
         if (claimed_[i].exchange(1) == 0) missing_.fetch_sub(1);
-        return;
+        return true;
       }
     }
   }

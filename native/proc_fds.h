@@ -36,7 +36,7 @@ struct OwnerRows {
 
 struct OwnerScanRequest {
   std::string proc_root;
-  // Inodes of interest; empty with `all` = map every socket.
+  // Inodes of interest (only these are returned); empty with `all` = map every socket.
   std::vector<uint64_t> wanted;
   bool all = true;
   int threads = 2;

@@ -82,8 +82,8 @@ export interface OwnerScan {
 
 export interface OwnerQuery {
   /**
-   * Inodes the caller needs; the walk may stop early once all are found. When
-   * absent, every socket fd is mapped. Note that stopping early changes
+   * Inodes the caller needs: only these are recorded, and the walk may stop
+   * early once all are found. When absent, every socket fd is mapped. Note that stopping early changes
    * nothing visible: holders are recorded in /proc order either way, and the
    * first holder of each wanted inode is found before the walk stops.
    */

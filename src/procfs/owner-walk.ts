@@ -153,10 +153,12 @@ function* walkProcess(
         owner = program.base64 === undefined ? { pid, program: program.text } : { pid, program: program.text, programBase64: program.base64 };
       }
 
+      // Looking for given sockets: only those are kept (as the native walk does).
+      if (wanted !== undefined && !wanted.has(inode)) continue;
       const holders = scan.owners.get(inode);
       if (holders === undefined) {
         scan.owners.set(inode, [owner]);
-        if (wanted?.has(inode)) found++;
+        if (wanted !== undefined) found++;
       } else if (holders[holders.length - 1] !== owner) {
         holders.push(owner);
       }
