@@ -80,7 +80,7 @@ function planOf(request: ValidatedQuery, abort: AbortHandle): QueryPlan {
     tables: request.tables,
     filter: request.filter,
     owners: request.owners,
-    ownerWalk: 'wanted',
+    ownerWalk: request.completeWalk ? 'complete' : 'wanted',
     timers: request.timers,
     sources,
     abort,
@@ -240,8 +240,8 @@ export interface ListenerQuery {
   protocols?: ReadonlyArray<InetSocket['protocol']>;
   /** Families (default: both; v4-mapped listeners are IPv6 sockets and always included with `inet6`). */
   families?: SocketQuery['families'];
-  /** Fill owners (default: true). */
-  owners?: boolean;
+  /** Fill owners (default: true; `'all'`: every holder, see `SocketQuery.owners`). */
+  owners?: boolean | 'all';
   backend?: SocketQuery['backend'];
   procRoot?: string;
   signal?: AbortSignal;

@@ -59,8 +59,14 @@ export interface SocketQuery {
   pid?: number | readonly number[];
   /** Keep sockets held by a process of one of these program names (net-tools' name; implies `owners`). */
   program?: string | readonly string[];
-  /** Fill `owners`, `pid` and `program` on each socket from the /proc fd walk (default: false). */
-  owners?: boolean;
+  /**
+   * Fill `pid` and `program` (the first holder in /proc order: what `netstat -p`
+   * shows) and `owners` from the /proc fd walk (default: false). With `true`
+   * the walk stops once every kept socket has its first holder, so `owners`
+   * lists the holders met until then; `'all'` walks every process, so
+   * `owners` lists every holder (all the workers of a pre-fork server).
+   */
+  owners?: boolean | 'all';
   /** Timer details on TCP sockets (default: true; false lets netlink skip tcp_info). */
   timers?: boolean;
   /** `auto` (default; or `NETSTAT_BACKEND`), `netlink` or `procfs`. */
@@ -89,6 +95,8 @@ export interface ValidatedQuery {
   filter: SocketFilter;
   ownerFilter?: OwnerFilter;
   owners: boolean;
+  /** `owners: 'all'`: walk every process. */
+  completeWalk: boolean;
   timers: boolean;
   backend?: BackendRequest;
   procRoot?: string;
@@ -133,7 +141,7 @@ function integer(min: number, max: number) {
 }
 
 function boolean(value: unknown, field: string): boolean {
-  if (typeof value !== 'boolean') fail('ERR_INVALID_ARG_TYPE', field, `must be a boolean (got ${describe(value)})`);
+  if (typeof value !== 'boolean') fail('ERR_INVALID_ARG_TYPE', field, `must be ${field.endsWith('.owners') ? "a boolean or 'all'" : 'a boolean'} (got ${describe(value)})`);
   return value;
 }
 
@@ -224,7 +232,8 @@ export function validateQuery(input: unknown, field = 'query'): ValidatedQuery {
   const result: ValidatedQuery = {
     tables: tablesFor(protocols, families, unixCanMatch(filter)),
     filter,
-    owners: has('owners') ? boolean(q.owners, at('owners')) : false,
+    owners: has('owners') ? q.owners === 'all' || boolean(q.owners, at('owners')) : false,
+    completeWalk: q.owners === 'all',
     timers: has('timers') ? boolean(q.timers, at('timers')) : true,
   };
   if (ownerFilter !== undefined) result.ownerFilter = ownerFilter;

@@ -7,6 +7,7 @@
  * kernel-side filters against the same filter applied in plain code to a full
  * listing, on every backend that can run here.
  */
+import { spawn } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -181,6 +182,24 @@ describe('on live sockets of this process', () => {
       expect((await findListeners(udpPort, { backend })).map((s) => s.protocol)).toEqual(['udp']);
     });
 
+    it("owners: 'all' lists every holder of a shared listener, in /proc order", async () => {
+      // A Python server that forks: parent and child hold the same listening socket.
+      const child = spawn('python3', ['-c', SHARED_LISTENER], { stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        const [port, parent, forked] = (await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString()))))
+          .trim()
+          .split(' ')
+          .map(Number) as [number, number, number];
+        const [all] = await findListeners(port, { backend, owners: 'all' });
+        expect(all?.owners?.map((o) => o.pid).sort()).toEqual([parent, forked].sort());
+        const [first] = await findListeners(port, { backend });
+        expect(first?.pid).toBe(all?.pid);
+        expect(first?.owners?.[0]).toEqual(all?.owners?.[0]);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+
     it('which sockets a process holds', async () => {
       const mine = await socketsOfProcess(process.pid, { backend });
       for (const port of [v4Port, v6Port, dualPort]) expect(mine.some((s) => s.localPort === port && s.stateName === 'LISTEN')).toBe(true);
@@ -255,6 +274,21 @@ describe('on live sockets of this process', () => {
     });
   });
 });
+
+const SHARED_LISTENER = `
+import os, socket, sys, time
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()
+parent = os.getpid()
+pid = os.fork()
+if pid == 0:
+    os.close(1)  # the test reads the parent's line only; this end must not keep the pipe open
+    time.sleep(60); sys.exit(0)
+print(s.getsockname()[1], parent, pid, flush=True)
+try:
+    time.sleep(60)
+finally:
+    os.kill(pid, 9)
+`;
 
 /** The query's meaning, written plainly over a record (what the backends must agree with). */
 function reference(query: SocketQuery, s: InetSocket): boolean {
