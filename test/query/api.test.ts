@@ -184,7 +184,7 @@ describe('on live sockets of this process', () => {
 
     it("owners: 'all' lists every holder of a shared listener, in /proc order", async () => {
       // A Python server that forks: parent and child hold the same listening socket.
-      const child = spawn('python3', ['-c', SHARED_LISTENER], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn('python3', ['-c', SHARED_LISTENER], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
       try {
         const [port, parent, forked] = (await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString()))))
           .trim()
@@ -196,7 +196,7 @@ describe('on live sockets of this process', () => {
         expect(first?.pid).toBe(all?.pid);
         expect(first?.owners?.[0]).toEqual(all?.owners?.[0]);
       } finally {
-        child.kill('SIGKILL');
+        process.kill(-child.pid!, 'SIGKILL'); // both processes (their own process group)
       }
     });
 
