@@ -186,10 +186,15 @@ describe('on live sockets of this process', () => {
       // A Python server that forks: parent and child hold the same listening socket.
       const child = spawn('python3', ['-c', SHARED_LISTENER], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
       try {
-        const [port, parent, forked] = (await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString()))))
-          .trim()
-          .split(' ')
-          .map(Number) as [number, number, number];
+        const line = await new Promise<string>((resolve, reject) => {
+          let text = '';
+          child.stdout.on('data', (d: Buffer) => {
+            text += d.toString();
+            if (text.includes('\n')) resolve(text);
+          });
+          child.once('exit', (code) => reject(new Error(`the listener exited (${code}) after printing ${JSON.stringify(text)}`)));
+        });
+        const [port, parent, forked] = line.trim().split(' ').map(Number) as [number, number, number];
         const [all] = await findListeners(port, { backend, owners: 'all' });
         expect(all?.owners?.map((o) => o.pid).sort()).toEqual([parent, forked].sort());
         const [first] = await findListeners(port, { backend });
