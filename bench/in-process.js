@@ -41,6 +41,8 @@ async function main() {
   const rows = [];
   const dump = await median(runs, () => Promise.all([b.dumpInetAsync(2, 6, ALL, true, null, null), b.dumpInetAsync(10, 6, ALL, true, null, null)]));
   rows.push(['native TCP dump (both families)', dump, 1]);
+  const bare = await median(runs, () => Promise.all([b.dumpInetAsync(2, 6, ALL, false, null, null), b.dumpInetAsync(10, 6, ALL, false, null, null)]));
+  rows.push(['  … without tcp_info', bare, bare / dump]);
   const list = await median(runs, () => listSockets({ protocols: ['tcp'] }));
   rows.push(["listSockets({ protocols: ['tcp'] })", list, list / dump]);
   const lean = await median(runs, () => listSockets({ protocols: ['tcp'], timers: false }));
@@ -50,8 +52,8 @@ async function main() {
   if (port !== undefined) {
     const listen = await median(runs, () => findListeners(port));
     rows.push([`findListeners(${port})`, listen, listen / dump]);
-    const bare = await median(runs, () => findListeners(port, { owners: false }));
-    rows.push([`findListeners(${port}, { owners: false })`, bare, bare / dump]);
+    const noOwners = await median(runs, () => findListeners(port, { owners: false }));
+    rows.push([`findListeners(${port}, { owners: false })`, noOwners, noOwners / dump]);
   }
   const sockets = (await listSockets({ protocols: ['tcp'] })).inet.length;
   console.log(`${sockets} TCP sockets; medians of ${runs} calls after a warm-up (ms, ratio to the native dump)`);
