@@ -240,3 +240,69 @@ export const TCP_STATE_NAMES: readonly string[] = [
   'LISTEN',
   'CLOSING',
 ];
+
+/*
+ * SCTP, from `/proc/net/sctp{,6}/eps` (endpoints) and
+ * `/proc/net/sctp{,6}/assocs` (associations), as net-tools 2.10 reads them
+ * (spec §2.12; parser: `procfs/sctp-table.ts`). sock_diag is not a source
+ * for these: only the /proc tables are. Numbers are the values net-tools
+ * works with after its own conversions (`atoi`, `strtoul`, `htons`), so that
+ * printing them reproduces its output.
+ */
+
+/** One address of an SCTP endpoint or association. */
+export interface SctpAddress {
+  /**
+   * Canonical text (`inet_ntop`'s): `127.0.0.1`, `::1`, `::ffff:127.0.0.1`.
+   * The kernel writes IPv4 dotted and IPv6 as eight 4-digit hex groups; text
+   * that is not a valid IPv4 address reads as `255.255.255.255` (what
+   * `inet_addr` returns for it).
+   */
+  address: string;
+  /** `inet6` when the kernel's text holds a `:` (an IPv4 address of an IPv6 socket is `inet`). */
+  family: InetFamily;
+  /** Marked with a leading `*` by the kernel: the association's primary path. Always false for endpoints. */
+  primary: boolean;
+}
+
+/** Fields shared by SCTP endpoints and associations. */
+export interface SctpBase extends SocketBase {
+  /** The table it was read from: `inet` for `/proc/net/sctp/*`, `inet6` for `/proc/net/sctp6/*`. */
+  family: InetFamily;
+  /** Local port (0–65535; 0 = unbound, printed `*`). net-tools keeps the low 16 bits of the kernel's number. */
+  localPort: number;
+  /** Local addresses in the kernel's order; the first is printed with the port and the state. */
+  localAddresses: SctpAddress[];
+  /** Socket state (`SST` column), a {@link TcpState} number (`LISTEN`, `ESTABLISHED`, …) as a C `int`. */
+  state: number;
+  /** What the State column shows: {@link sctpStateName}. */
+  stateName: string;
+  /** Owner uid (an unsigned 32-bit number; net-tools prints it as a signed `int`). */
+  uid: number;
+}
+
+/** An SCTP endpoint (`/proc/net/sctp{,6}/eps`): a bound SCTP socket, listed as a server. */
+export interface SctpEndpoint extends SctpBase {
+  kind: 'endpoint';
+}
+
+/** An SCTP association (`/proc/net/sctp{,6}/assocs`): a connection between two multi-homed peers. */
+export interface SctpAssociation extends SctpBase {
+  kind: 'association';
+  /** Peer port (0–65535; 0 printed `*`). */
+  remotePort: number;
+  /** Peer addresses in the kernel's order. */
+  remoteAddresses: SctpAddress[];
+  /** `RX_QUEUE`: bytes of receive buffer in use, as an unsigned 32-bit number. */
+  recvQueue: number;
+  /** `TX_QUEUE`: bytes of send buffer in use, as an unsigned 32-bit number. */
+  sendQueue: number;
+}
+
+/**
+ * {@link SctpBase.stateName}: the TCP state name for 0–11 (`''` for 0), else
+ * `UNKNOWN(n)`, as net-tools' `sctp_socket_state_str` writes it.
+ */
+export function sctpStateName(state: number): string {
+  return state >= 0 && state < TCP_STATE_NAMES.length ? (TCP_STATE_NAMES[state] as string) : `UNKNOWN(${state})`;
+}
