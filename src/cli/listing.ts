@@ -22,7 +22,8 @@ import type { Options } from '../options';
 import { procPath } from '../proc/root';
 import { resolveHosts } from '../print/address';
 import { jsonLine } from '../print/json';
-import { type Columns, InetRowFormatter, internetHeader, unixHeader, unixRow } from '../print/sockets';
+import { InetRowFormatter, internetHeader, unixHeader, unixRow } from '../print/sockets';
+import { columnsOf } from './columns';
 import { type QueryPlan, type QueryResult, type TableOutcome, type TableSpec, runQueryAsync } from '../query/engine';
 import type { Selection } from '../backends/types';
 /** What net-tools names a family in "no support" messages, and in bogus-line warnings. */
@@ -36,18 +37,6 @@ const WARNING_NAME: Record<InetProtocol, string> = { tcp: 'tcp', udp: 'udp', udp
 
 function selectionOf(o: Options): Selection {
   return o.all ? 'all' : o.listening ? 'listening' : 'connected';
-}
-
-function columnsOf(o: Options): Columns {
-  return {
-    extended: o.extend >= 2,
-    programs: o.programs,
-    timers: o.timers,
-    wide: o.wide,
-    numericHosts: o.numericHosts,
-    numericPorts: o.numericPorts,
-    numericUsers: o.numericUsers,
-  };
 }
 
 function isRoot(): boolean {

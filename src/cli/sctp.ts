@@ -11,7 +11,7 @@ import type { InetFamily, ProcessRef, SctpAssociation, SctpEndpoint } from '../m
 import type { ModeContext } from '../modes/context';
 import { resolveHosts } from '../print/address';
 import { sctpAddressesToName, sctpAssociationRow, sctpEndpointRow } from '../print/sctp';
-import type { Columns } from '../print/sockets';
+import { columnsOf } from './columns';
 import { readSctpAssociations, readSctpEndpoints, type SctpTableKind, sctpTablePath } from '../procfs/sctp-table';
 
 export { sctpPresent } from '../procfs/sctp-table';
@@ -66,15 +66,7 @@ async function printRows(
   owners: ReadonlyMap<number, ProcessRef[]> | undefined,
 ): Promise<void> {
   const o = ctx.options;
-  const columns: Columns = {
-    extended: o.extend >= 2,
-    programs: o.programs,
-    timers: o.timers,
-    wide: o.wide,
-    numericHosts: o.numericHosts,
-    numericPorts: o.numericPorts,
-    numericUsers: o.numericUsers,
-  };
+  const columns = columnsOf(o);
   // net-tools passes all its numeric flags to the address printer: any of them makes SCTP addresses numeric.
   const numeric = o.numericHosts || o.numericPorts || o.numericUsers || o.symbolic;
   const hostNames = numeric ? null : await resolveHosts(sctpAddressesToName(rows), ctx.resolvers);
