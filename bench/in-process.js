@@ -43,6 +43,8 @@ async function main() {
   rows.push(['native TCP dump (both families)', dump, 1]);
   const bare = await median(runs, () => Promise.all([b.dumpInetAsync(2, 6, ALL, false, null, null), b.dumpInetAsync(10, 6, ALL, false, null, null)]));
   rows.push(['  … without tcp_info', bare, bare / dump]);
+  const compact = await median(runs, () => Promise.all([b.dumpInetCompactAsync(2, 6, ALL, null, null), b.dumpInetCompactAsync(10, 6, ALL, null, null)]));
+  rows.push(['  … compact rows (what counts read)', compact, compact / dump]);
   const list = await median(runs, () => listSockets({ protocols: ['tcp'] }));
   rows.push(["listSockets({ protocols: ['tcp'] })", list, list / dump]);
   const lean = await median(runs, () => listSockets({ protocols: ['tcp'], timers: false }));

@@ -99,6 +99,15 @@ const int32_t* CancelArg(const Napi::CallbackInfo& info, size_t index, const cha
 // A typed array argument of the given type, or null; anything else is a usage error.
 bool NullOr(const Napi::Value& value, napi_typedarray_type type) { return value.IsNull() || IsTypedArrayOf(value, type); }
 
+// The bytecode argument (a Uint8Array or null, checked by the caller),
+// copied here, on the main thread: the worker never reads JavaScript memory for it.
+void BytecodeArg(const Napi::CallbackInfo& info, size_t index, const char* usage, InetRequest* request) {
+  if (info[index].IsNull()) return;
+  const auto bytecode = info[index].As<Napi::Uint8Array>();
+  if (bytecode.ElementLength() > kMaxBytecode) ThrowUsage(info.Env(), usage);
+  request->bytecode.assign(bytecode.Data(), bytecode.Data() + bytecode.ElementLength());
+}
+
 InetRequest InetArgs(const Napi::CallbackInfo& info, const char* usage) {
   if (info.Length() != 6 || !info[2].IsNumber() || !info[3].IsBoolean() || !NullOr(info[4], napi_uint8_array)) ThrowUsage(info.Env(), usage);
   InetRequest request;
@@ -106,13 +115,20 @@ InetRequest InetArgs(const Napi::CallbackInfo& info, const char* usage) {
   request.protocol = ByteArg(info, 1, usage);
   request.states = info[2].As<Napi::Number>().Uint32Value();
   request.with_info = info[3].As<Napi::Boolean>().Value();
-  if (!info[4].IsNull()) {
-    // Copied here, on the main thread: the worker never reads JavaScript memory for it.
-    const auto bytecode = info[4].As<Napi::Uint8Array>();
-    if (bytecode.ElementLength() > kMaxBytecode) ThrowUsage(info.Env(), usage);
-    request.bytecode.assign(bytecode.Data(), bytecode.Data() + bytecode.ElementLength());
-  }
+  BytecodeArg(info, 4, usage, &request);
   request.cancel = CancelArg(info, 5, usage);
+  return request;
+}
+
+// dumpInetCompact's arguments: dumpInet's without withInfo.
+InetRequest CompactArgs(const Napi::CallbackInfo& info, const char* usage) {
+  if (info.Length() != 5 || !info[2].IsNumber() || !NullOr(info[3], napi_uint8_array)) ThrowUsage(info.Env(), usage);
+  InetRequest request;
+  request.family = ByteArg(info, 0, usage);
+  request.protocol = ByteArg(info, 1, usage);
+  request.states = info[2].As<Napi::Number>().Uint32Value();
+  BytecodeArg(info, 3, usage, &request);
+  request.cancel = CancelArg(info, 4, usage);
   return request;
 }
 
@@ -177,6 +193,12 @@ Napi::Value InetToJs(Napi::Env env, PackedInet& packed) {
   Napi::Array addresses = Napi::Array::New(env, packed.addresses.size());
   for (uint32_t i = 0; i < packed.addresses.size(); ++i) addresses.Set(i, Napi::String::New(env, packed.addresses[i]));
   result.Set("addresses", addresses);
+  return result;
+}
+
+Napi::Value CompactToJs(Napi::Env env, PackedCompact& packed) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("fields", CopyToTypedArray<Napi::Uint32Array>(env, packed.fields));
   return result;
 }
 
@@ -282,6 +304,10 @@ class PromiseWorker final : public Napi::AsyncWorker {
   "family: number, protocol: number, states: number, withInfo: boolean, bytecode: Uint8Array | null, " NETSTAT_CANCEL_ARG
 constexpr char kDumpInetUsage[] = "dumpInet(" NETSTAT_INET_ARGS ")";
 constexpr char kDumpInetAsyncUsage[] = "dumpInetAsync(" NETSTAT_INET_ARGS ")";
+#define NETSTAT_COMPACT_ARGS "family: number, protocol: number, states: number, bytecode: Uint8Array | null, " NETSTAT_CANCEL_ARG
+constexpr char kDumpCompactUsage[] = "dumpInetCompact(" NETSTAT_COMPACT_ARGS ")";
+constexpr char kDumpCompactAsyncUsage[] = "dumpInetCompactAsync(" NETSTAT_COMPACT_ARGS ")";
+#undef NETSTAT_COMPACT_ARGS
 constexpr char kDumpUnixUsage[] = "dumpUnix(" NETSTAT_CANCEL_ARG ")";
 constexpr char kDumpUnixAsyncUsage[] = "dumpUnixAsync(" NETSTAT_CANCEL_ARG ")";
 #define NETSTAT_SCAN_ARGS "procRoot: string, wanted: Float64Array | null, threads: number, pids: Int32Array | null, " NETSTAT_CANCEL_ARG
@@ -306,6 +332,18 @@ Napi::Value DumpInetSync(const Napi::CallbackInfo& info) {
 Napi::Value DumpInetAsync(const Napi::CallbackInfo& info) {
   InetRequest request = InetArgs(info, kDumpInetAsyncUsage);
   return PromiseWorker<PackedInet>::Start(info.Env(), [request = std::move(request)] { return DumpInet(request); }, InetToJs, info[5]);
+}
+
+Napi::Value DumpInetCompactSync(const Napi::CallbackInfo& info) {
+  const InetRequest request = CompactArgs(info, kDumpCompactUsage);
+  PackedCompact packed = Guarded(info.Env(), [&] { return DumpInetCompact(request); });
+  return CompactToJs(info.Env(), packed);
+}
+
+Napi::Value DumpInetCompactAsync(const Napi::CallbackInfo& info) {
+  InetRequest request = CompactArgs(info, kDumpCompactAsyncUsage);
+  return PromiseWorker<PackedCompact>::Start(
+      info.Env(), [request = std::move(request)] { return DumpInetCompact(request); }, CompactToJs, info[4]);
 }
 
 Napi::Value DumpUnixSync(const Napi::CallbackInfo& info) {
@@ -385,6 +423,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unixStride", Napi::Number::New(env, unix_field::kStride));
   exports.Set("dumpInet", Napi::Function::New(env, DumpInetSync, "dumpInet"));
   exports.Set("dumpInetAsync", Napi::Function::New(env, DumpInetAsync, "dumpInetAsync"));
+  exports.Set("compactStride", Napi::Number::New(env, compact_field::kStride));
+  exports.Set("dumpInetCompact", Napi::Function::New(env, DumpInetCompactSync, "dumpInetCompact"));
+  exports.Set("dumpInetCompactAsync", Napi::Function::New(env, DumpInetCompactAsync, "dumpInetCompactAsync"));
   exports.Set("dumpUnix", Napi::Function::New(env, DumpUnixSync, "dumpUnix"));
   exports.Set("dumpUnixAsync", Napi::Function::New(env, DumpUnixAsync, "dumpUnixAsync"));
   exports.Set("scanOwners", Napi::Function::New(env, ScanOwnersSync, "scanOwners"));

@@ -13,7 +13,7 @@
 
 namespace netstat {
 
-constexpr int kLayoutVersion = 2;
+constexpr int kLayoutVersion = 3;
 
 namespace inet_field {
 constexpr size_t kState = 0;
@@ -34,6 +34,15 @@ constexpr size_t kCookieLow = 14;
 constexpr size_t kCookieHigh = 15;
 constexpr size_t kStride = 16;
 }  // namespace inet_field
+
+// Compact Internet rows (dumpInetCompact): what counting needs, no address text.
+namespace compact_field {
+constexpr size_t kState = 0;
+constexpr size_t kLocalPort = 1;
+constexpr size_t kUid = 2;
+constexpr size_t kInode = 3;
+constexpr size_t kStride = 4;
+}  // namespace compact_field
 
 namespace unix_field {
 constexpr size_t kType = 0;

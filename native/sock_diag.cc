@@ -212,6 +212,25 @@ PackedInet InetPacker::Take() {
   return std::move(packed_);
 }
 
+void CompactPacker::Add(const nlmsghdr& message) {
+  const uint8_t* payload = Payload(message, sizeof(inet_diag_msg));
+  inet_diag_msg msg;
+  std::memcpy(&msg, payload, sizeof msg);
+  if (msg.idiag_family != AF_INET && msg.idiag_family != AF_INET6) ThrowMalformed("inet_diag reply of another family");
+  using namespace compact_field;
+  const size_t at = packed_.fields.size();
+  packed_.fields.resize(at + kStride);
+  uint32_t* row = packed_.fields.data() + at;
+  row[kState] = msg.idiag_state;
+  row[kLocalPort] = ntohs(msg.id.idiag_sport);
+  row[kUid] = msg.idiag_uid;
+  row[kInode] = msg.idiag_inode;
+}
+
+void CompactPacker::Clear() { packed_ = PackedCompact(); }
+
+PackedCompact CompactPacker::Take() { return std::move(packed_); }
+
 void UnixPacker::Add(const nlmsghdr& message) {
   const uint8_t* payload = Payload(message, sizeof(unix_diag_msg));
   unix_diag_msg msg;
@@ -263,6 +282,18 @@ PackedInet DumpInet(const InetRequest& request, std::vector<uint8_t>* record) {
   socket.Dump(
       BuildInetRequest(request), [&packer](const nlmsghdr& message) { packer.Add(message); }, [&packer] { packer.Clear(); },
       record, request.cancel);
+  return packer.Take();
+}
+
+PackedCompact DumpInetCompact(const InetRequest& request) {
+  ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");
+  InetRequest compact = request;
+  compact.with_info = false;
+  NetlinkSocket socket;
+  CompactPacker packer;
+  socket.Dump(
+      BuildInetRequest(compact), [&packer](const nlmsghdr& message) { packer.Add(message); }, [&packer] { packer.Clear(); },
+      nullptr, request.cancel);
   return packer.Take();
 }
 

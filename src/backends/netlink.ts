@@ -41,9 +41,12 @@ import {
   unixTypeName,
 } from '../model';
 import {
+  COMPACT_STRIDE,
+  CompactField,
   INET_STRIDE,
   InetField,
   type NativeBinding,
+  type PackedCompact,
   type PackedInet,
   type PackedOwners,
   type PackedUnix,
@@ -199,32 +202,61 @@ export function visitInetRows(
   visit: (row: InetRowView) => void,
 ): void {
   const f = packed.fields;
-  const addresses = packed.addresses;
-  const isRaw = protocol === 'raw';
-  const view: InetRowView = {
-    protocol,
-    family,
-    state: 0,
-    stateName: '',
-    localAddress: '',
-    localPort: 0,
-    remoteAddress: '',
-    remotePort: 0,
-    uid: 0,
-    inode: 0,
-  };
+  const view: InetRowView = { protocol, family, state: 0, stateName: '', localPort: 0, uid: 0, inode: 0 };
   forEachKept(packed, protocol, filter, (o) => {
-    const ports = f[o + InetField.Ports]!;
     view.state = f[o + InetField.State]!;
     view.stateName = tcpStateName(view.state);
-    view.localAddress = addresses[f[o + InetField.LocalAddress]!]!;
-    view.localPort = ports >>> 16;
-    view.remoteAddress = addresses[f[o + InetField.RemoteAddress]!]!;
-    view.remotePort = isRaw ? 0 : ports & 0xffff;
+    view.localPort = f[o + InetField.Ports]! >>> 16;
     view.uid = f[o + InetField.Uid]!;
     view.inode = f[o + InetField.Inode]!;
     visit(view);
   });
+}
+
+/**
+ * Whether the kernel's dump already applies every part of the filter that
+ * needs a row's addresses or remote port (the state mask and the bytecode
+ * do), so compact rows — state, local port, uid, inode — are enough to
+ * decide the rest. Not for net-tools' "connected" TCP rule (a TCP_REPAIR
+ * socket in any state can have remote port 0), UDP/RAW servers (a wildcard
+ * remote address), RAW remote ports (0 in the records) or a bytecode too
+ * large for one attribute.
+ */
+export function compactSuffices(protocol: InetProtocol, filter: SocketFilter, bytecode: Buffer | null): boolean {
+  if (filter.selection === 'connected' || (filter.selection === 'listening' && protocol !== 'tcp')) return false;
+  if (protocol === 'raw' && filter.remotePorts !== undefined) return false;
+  const needsBytecode =
+    filter.localPorts !== undefined ||
+    filter.remotePorts !== undefined ||
+    filter.localAddresses !== undefined ||
+    filter.remoteAddresses !== undefined ||
+    filter.selection === 'listening';
+  return !needsBytecode || bytecode !== null;
+}
+
+/** Visit compact rows, testing what the kernel did not: states (UDP/RAW have no mask) and uids. */
+export function visitCompactRows(
+  packed: PackedCompact,
+  protocol: InetProtocol,
+  family: InetFamily,
+  filter: SocketFilter,
+  visit: (row: InetRowView) => void,
+): void {
+  const f = packed.fields;
+  const { inetStates, uids } = filter;
+  const view: InetRowView = { protocol, family, state: 0, stateName: '', localPort: 0, uid: 0, inode: 0 };
+  for (let o = 0; o < f.length; o += COMPACT_STRIDE) {
+    const state = f[o + CompactField.State]!;
+    const uid = f[o + CompactField.Uid]!;
+    if (inetStates !== undefined && (inetStates & (1 << state)) === 0) continue;
+    if (uids !== undefined && !uids.has(uid)) continue;
+    view.state = state;
+    view.stateName = tcpStateName(state);
+    view.localPort = f[o + CompactField.LocalPort]!;
+    view.uid = uid;
+    view.inode = f[o + CompactField.Inode]!;
+    visit(view);
+  }
 }
 
 /**
@@ -376,12 +408,37 @@ export function createNetlinkBackend(binding: NativeBinding): SocketBackend {
     inetAsync: async (q) => ({ rows: inetRows(await dumpAsync(q), q.protocol, q.family, q.filter), malformed: 0 }),
     unix: (q) => ({ rows: unixRows(dumpUnix(q), q.filter), malformed: 0 }),
     unixAsync: async (q) => ({ rows: unixRows(await dumpUnixAsync(q), q.filter), malformed: 0 }),
+    // Counting: compact rows when the kernel's filter suffices, else the full dump.
     visitInet(q, visit) {
-      visitInetRows(dump(q), q.protocol, q.family, q.filter, visit);
+      const [family, protocol, states, , bytecode, cancel] = args(q);
+      if (!compactSuffices(q.protocol, q.filter, bytecode)) {
+        visitInetRows(dump(q), q.protocol, q.family, q.filter, visit);
+        return 0;
+      }
+      q.abort?.check();
+      let packed: PackedCompact;
+      try {
+        packed = binding.dumpInetCompact(family, protocol, states, bytecode, cancel);
+      } catch (err) {
+        throw toNetstatError(err, describe(q), q.abort);
+      }
+      visitCompactRows(packed, q.protocol, q.family, q.filter, visit);
       return 0;
     },
     async visitInetAsync(q, visit) {
-      visitInetRows(await dumpAsync(q), q.protocol, q.family, q.filter, visit);
+      const [family, protocol, states, , bytecode, cancel] = args(q);
+      if (!compactSuffices(q.protocol, q.filter, bytecode)) {
+        visitInetRows(await dumpAsync(q), q.protocol, q.family, q.filter, visit);
+        return 0;
+      }
+      q.abort?.check();
+      let packed: PackedCompact;
+      try {
+        packed = await binding.dumpInetCompactAsync(family, protocol, states, bytecode, cancel);
+      } catch (err) {
+        throw toNetstatError(err, describe(q), q.abort);
+      }
+      visitCompactRows(packed, q.protocol, q.family, q.filter, visit);
       return 0;
     },
   };

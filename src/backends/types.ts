@@ -31,10 +31,7 @@ export interface UnixQuery {
 }
 
 /** The fields of an Internet row that counting needs, without the rest of the record. */
-export type InetRowView = Pick<
-  InetSocket,
-  'protocol' | 'family' | 'state' | 'stateName' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'uid' | 'inode'
->;
+export type InetRowView = Pick<InetSocket, 'protocol' | 'family' | 'state' | 'stateName' | 'localPort' | 'uid' | 'inode'>;
 
 export type BackendName = 'netlink' | 'procfs';
 

@@ -16,6 +16,13 @@ describe.skipIf(missing !== undefined)('native binding abuse', () => {
 
   const plainFlag = new Int32Array(1); // not on a SharedArrayBuffer: refused
   const wrongCalls: Array<[string, unknown[]]> = [
+    ['dumpInetCompact', []],
+    ['dumpInetCompact', [2, 6, 1, true, null, null]], // no withInfo argument
+    ['dumpInetCompact', [2, 6, 1, null]],
+    ['dumpInetCompact', [2, 6, '1', null, null]],
+    ['dumpInetCompact', [2, 6, 1, 'bytecode', null]],
+    ['dumpInetCompact', [2, 6, 1, null, plainFlag]],
+    ['dumpInetCompactAsync', [2, 6, 1, null]],
     ['dumpInet', []],
     ['dumpInet', [2, 6, 1, true]], // bytecode and cancel are required (null for none)
     ['dumpInet', [2, 6, 1, true, null]],

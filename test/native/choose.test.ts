@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseSources } from '../../src/backends/choose';
 import type { InetQuery } from '../../src/backends/types';
 import { NetstatError } from '../../src/errors';
-import { INET_STRIDE, NATIVE_LAYOUT_VERSION, type NativeBinding, type NativeLoadOutcome, UNIX_STRIDE } from '../../src/native';
+import { COMPACT_STRIDE, INET_STRIDE, NATIVE_LAYOUT_VERSION, type NativeBinding, type NativeLoadOutcome, UNIX_STRIDE } from '../../src/native';
 
 const FIXTURE_PROC = path.join(__dirname, '../../fixtures/netlink/proc');
 const TCP: InetQuery = { protocol: 'tcp', family: 'inet', filter: { selection: 'all' }, timers: false };
@@ -44,7 +44,10 @@ function fakeBinding(errors: Record<number, Error> = {}, unixError?: Error): Nat
     layoutVersion: NATIVE_LAYOUT_VERSION,
     inetStride: INET_STRIDE,
     unixStride: UNIX_STRIDE,
+    compactStride: COMPACT_STRIDE,
     dumpInet: inet,
+    dumpInetCompact: (_family, protocol) => ({ fields: inet(_family, protocol).fields }),
+    dumpInetCompactAsync: async (_family, protocol) => ({ fields: inet(_family, protocol).fields }),
     dumpInetAsync: async (family, protocol) => inet(family, protocol),
     dumpUnix: unix,
     dumpUnixAsync: async () => unix(),

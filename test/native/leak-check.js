@@ -42,6 +42,10 @@ async function workload(rounds) {
     binding.dumpInet(10, 17, 0x1ffe, false, null, go);
     binding.dumpInet(2, 6, 0x1ffe, false, bytecode, null);
     binding.dumpUnix(null);
+    binding.dumpInetCompact(2, 6, 0x1ffe, bytecode, go);
+    await binding.dumpInetCompactAsync(10, 17, 0x1ffe, null, null);
+    swallow(() => binding.dumpInetCompact(2, 6, 0x1ffe, badBytecode, null)); // EINVAL
+    await binding.dumpInetCompactAsync(2, 6, 0x1ffe, null, stop).catch(() => undefined); // ECANCELED
     await binding.dumpInetAsync(10, 6, 0x1ffe, false, null, null);
     await binding.dumpInetAsync(2, 6, 0x1ffe, false, bytecode, go);
     await binding.dumpUnixAsync(go);

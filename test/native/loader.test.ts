@@ -41,6 +41,9 @@ describe('loadNative()', () => {
   });
 
   it('refuses a binary built for another layout', () => {
+    expect(verifyLayout({ layoutVersion: NATIVE_LAYOUT_VERSION, inetStride: INET_STRIDE, unixStride: UNIX_STRIDE })).toMatchObject({
+      reason: 'failed-to-load', // a binary without compact rows (layout 2)
+    });
     expect(verifyLayout({ layoutVersion: NATIVE_LAYOUT_VERSION + 1, inetStride: INET_STRIDE, unixStride: UNIX_STRIDE })).toMatchObject({
       reason: 'failed-to-load',
       message: expect.stringContaining('does not match'),

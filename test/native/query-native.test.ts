@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INET_STRIDE, InetField, type NativeBinding, type PackedOwners, loadNative } from '../../src/native';
+import { COMPACT_STRIDE, INET_STRIDE, InetField, type NativeBinding, type PackedOwners, loadNative } from '../../src/native';
 import { ADDON_PATH, namespaceUnavailable } from './netns';
 
 const outcome = loadNative();
@@ -93,6 +93,36 @@ describe.skipIf(missing !== undefined)('native query helpers', () => {
   });
   afterAll(async () => {
     for (const server of servers) await new Promise((resolve) => server.close(resolve));
+  });
+
+  describe('compact rows', () => {
+    it('hold the full dump\'s state, local port, uid and inode, row for row; bytecode and cancel apply', async () => {
+      const full = binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, null);
+      const expected: number[][] = [];
+      for (let o = 0; o < full.fields.length; o += INET_STRIDE) {
+        const f = full.fields;
+        expected.push([f[o + InetField.State]!, f[o + InetField.Ports]! >>> 16, f[o + InetField.Uid]!, f[o + InetField.Inode]!]);
+      }
+      const rows = (fields: Uint32Array) => Array.from({ length: fields.length / COMPACT_STRIDE }, (_, i) => Array.from(fields.subarray(i * 4, i * 4 + 4)));
+      const compact = binding.dumpInetCompact(AF_INET, IPPROTO_TCP, LISTEN_ONLY, null, null);
+      expect(rows(compact.fields)).toEqual(expected);
+      expect(rows((await binding.dumpInetCompactAsync(AF_INET, IPPROTO_TCP, LISTEN_ONLY, null, null)).fields)).toEqual(expected);
+      expect(expected.some((row) => row[1] === ports[0])).toBe(true);
+      // S_COND on the first listener's port: only its row.
+      const bytecode = new Uint8Array(12);
+      const view = new DataView(bytecode.buffer);
+      view.setUint8(0, 7); // INET_DIAG_BC_S_COND
+      view.setUint8(1, 12);
+      view.setUint16(2, 16, true);
+      view.setUint8(4, 0); // AF_UNSPEC
+      view.setUint8(5, 0);
+      view.setInt32(8, ports[0]!, true);
+      expect(rows(binding.dumpInetCompact(AF_INET, IPPROTO_TCP, LISTEN_ONLY, bytecode, null).fields).map((r) => r[1])).toEqual([ports[0]]);
+      const stop = new Int32Array(new SharedArrayBuffer(4));
+      stop[0] = 1;
+      expect(() => binding.dumpInetCompact(AF_INET, IPPROTO_TCP, ALL_TCP_STATES, null, stop)).toThrow(cancelled('recvmsg'));
+      await expect(binding.dumpInetCompactAsync(AF_INET, IPPROTO_TCP, ALL_TCP_STATES, null, stop)).rejects.toEqual(cancelled('recvmsg'));
+    });
   });
 
   describe('bytecode', () => {

@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { INET_STRIDE, InetField, loadNative } from '../../src/native';
+import { INET_STRIDE, InetField, NATIVE_LAYOUT_VERSION, loadNative } from '../../src/native';
 import { type AddressPrefix, type KernelFilter, type PortRange, compileBytecode } from '../../src/backends/bytecode';
 import { ADDON_PATH, namespaceUnavailable } from '../native/netns';
 
@@ -810,7 +810,7 @@ describe('live: the kernel filters as the reference predicate says', () => {
       const input = path.join(dir, 'in.json');
       const output = path.join(dir, 'out.json');
       fs.writeFileSync(script, CHILD_SCRIPT);
-      fs.writeFileSync(input, JSON.stringify({ layoutVersion: BYTECODE_LAYOUT, programs: withPrograms.map((c) => c.program!.toString('hex')) }));
+      fs.writeFileSync(input, JSON.stringify({ layoutVersion: NATIVE_LAYOUT_VERSION, programs: withPrograms.map((c) => c.program!.toString('hex')) }));
       const run = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec node "$@"', 'sh', script, ADDON_PATH, input, output], {
         encoding: 'utf8',
         timeout: 60_000,
