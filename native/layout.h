@@ -13,7 +13,7 @@
 
 namespace netstat {
 
-constexpr int kLayoutVersion = 3;
+constexpr int kLayoutVersion = 4;
 
 namespace inet_field {
 constexpr size_t kState = 0;
@@ -41,7 +41,9 @@ constexpr size_t kState = 0;
 constexpr size_t kLocalPort = 1;
 constexpr size_t kUid = 2;
 constexpr size_t kInode = 3;
-constexpr size_t kStride = 4;
+constexpr size_t kRecvQueue = 4;
+constexpr size_t kSendQueue = 5;
+constexpr size_t kStride = 6;
 }  // namespace compact_field
 
 namespace unix_field {

@@ -225,6 +225,8 @@ void CompactPacker::Add(const nlmsghdr& message) {
   row[kLocalPort] = ntohs(msg.id.idiag_sport);
   row[kUid] = msg.idiag_uid;
   row[kInode] = msg.idiag_inode;
+  row[kRecvQueue] = msg.idiag_rqueue;
+  row[kSendQueue] = msg.idiag_wqueue;
 }
 
 void CompactPacker::Clear() { packed_ = PackedCompact(); }

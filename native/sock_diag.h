@@ -90,7 +90,7 @@ class InetPacker {
 };
 
 // Compact Internet rows, compact_field layout (layout.h): state, local port,
-// uid and inode only. Counting needs nothing else, and leaving out the
+// uid, inode and the two queues only. Counting needs nothing else, and leaving out the
 // address text (inet_ntop and interning per row) is most of the engine's own
 // cost over the kernel's.
 struct PackedCompact {

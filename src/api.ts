@@ -13,6 +13,7 @@ import {
   type CountKey,
   type CountResult,
   type CountRow,
+  type SumKey,
   type QueryPlan,
   type QueryResult,
   type TableOutcome,
@@ -59,6 +60,8 @@ export interface SocketList {
 export interface CountOptions {
   /** Group by these keys (default: none — just the total). */
   by?: CountKey | readonly CountKey[];
+  /** Also add up these queues per group (bytes as the records give them; a TCP listener's Send-Q is 0). */
+  sum?: SumKey | readonly SumKey[];
 }
 
 export interface SocketCounts {
@@ -69,7 +72,7 @@ export interface SocketCounts {
   sources: SourceChoice[];
 }
 
-export type { CountKey, CountRow };
+export type { CountKey, CountRow, SumKey };
 
 function planOf(request: ValidatedQuery, abort: AbortHandle): QueryPlan {
   const sources = chooseSources({
@@ -185,26 +188,33 @@ export function listSocketsSync(query: SocketQuery = {}): SocketList {
   }
 }
 
-function countKeys(options: unknown): CountKey[] {
-  if (options === undefined) return [];
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new NetstatError('options: must be an object', 'ERR_INVALID_ARG_TYPE');
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'by') throw new NetstatError(`options.${key}: unknown option (the options are by)`, 'ERR_UNKNOWN_OPTION');
-  }
-  const by = (options as CountOptions).by;
-  if (by === undefined) return [];
-  const keys = Array.isArray(by) ? by : [by];
-  const allowed: readonly CountKey[] = ['protocol', 'family', 'state', 'localPort', 'uid', 'pid', 'program'];
-  keys.forEach((key: unknown, i) => {
-    const field = Array.isArray(by) ? `options.by[${i}]` : 'options.by';
+function namesOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T[] {
+  if (value === undefined) return [];
+  const keys: unknown[] = Array.isArray(value) ? value : [value];
+  keys.forEach((key, i) => {
+    const field = Array.isArray(value) ? `options.${name}[${i}]` : `options.${name}`;
     if (typeof key !== 'string') throw new NetstatError(`${field}: must be a string`, 'ERR_INVALID_ARG_TYPE');
     if (!(allowed as readonly string[]).includes(key)) {
       throw new NetstatError(`${field}: must be one of ${allowed.map((a) => `'${a}'`).join(', ')} (got "${key}")`, 'ERR_INVALID_ARG_VALUE');
     }
   });
-  return keys as CountKey[];
+  return keys as T[];
+}
+
+/** A count's options, checked: the keys to group by and the queues to add up. */
+function countOptions(options: unknown): { by: CountKey[]; sums: SumKey[] } {
+  if (options === undefined) return { by: [], sums: [] };
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new NetstatError('options: must be an object', 'ERR_INVALID_ARG_TYPE');
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'by' && key !== 'sum') throw new NetstatError(`options.${key}: unknown option (the options are by, sum)`, 'ERR_UNKNOWN_OPTION');
+  }
+  const o = options as CountOptions;
+  return {
+    by: namesOf(o.by, 'by', ['protocol', 'family', 'state', 'localPort', 'uid', 'pid', 'program'] as const),
+    sums: namesOf(o.sum, 'sum', ['recvQueue', 'sendQueue'] as const),
+  };
 }
 
 function toCounts(result: CountResult): SocketCounts {
@@ -214,24 +224,25 @@ function toCounts(result: CountResult): SocketCounts {
 
 /**
  * Count sockets, grouped by any of `protocol`, `family`, `state`,
- * `localPort`, `uid`, `pid`, `program`. On the netlink backend Internet
+ * `localPort`, `uid`, `pid`, `program`, optionally adding up their queues
+ * (`sum: ['recvQueue', 'sendQueue']`). On the netlink backend Internet
  * sockets are counted from the engine's packed records, without building an
  * object per socket.
  */
 export async function countSockets(query: SocketQuery = {}, options?: CountOptions): Promise<SocketCounts> {
   const request = validateQuery(query);
-  const by = countKeys(options);
-  return withAbort(request, async (abort) => toCounts(await countQuery(planOf(request, abort), by)));
+  const { by, sums } = countOptions(options);
+  return withAbort(request, async (abort) => toCounts(await countQuery(planOf(request, abort), by, sums)));
 }
 
 /** {@link countSockets}, synchronously. */
 export function countSocketsSync(query: SocketQuery = {}, options?: CountOptions): SocketCounts {
   const request = validateQuery(query);
-  const by = countKeys(options);
+  const { by, sums } = countOptions(options);
   const abort = new AbortHandle(request.signal);
   try {
     abort.check();
-    return toCounts(countQuerySync(planOf(request, abort), by));
+    return toCounts(countQuerySync(planOf(request, abort), by, sums));
   } finally {
     abort.dispose();
   }

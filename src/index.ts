@@ -40,6 +40,7 @@ export {
   type CountKey,
   type CountOptions,
   type CountRow,
+  type SumKey,
   type ListenerQuery,
   type SocketCounts,
   type SocketList,

@@ -14,7 +14,7 @@ import bindings from 'bindings';
  * built from other sources than these types is refused at load time rather
  * than misread.
  */
-export const NATIVE_LAYOUT_VERSION = 3;
+export const NATIVE_LAYOUT_VERSION = 4;
 
 /** Number of `Uint32Array` slots per Internet socket in {@link PackedInet.fields}. */
 export const INET_STRIDE = 16;
@@ -58,7 +58,7 @@ export interface PackedInet {
 
 /** Number of `Uint32Array` slots per UNIX socket in {@link PackedUnix.fields}. */
 /** Number of `Uint32Array` slots per row in {@link PackedCompact.fields}. */
-export const COMPACT_STRIDE = 4;
+export const COMPACT_STRIDE = 6;
 /** Slot offsets within one compact Internet row. */
 export enum CompactField {
   /** `idiag_state`. */
@@ -67,6 +67,10 @@ export enum CompactField {
   LocalPort = 1,
   Uid = 2,
   Inode = 3,
+  /** `idiag_rqueue`. */
+  RecvQueue = 4,
+  /** `idiag_wqueue` (a TCP listener: its backlog limit, which /proc shows as 0). */
+  SendQueue = 5,
 }
 
 /** A compact Internet dump for counting: `fields.length / COMPACT_STRIDE` rows, no address text. */

@@ -202,13 +202,16 @@ export function visitInetRows(
   visit: (row: InetRowView) => void,
 ): void {
   const f = packed.fields;
-  const view: InetRowView = { protocol, family, state: 0, stateName: '', localPort: 0, uid: 0, inode: 0 };
+  const view: InetRowView = { protocol, family, state: 0, stateName: '', localPort: 0, uid: 0, inode: 0, recvQueue: 0, sendQueue: 0 };
+  const isTcp = protocol === 'tcp';
   forEachKept(packed, protocol, filter, (o) => {
     view.state = f[o + InetField.State]!;
     view.stateName = tcpStateName(view.state);
     view.localPort = f[o + InetField.Ports]! >>> 16;
     view.uid = f[o + InetField.Uid]!;
     view.inode = f[o + InetField.Inode]!;
+    view.recvQueue = f[o + InetField.RecvQueue]!;
+    view.sendQueue = isTcp && view.state === TcpState.LISTEN ? 0 : f[o + InetField.SendQueue]!;
     visit(view);
   });
 }
@@ -244,7 +247,8 @@ export function visitCompactRows(
 ): void {
   const f = packed.fields;
   const { inetStates, uids } = filter;
-  const view: InetRowView = { protocol, family, state: 0, stateName: '', localPort: 0, uid: 0, inode: 0 };
+  const view: InetRowView = { protocol, family, state: 0, stateName: '', localPort: 0, uid: 0, inode: 0, recvQueue: 0, sendQueue: 0 };
+  const isTcp = protocol === 'tcp';
   for (let o = 0; o < f.length; o += COMPACT_STRIDE) {
     const state = f[o + CompactField.State]!;
     const uid = f[o + CompactField.Uid]!;
@@ -255,6 +259,9 @@ export function visitCompactRows(
     view.localPort = f[o + CompactField.LocalPort]!;
     view.uid = uid;
     view.inode = f[o + CompactField.Inode]!;
+    view.recvQueue = f[o + CompactField.RecvQueue]!;
+    // As in the records: a TCP listener's Send-Q is 0 (/proc), not its backlog limit.
+    view.sendQueue = isTcp && state === TcpState.LISTEN ? 0 : f[o + CompactField.SendQueue]!;
     visit(view);
   }
 }

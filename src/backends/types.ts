@@ -31,7 +31,10 @@ export interface UnixQuery {
 }
 
 /** The fields of an Internet row that counting needs, without the rest of the record. */
-export type InetRowView = Pick<InetSocket, 'protocol' | 'family' | 'state' | 'stateName' | 'localPort' | 'uid' | 'inode'>;
+export type InetRowView = Pick<
+  InetSocket,
+  'protocol' | 'family' | 'state' | 'stateName' | 'localPort' | 'uid' | 'inode' | 'recvQueue' | 'sendQueue'
+>;
 
 export type BackendName = 'netlink' | 'procfs';
 

@@ -208,8 +208,11 @@ function ownerKeep(filter: OwnerFilter): (owners: readonly ProcessRef[]) => bool
 /** What a count groups by. */
 export type CountKey = 'protocol' | 'family' | 'state' | 'localPort' | 'uid' | 'pid' | 'program';
 
-/** One group of a count: its key values and how many sockets it has. */
-export type CountRow = Partial<Record<CountKey, string | number | null>> & { count: number };
+/** Queue figures a count can add up per group (bytes, as the records give them). */
+export type SumKey = 'recvQueue' | 'sendQueue';
+
+/** One group of a count: its key values, how many sockets it has, and the sums asked for. */
+export type CountRow = Partial<Record<CountKey, string | number | null>> & { count: number } & Partial<Record<SumKey, number>>;
 
 /** Group-by over the kept rows, without building a record per Internet socket on the netlink backend. */
 class Counter {
@@ -220,8 +223,13 @@ class Counter {
   constructor(
     private readonly by: readonly CountKey[],
     private readonly owners: OwnerScan | undefined,
+    private readonly sums: readonly SumKey[] = [],
   ) {
     this.needsOwner = by.includes('pid') || by.includes('program');
+  }
+
+  private addSums(group: CountRow, row: InetRowView | UnixSocket): void {
+    for (const key of this.sums) group[key] = (group[key] ?? 0) + ('recvQueue' in row ? row[key] : 0);
   }
 
   private value(key: CountKey, row: InetRowView | UnixSocket, protocol: string, family: string, owner: ProcessRef | undefined) {
@@ -239,10 +247,12 @@ class Counter {
   add(row: InetRowView | UnixSocket, protocol: string, family: string): void {
     this.total++;
     const by = this.by;
-    if (by.length === 0) return;
+    if (by.length === 0 && this.sums.length === 0) return;
     const owner = this.needsOwner ? this.owners?.owners.get(row.inode)?.[0] : undefined;
     let id: unknown;
-    if (by.length === 1) {
+    if (by.length === 0) {
+      id = '';
+    } else if (by.length === 1) {
       id = this.value(by[0]!, row, protocol, family, owner);
     } else {
       id = JSON.stringify(by.map((key) => this.value(key, row, protocol, family, owner)));
@@ -250,10 +260,12 @@ class Counter {
     const group = this.groups.get(id);
     if (group !== undefined) {
       group.count++;
+      this.addSums(group, row);
       return;
     }
     const fresh: CountRow = { count: 1 };
     for (const key of by) fresh[key] = this.value(key, row, protocol, family, owner);
+    this.addSums(fresh, row);
     this.groups.set(id, fresh);
   }
 
@@ -271,8 +283,8 @@ export interface CountResult {
 }
 
 /** The shared part of a count: owners looked up per row, and the group-by. */
-function counting(plan: QueryPlan, by: readonly CountKey[], scan: OwnerScan | undefined) {
-  const counter = new Counter(by, scan);
+function counting(plan: QueryPlan, by: readonly CountKey[], scan: OwnerScan | undefined, sums: readonly SumKey[]) {
+  const counter = new Counter(by, scan, sums);
   const ownerOk = plan.ownerFilter === undefined ? undefined : ownerKeep(plan.ownerFilter);
   const passes = (inode: number) => ownerOk === undefined || ownerOk(scan?.owners.get(inode) ?? NO_OWNERS);
   return {
@@ -312,10 +324,10 @@ function countWalkQuery(plan: QueryPlan) {
  * backends' packed data; owners (for `pid`/`program` or an owner filter) come
  * from one complete walk, looked up per row.
  */
-export async function countQuery(plan: QueryPlan, by: readonly CountKey[]): Promise<CountResult> {
+export async function countQuery(plan: QueryPlan, by: readonly CountKey[], sums: readonly SumKey[] = []): Promise<CountResult> {
   const { sources, filter, abort } = plan;
   const scan = countNeedsOwners(plan, by) ? await sources.owners.scanAsync(countWalkQuery(plan)) : undefined;
-  const count = counting(plan, by, scan);
+  const count = counting(plan, by, scan, sums);
   const tables: Array<TableOutcome<unknown>> = [];
   for (const spec of plan.tables) {
     if (spec.kind === 'inet') {
@@ -331,10 +343,10 @@ export async function countQuery(plan: QueryPlan, by: readonly CountKey[]): Prom
 }
 
 /** {@link countQuery}, synchronously. */
-export function countQuerySync(plan: QueryPlan, by: readonly CountKey[]): CountResult {
+export function countQuerySync(plan: QueryPlan, by: readonly CountKey[], sums: readonly SumKey[] = []): CountResult {
   const { sources, filter, abort } = plan;
   const scan = countNeedsOwners(plan, by) ? sources.owners.scan(countWalkQuery(plan)) : undefined;
-  const count = counting(plan, by, scan);
+  const count = counting(plan, by, scan, sums);
   const tables: Array<TableOutcome<unknown>> = [];
   for (const spec of plan.tables) {
     if (spec.kind === 'inet') {

@@ -96,14 +96,21 @@ describe.skipIf(missing !== undefined)('native query helpers', () => {
   });
 
   describe('compact rows', () => {
-    it('hold the full dump\'s state, local port, uid and inode, row for row; bytecode and cancel apply', async () => {
+    it('hold the full dump\'s state, local port, uid, inode and queues, row for row; bytecode and cancel apply', async () => {
       const full = binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, null);
       const expected: number[][] = [];
       for (let o = 0; o < full.fields.length; o += INET_STRIDE) {
         const f = full.fields;
-        expected.push([f[o + InetField.State]!, f[o + InetField.Ports]! >>> 16, f[o + InetField.Uid]!, f[o + InetField.Inode]!]);
+        expected.push([
+          f[o + InetField.State]!,
+          f[o + InetField.Ports]! >>> 16,
+          f[o + InetField.Uid]!,
+          f[o + InetField.Inode]!,
+          f[o + InetField.RecvQueue]!,
+          f[o + InetField.SendQueue]!,
+        ]);
       }
-      const rows = (fields: Uint32Array) => Array.from({ length: fields.length / COMPACT_STRIDE }, (_, i) => Array.from(fields.subarray(i * 4, i * 4 + 4)));
+      const rows = (fields: Uint32Array) => Array.from({ length: fields.length / COMPACT_STRIDE }, (_, i) => Array.from(fields.subarray(i * COMPACT_STRIDE, (i + 1) * COMPACT_STRIDE)));
       const compact = binding.dumpInetCompact(AF_INET, IPPROTO_TCP, LISTEN_ONLY, null, null);
       expect(rows(compact.fields)).toEqual(expected);
       expect(rows((await binding.dumpInetCompactAsync(AF_INET, IPPROTO_TCP, LISTEN_ONLY, null, null)).fields)).toEqual(expected);

@@ -90,6 +90,7 @@ describe('request validation', () => {
     expect((await rejection(countSockets({}, { by: 'colour' as never }))).code).toBe('ERR_INVALID_ARG_VALUE');
     expect((await rejection(countSockets({}, { group: 'state' } as never))).code).toBe('ERR_UNKNOWN_OPTION');
     expect((await rejection(countSockets({}, { by: [1] as never }))).code).toBe('ERR_INVALID_ARG_TYPE');
+    expect((await rejection(countSockets({}, { sum: 'bytes' as never }))).code).toBe('ERR_INVALID_ARG_VALUE');
   });
 });
 
@@ -224,6 +225,17 @@ describe('on live sockets of this process', () => {
       expect(counts.total).toBe(list.inet.length);
       expect(new Map(counts.groups.map((g) => [`${g.protocol} ${g.state}`, g.count]))).toEqual(expected);
       expect(countSocketsSync(query, { by: ['protocol', 'state'] }).groups).toEqual(counts.groups);
+      // Queue sums per group equal the records' (our sockets are idle: both lists see the same queues).
+      const sums = await countSockets(query, { by: 'state', sum: ['recvQueue', 'sendQueue'] });
+      const expectedSums = new Map<string, [number, number, number]>();
+      for (const s of list.inet) {
+        const [n, r, w] = expectedSums.get(s.stateName) ?? [0, 0, 0];
+        expectedSums.set(s.stateName, [n + 1, r + s.recvQueue, w + s.sendQueue]);
+      }
+      expect(new Map(sums.groups.map((g) => [g.state, [g.count, g.recvQueue, g.sendQueue]]))).toEqual(expectedSums);
+      expect((await countSockets(query, { sum: 'sendQueue' })).groups).toEqual([
+        { count: list.inet.length, sendQueue: list.inet.reduce((n, s) => n + s.sendQueue, 0) },
+      ]);
       const byPid = await countSockets({ ...query, pid: process.pid }, { by: 'pid' });
       expect(byPid.groups).toEqual([{ pid: process.pid, count: byPid.total }]);
       expect(byPid.total).toBeGreaterThanOrEqual(list.inet.filter((s) => ours.has(s.localPort) && s.stateName === 'LISTEN').length);
