@@ -214,10 +214,15 @@ export type SumKey = 'recvQueue' | 'sendQueue';
 /** One group of a count: its key values, how many sockets it has, and the sums asked for. */
 export type CountRow = Partial<Record<CountKey, string | number | null>> & { count: number } & Partial<Record<SumKey, number>>;
 
-/** Group-by over the kept rows, without building a record per Internet socket on the netlink backend. */
+/**
+ * Group-by over the kept rows, without building a record per Internet socket
+ * on the netlink backend, nor a key per row: groups live in nested maps, one
+ * level per key, so finding a row's group is one map look-up per key.
+ */
 class Counter {
-  /** Groups by key value (one key) or by the values' JSON (several): no allocation per row for one key. */
-  private readonly groups = new Map<unknown, CountRow>();
+  /** Level by level: key value → the next level's map, or (at the last level) the group. */
+  private readonly root = new Map<unknown, unknown>();
+  private readonly all: CountRow[] = [];
   private readonly needsOwner: boolean;
   total = 0;
   constructor(
@@ -249,15 +254,15 @@ class Counter {
     const by = this.by;
     if (by.length === 0 && this.sums.length === 0) return;
     const owner = this.needsOwner ? this.owners?.owners.get(row.inode)?.[0] : undefined;
-    let id: unknown;
-    if (by.length === 0) {
-      id = '';
-    } else if (by.length === 1) {
-      id = this.value(by[0]!, row, protocol, family, owner);
-    } else {
-      id = JSON.stringify(by.map((key) => this.value(key, row, protocol, family, owner)));
+    let level = this.root;
+    for (let i = 0; i < by.length - 1; i++) {
+      const value = this.value(by[i]!, row, protocol, family, owner);
+      let next = level.get(value) as Map<unknown, unknown> | undefined;
+      if (next === undefined) level.set(value, (next = new Map()));
+      level = next;
     }
-    const group = this.groups.get(id);
+    const last = by.length === 0 ? '' : this.value(by[by.length - 1]!, row, protocol, family, owner);
+    const group = level.get(last) as CountRow | undefined;
     if (group !== undefined) {
       group.count++;
       this.addSums(group, row);
@@ -266,11 +271,12 @@ class Counter {
     const fresh: CountRow = { count: 1 };
     for (const key of by) fresh[key] = this.value(key, row, protocol, family, owner);
     this.addSums(fresh, row);
-    this.groups.set(id, fresh);
+    level.set(last, fresh);
+    this.all.push(fresh);
   }
 
   rows(): CountRow[] {
-    return [...this.groups.values()].sort((a, b) => b.count - a.count);
+    return this.all.slice().sort((a, b) => b.count - a.count);
   }
 }
 

@@ -47,19 +47,24 @@ describe.skipIf(!fs.existsSync(CLI))('the listing as JSON', () => {
   });
 
   it('holds the sockets the text listing holds', () => {
-    const text = run('-tln');
-    const doc = JSON.parse(run('-tln', '--json').stdout);
-    const fromText = text.stdout
-      .split('\n')
-      .slice(2)
-      .filter(Boolean)
-      .map((line) => line.split(/\s+/)[3]!)
-      .sort();
-    const fromJson = doc.inet
-      .map((s: { family: string; localAddress: string; localPort: number }) =>
-        s.family === 'inet6' && s.localAddress === '::' ? `:::${s.localPort}` : `${s.localAddress}:${s.localPort}`,
-      )
-      .sort();
+    // The host's listeners can change between the two runs (other tests open some): take the pair again until it agrees.
+    const pair = () => {
+      const text = run('-tln');
+      const doc = JSON.parse(run('-tln', '--json').stdout);
+      const fromText = text.stdout
+        .split('\n')
+        .slice(2)
+        .filter(Boolean)
+        .map((line) => line.split(/\s+/)[3]!)
+        .sort();
+      const fromJson = (doc.inet as Array<{ family: string; localAddress: string; localPort: number }>)
+        .map((s) => (s.family === 'inet6' && s.localAddress === '::' ? `:::${s.localPort}` : `${s.localAddress}:${s.localPort}`))
+        .sort();
+      return { doc, fromText, fromJson };
+    };
+    let attempt = pair();
+    for (let i = 0; i < 4 && JSON.stringify(attempt.fromJson) !== JSON.stringify(attempt.fromText); i++) attempt = pair();
+    const { doc, fromText, fromJson } = attempt;
     expect(fromJson).toEqual(fromText);
     expect(fromJson).toContain(`127.0.0.1:${port}`);
     const mine = doc.inet.find((s: { localPort: number }) => s.localPort === port);
