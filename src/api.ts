@@ -17,29 +17,14 @@ import {
   type QueryPlan,
   type QueryResult,
   type TableOutcome,
+  type TableReport,
   countQuery,
   countQuerySync,
+  tableReport,
   runQuery,
   runQueryAsync,
 } from './query/engine';
 import { type SocketQuery, type ValidatedQuery, validateQuery } from './query/request';
-
-/** What became of one table. */
-export interface TableReport {
-  /** `tcp/inet`, `udp/inet6`, …, `unix`. */
-  table: string;
-  /** `ok`: read; `absent`: the kernel does not have it (or it is unreadable), skipped as net-tools skips it. */
-  status: 'ok' | 'absent';
-  /** Which backend served it, and why. */
-  backend: SourceChoice['backend'];
-  reason: string;
-  /** Rows kept from it. */
-  rows: number;
-  /** Lines of a /proc table that could not be parsed (skipped). */
-  malformed: number;
-  /** For `absent`: the error code that said so (`ENOENT`, `EACCES`). */
-  code?: string;
-}
 
 export interface SocketList {
   /** Internet sockets, by protocol (tcp, udp, udplite, raw) then family (IPv4 first), each table in kernel order. */
@@ -72,7 +57,7 @@ export interface SocketCounts {
   sources: SourceChoice[];
 }
 
-export type { CountKey, CountRow, SumKey };
+export type { CountKey, CountRow, SumKey, TableReport };
 
 function planOf(request: ValidatedQuery, abort: AbortHandle): QueryPlan {
   const sources = chooseSources({
@@ -90,22 +75,6 @@ function planOf(request: ValidatedQuery, abort: AbortHandle): QueryPlan {
   };
   if (request.ownerFilter !== undefined) plan.ownerFilter = request.ownerFilter;
   return plan;
-}
-
-function report(t: TableOutcome<unknown>, rows: number): TableReport {
-  const r: TableReport = {
-    table: t.spec.name,
-    status: t.status === 'ok' ? 'ok' : 'absent',
-    backend: t.source.backend,
-    reason: t.source.reason,
-    rows,
-    malformed: t.status === 'ok' ? t.table.malformed : 0,
-  };
-  if (t.status === 'absent') {
-    const code = (t.error as { code?: unknown }).code;
-    if (typeof code === 'string') r.code = code;
-  }
-  return r;
 }
 
 /** A table that failed (not merely absent) fails the call, with its own error (and its /proc path, if it came from /proc). */
@@ -127,7 +96,7 @@ function toList(result: QueryResult): SocketList {
     const rows = t.status === 'ok' ? t.table.rows : [];
     if (rows.length > 0) parts.push(rows);
     if (t.status === 'ok') malformed += t.table.malformed;
-    tables.push(report(t, rows.length));
+    tables.push(tableReport(t));
   }
   // One table's rows as they are; several joined in one copy (200k pushes cost more).
   const inet = parts.length === 1 ? parts[0]! : ([] as InetSocket[]).concat(...parts);
@@ -137,7 +106,7 @@ function toList(result: QueryResult): SocketList {
       unix = result.unix.table.rows;
       malformed += result.unix.table.malformed;
     }
-    tables.push(report(result.unix, unix.length));
+    tables.push(tableReport(result.unix));
   }
   const list: SocketList = {
     inet,
@@ -219,7 +188,7 @@ function countOptions(options: unknown): { by: CountKey[]; sums: SumKey[] } {
 
 function toCounts(result: CountResult): SocketCounts {
   throwFailures(result.tables);
-  return { total: result.total, groups: result.groups, tables: result.tables.map((t) => report(t, 0)), sources: result.sources };
+  return { total: result.total, groups: result.groups, tables: result.tables.map(tableReport), sources: result.sources };
 }
 
 /**

@@ -21,8 +21,7 @@
  * object exists; objects are built only here, in one pass per table, and
  * counting (`visitInet`) builds none.
  */
-import type { AbortHandle } from '../abort';
-import { abortError } from '../abort';
+import { type AbortHandle, abortError } from '../abort';
 import { NetstatError } from '../errors';
 import { type SocketFilter, inetKeep, keepsEverything, unixKeep } from '../filter';
 import { kernelText } from '../kernel-text';
@@ -193,6 +192,11 @@ export function inetRows(packed: PackedInet, protocol: InetProtocol, family: Ine
   return rows;
 }
 
+/** The one view object a visit fills in for every row. */
+function emptyView(protocol: InetProtocol, family: InetFamily): InetRowView {
+  return { protocol, family, state: 0, stateName: '', localPort: 0, uid: 0, inode: 0, recvQueue: 0, sendQueue: 0 };
+}
+
 /** Visit the kept rows of a packed dump through one reused view object (no object per row). */
 export function visitInetRows(
   packed: PackedInet,
@@ -202,7 +206,7 @@ export function visitInetRows(
   visit: (row: InetRowView) => void,
 ): void {
   const f = packed.fields;
-  const view: InetRowView = { protocol, family, state: 0, stateName: '', localPort: 0, uid: 0, inode: 0, recvQueue: 0, sendQueue: 0 };
+  const view = emptyView(protocol, family);
   const isTcp = protocol === 'tcp';
   forEachKept(packed, protocol, filter, (o) => {
     view.state = f[o + InetField.State]!;
@@ -247,7 +251,7 @@ export function visitCompactRows(
 ): void {
   const f = packed.fields;
   const { inetStates, uids } = filter;
-  const view: InetRowView = { protocol, family, state: 0, stateName: '', localPort: 0, uid: 0, inode: 0, recvQueue: 0, sendQueue: 0 };
+  const view = emptyView(protocol, family);
   const isTcp = protocol === 'tcp';
   for (let o = 0; o < f.length; o += COMPACT_STRIDE) {
     const state = f[o + CompactField.State]!;
@@ -366,8 +370,32 @@ function describe(query: InetQuery): string {
   return `sock_diag ${query.protocol}/${query.family}`;
 }
 
+/**
+ * Run one native call for a query: an abort that already happened stops it
+ * first, and its errors come out as NetstatErrors (a cancelled one as the
+ * query's AbortError).
+ */
+function guarded<T>(abort: AbortHandle | undefined, what: string, call: () => T): T {
+  abort?.check();
+  try {
+    return call();
+  } catch (err) {
+    throw toNetstatError(err, what, abort);
+  }
+}
+
+async function guardedAsync<T>(abort: AbortHandle | undefined, what: string, call: () => Promise<T>): Promise<T> {
+  abort?.check();
+  try {
+    return await call();
+  } catch (err) {
+    throw toNetstatError(err, what, abort);
+  }
+}
+
 /** The netlink SocketBackend over a loaded binding. */
 export function createNetlinkBackend(binding: NativeBinding): SocketBackend {
+  /** dumpInet's arguments for a query (the bytecode compiled once per call). */
   const args = (q: InetQuery) =>
     [
       familyNumber(q.family),
@@ -377,38 +405,10 @@ export function createNetlinkBackend(binding: NativeBinding): SocketBackend {
       kernelFilter(q.protocol, q.filter),
       q.abort?.flag ?? null,
     ] as const;
-  const dump = (q: InetQuery): PackedInet => {
-    q.abort?.check();
-    try {
-      return binding.dumpInet(...args(q));
-    } catch (err) {
-      throw toNetstatError(err, describe(q), q.abort);
-    }
-  };
-  const dumpAsync = async (q: InetQuery): Promise<PackedInet> => {
-    q.abort?.check();
-    try {
-      return await binding.dumpInetAsync(...args(q));
-    } catch (err) {
-      throw toNetstatError(err, describe(q), q.abort);
-    }
-  };
-  const dumpUnix = (q: UnixQuery): PackedUnix => {
-    q.abort?.check();
-    try {
-      return binding.dumpUnix(q.abort?.flag ?? null);
-    } catch (err) {
-      throw toNetstatError(err, 'sock_diag unix', q.abort);
-    }
-  };
-  const dumpUnixAsync = async (q: UnixQuery): Promise<PackedUnix> => {
-    q.abort?.check();
-    try {
-      return await binding.dumpUnixAsync(q.abort?.flag ?? null);
-    } catch (err) {
-      throw toNetstatError(err, 'sock_diag unix', q.abort);
-    }
-  };
+  const dump = (q: InetQuery, a = args(q)) => guarded(q.abort, describe(q), () => binding.dumpInet(...a));
+  const dumpAsync = (q: InetQuery, a = args(q)) => guardedAsync(q.abort, describe(q), () => binding.dumpInetAsync(...a));
+  const dumpUnix = (q: UnixQuery) => guarded(q.abort, 'sock_diag unix', () => binding.dumpUnix(q.abort?.flag ?? null));
+  const dumpUnixAsync = (q: UnixQuery) => guardedAsync(q.abort, 'sock_diag unix', () => binding.dumpUnixAsync(q.abort?.flag ?? null));
   return {
     name: 'netlink',
     inet: (q) => ({ rows: inetRows(dump(q), q.protocol, q.family, q.filter), malformed: 0 }),
@@ -417,35 +417,25 @@ export function createNetlinkBackend(binding: NativeBinding): SocketBackend {
     unixAsync: async (q) => ({ rows: unixRows(await dumpUnixAsync(q), q.filter), malformed: 0 }),
     // Counting: compact rows when the kernel's filter suffices, else the full dump.
     visitInet(q, visit) {
-      const [family, protocol, states, , bytecode, cancel] = args(q);
-      if (!compactSuffices(q.protocol, q.filter, bytecode)) {
-        visitInetRows(dump(q), q.protocol, q.family, q.filter, visit);
-        return 0;
+      const a = args(q);
+      const [family, protocol, states, , bytecode, cancel] = a;
+      if (compactSuffices(q.protocol, q.filter, bytecode)) {
+        const packed = guarded(q.abort, describe(q), () => binding.dumpInetCompact(family, protocol, states, bytecode, cancel));
+        visitCompactRows(packed, q.protocol, q.family, q.filter, visit);
+      } else {
+        visitInetRows(dump(q, a), q.protocol, q.family, q.filter, visit);
       }
-      q.abort?.check();
-      let packed: PackedCompact;
-      try {
-        packed = binding.dumpInetCompact(family, protocol, states, bytecode, cancel);
-      } catch (err) {
-        throw toNetstatError(err, describe(q), q.abort);
-      }
-      visitCompactRows(packed, q.protocol, q.family, q.filter, visit);
       return 0;
     },
     async visitInetAsync(q, visit) {
-      const [family, protocol, states, , bytecode, cancel] = args(q);
-      if (!compactSuffices(q.protocol, q.filter, bytecode)) {
-        visitInetRows(await dumpAsync(q), q.protocol, q.family, q.filter, visit);
-        return 0;
+      const a = args(q);
+      const [family, protocol, states, , bytecode, cancel] = a;
+      if (compactSuffices(q.protocol, q.filter, bytecode)) {
+        const packed = await guardedAsync(q.abort, describe(q), () => binding.dumpInetCompactAsync(family, protocol, states, bytecode, cancel));
+        visitCompactRows(packed, q.protocol, q.family, q.filter, visit);
+      } else {
+        visitInetRows(await dumpAsync(q, a), q.protocol, q.family, q.filter, visit);
       }
-      q.abort?.check();
-      let packed: PackedCompact;
-      try {
-        packed = await binding.dumpInetCompactAsync(family, protocol, states, bytecode, cancel);
-      } catch (err) {
-        throw toNetstatError(err, describe(q), q.abort);
-      }
-      visitCompactRows(packed, q.protocol, q.family, q.filter, visit);
       return 0;
     },
   };
@@ -467,23 +457,17 @@ const WALK_THREADS = 2;
 export function createNativeOwners(binding: NativeBinding, procRoot: string): OwnerSource {
   return {
     name: 'native',
-    scan(query: OwnerQuery): OwnerScan {
-      query.abort?.check();
-      try {
-        return ownerScan(binding.scanOwners(procRoot, wantedArray(query), WALK_THREADS, pidArray(query), query.abort?.flag ?? null));
-      } catch (err) {
-        throw toNetstatError(err, `scanning ${procRoot}`, query.abort);
-      }
-    },
-    async scanAsync(query: OwnerQuery): Promise<OwnerScan> {
-      query.abort?.check();
-      try {
-        return ownerScan(
-          await binding.scanOwnersAsync(procRoot, wantedArray(query), WALK_THREADS, pidArray(query), query.abort?.flag ?? null),
-        );
-      } catch (err) {
-        throw toNetstatError(err, `scanning ${procRoot}`, query.abort);
-      }
-    },
+    scan: (query) =>
+      ownerScan(
+        guarded(query.abort, `scanning ${procRoot}`, () =>
+          binding.scanOwners(procRoot, wantedArray(query), WALK_THREADS, pidArray(query), query.abort?.flag ?? null),
+        ),
+      ),
+    scanAsync: async (query) =>
+      ownerScan(
+        await guardedAsync(query.abort, `scanning ${procRoot}`, () =>
+          binding.scanOwnersAsync(procRoot, wantedArray(query), WALK_THREADS, pidArray(query), query.abort?.flag ?? null),
+        ),
+      ),
   };
 }

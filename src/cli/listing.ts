@@ -24,7 +24,7 @@ import { resolveHosts } from '../print/address';
 import { jsonLine } from '../print/json';
 import { InetRowFormatter, internetHeader, unixHeader, unixRow } from '../print/sockets';
 import { columnsOf } from './columns';
-import { type QueryPlan, type QueryResult, type TableOutcome, type TableSpec, runQueryAsync } from '../query/engine';
+import { type QueryPlan, type QueryResult, type TableOutcome, type TableSpec, runQueryAsync, tableReport } from '../query/engine';
 import type { Selection } from '../backends/types';
 /** What net-tools names a family in "no support" messages, and in bogus-line warnings. */
 const SUPPORT_NAME: Record<InetProtocol, string> = {
@@ -191,22 +191,6 @@ function finishText(ctx: ModeContext): number {
   return 0;
 }
 
-/** The JSON form of a table's outcome (what `--json` documents carry). */
-function tableJson(t: TableOutcome<unknown>) {
-  const rows = t.status === 'ok' ? (t.table.rows as unknown[]).length : 0;
-  const entry: Record<string, unknown> = {
-    table: t.spec.name,
-    status: t.status,
-    backend: t.source.backend,
-    reason: t.source.reason,
-    rows,
-    malformed: t.status === 'ok' ? t.table.malformed : 0,
-  };
-  const code = t.status === 'ok' ? undefined : errorCode(t.error);
-  if (code !== undefined) entry.code = code;
-  return entry;
-}
-
 /**
  * `--json`: one line per pass, `{"mode":"sockets","inet":[…],"unix":[…],"tables":[…]}`;
  * `--ndjson`: one socket per line, `{"kind":"inet"|"unix", …record}`. The records
@@ -245,7 +229,7 @@ async function printJson(ctx: ModeContext, result: QueryResult, anyTable: boolea
     writeRows(ctx, inetRows);
     out.out('],"unix":[');
     writeRows(ctx, unixRows);
-    out.out(`],"tables":${jsonLine(outcomes.map(tableJson)).trimEnd()}}\n`);
+    out.out(`],"tables":${jsonLine(outcomes.map(tableReport)).trimEnd()}}\n`);
   }
   if (status !== 0) return status;
   // -g with a listing: the groups print their own JSON (modes/groups.ts).

@@ -25,6 +25,15 @@ export function bytes(text: string): string {
   return NON_ASCII.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
 }
 
+/**
+ * The bytes of a kernel text (see `kernel-text.ts`) for printing: the raw
+ * bytes when the record carries them (`pathBase64`, `programBase64`), else
+ * the UTF-8 text's.
+ */
+export function kernelBytes(text: string, base64: string | undefined): string {
+  return base64 === undefined ? bytes(text) : Buffer.from(base64, 'base64').toString('latin1');
+}
+
 /** True for an all-zero address (`0.0.0.0` or `::`). */
 export function isWildcard(address: string): boolean {
   return address === '0.0.0.0' || address === '::';

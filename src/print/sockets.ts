@@ -4,10 +4,9 @@
  * pure: names are resolved beforehand (see `address.ts`).
  */
 import { TCP_STATE_NAMES, UNIX_FLAG_ACCEPTCON, UNIX_FLAG_NOSPACE, UNIX_FLAG_WAITDATA, UnixState, type InetSocket, type ProcessRef, type UnixSocket } from '../model';
-import { kernelBytes } from '../kernel-text';
 import type { Resolvers } from '../resolve';
 import type { Selection } from '../backends/types';
-import { endpointField, hostText, portText } from './address';
+import { endpointField, kernelBytes, hostText, portText } from './address';
 
 /** The columns a listing shows, from the options. */
 export interface Columns {

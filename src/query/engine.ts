@@ -13,7 +13,7 @@
  */
 import type { AbortHandle } from '../abort';
 import type { SourceChoice, Sources } from '../backends/choose';
-import type { InetRowView, OwnerScan, Table } from '../backends/types';
+import type { InetQuery, InetRowView, OwnerQuery, OwnerScan, Table } from '../backends/types';
 import { errorCode } from '../errors';
 import type { SocketFilter } from '../filter';
 import type { InetFamily, InetProtocol, InetSocket, ProcessRef, UnixSocket } from '../model';
@@ -63,6 +63,42 @@ export interface QueryResult {
   sources: SourceChoice[];
 }
 
+/** A table's outcome as plain data: the library's `tables`, the CLI's `--json` `tables`. */
+export interface TableReport {
+  /** `tcp/inet`, `udp/inet6`, …, `unix`. */
+  table: string;
+  /**
+   * `ok`: read; `absent`: the kernel does not have it (or it is unreadable),
+   * skipped as net-tools skips it. (A table that fails otherwise fails the
+   * call: the library rejects, the CLI prints net-tools' message.)
+   */
+  status: 'ok' | 'absent';
+  /** Which backend served it, and why. */
+  backend: SourceChoice['backend'];
+  reason: string;
+  /** Rows kept from it (0 for a count, which keeps none). */
+  rows: number;
+  /** Lines of a /proc table that could not be parsed (skipped). */
+  malformed: number;
+  /** For `absent`: the error code that said so (`ENOENT`, `EACCES`). */
+  code?: string;
+}
+
+/** The report of a table that did not fail (see {@link TableReport}). */
+export function tableReport(t: TableOutcome<unknown>): TableReport {
+  const report: TableReport = {
+    table: t.spec.name,
+    status: t.status === 'ok' ? 'ok' : 'absent',
+    backend: t.source.backend,
+    reason: t.source.reason,
+    rows: t.status === 'ok' ? (t.table.rows as unknown[]).length : 0,
+    malformed: t.status === 'ok' ? t.table.malformed : 0,
+  };
+  const code = t.status === 'ok' ? undefined : errorCode(t.error);
+  if (code !== undefined) report.code = code;
+  return report;
+}
+
 /** "The kernel does not have this table": skipped, as net-tools skips it. */
 const ABSENT_CODES = new Set(['ENOENT', 'EACCES']);
 
@@ -85,8 +121,8 @@ async function outcomeAsync<T>(spec: TableSpec, sources: Sources, read: () => Pr
 }
 
 function failed<T>(spec: TableSpec, sources: Sources, error: unknown): TableOutcome<T> {
-  if (errorCode(error) === 'ABORT_ERR') throw error;
   const code = errorCode(error);
+  if (code === 'ABORT_ERR') throw error;
   const status = code !== undefined && ABSENT_CODES.has(code) ? 'absent' : 'error';
   return { spec, status, error, source: sourceOf(spec, sources) };
 }
@@ -107,52 +143,56 @@ function unixSpec(plan: QueryPlan): TableSpec | undefined {
   return plan.tables.find((t) => t.kind === 'unix');
 }
 
+/** What a backend is asked for one Internet table of the plan. */
+function inetQuery(plan: QueryPlan, spec: Extract<TableSpec, { kind: 'inet' }>, timers = plan.timers): InetQuery {
+  return { protocol: spec.protocol, family: spec.family, filter: plan.filter, timers, abort: plan.abort };
+}
+
+function wantsOwners(plan: QueryPlan): boolean {
+  return plan.owners || plan.ownerFilter !== undefined;
+}
+
+/** Read the plan's tables on this thread, one after the other. */
+function readTables(plan: QueryPlan): QueryResult {
+  const { sources } = plan;
+  const inet = inetSpecs(plan).map((spec) => outcome(spec, sources, () => sources.inet(spec.protocol, spec.family).inet(inetQuery(plan, spec))));
+  const u = unixSpec(plan);
+  const unix = u === undefined ? undefined : outcome(u, sources, () => sources.unix().unix({ filter: plan.filter, abort: plan.abort }));
+  return { inet, unix, sources: [] };
+}
+
+/** Read the plan's tables concurrently, off the main thread (native) or in slices (/proc). */
+async function readTablesAsync(plan: QueryPlan): Promise<QueryResult> {
+  const { sources } = plan;
+  const u = unixSpec(plan);
+  const [inet, unix] = await Promise.all([
+    Promise.all(inetSpecs(plan).map((spec) => outcomeAsync(spec, sources, () => sources.inet(spec.protocol, spec.family).inetAsync(inetQuery(plan, spec))))),
+    u === undefined ? undefined : outcomeAsync(u, sources, () => sources.unix().unixAsync({ filter: plan.filter, abort: plan.abort })),
+  ]);
+  return { inet, unix, sources: [] };
+}
+
 /** Run a plan synchronously. Throws only an AbortError or a programming error; table failures are outcomes. */
 export function runQuery(plan: QueryPlan): QueryResult {
-  const { sources, filter, abort } = plan;
-  const inet = inetSpecs(plan).map((spec) =>
-    outcome(spec, sources, () => sources.inet(spec.protocol, spec.family).inet({ protocol: spec.protocol, family: spec.family, filter, timers: plan.timers, abort })),
-  );
-  const u = unixSpec(plan);
-  const unix = u === undefined ? undefined : outcome(u, sources, () => sources.unix().unix({ filter, abort }));
-  const result: QueryResult = { inet, unix, sources: [] };
-  if (plan.owners || plan.ownerFilter !== undefined) {
-    const scan = sources.owners.scan(ownerQuery(plan, result));
-    joinOwners(result, scan, plan.ownerFilter);
-  }
-  result.sources = sources.choices();
+  const result = readTables(plan);
+  if (wantsOwners(plan)) joinOwners(result, plan.sources.owners.scan(ownerQuery(plan, result)), plan.ownerFilter);
+  result.sources = plan.sources.choices();
   return result;
 }
 
-/** Run a plan without blocking the event loop for long. */
+/**
+ * Run a plan without blocking the event loop for long. `readTablesSync` reads
+ * the tables on this thread (the CLI: one-shot, fastest) while an early fd
+ * walk still runs on its own threads.
+ */
 export async function runQueryAsync(plan: QueryPlan, options: { readTablesSync?: boolean } = {}): Promise<QueryResult> {
-  const { sources, filter, abort } = plan;
-  const wantOwners = plan.owners || plan.ownerFilter !== undefined;
+  const { sources } = plan;
+  const wantOwners = wantsOwners(plan);
   // Started first so the walk (on its own threads) overlaps the reads.
   const early = wantOwners && plan.earlyWalk ? sources.owners.scanAsync(ownerQuery(plan, undefined)) : undefined;
   // Keep an early walk's rejection from going unhandled while the tables are read.
   early?.catch(() => undefined);
-  let inet: Array<TableOutcome<InetSocket>>;
-  let unix: TableOutcome<UnixSocket> | undefined;
-  const u = unixSpec(plan);
-  if (options.readTablesSync) {
-    inet = inetSpecs(plan).map((spec) =>
-      outcome(spec, sources, () => sources.inet(spec.protocol, spec.family).inet({ protocol: spec.protocol, family: spec.family, filter, timers: plan.timers, abort })),
-    );
-    unix = u === undefined ? undefined : outcome(u, sources, () => sources.unix().unix({ filter, abort }));
-  } else {
-    [inet, unix] = await Promise.all([
-      Promise.all(
-        inetSpecs(plan).map((spec) =>
-          outcomeAsync(spec, sources, () =>
-            sources.inet(spec.protocol, spec.family).inetAsync({ protocol: spec.protocol, family: spec.family, filter, timers: plan.timers, abort }),
-          ),
-        ),
-      ),
-      u === undefined ? undefined : outcomeAsync(u, sources, () => sources.unix().unixAsync({ filter, abort })),
-    ]);
-  }
-  const result: QueryResult = { inet, unix, sources: [] };
+  const result = options.readTablesSync ? readTables(plan) : await readTablesAsync(plan);
   if (wantOwners) {
     const scan = early !== undefined ? await early : await sources.owners.scanAsync(ownerQuery(plan, result));
     joinOwners(result, scan, plan.ownerFilter);
@@ -161,9 +201,12 @@ export async function runQueryAsync(plan: QueryPlan, options: { readTablesSync?:
   return result;
 }
 
-/** The fd walk a plan needs: the inodes of the kept rows (for an early stop) and the pids to look at. */
-function ownerQuery(plan: QueryPlan, result: QueryResult | undefined) {
-  const query: { wanted?: ReadonlySet<number>; pids?: readonly number[]; abort?: AbortHandle } = {};
+/**
+ * The fd walk a plan needs: the pids to look at and, given the rows read
+ * (`result`), their inodes for an early stop; without them the walk is complete.
+ */
+function ownerQuery(plan: QueryPlan, result: QueryResult | undefined): OwnerQuery {
+  const query: OwnerQuery = {};
   if (plan.abort !== undefined) query.abort = plan.abort;
   if (plan.ownerFilter?.pids !== undefined) query.pids = [...plan.ownerFilter.pids];
   if (result !== undefined && plan.ownerWalk === 'wanted') {
@@ -275,8 +318,16 @@ class Counter {
     this.all.push(fresh);
   }
 
+  /** The groups, largest first; equal counts in the order of their key values (tables are counted concurrently). */
   rows(): CountRow[] {
-    return this.all.slice().sort((a, b) => b.count - a.count);
+    const byKeys = (a: CountRow, b: CountRow): number => {
+      for (const key of this.by) {
+        const order = String(a[key]).localeCompare(String(b[key]));
+        if (order !== 0) return order;
+      }
+      return 0;
+    };
+    return this.all.slice().sort((a, b) => b.count - a.count || byKeys(a, b));
   }
 }
 
@@ -318,13 +369,6 @@ function countNeedsOwners(plan: QueryPlan, by: readonly CountKey[]): boolean {
   return plan.ownerFilter !== undefined || by.includes('pid') || by.includes('program');
 }
 
-function countWalkQuery(plan: QueryPlan) {
-  return {
-    ...(plan.abort === undefined ? {} : { abort: plan.abort }),
-    ...(plan.ownerFilter?.pids === undefined ? {} : { pids: [...plan.ownerFilter.pids] }),
-  };
-}
-
 /**
  * Count the plan's sockets grouped by `by`. Internet rows are visited on the
  * backends' packed data; owners (for `pid`/`program` or an owner filter) come
@@ -332,34 +376,32 @@ function countWalkQuery(plan: QueryPlan) {
  */
 export async function countQuery(plan: QueryPlan, by: readonly CountKey[], sums: readonly SumKey[] = []): Promise<CountResult> {
   const { sources, filter, abort } = plan;
-  const scan = countNeedsOwners(plan, by) ? await sources.owners.scanAsync(countWalkQuery(plan)) : undefined;
+  // A complete walk (no wanted inodes): every counted socket looks its owner up.
+  const scan = countNeedsOwners(plan, by) ? await sources.owners.scanAsync(ownerQuery(plan, undefined)) : undefined;
   const count = counting(plan, by, scan, sums);
-  const tables: Array<TableOutcome<unknown>> = [];
-  for (const spec of plan.tables) {
-    if (spec.kind === 'inet') {
-      const query = { protocol: spec.protocol, family: spec.family, filter, timers: false, abort };
+  // Every table at once, as a listing reads them (their dumps run on their own threads).
+  const tables = await Promise.all(
+    plan.tables.map(async (spec): Promise<TableOutcome<unknown>> => {
+      if (spec.kind === 'unix') return count.unix(await outcomeAsync(spec, sources, () => sources.unix().unixAsync({ filter, abort })));
       const backend = sources.inet(spec.protocol, spec.family);
       const visit = count.visitor(spec);
-      tables.push(await outcomeAsync(spec, sources, async () => ({ rows: [], malformed: await backend.visitInetAsync(query, visit) })));
-    } else {
-      tables.push(count.unix(await outcomeAsync(spec, sources, () => sources.unix().unixAsync({ filter, abort }))));
-    }
-  }
+      return outcomeAsync(spec, sources, async () => ({ rows: [], malformed: await backend.visitInetAsync(inetQuery(plan, spec, false), visit) }));
+    }),
+  );
   return count.finish(tables);
 }
 
 /** {@link countQuery}, synchronously. */
 export function countQuerySync(plan: QueryPlan, by: readonly CountKey[], sums: readonly SumKey[] = []): CountResult {
   const { sources, filter, abort } = plan;
-  const scan = countNeedsOwners(plan, by) ? sources.owners.scan(countWalkQuery(plan)) : undefined;
+  const scan = countNeedsOwners(plan, by) ? sources.owners.scan(ownerQuery(plan, undefined)) : undefined;
   const count = counting(plan, by, scan, sums);
   const tables: Array<TableOutcome<unknown>> = [];
   for (const spec of plan.tables) {
     if (spec.kind === 'inet') {
-      const query = { protocol: spec.protocol, family: spec.family, filter, timers: false, abort };
       const backend = sources.inet(spec.protocol, spec.family);
       const visit = count.visitor(spec);
-      tables.push(outcome(spec, sources, () => ({ rows: [], malformed: backend.visitInet(query, visit) })));
+      tables.push(outcome(spec, sources, () => ({ rows: [], malformed: backend.visitInet(inetQuery(plan, spec, false), visit) })));
     } else {
       tables.push(count.unix(outcome(spec, sources, () => sources.unix().unix({ filter, abort }))));
     }

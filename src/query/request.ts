@@ -141,7 +141,13 @@ function integer(min: number, max: number) {
 }
 
 function boolean(value: unknown, field: string): boolean {
-  if (typeof value !== 'boolean') fail('ERR_INVALID_ARG_TYPE', field, `must be ${field.endsWith('.owners') ? "a boolean or 'all'" : 'a boolean'} (got ${describe(value)})`);
+  if (typeof value !== 'boolean') fail('ERR_INVALID_ARG_TYPE', field, `must be a boolean (got ${describe(value)})`);
+  return value;
+}
+
+/** `owners`: a boolean, or `'all'` for a walk of every process. */
+function ownersOption(value: unknown, field: string): boolean | 'all' {
+  if (value !== 'all' && typeof value !== 'boolean') fail('ERR_INVALID_ARG_TYPE', field, `must be a boolean or 'all' (got ${describe(value)})`);
   return value;
 }
 
@@ -229,11 +235,12 @@ export function validateQuery(input: unknown, field = 'query'): ValidatedQuery {
     ownerFilter = { ...ownerFilter, programs: new Set(programs) };
   }
 
+  const owners = has('owners') ? ownersOption(q.owners, at('owners')) : false;
   const result: ValidatedQuery = {
     tables: tablesFor(protocols, families, unixCanMatch(filter)),
     filter,
-    owners: has('owners') ? q.owners === 'all' || boolean(q.owners, at('owners')) : false,
-    completeWalk: q.owners === 'all',
+    owners: owners !== false,
+    completeWalk: owners === 'all',
     timers: has('timers') ? boolean(q.timers, at('timers')) : true,
   };
   if (ownerFilter !== undefined) result.ownerFilter = ownerFilter;
