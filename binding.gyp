@@ -4,7 +4,9 @@
       "target_name": "netstat_native",
       "sources": [
         "native/binding.cc",
+        "native/destroy_monitor.cc",
         "native/netlink.cc",
+        "native/netns.cc",
         "native/proc_fds.cc",
         "native/rtnetlink.cc",
         "native/sock_diag.cc"

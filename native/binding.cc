@@ -15,11 +15,15 @@
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <atomic>
+#include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "destroy_monitor.h"
 #include "errors.h"
 #include "layout.h"
 #include "proc_fds.h"
@@ -108,34 +112,47 @@ void BytecodeArg(const Napi::CallbackInfo& info, size_t index, const char* usage
   request->bytecode.assign(bytecode.Data(), bytecode.Data() + bytecode.ElementLength());
 }
 
+// The network namespace argument: null (the caller's own) or the path of a
+// namespace file, a non-empty string without NUL bytes.
+std::string NetnsArg(const Napi::CallbackInfo& info, size_t index, const char* usage) {
+  if (info[index].IsNull()) return std::string();
+  if (!info[index].IsString()) ThrowUsage(info.Env(), usage);
+  std::string path = info[index].As<Napi::String>().Utf8Value();
+  if (path.empty() || path.find('\0') != std::string::npos) ThrowUsage(info.Env(), usage);
+  return path;
+}
+
 InetRequest InetArgs(const Napi::CallbackInfo& info, const char* usage) {
-  if (info.Length() != 6 || !info[2].IsNumber() || !info[3].IsBoolean() || !NullOr(info[4], napi_uint8_array)) ThrowUsage(info.Env(), usage);
+  if (info.Length() != 7 || !info[2].IsNumber() || !info[3].IsBoolean() || !NullOr(info[4], napi_uint8_array)) ThrowUsage(info.Env(), usage);
   InetRequest request;
   request.family = ByteArg(info, 0, usage);
   request.protocol = ByteArg(info, 1, usage);
   request.states = info[2].As<Napi::Number>().Uint32Value();
   request.with_info = info[3].As<Napi::Boolean>().Value();
   BytecodeArg(info, 4, usage, &request);
-  request.cancel = CancelArg(info, 5, usage);
+  request.netns = NetnsArg(info, 5, usage);
+  request.cancel = CancelArg(info, 6, usage);
   return request;
 }
 
 // dumpInetCompact's arguments: dumpInet's without withInfo.
 InetRequest CompactArgs(const Napi::CallbackInfo& info, const char* usage) {
-  if (info.Length() != 5 || !info[2].IsNumber() || !NullOr(info[3], napi_uint8_array)) ThrowUsage(info.Env(), usage);
+  if (info.Length() != 6 || !info[2].IsNumber() || !NullOr(info[3], napi_uint8_array)) ThrowUsage(info.Env(), usage);
   InetRequest request;
   request.family = ByteArg(info, 0, usage);
   request.protocol = ByteArg(info, 1, usage);
   request.states = info[2].As<Napi::Number>().Uint32Value();
   BytecodeArg(info, 3, usage, &request);
-  request.cancel = CancelArg(info, 4, usage);
+  request.netns = NetnsArg(info, 4, usage);
+  request.cancel = CancelArg(info, 5, usage);
   return request;
 }
 
 UnixRequest UnixArgs(const Napi::CallbackInfo& info, const char* usage) {
-  if (info.Length() != 1) ThrowUsage(info.Env(), usage);
+  if (info.Length() != 2) ThrowUsage(info.Env(), usage);
   UnixRequest request;
-  request.cancel = CancelArg(info, 0, usage);
+  request.netns = NetnsArg(info, 0, usage);
+  request.cancel = CancelArg(info, 1, usage);
   return request;
 }
 
@@ -300,21 +317,26 @@ class PromiseWorker final : public Napi::AsyncWorker {
 // ---- exports ------------------------------------------------------------
 
 #define NETSTAT_CANCEL_ARG "cancel: Int32Array on a SharedArrayBuffer | null"
+#define NETSTAT_NETNS_ARG "netns: string | null"
 #define NETSTAT_INET_ARGS \
-  "family: number, protocol: number, states: number, withInfo: boolean, bytecode: Uint8Array | null, " NETSTAT_CANCEL_ARG
+  "family: number, protocol: number, states: number, withInfo: boolean, bytecode: Uint8Array | null, " NETSTAT_NETNS_ARG ", " NETSTAT_CANCEL_ARG
 constexpr char kDumpInetUsage[] = "dumpInet(" NETSTAT_INET_ARGS ")";
 constexpr char kDumpInetAsyncUsage[] = "dumpInetAsync(" NETSTAT_INET_ARGS ")";
-#define NETSTAT_COMPACT_ARGS "family: number, protocol: number, states: number, bytecode: Uint8Array | null, " NETSTAT_CANCEL_ARG
+#define NETSTAT_COMPACT_ARGS "family: number, protocol: number, states: number, bytecode: Uint8Array | null, " NETSTAT_NETNS_ARG ", " NETSTAT_CANCEL_ARG
 constexpr char kDumpCompactUsage[] = "dumpInetCompact(" NETSTAT_COMPACT_ARGS ")";
 constexpr char kDumpCompactAsyncUsage[] = "dumpInetCompactAsync(" NETSTAT_COMPACT_ARGS ")";
 #undef NETSTAT_COMPACT_ARGS
-constexpr char kDumpUnixUsage[] = "dumpUnix(" NETSTAT_CANCEL_ARG ")";
-constexpr char kDumpUnixAsyncUsage[] = "dumpUnixAsync(" NETSTAT_CANCEL_ARG ")";
+#define NETSTAT_UNIX_ARGS NETSTAT_NETNS_ARG ", " NETSTAT_CANCEL_ARG
+constexpr char kDumpUnixUsage[] = "dumpUnix(" NETSTAT_UNIX_ARGS ")";
+constexpr char kDumpUnixAsyncUsage[] = "dumpUnixAsync(" NETSTAT_UNIX_ARGS ")";
 #define NETSTAT_SCAN_ARGS "procRoot: string, wanted: Float64Array | null, threads: number, pids: Int32Array | null, " NETSTAT_CANCEL_ARG
 constexpr char kScanUsage[] = "scanOwners(" NETSTAT_SCAN_ARGS ")";
 constexpr char kScanAsyncUsage[] = "scanOwnersAsync(" NETSTAT_SCAN_ARGS ")";
 constexpr char kRecordInetUsage[] = "recordInet(" NETSTAT_INET_ARGS ")";
-constexpr char kRecordUnixUsage[] = "recordUnix(" NETSTAT_CANCEL_ARG ")";
+constexpr char kRecordUnixUsage[] = "recordUnix(" NETSTAT_UNIX_ARGS ")";
+constexpr char kWatchDestroyedUsage[] = "watchDestroyed(" NETSTAT_NETNS_ARG ", onBatch: (cookies: Uint32Array, overflow: boolean, error: Error | null) => void)";
+#undef NETSTAT_UNIX_ARGS
+#undef NETSTAT_NETNS_ARG
 #undef NETSTAT_SCAN_ARGS
 #undef NETSTAT_INET_ARGS
 #undef NETSTAT_CANCEL_ARG
@@ -331,7 +353,7 @@ Napi::Value DumpInetSync(const Napi::CallbackInfo& info) {
 // null or the array) alive until they settle: the worker reads its memory.
 Napi::Value DumpInetAsync(const Napi::CallbackInfo& info) {
   InetRequest request = InetArgs(info, kDumpInetAsyncUsage);
-  return PromiseWorker<PackedInet>::Start(info.Env(), [request = std::move(request)] { return DumpInet(request); }, InetToJs, info[5]);
+  return PromiseWorker<PackedInet>::Start(info.Env(), [request = std::move(request)] { return DumpInet(request); }, InetToJs, info[6]);
 }
 
 Napi::Value DumpInetCompactSync(const Napi::CallbackInfo& info) {
@@ -343,7 +365,7 @@ Napi::Value DumpInetCompactSync(const Napi::CallbackInfo& info) {
 Napi::Value DumpInetCompactAsync(const Napi::CallbackInfo& info) {
   InetRequest request = CompactArgs(info, kDumpCompactAsyncUsage);
   return PromiseWorker<PackedCompact>::Start(
-      info.Env(), [request = std::move(request)] { return DumpInetCompact(request); }, CompactToJs, info[4]);
+      info.Env(), [request = std::move(request)] { return DumpInetCompact(request); }, CompactToJs, info[5]);
 }
 
 Napi::Value DumpUnixSync(const Napi::CallbackInfo& info) {
@@ -353,8 +375,8 @@ Napi::Value DumpUnixSync(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value DumpUnixAsync(const Napi::CallbackInfo& info) {
-  const UnixRequest request = UnixArgs(info, kDumpUnixAsyncUsage);
-  return PromiseWorker<PackedUnix>::Start(info.Env(), [request] { return DumpUnix(request); }, UnixToJs, info[0]);
+  UnixRequest request = UnixArgs(info, kDumpUnixAsyncUsage);
+  return PromiseWorker<PackedUnix>::Start(info.Env(), [request = std::move(request)] { return DumpUnix(request); }, UnixToJs, info[1]);
 }
 
 Napi::Value ScanOwnersSync(const Napi::CallbackInfo& info) {
@@ -386,6 +408,101 @@ Napi::Value RecordUnix(const Napi::CallbackInfo& info) {
     return record;
   });
   return RecordToJs(info.Env(), bytes);
+}
+
+// ---- destroy notifications ----------------------------------------------
+
+// One watch: a DestroyMonitor read by a thread of its own (never a pool
+// thread: it blocks for as long as the watch lasts), whose batches reach
+// JavaScript through a thread-safe function. close() — or the garbage
+// collector, or the environment's teardown — stops the thread and joins it.
+// Results cross threads as values (Batch); no exception leaves the thread.
+class DestroyWatch {
+ public:
+  struct Batch {
+    std::vector<uint32_t> cookies;
+    bool overflow = false;
+    std::optional<SystemError> error;
+  };
+
+  DestroyWatch(Napi::Env env, const std::string& netns, Napi::Function on_batch) : monitor_(netns) {
+    deliver_ = Napi::ThreadSafeFunction::New(env, on_batch, "netstat-native destroy watch", 0, 1);
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  ~DestroyWatch() { Close(); }
+
+  // Stops the thread and waits for it; later batches are never delivered.
+  void Close() {
+    if (!thread_.joinable()) return;
+    monitor_.Stop();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      auto batch = std::make_unique<Batch>();
+      DestroyMonitor::Wait wait = DestroyMonitor::Wait::kStopped;
+      try {
+        wait = monitor_.Next(&batch->cookies);
+      } catch (const SystemError& error) {
+        batch->error.emplace(error);
+      } catch (const std::exception& error) {
+        batch->error.emplace(EIO, "recvmsg", error.what());
+      }
+      if (wait == DestroyMonitor::Wait::kStopped && !batch->error) break;
+      batch->overflow = wait == DestroyMonitor::Wait::kOverflow;
+      const bool last = batch->error.has_value();
+      // An unlimited queue: NonBlockingCall fails only once the function is closing.
+      if (deliver_.NonBlockingCall(batch.get(), Deliver) != napi_ok) break;
+      batch.release();  // Deliver owns it now
+      if (last) break;
+    }
+    deliver_.Release();
+  }
+
+  static void Deliver(Napi::Env env, Napi::Function on_batch, Batch* raw) {
+    std::unique_ptr<Batch> batch(raw);
+    if (env == nullptr || on_batch.IsEmpty()) return;  // the environment is going away
+    Napi::HandleScope scope(env);
+    Napi::Value error = batch->error ? MakeSystemError(env, *batch->error).Value() : env.Null();
+    on_batch.Call({CopyToTypedArray<Napi::Uint32Array>(env, batch->cookies), Napi::Boolean::New(env, batch->overflow), error});
+  }
+
+  DestroyMonitor monitor_;
+  Napi::ThreadSafeFunction deliver_;
+  std::thread thread_;
+};
+
+// watchDestroyed(netns, onBatch) → { close() }. onBatch(cookies, overflow,
+// error) runs on the main thread: cookies are (low, high) word pairs of the
+// sockets freed; overflow = notifications were lost (resynchronise); error =
+// the watch failed and has stopped. The watch keeps the event loop alive
+// until close().
+Napi::Value WatchDestroyed(const Napi::CallbackInfo& info) {
+  if (info.Length() != 2 || !info[1].IsFunction()) ThrowUsage(info.Env(), kWatchDestroyedUsage);
+  const std::string netns = NetnsArg(info, 0, kWatchDestroyedUsage);
+  Napi::Env env = info.Env();
+  auto* watch = Guarded(env, [&] { return new DestroyWatch(env, netns, info[1].As<Napi::Function>()); });
+  // The External owns the watch: its finalizer (collection or teardown)
+  // closes it. close() finds it through `this`, so a close function kept
+  // apart from its object can never reach a collected watch.
+  auto handle = Napi::External<DestroyWatch>::New(env, watch, [](Napi::Env, DestroyWatch* w) { delete w; });
+  Napi::Object result = Napi::Object::New(env);
+  result.DefineProperty(Napi::PropertyDescriptor::Value("handle", handle, napi_default));  // read-only
+  result.Set("close", Napi::Function::New(
+                          env,
+                          [](const Napi::CallbackInfo& call) {
+                            constexpr char kUsage[] = "watch.close() must be called on the object watchDestroyed returned";
+                            if (!call.This().IsObject()) ThrowUsage(call.Env(), kUsage);
+                            const Napi::Value value = call.This().As<Napi::Object>().Get("handle");
+                            if (!value.IsExternal()) ThrowUsage(call.Env(), kUsage);
+                            value.As<Napi::External<DestroyWatch>>().Data()->Close();
+                            return call.Env().Undefined();
+                          },
+                          "close"));
+  return result;
 }
 
 constexpr char kDumpRouteUsage[] = "dumpRoute(type: number, family: number)";
@@ -435,6 +552,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("decodeInet", Napi::Function::New(env, DecodeInetSync, "decodeInet"));
   exports.Set("decodeUnix", Napi::Function::New(env, DecodeUnixSync, "decodeUnix"));
   exports.Set("dumpRoute", Napi::Function::New(env, DumpRouteSync, "dumpRoute"));
+  exports.Set("watchDestroyed", Napi::Function::New(env, WatchDestroyed, "watchDestroyed"));
   return exports;
 }
 

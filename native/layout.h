@@ -5,7 +5,8 @@
 // the InetField/UnixField enums in src/native.ts must agree; kLayoutVersion
 // is checked by the TypeScript loader so a stale binary is refused. It also
 // versions the exports' argument lists (2: bytecode, cancel and pids
-// arguments), so a binary expecting other arguments is refused as well.
+// arguments; 5: netns arguments, cgroup slots), so a binary expecting other
+// arguments is refused as well.
 #ifndef NETSTAT_NATIVE_LAYOUT_H_
 #define NETSTAT_NATIVE_LAYOUT_H_
 
@@ -13,7 +14,7 @@
 
 namespace netstat {
 
-constexpr int kLayoutVersion = 4;
+constexpr int kLayoutVersion = 5;
 
 namespace inet_field {
 constexpr size_t kState = 0;
@@ -32,7 +33,9 @@ constexpr size_t kRemoteAddress = 12;
 constexpr size_t kPorts = 13;
 constexpr size_t kCookieLow = 14;
 constexpr size_t kCookieHigh = 15;
-constexpr size_t kStride = 16;
+constexpr size_t kCgroupLow = 16;  // INET_DIAG_CGROUP_ID, 0 when none
+constexpr size_t kCgroupHigh = 17;
+constexpr size_t kStride = 18;
 }  // namespace inet_field
 
 // Compact Internet rows (dumpInetCompact): what counting needs, no address text.
@@ -43,7 +46,9 @@ constexpr size_t kUid = 2;
 constexpr size_t kInode = 3;
 constexpr size_t kRecvQueue = 4;
 constexpr size_t kSendQueue = 5;
-constexpr size_t kStride = 6;
+constexpr size_t kCgroupLow = 6;
+constexpr size_t kCgroupHigh = 7;
+constexpr size_t kStride = 8;
 }  // namespace compact_field
 
 namespace unix_field {

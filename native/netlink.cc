@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <linux/sock_diag.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <cstring>
 
 #include "errors.h"
+#include "netns.h"
 
 namespace netstat {
 
@@ -75,9 +77,8 @@ bool WalkDumpMessages(const uint8_t* data, size_t length, uint32_t expect_port, 
   return false;
 }
 
-NetlinkSocket::NetlinkSocket(int protocol) : buffer_(kReceiveBufferSize) {
-  fd_ = Fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
-  if (!fd_.valid()) throw SystemError(errno, "socket", "cannot open a netlink socket");
+NetlinkSocket::NetlinkSocket(int protocol, const std::string& netns) : buffer_(kReceiveBufferSize) {
+  fd_ = OpenSocketIn(netns, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
   sockaddr_nl local{};
   local.nl_family = AF_NETLINK;  // nl_pid 0: the kernel assigns a unique port id
   if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
@@ -140,6 +141,40 @@ void NetlinkSocket::Dump(std::vector<uint8_t> request, const MessageSink& sink, 
     restart();
     if (record != nullptr) record->clear();
   }
+}
+
+void NetlinkSocket::JoinGroup(unsigned group) {
+  if (::setsockopt(fd_.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0) {
+    throw SystemError(errno, "setsockopt", "cannot join the sock_diag multicast group");
+  }
+}
+
+void NetlinkSocket::SetNonBlocking() {
+  const int flags = ::fcntl(fd_.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd_.get(), F_SETFL, flags | O_NONBLOCK) != 0) throw SystemError(errno, "fcntl", "cannot make the netlink socket non-blocking");
+}
+
+bool NetlinkSocket::ReceiveNotifications(const MessageSink& sink) {
+  sockaddr_nl from{};
+  iovec in{buffer_.data(), buffer_.size()};
+  msghdr reply{};
+  reply.msg_name = &from;
+  reply.msg_namelen = sizeof from;
+  reply.msg_iov = &in;
+  reply.msg_iovlen = 1;
+  ssize_t received;
+  do {
+    received = ::recvmsg(fd_.get(), &reply, 0);
+  } while (received < 0 && errno == EINTR);
+  if (received < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+    throw SystemError(errno, "recvmsg", errno == ENOBUFS ? "sock_diag notifications were lost" : "cannot receive sock_diag notifications");
+  }
+  if (reply.msg_flags & MSG_TRUNC) throw SystemError(EMSGSIZE, "recvmsg", "a sock_diag notification was truncated");
+  if (from.nl_pid != 0) return true;  // only the kernel speaks on these groups; ignore anything else
+  bool interrupted = false;
+  WalkDumpMessages(buffer_.data(), static_cast<size_t>(received), 0, 0, &interrupted, sink);
+  return true;
 }
 
 }  // namespace netstat

@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "fd.h"
@@ -38,8 +39,24 @@ bool WalkDumpMessages(const uint8_t* data, size_t length, uint32_t expect_port, 
 class NetlinkSocket {
  public:
   // Opens a netlink socket of `protocol` (NETLINK_SOCK_DIAG for socket dumps,
-  // NETLINK_ROUTE for link/address dumps) and learns its port id.
-  explicit NetlinkSocket(int protocol = NETLINK_SOCK_DIAG);
+  // NETLINK_ROUTE for link/address dumps) and learns its port id. With
+  // `netns` (a namespace file), the socket is made inside that network
+  // namespace (netns.h) and every dump over it sees that namespace.
+  explicit NetlinkSocket(int protocol = NETLINK_SOCK_DIAG, const std::string& netns = std::string());
+
+  // Joins a multicast group (the sock_diag destroy groups, SKNLGRP_*).
+  void JoinGroup(unsigned group);
+
+  // Receives one datagram into the socket's buffer and delivers its messages
+  // (multicast notifications: any sequence number, port 0). Returns false
+  // when nothing was waiting (the socket is non-blocking then). Throws
+  // SystemError(ENOBUFS, "recvmsg") when the kernel dropped notifications.
+  bool ReceiveNotifications(const MessageSink& sink);
+
+  // Makes receives return at once when nothing is waiting.
+  void SetNonBlocking();
+
+  int fd() const { return fd_.get(); }
 
   // Sends `request` (a complete message; its nlmsg_seq and nlmsg_pid are
   // filled in here) and delivers every reply message to `sink` until

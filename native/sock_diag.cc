@@ -80,6 +80,17 @@ void AppendProcName(const uint8_t* name, size_t length, std::string* out) {
   for (; i < length; ++i) out->push_back(name[i] != 0 ? static_cast<char>(name[i]) : '@');
 }
 
+// INET_DIAG_CGROUP_ID (a u64, kernels 5.7+ with cgroup socket data): the
+// socket's cgroup v2 id; 0 when absent (older kernels, TIME_WAIT and request
+// sockets, which carry no cgroup).
+uint64_t CgroupId(const uint8_t* data, size_t length) {
+  if (data == nullptr) return 0;
+  if (length < sizeof(uint64_t)) ThrowMalformed("INET_DIAG_CGROUP_ID cut short");
+  uint64_t id;
+  std::memcpy(&id, data, sizeof id);
+  return id;
+}
+
 }  // namespace
 
 std::vector<uint8_t> BuildInetRequest(const InetRequest& request) {
@@ -174,7 +185,7 @@ void InetPacker::Add(const nlmsghdr& message) {
 
   const size_t head = NLMSG_ALIGN(sizeof(inet_diag_msg));
   const size_t payload_length = message.nlmsg_len - NLMSG_HDRLEN;
-  const AttributeTable<INET_DIAG_INFO + 1> attributes(payload + head, payload_length > head ? payload_length - head : 0);
+  const AttributeTable<INET_DIAG_CGROUP_ID + 1> attributes(payload + head, payload_length > head ? payload_length - head : 0);
   // tcp_info starts with u8 state, ca_state, retransmits, probes; older or
   // newer kernels may send a shorter or longer struct, so only these 4 bytes
   // are required.
@@ -200,6 +211,9 @@ void InetPacker::Add(const nlmsghdr& message) {
   row[kPorts] = (static_cast<uint32_t>(ntohs(msg.id.idiag_sport)) << 16) | ntohs(msg.id.idiag_dport);
   row[kCookieLow] = msg.id.idiag_cookie[0];
   row[kCookieHigh] = msg.id.idiag_cookie[1];
+  const uint64_t cgroup = CgroupId(attributes.data[INET_DIAG_CGROUP_ID], attributes.length[INET_DIAG_CGROUP_ID]);
+  row[kCgroupLow] = static_cast<uint32_t>(cgroup);
+  row[kCgroupHigh] = static_cast<uint32_t>(cgroup >> 32);
 }
 
 void InetPacker::Clear() {
@@ -227,6 +241,12 @@ void CompactPacker::Add(const nlmsghdr& message) {
   row[kInode] = msg.idiag_inode;
   row[kRecvQueue] = msg.idiag_rqueue;
   row[kSendQueue] = msg.idiag_wqueue;
+  const size_t head = NLMSG_ALIGN(sizeof(inet_diag_msg));
+  const size_t payload_length = message.nlmsg_len - NLMSG_HDRLEN;
+  const AttributeTable<INET_DIAG_CGROUP_ID + 1> attributes(payload + head, payload_length > head ? payload_length - head : 0);
+  const uint64_t cgroup = CgroupId(attributes.data[INET_DIAG_CGROUP_ID], attributes.length[INET_DIAG_CGROUP_ID]);
+  row[kCgroupLow] = static_cast<uint32_t>(cgroup);
+  row[kCgroupHigh] = static_cast<uint32_t>(cgroup >> 32);
 }
 
 void CompactPacker::Clear() { packed_ = PackedCompact(); }
@@ -279,7 +299,7 @@ PackedUnix UnixPacker::Take() { return std::move(packed_); }
 
 PackedInet DumpInet(const InetRequest& request, std::vector<uint8_t>* record) {
   ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");  // before opening anything
-  NetlinkSocket socket;
+  NetlinkSocket socket(NETLINK_SOCK_DIAG, request.netns);
   InetPacker packer;
   socket.Dump(
       BuildInetRequest(request), [&packer](const nlmsghdr& message) { packer.Add(message); }, [&packer] { packer.Clear(); },
@@ -291,7 +311,7 @@ PackedCompact DumpInetCompact(const InetRequest& request) {
   ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");
   InetRequest compact = request;
   compact.with_info = false;
-  NetlinkSocket socket;
+  NetlinkSocket socket(NETLINK_SOCK_DIAG, request.netns);
   CompactPacker packer;
   socket.Dump(
       BuildInetRequest(compact), [&packer](const nlmsghdr& message) { packer.Add(message); }, [&packer] { packer.Clear(); },
@@ -301,7 +321,7 @@ PackedCompact DumpInetCompact(const InetRequest& request) {
 
 PackedUnix DumpUnix(const UnixRequest& request, std::vector<uint8_t>* record) {
   ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");
-  NetlinkSocket socket;
+  NetlinkSocket socket(NETLINK_SOCK_DIAG, request.netns);
   UnixPacker packer;
   socket.Dump(
       BuildUnixRequest(), [&packer](const nlmsghdr& message) { packer.Add(message); }, [&packer] { packer.Clear(); },

@@ -43,14 +43,17 @@ struct InetRequest {
   uint32_t states = 0;
   bool with_info = false;
   std::vector<uint8_t> bytecode;
+  // A network namespace file to dump instead of the caller's own (netns.h); empty = own.
+  std::string netns;
   const int32_t* cancel = nullptr;
 };
 
 // A netlink attribute's length is 16 bits, header included.
 constexpr size_t kMaxBytecode = 0xffff - NLA_HDRLEN;
 
-// The UNIX dump takes no parameters but the cancel flag (errors.h).
+// The UNIX dump takes no parameters but its namespace and the cancel flag (errors.h).
 struct UnixRequest {
+  std::string netns;
   const int32_t* cancel = nullptr;
 };
 
@@ -90,7 +93,7 @@ class InetPacker {
 };
 
 // Compact Internet rows, compact_field layout (layout.h): state, local port,
-// uid, inode and the two queues only. Counting needs nothing else, and leaving out the
+// uid, inode, the two queues and the cgroup only. Counting needs nothing else, and leaving out the
 // address text (inet_ntop and interning per row) is most of the engine's own
 // cost over the kernel's.
 struct PackedCompact {

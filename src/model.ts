@@ -96,8 +96,41 @@ export interface ProcessRef {
   programBase64?: string;
 }
 
+/**
+ * The network namespace a socket lives in. Present on records only when the
+ * query asked for namespaces (`netns`); a socket belongs to exactly one.
+ */
+export interface NetnsRef {
+  /** The namespace's inode (`net:[INODE]` in `/proc/PID/ns/net`): its identity on this host. */
+  inode: number;
+  /** Its name under `/run/netns`, when one is bound there. */
+  name?: string;
+  /** A process inside it (the lowest PID found), when there is one. */
+  pid?: number;
+}
+
+/** A container runtime's view of a cgroup (see {@link CgroupRef.container}). */
+export interface ContainerRef {
+  /** `docker`, `containerd`, `cri-o`, `podman`, or `systemd` for a plain unit (service or scope). */
+  runtime: string;
+  /** The container id (64 hex digits for the runtimes), or the systemd unit's name. */
+  id: string;
+}
+
+/** The cgroup (v2) a socket was created in, from the kernel (`INET_DIAG_CGROUP_ID`). */
+export interface CgroupRef {
+  /** The kernel's cgroup id, as decimal text (JSON-safe). */
+  id: string;
+  /** Its path below the cgroup2 mount (`/system.slice/nginx.service`), when it still exists and could be read. */
+  path?: string;
+  /** The container (or systemd unit) the path belongs to, when it names one. */
+  container?: ContainerRef;
+}
+
 /** Fields shared by every socket record. */
 export interface SocketBase {
+  /** The socket's network namespace; present only when the query asked for namespaces. */
+  netns?: NetnsRef;
   /** Inode number of the socket (0 for TIME_WAIT and not-yet-accepted sockets). */
   inode: number;
   /**
@@ -148,6 +181,13 @@ export interface InetSocket extends SocketBase {
    * backend leaves it undefined.
    */
   cookie?: string;
+  /**
+   * The cgroup the socket was created in. Only the netlink backend knows it,
+   * and only for full sockets on kernels that report it (5.7+): TIME_WAIT and
+   * request sockets have none. `id` is always there when the record has it;
+   * `path` and `container` are filled when the query asks for cgroups.
+   */
+  cgroup?: CgroupRef;
 }
 
 /** UNIX socket types (`SOCK_*`). */

@@ -14,10 +14,10 @@ import bindings from 'bindings';
  * built from other sources than these types is refused at load time rather
  * than misread.
  */
-export const NATIVE_LAYOUT_VERSION = 4;
+export const NATIVE_LAYOUT_VERSION = 5;
 
 /** Number of `Uint32Array` slots per Internet socket in {@link PackedInet.fields}. */
-export const INET_STRIDE = 16;
+export const INET_STRIDE = 18;
 /** Slot offsets within one Internet record. */
 export enum InetField {
   /** Kernel state (`idiag_state`): a TcpState; TIME_WAIT sockets report their sub-state. */
@@ -47,6 +47,9 @@ export enum InetField {
   Ports = 13,
   CookieLow = 14,
   CookieHigh = 15,
+  /** The socket's cgroup v2 id (`INET_DIAG_CGROUP_ID`), 0 when the kernel gave none. */
+  CgroupLow = 16,
+  CgroupHigh = 17,
 }
 
 /** One Internet sock_diag dump, packed: `fields.length / INET_STRIDE` rows, kernel order. */
@@ -56,9 +59,8 @@ export interface PackedInet {
   addresses: string[];
 }
 
-/** Number of `Uint32Array` slots per UNIX socket in {@link PackedUnix.fields}. */
 /** Number of `Uint32Array` slots per row in {@link PackedCompact.fields}. */
-export const COMPACT_STRIDE = 6;
+export const COMPACT_STRIDE = 8;
 /** Slot offsets within one compact Internet row. */
 export enum CompactField {
   /** `idiag_state`. */
@@ -71,6 +73,9 @@ export enum CompactField {
   RecvQueue = 4,
   /** `idiag_wqueue` (a TCP listener: its backlog limit, which /proc shows as 0). */
   SendQueue = 5,
+  /** The socket's cgroup v2 id, 0 when none. */
+  CgroupLow = 6,
+  CgroupHigh = 7,
 }
 
 /** A compact Internet dump for counting: `fields.length / COMPACT_STRIDE` rows, no address text. */
@@ -78,6 +83,7 @@ export interface PackedCompact {
   fields: Uint32Array;
 }
 
+/** Number of `Uint32Array` slots per UNIX socket in {@link PackedUnix.fields}. */
 export const UNIX_STRIDE = 9;
 export enum UnixField {
   /** `SOCK_*` type. */
@@ -143,6 +149,23 @@ export interface PackedOwners {
 export type CancelFlag = Int32Array;
 
 /**
+ * The network namespace a dump reads: `null` for the caller's own, or the
+ * path of a namespace file (`/proc/PID/ns/net`, `/run/netns/NAME`). The
+ * engine creates the dump's socket inside it on a thread started for that
+ * (never the main thread or a pool thread); errors: code `'ENOENT'`/`'EACCES'`
+ * with syscall `'open'` (the file), `'EPERM'` with syscall `'setns'` (no
+ * CAP_SYS_ADMIN over that namespace), `'EINVAL'` with syscall `'setns'` (not
+ * a network namespace).
+ */
+export type NetnsPath = string | null;
+
+/** A running watch of freed sockets (see {@link NativeBinding.watchDestroyed}). */
+export interface DestroyWatchHandle {
+  /** Stops the watch's thread and waits for it; no batch is delivered after. Idempotent. */
+  close(): void;
+}
+
+/**
  * The addon's exports. Numbers are the kernel's (AF_INET = 2, AF_INET6 = 10,
  * IPPROTO_TCP = 6, UDP = 17, UDPLITE = 136, RAW = 255). Wrong arity or types
  * throw `TypeError` (every argument is required: pass `null` for "none");
@@ -165,31 +188,41 @@ export interface NativeBinding {
    * program the kernel's audit rejects fails with code `'EINVAL'` (syscall
    * `'sock_diag'`). `cancel`: see {@link CancelFlag}.
    */
-  dumpInet(family: number, protocol: number, states: number, withInfo: boolean, bytecode: Uint8Array | null, cancel: CancelFlag | null): PackedInet;
+  dumpInet(
+    family: number,
+    protocol: number,
+    states: number,
+    withInfo: boolean,
+    bytecode: Uint8Array | null,
+    netns: NetnsPath,
+    cancel: CancelFlag | null,
+  ): PackedInet;
   dumpInetAsync(
     family: number,
     protocol: number,
     states: number,
     withInfo: boolean,
     bytecode: Uint8Array | null,
+    netns: NetnsPath,
     cancel: CancelFlag | null,
   ): Promise<PackedInet>;
-  /** Dump every UNIX socket of this network namespace. `cancel`: see {@link CancelFlag}. */
   /**
    * The same dump as `dumpInet` (without tcp_info) into compact rows: state,
    * local port, uid and inode, no addresses — what counting needs, at little
    * more than the kernel's own cost.
    */
-  dumpInetCompact(family: number, protocol: number, states: number, bytecode: Uint8Array | null, cancel: CancelFlag | null): PackedCompact;
+  dumpInetCompact(family: number, protocol: number, states: number, bytecode: Uint8Array | null, netns: NetnsPath, cancel: CancelFlag | null): PackedCompact;
   dumpInetCompactAsync(
     family: number,
     protocol: number,
     states: number,
     bytecode: Uint8Array | null,
+    netns: NetnsPath,
     cancel: CancelFlag | null,
   ): Promise<PackedCompact>;
-  dumpUnix(cancel: CancelFlag | null): PackedUnix;
-  dumpUnixAsync(cancel: CancelFlag | null): Promise<PackedUnix>;
+  /** Dump every UNIX socket of a network namespace. `netns`: see {@link NetnsPath}; `cancel`: {@link CancelFlag}. */
+  dumpUnix(netns: NetnsPath, cancel: CancelFlag | null): PackedUnix;
+  dumpUnixAsync(netns: NetnsPath, cancel: CancelFlag | null): Promise<PackedUnix>;
   /**
    * Walk `<procRoot>/PID/fd`. With `wanted`, stop once every listed inode has
    * been found (its first holder is then certain). `threads` is 1 or 2.
@@ -211,8 +244,16 @@ export interface NativeBinding {
    * The raw reply bytes of a dump (every netlink message, as received): for
    * recording fixtures. Arguments as for {@link dumpInet} / {@link dumpUnix}.
    */
-  recordInet(family: number, protocol: number, states: number, withInfo: boolean, bytecode: Uint8Array | null, cancel: CancelFlag | null): Buffer;
-  recordUnix(cancel: CancelFlag | null): Buffer;
+  recordInet(
+    family: number,
+    protocol: number,
+    states: number,
+    withInfo: boolean,
+    bytecode: Uint8Array | null,
+    netns: NetnsPath,
+    cancel: CancelFlag | null,
+  ): Buffer;
+  recordUnix(netns: NetnsPath, cancel: CancelFlag | null): Buffer;
   /** Decode recorded reply bytes exactly as a live dump would be decoded. */
   decodeInet(bytes: Buffer): PackedInet;
   decodeUnix(bytes: Buffer): PackedUnix;
@@ -223,6 +264,16 @@ export interface NativeBinding {
    * and peer addresses). Decoded in TypeScript.
    */
   dumpRoute(type: number, family: number): Buffer;
+  /**
+   * Watch the sockets the kernel frees (the sock_diag destroy multicast
+   * groups: TCP and UDP over IPv4 and IPv6) in a network namespace. A thread
+   * of its own waits for the notifications; `onBatch` runs on the main thread
+   * with the freed sockets' cookies as (low, high) word pairs, `overflow`
+   * true when the kernel dropped notifications (the caller must resynchronise
+   * from a dump), or `error` once the watch failed (it has then stopped). The
+   * watch keeps the event loop alive until `close()`.
+   */
+  watchDestroyed(netns: NetnsPath, onBatch: (cookies: Uint32Array, overflow: boolean, error: Error | null) => void): DestroyWatchHandle;
 }
 
 export type NativeLoadOutcome =

@@ -49,7 +49,7 @@ function allRequests(): InetRequest[] {
  * probing, and the count goes up between the dump and the /proc read).
  */
 function comparable(row: InetSocket, timers: boolean): unknown {
-  const { cookie: _cookie, timer, ...rest } = row;
+  const { cookie: _cookie, cgroup: _cgroup, timer, ...rest } = row;
   if (!timers) return { ...rest, timerKind: timer.kind };
   return { ...rest, timer: { kind: timer.kind, retransmits: timer.retransmits, probes: timer.kind === 4 ? 'moving' : timer.probes } };
 }

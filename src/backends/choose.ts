@@ -151,6 +151,9 @@ function perTable(
   const fallback = (err: unknown): boolean => {
     const code = errorCode(err);
     if (decided === 'netlink' || code === undefined || !FALLBACK_CODES.has(code)) return false;
+    // Entering another namespace failed: that says nothing about netlink, and
+    // the namespace's own outcome reports it.
+    if (isNamespaceEntryError(err)) return false;
     if (forced && code !== 'ENOENT') return false;
     decided = 'procfs';
     const message = err instanceof Error ? err.message : String(err);
@@ -214,6 +217,15 @@ function perTable(
     visitInet: (q, visit) => run(() => netlink.visitInet(q, visit), () => procfsBackend().visitInet(q, visit)),
     visitInetAsync: (q, visit) => runAsync(() => netlink.visitInetAsync(q, visit), () => procfsBackend().visitInetAsync(q, visit)),
   };
+}
+
+/**
+ * An error from opening or entering a network namespace (the native engine's
+ * `open` of the namespace file, or `setns`), as opposed to one from netlink.
+ */
+export function isNamespaceEntryError(err: unknown): boolean {
+  const syscall = typeof err === 'object' && err !== null ? (err as { syscall?: unknown }).syscall : undefined;
+  return syscall === 'setns' || syscall === 'open';
 }
 
 /** Record a choice once per table (the latest reason wins for repeated fallbacks). */

@@ -119,8 +119,8 @@ export function toNetstatError(err: unknown, what: string, abort?: AbortHandle):
  */
 const TIMER_OFF: SocketTimer = Object.freeze({ kind: 0, expiresMs: 0, retransmits: 0, probes: 0 });
 
-/** The 64-bit cookie from its halves, as decimal text (JSON-safe; a double holds it exactly below 2^53). */
-function cookieOf(low: number, high: number): string {
+/** A 64-bit number (a cookie, a cgroup id) from its halves, as decimal text (JSON-safe; a double holds it exactly below 2^53). */
+export function cookieOf(low: number, high: number): string {
   return high < 0x200000 ? String(high * 0x100000000 + low) : ((BigInt(high) << 32n) | BigInt(low)).toString();
 }
 
@@ -188,13 +188,21 @@ export function inetRows(packed: PackedInet, protocol: InetProtocol, family: Ine
       inode: f[o + InetField.Inode]!,
       cookie: cookieOf(f[o + InetField.CookieLow]!, f[o + InetField.CookieHigh]!),
     });
+    const cgroupLow = f[o + InetField.CgroupLow]!;
+    const cgroupHigh = f[o + InetField.CgroupHigh]!;
+    if (cgroupLow !== 0 || cgroupHigh !== 0) rows[rows.length - 1]!.cgroup = { id: cookieOf(cgroupLow, cgroupHigh) };
   });
   return rows;
 }
 
 /** The one view object a visit fills in for every row. */
 function emptyView(protocol: InetProtocol, family: InetFamily): InetRowView {
-  return { protocol, family, state: 0, stateName: '', localPort: 0, uid: 0, inode: 0, recvQueue: 0, sendQueue: 0 };
+  return { protocol, family, state: 0, stateName: '', localPort: 0, uid: 0, inode: 0, recvQueue: 0, sendQueue: 0, cgroupId: '' };
+}
+
+/** A cgroup id's text from its halves, `''` for none (0). */
+function cgroupText(low: number, high: number): string {
+  return low === 0 && high === 0 ? '' : cookieOf(low, high);
 }
 
 /** Visit the kept rows of a packed dump through one reused view object (no object per row). */
@@ -216,6 +224,7 @@ export function visitInetRows(
     view.inode = f[o + InetField.Inode]!;
     view.recvQueue = f[o + InetField.RecvQueue]!;
     view.sendQueue = isTcp && view.state === TcpState.LISTEN ? 0 : f[o + InetField.SendQueue]!;
+    view.cgroupId = cgroupText(f[o + InetField.CgroupLow]!, f[o + InetField.CgroupHigh]!);
     visit(view);
   });
 }
@@ -266,6 +275,7 @@ export function visitCompactRows(
     view.recvQueue = f[o + CompactField.RecvQueue]!;
     // As in the records: a TCP listener's Send-Q is 0 (/proc), not its backlog limit.
     view.sendQueue = isTcp && state === TcpState.LISTEN ? 0 : f[o + CompactField.SendQueue]!;
+    view.cgroupId = cgroupText(f[o + CompactField.CgroupLow]!, f[o + CompactField.CgroupHigh]!);
     visit(view);
   }
 }
@@ -367,7 +377,12 @@ function familyNumber(family: InetFamily): number {
 }
 
 function describe(query: InetQuery): string {
-  return `sock_diag ${query.protocol}/${query.family}`;
+  const where = query.netns === undefined ? '' : ` in network namespace ${query.netns.label}`;
+  return `sock_diag ${query.protocol}/${query.family}${where}`;
+}
+
+function describeUnix(query: UnixQuery): string {
+  return query.netns === undefined ? 'sock_diag unix' : `sock_diag unix in network namespace ${query.netns.label}`;
 }
 
 /**
@@ -403,12 +418,14 @@ export function createNetlinkBackend(binding: NativeBinding): SocketBackend {
       stateMask(q.protocol, q.filter),
       q.protocol === 'tcp' && q.timers,
       kernelFilter(q.protocol, q.filter),
+      q.netns?.path ?? null,
       q.abort?.flag ?? null,
     ] as const;
   const dump = (q: InetQuery, a = args(q)) => guarded(q.abort, describe(q), () => binding.dumpInet(...a));
   const dumpAsync = (q: InetQuery, a = args(q)) => guardedAsync(q.abort, describe(q), () => binding.dumpInetAsync(...a));
-  const dumpUnix = (q: UnixQuery) => guarded(q.abort, 'sock_diag unix', () => binding.dumpUnix(q.abort?.flag ?? null));
-  const dumpUnixAsync = (q: UnixQuery) => guardedAsync(q.abort, 'sock_diag unix', () => binding.dumpUnixAsync(q.abort?.flag ?? null));
+  const dumpUnix = (q: UnixQuery) => guarded(q.abort, describeUnix(q), () => binding.dumpUnix(q.netns?.path ?? null, q.abort?.flag ?? null));
+  const dumpUnixAsync = (q: UnixQuery) =>
+    guardedAsync(q.abort, describeUnix(q), () => binding.dumpUnixAsync(q.netns?.path ?? null, q.abort?.flag ?? null));
   return {
     name: 'netlink',
     inet: (q) => ({ rows: inetRows(dump(q), q.protocol, q.family, q.filter), malformed: 0 }),
@@ -418,9 +435,9 @@ export function createNetlinkBackend(binding: NativeBinding): SocketBackend {
     // Counting: compact rows when the kernel's filter suffices, else the full dump.
     visitInet(q, visit) {
       const a = args(q);
-      const [family, protocol, states, , bytecode, cancel] = a;
+      const [family, protocol, states, , bytecode, netns, cancel] = a;
       if (compactSuffices(q.protocol, q.filter, bytecode)) {
-        const packed = guarded(q.abort, describe(q), () => binding.dumpInetCompact(family, protocol, states, bytecode, cancel));
+        const packed = guarded(q.abort, describe(q), () => binding.dumpInetCompact(family, protocol, states, bytecode, netns, cancel));
         visitCompactRows(packed, q.protocol, q.family, q.filter, visit);
       } else {
         visitInetRows(dump(q, a), q.protocol, q.family, q.filter, visit);
@@ -429,9 +446,11 @@ export function createNetlinkBackend(binding: NativeBinding): SocketBackend {
     },
     async visitInetAsync(q, visit) {
       const a = args(q);
-      const [family, protocol, states, , bytecode, cancel] = a;
+      const [family, protocol, states, , bytecode, netns, cancel] = a;
       if (compactSuffices(q.protocol, q.filter, bytecode)) {
-        const packed = await guardedAsync(q.abort, describe(q), () => binding.dumpInetCompactAsync(family, protocol, states, bytecode, cancel));
+        const packed = await guardedAsync(q.abort, describe(q), () =>
+          binding.dumpInetCompactAsync(family, protocol, states, bytecode, netns, cancel),
+        );
         visitCompactRows(packed, q.protocol, q.family, q.filter, visit);
       } else {
         visitInetRows(await dumpAsync(q, a), q.protocol, q.family, q.filter, visit);

@@ -17,17 +17,33 @@ import { type OwnerWalkOptions, walkOwners } from '../procfs/owner-walk';
 import { readProcFile, readProcFileAsync } from '../procfs/read-file';
 import { runInSlices, runToEnd } from '../procfs/slices';
 import { parseUnixTable } from '../procfs/unix-table';
-import type { InetQuery, InetRowView, OwnerQuery, OwnerScan, OwnerSource, SocketBackend, Table, UnixQuery } from './types';
+import { NetstatError } from '../errors';
+import type { InetQuery, InetRowView, NetnsTarget, OwnerQuery, OwnerScan, OwnerSource, SocketBackend, Table, UnixQuery } from './types';
 
 /** `/proc/net` file of an inet table: `tcp`, `tcp6`, `udplite6`, … */
 export function inetTableFile(protocol: InetProtocol, family: InetFamily): string {
   return family === 'inet6' ? `net/${protocol}6` : `net/${protocol}`;
 }
 
+/**
+ * Where a query's tables are: `ROOT/net/*` for the caller's namespace, the
+ * `net/*` of a process inside another one (`/proc/PID/net` shows the tables
+ * of that process's namespace). A namespace without a known process cannot
+ * be read from /proc at all.
+ */
+function tablesRoot(root: string, netns: NetnsTarget | undefined): string {
+  if (netns === undefined) return root;
+  if (netns.procDir !== undefined) return netns.procDir;
+  throw new NetstatError(
+    `network namespace ${netns.label} has no process inside it, so /proc cannot show its tables (the native engine can)`,
+    'ERR_NETNS_NO_PROCESS',
+  );
+}
+
 /** Socket tables read from `ROOT/net/*` (`root` defaults to `procRoot()`). */
 export function createProcfsBackend(root: string = procRoot()): SocketBackend {
-  const inetPath = (query: InetQuery): string => path.join(root, inetTableFile(query.protocol, query.family));
-  const unixPath = path.join(root, 'net/unix');
+  const inetPath = (query: InetQuery): string => path.join(tablesRoot(root, query.netns), inetTableFile(query.protocol, query.family));
+  const unixPath = (query: UnixQuery): string => path.join(tablesRoot(root, query.netns), 'net/unix');
   const inet = (query: InetQuery): Table<InetSocket> => {
     query.abort?.check();
     return runToEnd(parseInetTable(readProcFile(inetPath(query)), query.protocol, query.family, query.filter));
@@ -48,11 +64,11 @@ export function createProcfsBackend(root: string = procRoot()): SocketBackend {
     inetAsync,
     unix(query: UnixQuery): Table<UnixSocket> {
       query.abort?.check();
-      return runToEnd(parseUnixTable(readProcFile(unixPath), query.filter));
+      return runToEnd(parseUnixTable(readProcFile(unixPath(query)), query.filter));
     },
     async unixAsync(query: UnixQuery): Promise<Table<UnixSocket>> {
       query.abort?.check();
-      const buf = await readProcFileAsync(unixPath);
+      const buf = await readProcFileAsync(unixPath(query));
       query.abort?.check();
       return runInSlices(parseUnixTable(buf, query.filter), undefined, query.abort);
     },

@@ -14,6 +14,20 @@ import type { InetFamily, InetProtocol, InetSocket, ProcessRef, UnixSocket } fro
  */
 export type Selection = 'connected' | 'listening' | 'all';
 
+/**
+ * Another network namespace to read a table in (absent: the caller's own).
+ * netlink opens its dump socket inside `path` (setns on a thread of its own);
+ * /proc reads `<procDir>/net/*`, the tables as a process inside it sees them.
+ */
+export interface NetnsTarget {
+  /** A namespace file: `/run/netns/NAME` or `/proc/PID/ns/net`. */
+  path: string;
+  /** `<procRoot>/PID` of a process inside it, when one is known (the /proc backend needs it). */
+  procDir?: string;
+  /** How to name it in messages (its name, or `net:[INODE]`). */
+  label: string;
+}
+
 export interface InetQuery {
   protocol: InetProtocol;
   family: InetFamily;
@@ -23,18 +37,23 @@ export interface InetQuery {
   timers: boolean;
   /** Cancels the read (native work stops at its next batch). */
   abort?: AbortHandle;
+  netns?: NetnsTarget;
 }
 
 export interface UnixQuery {
   filter: SocketFilter;
   abort?: AbortHandle;
+  netns?: NetnsTarget;
 }
 
 /** The fields of an Internet row that counting needs, without the rest of the record. */
 export type InetRowView = Pick<
   InetSocket,
   'protocol' | 'family' | 'state' | 'stateName' | 'localPort' | 'uid' | 'inode' | 'recvQueue' | 'sendQueue'
->;
+> & {
+  /** The cgroup id as decimal text; `''` or absent when the source has none (/proc, TIME_WAIT). */
+  cgroupId?: string;
+};
 
 export type BackendName = 'netlink' | 'procfs';
 

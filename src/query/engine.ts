@@ -13,7 +13,7 @@
  */
 import type { AbortHandle } from '../abort';
 import type { SourceChoice, Sources } from '../backends/choose';
-import type { InetQuery, InetRowView, OwnerQuery, OwnerScan, Table } from '../backends/types';
+import type { InetQuery, InetRowView, NetnsTarget, OwnerQuery, OwnerScan, Table, UnixQuery } from '../backends/types';
 import { errorCode } from '../errors';
 import type { SocketFilter } from '../filter';
 import type { InetFamily, InetProtocol, InetSocket, ProcessRef, UnixSocket } from '../model';
@@ -45,6 +45,8 @@ export interface QueryPlan {
   timers: boolean;
   sources: Sources;
   abort?: AbortHandle;
+  /** Read the tables in this network namespace instead of the caller's own. */
+  netns?: NetnsTarget;
 }
 
 /** What became of one table. */
@@ -145,29 +147,38 @@ function unixSpec(plan: QueryPlan): TableSpec | undefined {
 
 /** What a backend is asked for one Internet table of the plan. */
 function inetQuery(plan: QueryPlan, spec: Extract<TableSpec, { kind: 'inet' }>, timers = plan.timers): InetQuery {
-  return { protocol: spec.protocol, family: spec.family, filter: plan.filter, timers, abort: plan.abort };
+  const query: InetQuery = { protocol: spec.protocol, family: spec.family, filter: plan.filter, timers, abort: plan.abort };
+  if (plan.netns !== undefined) query.netns = plan.netns;
+  return query;
 }
 
-function wantsOwners(plan: QueryPlan): boolean {
+/** What a backend is asked for the plan's UNIX table. */
+function unixQuery(plan: QueryPlan): UnixQuery {
+  const query: UnixQuery = { filter: plan.filter, abort: plan.abort };
+  if (plan.netns !== undefined) query.netns = plan.netns;
+  return query;
+}
+
+export function wantsOwners(plan: QueryPlan): boolean {
   return plan.owners || plan.ownerFilter !== undefined;
 }
 
 /** Read the plan's tables on this thread, one after the other. */
-function readTables(plan: QueryPlan): QueryResult {
+export function readTables(plan: QueryPlan): QueryResult {
   const { sources } = plan;
   const inet = inetSpecs(plan).map((spec) => outcome(spec, sources, () => sources.inet(spec.protocol, spec.family).inet(inetQuery(plan, spec))));
   const u = unixSpec(plan);
-  const unix = u === undefined ? undefined : outcome(u, sources, () => sources.unix().unix({ filter: plan.filter, abort: plan.abort }));
+  const unix = u === undefined ? undefined : outcome(u, sources, () => sources.unix().unix(unixQuery(plan)));
   return { inet, unix, sources: [] };
 }
 
 /** Read the plan's tables concurrently, off the main thread (native) or in slices (/proc). */
-async function readTablesAsync(plan: QueryPlan): Promise<QueryResult> {
+export async function readTablesAsync(plan: QueryPlan): Promise<QueryResult> {
   const { sources } = plan;
   const u = unixSpec(plan);
   const [inet, unix] = await Promise.all([
     Promise.all(inetSpecs(plan).map((spec) => outcomeAsync(spec, sources, () => sources.inet(spec.protocol, spec.family).inetAsync(inetQuery(plan, spec))))),
-    u === undefined ? undefined : outcomeAsync(u, sources, () => sources.unix().unixAsync({ filter: plan.filter, abort: plan.abort })),
+    u === undefined ? undefined : outcomeAsync(u, sources, () => sources.unix().unixAsync(unixQuery(plan))),
   ]);
   return { inet, unix, sources: [] };
 }
@@ -205,13 +216,16 @@ export async function runQueryAsync(plan: QueryPlan, options: { readTablesSync?:
  * The fd walk a plan needs: the pids to look at and, given the rows read
  * (`result`), their inodes for an early stop; without them the walk is complete.
  */
-function ownerQuery(plan: QueryPlan, result: QueryResult | undefined): OwnerQuery {
+export function ownerQuery(plan: QueryPlan, result: QueryResult | readonly QueryResult[] | undefined): OwnerQuery {
   const query: OwnerQuery = {};
   if (plan.abort !== undefined) query.abort = plan.abort;
   if (plan.ownerFilter?.pids !== undefined) query.pids = [...plan.ownerFilter.pids];
   if (result !== undefined && plan.ownerWalk === 'wanted') {
+    // Socket inodes are unique across namespaces (sockfs is one filesystem), so one set serves all.
     const wanted = new Set<number>();
-    for (const rows of tablesOf(result)) for (const s of rows) if (s.inode !== 0) wanted.add(s.inode);
+    for (const one of Array.isArray(result) ? result : [result]) {
+      for (const rows of tablesOf(one as QueryResult)) for (const s of rows) if (s.inode !== 0) wanted.add(s.inode);
+    }
     query.wanted = wanted;
   }
   return query;
@@ -225,7 +239,7 @@ function* tablesOf(result: QueryResult): Generator<Array<InetSocket | UnixSocket
 const NO_OWNERS: readonly ProcessRef[] = Object.freeze([]);
 
 /** Fill `owners`, `pid` and `program` of every row; then drop rows the owner filter rejects. */
-function joinOwners(result: QueryResult, scan: OwnerScan, ownerFilter: OwnerFilter | undefined): void {
+export function joinOwners(result: QueryResult, scan: OwnerScan, ownerFilter: OwnerFilter | undefined): void {
   result.ownerScan = scan;
   const keep = ownerFilter === undefined ? undefined : ownerKeep(ownerFilter);
   for (const rows of tablesOf(result)) {
@@ -375,14 +389,14 @@ function countNeedsOwners(plan: QueryPlan, by: readonly CountKey[]): boolean {
  * from one complete walk, looked up per row.
  */
 export async function countQuery(plan: QueryPlan, by: readonly CountKey[], sums: readonly SumKey[] = []): Promise<CountResult> {
-  const { sources, filter, abort } = plan;
+  const { sources } = plan;
   // A complete walk (no wanted inodes): every counted socket looks its owner up.
   const scan = countNeedsOwners(plan, by) ? await sources.owners.scanAsync(ownerQuery(plan, undefined)) : undefined;
   const count = counting(plan, by, scan, sums);
   // Every table at once, as a listing reads them (their dumps run on their own threads).
   const tables = await Promise.all(
     plan.tables.map(async (spec): Promise<TableOutcome<unknown>> => {
-      if (spec.kind === 'unix') return count.unix(await outcomeAsync(spec, sources, () => sources.unix().unixAsync({ filter, abort })));
+      if (spec.kind === 'unix') return count.unix(await outcomeAsync(spec, sources, () => sources.unix().unixAsync(unixQuery(plan))));
       const backend = sources.inet(spec.protocol, spec.family);
       const visit = count.visitor(spec);
       return outcomeAsync(spec, sources, async () => ({ rows: [], malformed: await backend.visitInetAsync(inetQuery(plan, spec, false), visit) }));
@@ -393,7 +407,7 @@ export async function countQuery(plan: QueryPlan, by: readonly CountKey[], sums:
 
 /** {@link countQuery}, synchronously. */
 export function countQuerySync(plan: QueryPlan, by: readonly CountKey[], sums: readonly SumKey[] = []): CountResult {
-  const { sources, filter, abort } = plan;
+  const { sources } = plan;
   const scan = countNeedsOwners(plan, by) ? sources.owners.scan(ownerQuery(plan, undefined)) : undefined;
   const count = counting(plan, by, scan, sums);
   const tables: Array<TableOutcome<unknown>> = [];
@@ -403,7 +417,7 @@ export function countQuerySync(plan: QueryPlan, by: readonly CountKey[], sums: r
       const visit = count.visitor(spec);
       tables.push(outcome(spec, sources, () => ({ rows: [], malformed: backend.visitInet(inetQuery(plan, spec, false), visit) })));
     } else {
-      tables.push(count.unix(outcome(spec, sources, () => sources.unix().unix({ filter, abort }))));
+      tables.push(count.unix(outcome(spec, sources, () => sources.unix().unix(unixQuery(plan)))));
     }
   }
   return count.finish(tables);
