@@ -8,7 +8,10 @@
 import { AbortHandle } from './abort';
 import { type SourceChoice, chooseSources } from './backends/choose';
 import { NetstatError } from './errors';
-import type { InetSocket, UnixSocket } from './model';
+import type { InetSocket, NetnsRef, UnixSocket } from './model';
+import { type Namespace, listNamespaces, listNamespacesAsync, resolveNamespace, resolveNamespaceAsync } from './netns/discover';
+import { type NamespacesResult, namespaceError, runNamespaces, runNamespacesAsync } from './query/namespaces';
+import { fillCgroups, fillCgroupsAsync } from './cgroup/fill';
 import {
   type CountKey,
   type CountResult,
@@ -26,6 +29,20 @@ import {
 } from './query/engine';
 import { type SocketQuery, type ValidatedQuery, validateQuery } from './query/request';
 
+/** What became of one network namespace of a `netns` query. */
+export interface NamespaceReport {
+  netns: NetnsRef;
+  /** The caller's own namespace. */
+  current: boolean;
+  /** `ok`: read; `unreadable`: could not be entered (see `code`, `message`). */
+  status: 'ok' | 'unreadable';
+  /** Why it could not be read: `EPERM` (no CAP_SYS_ADMIN over it), `ENOENT` (gone), `ERR_NETNS_NO_PROCESS` (/proc backend, nobody inside). */
+  code?: string;
+  message?: string;
+  /** Sockets listed from it. */
+  sockets: number;
+}
+
 export interface SocketList {
   /** Internet sockets, by protocol (tcp, udp, udplite, raw) then family (IPv4 first), each table in kernel order. */
   inet: InetSocket[];
@@ -40,6 +57,14 @@ export interface SocketList {
   malformed: number;
   /** Present when owners were read: how complete the fd walk was. */
   ownerWalk?: { denied: number; vanished: number; procUnreadable: boolean };
+  /** Present for a `netns` query: each namespace, in the order listed (the caller's own first, then by inode). */
+  namespaces?: NamespaceReport[];
+  /**
+   * For `netns: 'all'`: processes whose namespace could not be seen (their
+   * `/proc/PID/ns/net` is not readable without privilege), so namespaces only
+   * they are in may be missing from the list.
+   */
+  hiddenProcesses?: number;
 }
 
 export interface CountOptions {
@@ -136,13 +161,88 @@ async function withAbort<T>(request: ValidatedQuery, work: (abort: AbortHandle) 
   }
 }
 
+interface NamespaceSelection {
+  namespaces: Namespace[];
+  /** A single namespace was asked for: failing to read it fails the call. */
+  explicit: boolean;
+  hiddenProcesses?: number;
+}
+
+function discoveryOptions(request: ValidatedQuery): { procRoot?: string } {
+  return request.procRoot === undefined ? {} : { procRoot: request.procRoot };
+}
+
+function selectNamespaces(request: ValidatedQuery): NamespaceSelection {
+  const target = request.netns!;
+  if (target === 'all') {
+    const found = listNamespaces(discoveryOptions(request));
+    return { namespaces: found.namespaces, explicit: false, hiddenProcesses: found.deniedProcesses };
+  }
+  return { namespaces: [resolveNamespace(target, discoveryOptions(request))], explicit: true };
+}
+
+async function selectNamespacesAsync(request: ValidatedQuery): Promise<NamespaceSelection> {
+  const target = request.netns!;
+  if (target === 'all') {
+    const found = await listNamespacesAsync(discoveryOptions(request));
+    return { namespaces: found.namespaces, explicit: false, hiddenProcesses: found.deniedProcesses };
+  }
+  return { namespaces: [await resolveNamespaceAsync(target, discoveryOptions(request))], explicit: true };
+}
+
+/** Several namespaces' results as one list, namespace by namespace. */
+function toNamespaceList(result: NamespacesResult, selection: NamespaceSelection): SocketList {
+  const namespaces: NamespaceReport[] = [];
+  const lists: SocketList[] = [];
+  for (const part of result.parts) {
+    const report: NamespaceReport = { netns: part.ref, current: part.namespace.current, status: part.status === 'ok' ? 'ok' : 'unreadable', sockets: 0 };
+    if (part.status === 'unreadable') {
+      const error = namespaceError(part.namespace, part.error);
+      if (selection.explicit) throw error;
+      report.code = error.code;
+      report.message = error.message;
+    } else {
+      const list = toList(part.result);
+      for (const t of list.tables) t.netns = part.ref.inode;
+      report.sockets = list.inet.length + list.unix.length;
+      lists.push(list);
+    }
+    namespaces.push(report);
+  }
+  const joined: SocketList = {
+    inet: ([] as InetSocket[]).concat(...lists.map((l) => l.inet)),
+    unix: ([] as UnixSocket[]).concat(...lists.map((l) => l.unix)),
+    tables: lists.flatMap((l) => l.tables),
+    missing: [...new Set(lists.flatMap((l) => l.missing))],
+    sources: result.sources,
+    malformed: lists.reduce((n, l) => n + l.malformed, 0),
+    namespaces,
+  };
+  if (result.ownerScan !== undefined) {
+    const { denied, vanished, procUnreadable } = result.ownerScan;
+    joined.ownerWalk = { denied, vanished, procUnreadable };
+  }
+  if (selection.hiddenProcesses !== undefined) joined.hiddenProcesses = selection.hiddenProcesses;
+  return joined;
+}
+
 /**
  * List sockets without blocking the event loop (native dumps and the fd walk
  * run off the main thread; /proc is parsed in slices).
  */
 export async function listSockets(query: SocketQuery = {}): Promise<SocketList> {
   const request = validateQuery(query);
-  return withAbort(request, async (abort) => toList(await runQueryAsync(planOf(request, abort))));
+  return withAbort(request, async (abort) => {
+    let list: SocketList;
+    if (request.netns === undefined) {
+      list = toList(await runQueryAsync(planOf(request, abort)));
+    } else {
+      const selection = await selectNamespacesAsync(request);
+      list = toNamespaceList(await runNamespacesAsync(planOf(request, abort), selection.namespaces), selection);
+    }
+    if (request.cgroups) await fillCgroupsAsync(list.inet, discoveryOptions(request));
+    return list;
+  });
 }
 
 /** {@link listSockets}, synchronously (scripts, one-shot tools). `signal` is checked before the call only. */
@@ -151,7 +251,15 @@ export function listSocketsSync(query: SocketQuery = {}): SocketList {
   const abort = new AbortHandle(request.signal);
   try {
     abort.check();
-    return toList(runQuery(planOf(request, abort)));
+    let list: SocketList;
+    if (request.netns === undefined) {
+      list = toList(runQuery(planOf(request, abort)));
+    } else {
+      const selection = selectNamespaces(request);
+      list = toNamespaceList(runNamespaces(planOf(request, abort), selection.namespaces), selection);
+    }
+    if (request.cgroups) fillCgroups(list.inet, discoveryOptions(request));
+    return list;
   } finally {
     abort.dispose();
   }

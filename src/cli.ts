@@ -7,9 +7,9 @@
 import * as path from 'node:path';
 import { chooseSources } from './backends/choose';
 import { nativeOutcome } from './native';
-import { errorCode } from './errors';
+import { NetstatError, errorCode } from './errors';
 import { parseArgs } from './cli/args';
-import { listingPass } from './cli/listing';
+import { type ListingNamespaces, listingPass } from './cli/listing';
 import { Output } from './cli/output';
 import type { ModeContext, ModePass } from './modes/context';
 import type { Options } from './options';
@@ -35,12 +35,27 @@ function programName(env: NodeJS.ProcessEnv): string {
  * of every `netstat` run.
  */
 async function modeFor(options: Options): Promise<{ pass: ModePass; repeats: boolean }> {
+  if ((options.netns !== undefined || options.allNetns) && (options.masquerade || options.statistics || options.route || options.interfaces)) {
+    throw new NetstatError('--netns and --all-netns apply to the socket listing only', 'ERR_INVALID_ARG_VALUE');
+  }
   if (options.masquerade) return { pass: (await import('./modes/masquerade')).masqueradePass, repeats: true };
   if (options.statistics) return { pass: (await import('./modes/statistics')).statisticsPass, repeats: false };
   if (options.route) return { pass: (await import('./modes/route')).routePass, repeats: true };
   if (options.interfaces) return { pass: await interfacesMode(), repeats: true };
   const sources = chooseSources();
-  return { pass: (ctx) => listingPass(ctx, sources), repeats: true };
+  const netns = await listingNamespaces(options);
+  return { pass: (ctx) => listingPass(ctx, sources, netns), repeats: true };
+}
+
+/**
+ * `--netns` / `--all-netns`: the namespaces to list, found once (a `-c`
+ * loop lists the same ones; a namespace gone by then reports its error).
+ */
+async function listingNamespaces(options: Options): Promise<ListingNamespaces | undefined> {
+  if (options.netns === undefined && !options.allNetns) return undefined;
+  const { listNamespacesAsync, resolveNamespaceAsync } = await import('./netns/discover');
+  if (options.allNetns) return { namespaces: (await listNamespacesAsync()).namespaces, explicit: false };
+  return { namespaces: [await resolveNamespaceAsync(options.netns!)], explicit: true };
 }
 
 /**

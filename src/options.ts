@@ -67,4 +67,10 @@ export interface Options {
   ndjson: boolean;
   /** `--sources`: say on stderr which backend served each table and why. */
   sources: boolean;
+  /** `--netns=NAME|PATH|PID`: list the sockets of that network namespace instead (as `ip netns exec` would). */
+  netns?: string;
+  /** `--all-netns`: list every network namespace in use, each under a one-line header. */
+  allNetns: boolean;
+  /** `--cgroups`: JSON records carry their cgroup's path and container. */
+  cgroups: boolean;
 }

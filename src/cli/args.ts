@@ -65,6 +65,9 @@ export const EXTENSION_OPTIONS: readonly LongOption[] = [
   flag('json', 'json'),
   flag('ndjson', 'ndjson'),
   flag('sources', 'sources'),
+  { name: 'netns', arg: 'required', value: 'netns' },
+  flag('all-netns', 'all-netns'),
+  flag('cgroups', 'cgroups'),
 ];
 
 /** Address-family words accepted by `-A`, and the canonical name each one adds to the AF list. */
@@ -146,6 +149,8 @@ function defaultOptions(programName: string): Options {
     json: false,
     ndjson: false,
     sources: false,
+    allNetns: false,
+    cgroups: false,
   };
 }
 
@@ -237,6 +242,9 @@ export function parseArgs(args: readonly string[], programName: string, env: Nod
       case 'json': options.json = true; options.ndjson = false; break;
       case 'ndjson': options.ndjson = true; options.json = false; break;
       case 'sources': options.sources = true; break;
+      case 'netns': options.netns = item.argument; options.allNetns = false; break;
+      case 'all-netns': options.allNetns = true; delete options.netns; break;
+      case 'cgroups': options.cgroups = true; break;
       default: break;
     }
     if (failure !== undefined) return withWarnings(failure, warnings);

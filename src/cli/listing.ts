@@ -26,6 +26,9 @@ import { InetRowFormatter, internetHeader, unixHeader, unixRow } from '../print/
 import { columnsOf } from './columns';
 import { type QueryPlan, type QueryResult, type TableOutcome, type TableSpec, runQueryAsync, tableReport } from '../query/engine';
 import type { Selection } from '../backends/types';
+import { fillCgroupsAsync } from '../cgroup/fill';
+import type { Namespace } from '../netns/discover';
+import { namespaceError, runNamespacesAsync } from '../query/namespaces';
 /** What net-tools names a family in "no support" messages, and in bogus-line warnings. */
 const SUPPORT_NAME: Record<InetProtocol, string> = {
   tcp: 'AF INET (tcp)',
@@ -96,15 +99,70 @@ function failureLine(ctx: ModeContext, t: Extract<TableOutcome<unknown>, { statu
   return `netstat: ${message}\n`;
 }
 
+/**
+ * The network namespaces a listing reads (`--netns`, `--all-netns`): one
+ * explicit namespace, printed as `ip netns exec NAME netstat …` would print
+ * it, or several, each under a one-line header.
+ */
+export interface ListingNamespaces {
+  namespaces: Namespace[];
+  explicit: boolean;
+}
+
 /** One pass of the socket listing; returns net-tools' status for it. */
-export async function listingPass(ctx: ModeContext, sources: Sources): Promise<number> {
+export async function listingPass(ctx: ModeContext, sources: Sources, netns?: ListingNamespaces): Promise<number> {
   const o = ctx.options;
   const plan = planOf(ctx, sources);
+  if (netns !== undefined) return namespacesPass(ctx, plan, netns);
   const result = await runQueryAsync(plan, { readTablesSync: true });
   if (o.sources) for (const c of result.sources) ctx.out.err(`netstat: ${c.table}: ${c.backend} (${c.reason})\n`);
+  return printListing(ctx, result, plan);
+}
+
+function printListing(ctx: ModeContext, result: QueryResult, plan: QueryPlan): Promise<number> {
+  const o = ctx.options;
   if (o.json || o.ndjson) return printJson(ctx, result, plan.tables.length > 0);
   return printText(ctx, result, plan.filter.selection);
 }
+
+/** The header line over one namespace's listing (`--all-netns`, text). */
+export function namespaceHeader(ns: Namespace): string {
+  const about = [ns.name === undefined ? undefined : `name ${ns.name}`, ns.pid === undefined ? undefined : `pid ${ns.pid}`, ns.current ? 'current' : undefined];
+  const details = about.filter((x) => x !== undefined).join(', ');
+  return `Network namespace net:[${ns.inode}]${details === '' ? '' : ` (${details})`}\n`;
+}
+
+/**
+ * The listing of one or more namespaces: their tables read and their owners
+ * joined in one run (one fd walk for all), then each printed as the listing
+ * of that namespace — the /proc files a section reads itself (SCTP, `-g`,
+ * the other families) come from a process inside it.
+ */
+async function namespacesPass(ctx: ModeContext, plan: QueryPlan, netns: ListingNamespaces): Promise<number> {
+  const o = ctx.options;
+  const done = await runNamespacesAsync(plan, netns.namespaces);
+  if (o.sources) for (const c of done.sources) ctx.out.err(`netstat: ${c.table}: ${c.backend} (${c.reason})\n`);
+  let status = 0;
+  for (const part of done.parts) {
+    const text = !o.json && !o.ndjson;
+    if (!netns.explicit && text) ctx.out.out(namespaceHeader(part.namespace));
+    if (part.status === 'unreadable') {
+      ctx.out.err(`netstat: ${namespaceError(part.namespace, part.error).message}\n`);
+      if (netns.explicit) return 1;
+      continue;
+    }
+    if (done.ownerScan !== undefined) part.result.ownerScan = done.ownerScan;
+    // Sections that read /proc/net themselves read the namespace's own files.
+    const scoped: ModeContext = { ...ctx, procRoot: part.namespace.current ? ctx.procRoot : (part.namespace.procDir ?? NO_PROC_DIR) };
+    if (o.json && !netns.explicit) scoped.jsonNetns = part.ref;
+    status = await printListing(scoped, part.result, plan);
+    if (status !== 0) return status;
+  }
+  return status;
+}
+
+/** A directory that does not exist: a namespace without a process has no /proc/net files to show. */
+const NO_PROC_DIR = '/nonexistent/netns-without-process';
 
 /** Every address that needs a host-name look-up in the rows that will print. */
 function* addressesToName(result: QueryResult): Generator<string> {
@@ -218,6 +276,7 @@ async function printJson(ctx: ModeContext, result: QueryResult, anyTable: boolea
     if (!o.protocolsImplied && !nothing) status = 1;
   }
   const inetRows = result.inet.flatMap((t) => (t.status === 'ok' ? t.table.rows : []));
+  if (o.cgroups) await fillCgroupsAsync(inetRows);
   const unixRows = result.unix?.status === 'ok' ? result.unix.table.rows : [];
   if (!anyTable) {
     // `-g` alone lists no sockets: only the groups' own document.
@@ -225,7 +284,7 @@ async function printJson(ctx: ModeContext, result: QueryResult, anyTable: boolea
     for (const row of inetRows) out.out('{"kind":"inet",' + recordJson(row).slice(1) + '\n');
     for (const row of unixRows) out.out('{"kind":"unix",' + recordJson(row).slice(1) + '\n');
   } else {
-    out.out('{"mode":"sockets","inet":[');
+    out.out(ctx.jsonNetns === undefined ? '{"mode":"sockets","inet":[' : `{"mode":"sockets","netns":${JSON.stringify(ctx.jsonNetns)},"inet":[`);
     writeRows(ctx, inetRows);
     out.out('],"unix":[');
     writeRows(ctx, unixRows);

@@ -4,6 +4,7 @@
  * the `-c` loop and the process exit.
  */
 import type { Output } from '../cli/output';
+import type { NetnsRef } from '../model';
 import type { Options } from '../options';
 import type { Resolvers } from '../resolve';
 
@@ -16,6 +17,8 @@ export interface ModeContext {
   procRoot: string;
   /** 0 for the first pass, then 1, 2, … under `-c`. */
   pass: number;
+  /** `--all-netns --json`: the namespace a listing document is about. */
+  jsonNetns?: NetnsRef;
 }
 
 /** A mode's single pass. */

@@ -84,6 +84,8 @@ export interface TableReport {
   malformed: number;
   /** For `absent`: the error code that said so (`ENOENT`, `EACCES`). */
   code?: string;
+  /** For a `netns` query: the inode of the namespace the table was read in. */
+  netns?: number;
 }
 
 /** The report of a table that did not fail (see {@link TableReport}). */

@@ -73,13 +73,29 @@ export interface SocketQuery {
   backend?: BackendRequest;
   /** Read /proc from this directory (a captured tree); implies the procfs backend unless netlink is forced. */
   procRoot?: string;
+  /**
+   * The network namespace(s) to read, instead of the caller's own: `'all'`
+   * (every namespace in use: those of every process, and those bound under
+   * `/run/netns`), a name under `/run/netns`, the path of a namespace file
+   * (`/proc/PID/ns/net`, `/var/run/docker/netns/…`), or a PID (the namespace
+   * that process is in). Records then carry `netns`, and the list reports each
+   * namespace (`namespaces`). Entering another namespace needs CAP_SYS_ADMIN
+   * on the netlink backend; the /proc backend reads `/proc/PID/net/*` of a
+   * process inside it instead.
+   */
+  netns?: 'all' | string | number;
+  /**
+   * Fill `cgroup.path` and `cgroup.container` of the records (the kernel gives
+   * the cgroup id; its path is found under the cgroup2 mount). Default false.
+   */
+  cgroups?: boolean;
   /** Aborts the call: it rejects with an `AbortError` (`code` `'ABORT_ERR'`). */
   signal?: AbortSignal;
 }
 
 const KEYS: ReadonlySet<string> = new Set([
   'protocols', 'families', 'selection', 'states', 'localPort', 'remotePort', 'localAddress', 'remoteAddress',
-  'uid', 'pid', 'program', 'owners', 'timers', 'backend', 'procRoot', 'signal',
+  'uid', 'pid', 'program', 'owners', 'timers', 'backend', 'procRoot', 'netns', 'cgroups', 'signal',
 ]);
 
 const PROTOCOLS: readonly SocketProtocol[] = [...INET_PROTOCOLS, 'unix'];
@@ -100,6 +116,8 @@ export interface ValidatedQuery {
   timers: boolean;
   backend?: BackendRequest;
   procRoot?: string;
+  netns?: 'all' | string | number;
+  cgroups: boolean;
   signal?: AbortSignal;
 }
 
@@ -242,7 +260,9 @@ export function validateQuery(input: unknown, field = 'query'): ValidatedQuery {
     owners: owners !== false,
     completeWalk: owners === 'all',
     timers: has('timers') ? boolean(q.timers, at('timers')) : true,
+    cgroups: has('cgroups') ? boolean(q.cgroups, at('cgroups')) : false,
   };
+  if (has('netns')) result.netns = netnsOption(q.netns, at('netns'));
   if (ownerFilter !== undefined) result.ownerFilter = ownerFilter;
   if (has('backend')) result.backend = choice(BACKENDS)(q.backend, at('backend'));
   if (has('procRoot')) result.procRoot = procRootOf(q.procRoot, at('procRoot'));
@@ -251,6 +271,14 @@ export function validateQuery(input: unknown, field = 'query'): ValidatedQuery {
     result.signal = q.signal;
   }
   return result;
+}
+
+/** `netns`: `'all'`, a name or path (a non-empty string without NUL), or a PID. */
+function netnsOption(value: unknown, field: string): 'all' | string | number {
+  if (typeof value === 'number') return integer(1, 0x7fffffff)(value, field);
+  if (typeof value !== 'string') fail('ERR_INVALID_ARG_TYPE', field, `must be 'all', a name, a path or a PID (got ${describe(value)})`);
+  if (value === '' || value.includes('\0')) fail('ERR_INVALID_ARG_VALUE', field, `must be 'all', a name, a path or a PID (got ${describe(value)})`);
+  return value;
 }
 
 function procRootOf(value: unknown, field: string): string {
