@@ -35,13 +35,19 @@ function programName(env: NodeJS.ProcessEnv): string {
  * of every `netstat` run.
  */
 async function modeFor(options: Options): Promise<{ pass: ModePass; repeats: boolean }> {
-  if ((options.netns !== undefined || options.allNetns) && (options.masquerade || options.statistics || options.route || options.interfaces)) {
+  const otherMode = options.masquerade || options.statistics || options.route || options.interfaces;
+  if ((options.netns !== undefined || options.allNetns) && otherMode) {
     throw new NetstatError('--netns and --all-netns apply to the socket listing only', 'ERR_INVALID_ARG_VALUE');
   }
+  if (options.watch && (otherMode || options.json)) throw new NetstatError('--watch applies to the socket listing only, as text or --ndjson', 'ERR_INVALID_ARG_VALUE');
   if (options.masquerade) return { pass: (await import('./modes/masquerade')).masqueradePass, repeats: true };
   if (options.statistics) return { pass: (await import('./modes/statistics')).statisticsPass, repeats: false };
   if (options.route) return { pass: (await import('./modes/route')).routePass, repeats: true };
   if (options.interfaces) return { pass: await interfacesMode(), repeats: true };
+  if (options.watch) {
+    const { watchPass } = await import('./cli/watch');
+    return { pass: (ctx) => watchPass(ctx, options.intervalMs), repeats: false };
+  }
   const sources = chooseSources();
   const netns = await listingNamespaces(options);
   return { pass: (ctx) => listingPass(ctx, sources, netns), repeats: true };

@@ -23,7 +23,10 @@ export {
   UnixType,
   type InetFamily,
   type InetProtocol,
+  type CgroupRef,
+  type ContainerRef,
   type InetSocket,
+  type NetnsRef,
   type ProcessRef,
   type SocketBase,
   type SocketTimer,
@@ -43,9 +46,11 @@ export {
   type SumKey,
   type ListenerQuery,
   type SocketCounts,
+  type NamespaceReport,
   type SocketList,
   type TableReport,
 } from './api';
+export { socketKey, watchSockets, type SocketChange, type SocketEvent, type SocketWatch, type WatchOptions, type WatchStats, type WatchedSocket } from './watch';
 export type { AddressSpec, PortSpec, SocketProtocol, SocketQuery, StateName, TcpStateName, UnixStateName } from './query/request';
 export type { SourceChoice } from './backends/choose';
 export type { Selection } from './backends/types';

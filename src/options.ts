@@ -73,4 +73,8 @@ export interface Options {
   allNetns: boolean;
   /** `--cgroups`: JSON records carry their cgroup's path and container. */
   cgroups: boolean;
+  /** `--watch`: print socket changes as they happen (see cli/watch.ts). */
+  watch: boolean;
+  /** `--interval=MS`: time between the watch's dumps (default 1000). */
+  intervalMs: number;
 }

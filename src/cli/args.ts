@@ -68,6 +68,8 @@ export const EXTENSION_OPTIONS: readonly LongOption[] = [
   { name: 'netns', arg: 'required', value: 'netns' },
   flag('all-netns', 'all-netns'),
   flag('cgroups', 'cgroups'),
+  flag('watch', 'watch'),
+  { name: 'interval', arg: 'required', value: 'interval' },
 ];
 
 /** Address-family words accepted by `-A`, and the canonical name each one adds to the AF list. */
@@ -151,6 +153,8 @@ function defaultOptions(programName: string): Options {
     sources: false,
     allNetns: false,
     cgroups: false,
+    watch: false,
+    intervalMs: 1000,
   };
 }
 
@@ -245,6 +249,16 @@ export function parseArgs(args: readonly string[], programName: string, env: Nod
       case 'netns': options.netns = item.argument; options.allNetns = false; break;
       case 'all-netns': options.allNetns = true; delete options.netns; break;
       case 'cgroups': options.cgroups = true; break;
+      case 'watch': options.watch = true; break;
+      case 'interval': {
+        const text = item.argument ?? '';
+        const ms = /^[0-9]{1,10}$/.test(text) ? Number(text) : NaN;
+        if (!(ms >= 10 && ms <= 2 ** 31 - 1)) {
+          return { kind: 'exit', status: 1, stdout: '', stderr: `${programName}: --interval takes milliseconds from 10 to ${2 ** 31 - 1} (got '${text}')\n` };
+        }
+        options.intervalMs = ms;
+        break;
+      }
       default: break;
     }
     if (failure !== undefined) return withWarnings(failure, warnings);
