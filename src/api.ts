@@ -10,8 +10,8 @@ import { type SourceChoice, chooseSources } from './backends/choose';
 import { NetstatError } from './errors';
 import type { InetSocket, NetnsRef, UnixSocket } from './model';
 import { type Namespace, listNamespaces, listNamespacesAsync, resolveNamespace, resolveNamespaceAsync } from './netns/discover';
-import { type NamespacesResult, namespaceError, runNamespaces, runNamespacesAsync } from './query/namespaces';
-import { fillCgroups, fillCgroupsAsync } from './cgroup/fill';
+import { type NamespacesResult, entryError, namespaceError, netnsLabel, netnsRef, planIn, runNamespaces, runNamespacesAsync } from './query/namespaces';
+import { cgroupSubtreeIds, fillCgroups, fillCgroupsAsync, relabelCgroupGroups, relabelCgroupGroupsSync } from './cgroup/fill';
 import {
   type CountKey,
   type CountResult,
@@ -76,10 +76,17 @@ export interface CountOptions {
 
 export interface SocketCounts {
   total: number;
-  /** One entry per group, largest first: the key values and `count`. */
+  /**
+   * One entry per group, largest first: the key values and `count`. Keys
+   * `cgroup` and `container` hold the cgroup's path and the container id
+   * (null when a socket has none, e.g. TIME_WAIT, UNIX, or the /proc backend).
+   */
   groups: CountRow[];
   tables: TableReport[];
   sources: SourceChoice[];
+  /** For a `netns` count: each namespace (see {@link SocketList.namespaces}). */
+  namespaces?: NamespaceReport[];
+  hiddenProcesses?: number;
 }
 
 export type { CountKey, CountRow, SumKey, TableReport };
@@ -89,9 +96,11 @@ function planOf(request: ValidatedQuery, abort: AbortHandle): QueryPlan {
     ...(request.backend === undefined ? {} : { backend: request.backend }),
     ...(request.procRoot === undefined ? {} : { procRoot: request.procRoot }),
   });
+  // A cgroup filter names cgroups by path; the kernel matches ids, one per cgroup of each subtree.
+  const filter = request.cgroupPaths === undefined ? request.filter : { ...request.filter, cgroupIds: cgroupSubtreeIds(request.cgroupPaths, discoveryOptions(request)) };
   const plan: QueryPlan = {
     tables: request.tables,
-    filter: request.filter,
+    filter,
     owners: request.owners,
     ownerWalk: request.completeWalk ? 'complete' : 'wanted',
     timers: request.timers,
@@ -289,7 +298,7 @@ function countOptions(options: unknown): { by: CountKey[]; sums: SumKey[] } {
   }
   const o = options as CountOptions;
   return {
-    by: namesOf(o.by, 'by', ['protocol', 'family', 'state', 'localPort', 'uid', 'pid', 'program'] as const),
+    by: namesOf(o.by, 'by', ['protocol', 'family', 'state', 'localPort', 'uid', 'pid', 'program', 'netns', 'cgroup', 'container'] as const),
     sums: namesOf(o.sum, 'sum', ['recvQueue', 'sendQueue'] as const),
   };
 }
@@ -297,6 +306,52 @@ function countOptions(options: unknown): { by: CountKey[]; sums: SumKey[] } {
 function toCounts(result: CountResult): SocketCounts {
   throwFailures(result.tables);
   return { total: result.total, groups: result.groups, tables: result.tables.map(tableReport), sources: result.sources };
+}
+
+/**
+ * A count over namespaces: each namespace's tables are the next
+ * `plan.tables.length` outcomes; a namespace that could not be entered is
+ * reported (or, asked for alone, fails the call) instead of failing it.
+ */
+function toNamespaceCounts(result: CountResult, selection: NamespaceSelection, perNamespace: number): SocketCounts {
+  const namespaces: NamespaceReport[] = [];
+  const tables: TableReport[] = [];
+  const readable: Array<TableOutcome<unknown>> = [];
+  selection.namespaces.forEach((ns, i) => {
+    const own = result.tables.slice(i * perNamespace, (i + 1) * perNamespace);
+    const report: NamespaceReport = { netns: netnsRef(ns), current: ns.current, status: 'ok', sockets: 0 };
+    const error = entryError(own);
+    if (error !== undefined) {
+      const failure = namespaceError(ns, error);
+      if (selection.explicit) throw failure;
+      report.status = 'unreadable';
+      report.code = failure.code;
+      report.message = failure.message;
+    } else {
+      readable.push(...own);
+      for (const t of own) tables.push({ ...tableReport(t), netns: ns.inode });
+    }
+    namespaces.push(report);
+  });
+  throwFailures(readable);
+  const counts: SocketCounts = { total: result.total, groups: result.groups, tables, sources: result.sources, namespaces };
+  if (selection.hiddenProcesses !== undefined) counts.hiddenProcesses = selection.hiddenProcesses;
+  return counts;
+}
+
+/** Count over the request's namespaces (or the caller's own), then relabel cgroup keys. */
+async function countRequest(request: ValidatedQuery, abort: AbortHandle, by: CountKey[], sums: SumKey[]): Promise<SocketCounts> {
+  const plan = planOf(request, abort);
+  let counts: SocketCounts;
+  if (request.netns === undefined) {
+    counts = toCounts(await countQuery(plan, by, sums));
+  } else {
+    const selection = await selectNamespacesAsync(request);
+    const scopes = selection.namespaces.map((ns) => ({ plan: planIn(plan, ns), netns: netnsLabel(ns) }));
+    counts = toNamespaceCounts(await countQuery(plan, by, sums, scopes), selection, plan.tables.length);
+  }
+  if (by.includes('cgroup') || by.includes('container')) counts.groups = await relabelCgroupGroups(counts.groups, discoveryOptions(request));
+  return counts;
 }
 
 /**
@@ -309,7 +364,7 @@ function toCounts(result: CountResult): SocketCounts {
 export async function countSockets(query: SocketQuery = {}, options?: CountOptions): Promise<SocketCounts> {
   const request = validateQuery(query);
   const { by, sums } = countOptions(options);
-  return withAbort(request, async (abort) => toCounts(await countQuery(planOf(request, abort), by, sums)));
+  return withAbort(request, (abort) => countRequest(request, abort, by, sums));
 }
 
 /** {@link countSockets}, synchronously. */
@@ -319,7 +374,17 @@ export function countSocketsSync(query: SocketQuery = {}, options?: CountOptions
   const abort = new AbortHandle(request.signal);
   try {
     abort.check();
-    return toCounts(countQuerySync(planOf(request, abort), by, sums));
+    const plan = planOf(request, abort);
+    let counts: SocketCounts;
+    if (request.netns === undefined) {
+      counts = toCounts(countQuerySync(plan, by, sums));
+    } else {
+      const selection = selectNamespaces(request);
+      const scopes = selection.namespaces.map((ns) => ({ plan: planIn(plan, ns), netns: netnsLabel(ns) }));
+      counts = toNamespaceCounts(countQuerySync(plan, by, sums, scopes), selection, plan.tables.length);
+    }
+    if (by.includes('cgroup') || by.includes('container')) counts.groups = relabelCgroupGroupsSync(counts.groups, discoveryOptions(request));
+    return counts;
   } finally {
     abort.dispose();
   }

@@ -40,6 +40,12 @@ export interface SocketFilter {
   localAddresses?: readonly AddressPrefix[];
   remoteAddresses?: readonly AddressPrefix[];
   uids?: ReadonlySet<number>;
+  /**
+   * Internet sockets created in one of these cgroups (v2 ids as decimal
+   * text; a cgroup path given by the caller is expanded to its subtree).
+   * Only the netlink backend knows a socket's cgroup; UNIX sockets have none.
+   */
+  cgroupIds?: ReadonlySet<string>;
 }
 
 /** The filter of a plain listing: everything net-tools' selection shows. */
@@ -56,7 +62,8 @@ export function keepsEverything(filter: SocketFilter): boolean {
     filter.remotePorts === undefined &&
     filter.localAddresses === undefined &&
     filter.remoteAddresses === undefined &&
-    filter.uids === undefined
+    filter.uids === undefined &&
+    filter.cgroupIds === undefined
   );
 }
 
@@ -68,6 +75,7 @@ export function unixCanMatch(filter: SocketFilter): boolean {
     filter.localAddresses === undefined &&
     filter.remoteAddresses === undefined &&
     filter.uids === undefined &&
+    filter.cgroupIds === undefined &&
     (filter.unixStates === undefined || filter.unixStates.size > 0)
   );
 }

@@ -102,6 +102,8 @@ export interface KernelFilter {
   remotePorts?: readonly PortRange[];
   localAddresses?: readonly AddressPrefix[];
   remoteAddresses?: readonly AddressPrefix[];
+  /** cgroup v2 ids (exact; a cgroup's descendants must be listed too). */
+  cgroupIds?: readonly bigint[];
 }
 
 // linux/inet_diag.h `enum { INET_DIAG_BC_NOP, INET_DIAG_BC_JMP, ... }`.
@@ -112,6 +114,7 @@ const BC_D_GE = 4;
 const BC_D_LE = 5;
 const BC_S_COND = 7;
 const BC_D_COND = 8;
+const BC_CGROUP_COND = 13;
 
 const AF_UNSPEC = 0;
 const AF_INET = 2;
@@ -180,6 +183,10 @@ export function compileBytecode(filter: KernelFilter): Buffer | null {
     if (kept.some((p) => p.family === 'inet' && p.prefixLength === 0) && kept.some((p) => p.family === 'inet6' && p.prefixLength === 0)) continue;
     clauses.push(kept.map((prefix) => [hostCondition(code, prefix.family === 'inet' ? AF_INET : AF_INET6, prefix.prefixLength, -1, prefix.bytes)]));
   }
+  if (filter.cgroupIds !== undefined) {
+    if (filter.cgroupIds.length === 0) matchesNothing = true;
+    clauses.push([...new Set(filter.cgroupIds)].map((id) => [cgroupCondition(id)]));
+  }
   if (matchesNothing) return rejectAll();
   if (clauses.length === 0) return null;
 
@@ -201,6 +208,19 @@ export function compileBytecode(filter: KernelFilter): Buffer | null {
     for (const exit of exits) exit.no = ops.length;
   }
   return assemble(ops);
+}
+
+/** `INET_DIAG_BC_CGROUP_COND`: the op, then the u64 id in host order (kernels 5.9+; older ones reject it with EINVAL). */
+function cgroupCondition(id: bigint): Test[number] {
+  if (id < 0n || id >= 1n << 64n) throw new RangeError(`cgroup id out of range: ${id}`);
+  return {
+    code: BC_CGROUP_COND,
+    size: OP_SIZE + 8,
+    operands: (buf, at) => {
+      if (LITTLE_ENDIAN) buf.writeBigUInt64LE(id, at);
+      else buf.writeBigUInt64BE(id, at);
+    },
+  };
 }
 
 /** A program that rejects every socket: one JMP to end + 4 (the audit allows exactly that). */

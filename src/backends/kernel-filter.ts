@@ -29,6 +29,7 @@ export function kernelFilter(protocol: InetProtocol, filter: SocketFilter): Buff
   if (filter.localPorts !== undefined) wanted.localPorts = filter.localPorts;
   if (filter.localAddresses !== undefined) wanted.localAddresses = filter.localAddresses;
   if (filter.remoteAddresses !== undefined) wanted.remoteAddresses = filter.remoteAddresses;
+  if (filter.cgroupIds !== undefined) wanted.cgroupIds = [...filter.cgroupIds].map((id) => BigInt(id));
   // A RAW socket's "remote port" is 0 in the records whatever the kernel holds: the keep-test decides.
   if (protocol !== 'raw') {
     let remotePorts = filter.remotePorts;

@@ -134,7 +134,9 @@ function forEachKept(packed: PackedInet, protocol: InetProtocol, filter: SocketF
   }
   const keep = inetKeep(filter, protocol);
   const isRaw = protocol === 'raw';
+  const cgroups = filter.cgroupIds;
   for (let o = 0; o < f.length; o += INET_STRIDE) {
+    if (cgroups !== undefined && !cgroups.has(cgroupText(f[o + InetField.CgroupLow]!, f[o + InetField.CgroupHigh]!))) continue;
     const ports = f[o + InetField.Ports]!;
     const remotePort = isRaw ? 0 : ports & 0xffff;
     if (
@@ -259,7 +261,7 @@ export function visitCompactRows(
   visit: (row: InetRowView) => void,
 ): void {
   const f = packed.fields;
-  const { inetStates, uids } = filter;
+  const { inetStates, uids, cgroupIds } = filter;
   const view = emptyView(protocol, family);
   const isTcp = protocol === 'tcp';
   for (let o = 0; o < f.length; o += COMPACT_STRIDE) {
@@ -267,6 +269,8 @@ export function visitCompactRows(
     const uid = f[o + CompactField.Uid]!;
     if (inetStates !== undefined && (inetStates & (1 << state)) === 0) continue;
     if (uids !== undefined && !uids.has(uid)) continue;
+    const cgroupId = cgroupText(f[o + CompactField.CgroupLow]!, f[o + CompactField.CgroupHigh]!);
+    if (cgroupIds !== undefined && !cgroupIds.has(cgroupId)) continue;
     view.state = state;
     view.stateName = tcpStateName(state);
     view.localPort = f[o + CompactField.LocalPort]!;
@@ -275,7 +279,7 @@ export function visitCompactRows(
     view.recvQueue = f[o + CompactField.RecvQueue]!;
     // As in the records: a TCP listener's Send-Q is 0 (/proc), not its backlog limit.
     view.sendQueue = isTcp && state === TcpState.LISTEN ? 0 : f[o + CompactField.SendQueue]!;
-    view.cgroupId = cgroupText(f[o + CompactField.CgroupLow]!, f[o + CompactField.CgroupHigh]!);
+    view.cgroupId = cgroupId;
     visit(view);
   }
 }

@@ -40,16 +40,24 @@ function tablesRoot(root: string, netns: NetnsTarget | undefined): string {
   );
 }
 
+/** /proc does not show a socket's cgroup: a filter on it cannot be answered from here. */
+function refuseCgroupFilter(query: InetQuery): void {
+  if (query.filter.cgroupIds === undefined) return;
+  throw new NetstatError('filtering by cgroup needs the native engine: /proc/net does not show a socket\'s cgroup', 'ERR_CGROUP_FILTER_UNSUPPORTED');
+}
+
 /** Socket tables read from `ROOT/net/*` (`root` defaults to `procRoot()`). */
 export function createProcfsBackend(root: string = procRoot()): SocketBackend {
   const inetPath = (query: InetQuery): string => path.join(tablesRoot(root, query.netns), inetTableFile(query.protocol, query.family));
   const unixPath = (query: UnixQuery): string => path.join(tablesRoot(root, query.netns), 'net/unix');
   const inet = (query: InetQuery): Table<InetSocket> => {
     query.abort?.check();
+    refuseCgroupFilter(query);
     return runToEnd(parseInetTable(readProcFile(inetPath(query)), query.protocol, query.family, query.filter));
   };
   const inetAsync = async (query: InetQuery): Promise<Table<InetSocket>> => {
     query.abort?.check();
+    refuseCgroupFilter(query);
     const buf = await readProcFileAsync(inetPath(query));
     query.abort?.check();
     return runInSlices(parseInetTable(buf, query.protocol, query.family, query.filter), undefined, query.abort);

@@ -103,8 +103,12 @@ export function tableReport(t: TableOutcome<unknown>): TableReport {
   return report;
 }
 
-/** "The kernel does not have this table": skipped, as net-tools skips it. */
-const ABSENT_CODES = new Set(['ENOENT', 'EACCES']);
+/**
+ * "The kernel does not have this table": skipped, as net-tools skips it. A
+ * table only /proc can serve is skipped the same way under a cgroup filter,
+ * which /proc cannot answer (its report says so).
+ */
+const ABSENT_CODES = new Set(['ENOENT', 'EACCES', 'ERR_CGROUP_FILTER_UNSUPPORTED']);
 
 function outcome<T>(spec: TableSpec, sources: Sources, read: () => Table<T>): TableOutcome<T> {
   try {
@@ -265,7 +269,12 @@ function ownerKeep(filter: OwnerFilter): (owners: readonly ProcessRef[]) => bool
 }
 
 /** What a count groups by. */
-export type CountKey = 'protocol' | 'family' | 'state' | 'localPort' | 'uid' | 'pid' | 'program';
+/**
+ * What a count groups by. `netns` is the namespace's name (or `net:[INODE]`)
+ * in a `netns` count; `cgroup` and `container` hold the socket's cgroup id
+ * while counting (`''` for none) and are relabelled by the caller.
+ */
+export type CountKey = 'protocol' | 'family' | 'state' | 'localPort' | 'uid' | 'pid' | 'program' | 'netns' | 'cgroup' | 'container';
 
 /** Queue figures a count can add up per group (bytes, as the records give them). */
 export type SumKey = 'recvQueue' | 'sendQueue';
@@ -296,8 +305,11 @@ class Counter {
     for (const key of this.sums) group[key] = (group[key] ?? 0) + ('recvQueue' in row ? row[key] : 0);
   }
 
-  private value(key: CountKey, row: InetRowView | UnixSocket, protocol: string, family: string, owner: ProcessRef | undefined) {
+  private value(key: CountKey, row: InetRowView | UnixSocket, protocol: string, family: string, owner: ProcessRef | undefined, netns: string | null) {
     switch (key) {
+      case 'netns': return netns;
+      case 'cgroup':
+      case 'container': return 'cgroupId' in row ? (row.cgroupId ?? '') : '';
       case 'protocol': return protocol;
       case 'family': return family;
       case 'state': return row.stateName;
@@ -308,19 +320,19 @@ class Counter {
     }
   }
 
-  add(row: InetRowView | UnixSocket, protocol: string, family: string): void {
+  add(row: InetRowView | UnixSocket, protocol: string, family: string, netns: string | null = null): void {
     this.total++;
     const by = this.by;
     if (by.length === 0 && this.sums.length === 0) return;
     const owner = this.needsOwner ? this.owners?.owners.get(row.inode)?.[0] : undefined;
     let level = this.root;
     for (let i = 0; i < by.length - 1; i++) {
-      const value = this.value(by[i]!, row, protocol, family, owner);
+      const value = this.value(by[i]!, row, protocol, family, owner, netns);
       let next = level.get(value) as Map<unknown, unknown> | undefined;
       if (next === undefined) level.set(value, (next = new Map()));
       level = next;
     }
-    const last = by.length === 0 ? '' : this.value(by[by.length - 1]!, row, protocol, family, owner);
+    const last = by.length === 0 ? '' : this.value(by[by.length - 1]!, row, protocol, family, owner, netns);
     const group = level.get(last) as CountRow | undefined;
     if (group !== undefined) {
       group.count++;
@@ -328,7 +340,7 @@ class Counter {
       return;
     }
     const fresh: CountRow = { count: 1 };
-    for (const key of by) fresh[key] = this.value(key, row, protocol, family, owner);
+    for (const key of by) fresh[key] = this.value(key, row, protocol, family, owner, netns);
     this.addSums(fresh, row);
     level.set(last, fresh);
     this.all.push(fresh);
@@ -361,13 +373,13 @@ function counting(plan: QueryPlan, by: readonly CountKey[], scan: OwnerScan | un
   const ownerOk = plan.ownerFilter === undefined ? undefined : ownerKeep(plan.ownerFilter);
   const passes = (inode: number) => ownerOk === undefined || ownerOk(scan?.owners.get(inode) ?? NO_OWNERS);
   return {
-    visitor: (spec: Extract<TableSpec, { kind: 'inet' }>) => (row: InetRowView) => {
-      if (passes(row.inode)) counter.add(row, spec.protocol, spec.family);
+    visitor: (spec: Extract<TableSpec, { kind: 'inet' }>, netns: string | null) => (row: InetRowView) => {
+      if (passes(row.inode)) counter.add(row, spec.protocol, spec.family, netns);
     },
     /** Count a UNIX table's rows, then drop them (a count keeps no rows). */
-    unix(read: TableOutcome<UnixSocket>): TableOutcome<UnixSocket> {
+    unix(read: TableOutcome<UnixSocket>, netns: string | null): TableOutcome<UnixSocket> {
       if (read.status === 'ok') {
-        for (const row of read.table.rows) if (passes(row.inode)) counter.add(row, 'unix', 'unix');
+        for (const row of read.table.rows) if (passes(row.inode)) counter.add(row, 'unix', 'unix', netns);
         read.table.rows = [];
       }
       return read;
@@ -386,40 +398,70 @@ function countNeedsOwners(plan: QueryPlan, by: readonly CountKey[]): boolean {
 }
 
 /**
+ * One namespace of a count: the plan scoped to it, and its label for the
+ * `netns` key (null outside a `netns` count).
+ */
+export interface CountScope {
+  plan: QueryPlan;
+  netns: string | null;
+}
+
+/**
  * Count the plan's sockets grouped by `by`. Internet rows are visited on the
  * backends' packed data; owners (for `pid`/`program` or an owner filter) come
- * from one complete walk, looked up per row.
+ * from one complete walk, looked up per row. With several scopes (the
+ * namespaces of a `netns` count), one walk and one group-by serve them all;
+ * `tables` then lists each scope's tables in turn.
  */
-export async function countQuery(plan: QueryPlan, by: readonly CountKey[], sums: readonly SumKey[] = []): Promise<CountResult> {
+export async function countQuery(
+  plan: QueryPlan,
+  by: readonly CountKey[],
+  sums: readonly SumKey[] = [],
+  scopes: readonly CountScope[] = [{ plan, netns: null }],
+): Promise<CountResult> {
   const { sources } = plan;
   // A complete walk (no wanted inodes): every counted socket looks its owner up.
   const scan = countNeedsOwners(plan, by) ? await sources.owners.scanAsync(ownerQuery(plan, undefined)) : undefined;
   const count = counting(plan, by, scan, sums);
-  // Every table at once, as a listing reads them (their dumps run on their own threads).
-  const tables = await Promise.all(
-    plan.tables.map(async (spec): Promise<TableOutcome<unknown>> => {
-      if (spec.kind === 'unix') return count.unix(await outcomeAsync(spec, sources, () => sources.unix().unixAsync(unixQuery(plan))));
-      const backend = sources.inet(spec.protocol, spec.family);
-      const visit = count.visitor(spec);
-      return outcomeAsync(spec, sources, async () => ({ rows: [], malformed: await backend.visitInetAsync(inetQuery(plan, spec, false), visit) }));
-    }),
-  );
+  const tables: Array<TableOutcome<unknown>> = [];
+  for (const scope of scopes) {
+    const p = scope.plan;
+    // Every table at once, as a listing reads them (their dumps run on their own threads).
+    tables.push(
+      ...(await Promise.all(
+        p.tables.map(async (spec): Promise<TableOutcome<unknown>> => {
+          if (spec.kind === 'unix') return count.unix(await outcomeAsync(spec, sources, () => sources.unix().unixAsync(unixQuery(p))), scope.netns);
+          const backend = sources.inet(spec.protocol, spec.family);
+          const visit = count.visitor(spec, scope.netns);
+          return outcomeAsync(spec, sources, async () => ({ rows: [], malformed: await backend.visitInetAsync(inetQuery(p, spec, false), visit) }));
+        }),
+      )),
+    );
+  }
   return count.finish(tables);
 }
 
 /** {@link countQuery}, synchronously. */
-export function countQuerySync(plan: QueryPlan, by: readonly CountKey[], sums: readonly SumKey[] = []): CountResult {
+export function countQuerySync(
+  plan: QueryPlan,
+  by: readonly CountKey[],
+  sums: readonly SumKey[] = [],
+  scopes: readonly CountScope[] = [{ plan, netns: null }],
+): CountResult {
   const { sources } = plan;
   const scan = countNeedsOwners(plan, by) ? sources.owners.scan(ownerQuery(plan, undefined)) : undefined;
   const count = counting(plan, by, scan, sums);
   const tables: Array<TableOutcome<unknown>> = [];
-  for (const spec of plan.tables) {
-    if (spec.kind === 'inet') {
-      const backend = sources.inet(spec.protocol, spec.family);
-      const visit = count.visitor(spec);
-      tables.push(outcome(spec, sources, () => ({ rows: [], malformed: backend.visitInet(inetQuery(plan, spec, false), visit) })));
-    } else {
-      tables.push(count.unix(outcome(spec, sources, () => sources.unix().unix(unixQuery(plan)))));
+  for (const scope of scopes) {
+    const p = scope.plan;
+    for (const spec of p.tables) {
+      if (spec.kind === 'inet') {
+        const backend = sources.inet(spec.protocol, spec.family);
+        const visit = count.visitor(spec, scope.netns);
+        tables.push(outcome(spec, sources, () => ({ rows: [], malformed: backend.visitInet(inetQuery(p, spec, false), visit) })));
+      } else {
+        tables.push(count.unix(outcome(spec, sources, () => sources.unix().unix(unixQuery(p))), scope.netns));
+      }
     }
   }
   return count.finish(tables);

@@ -15,7 +15,7 @@ import type { NetnsTarget, OwnerScan } from '../backends/types';
 import { NetstatError, errorCode, strerror } from '../errors';
 import type { InetSocket, NetnsRef, UnixSocket } from '../model';
 import type { Namespace } from '../netns/discover';
-import { type QueryPlan, type QueryResult, joinOwners, ownerQuery, readTables, readTablesAsync, wantsOwners } from './engine';
+import { type QueryPlan, type QueryResult, type TableOutcome, joinOwners, ownerQuery, readTables, readTablesAsync, wantsOwners } from './engine';
 
 /** What became of one namespace. */
 export type NamespaceOutcome =
@@ -72,7 +72,7 @@ function targetOf(ns: Namespace): NetnsTarget | undefined {
   return target;
 }
 
-function planIn(plan: QueryPlan, ns: Namespace): QueryPlan {
+export function planIn(plan: QueryPlan, ns: Namespace): QueryPlan {
   const target = targetOf(ns);
   const scoped: QueryPlan = { ...plan };
   if (target === undefined) delete scoped.netns;
@@ -85,8 +85,8 @@ function planIn(plan: QueryPlan, ns: Namespace): QueryPlan {
  * failed because the namespace could not be entered (or has no process for
  * /proc). Other table failures stay table outcomes.
  */
-function entryError(result: QueryResult): unknown {
-  for (const t of [...result.inet, result.unix]) {
+export function entryError(tables: ReadonlyArray<TableOutcome<unknown> | undefined>): unknown {
+  for (const t of tables) {
     if (t === undefined || t.status === 'ok') continue;
     if (isNamespaceEntryError(t.error) || errorCode(t.error) === 'ERR_NETNS_NO_PROCESS') return t.error;
   }
@@ -95,7 +95,7 @@ function entryError(result: QueryResult): unknown {
 
 function outcomeOf(ns: Namespace, result: QueryResult): NamespaceOutcome {
   const ref = netnsRef(ns);
-  const error = entryError(result);
+  const error = entryError([...result.inet, result.unix]);
   return error === undefined ? { namespace: ns, ref, status: 'ok', result } : { namespace: ns, ref, status: 'unreadable', error };
 }
 

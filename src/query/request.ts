@@ -85,6 +85,14 @@ export interface SocketQuery {
    */
   netns?: 'all' | string | number;
   /**
+   * Keep Internet sockets created in these cgroups or below them: paths
+   * relative to the cgroup2 root, as `cgroup.path` gives them
+   * (`'/system.slice/nginx.service'`, `'/system.slice'`). The kernel applies
+   * it (inet_diag bytecode, kernels 5.9+); netlink backend only (the /proc
+   * backend fails with `ERR_CGROUP_FILTER_UNSUPPORTED`). UNIX sockets never match.
+   */
+  cgroup?: string | readonly string[];
+  /**
    * Fill `cgroup.path` and `cgroup.container` of the records (the kernel gives
    * the cgroup id; its path is found under the cgroup2 mount). Default false.
    */
@@ -95,7 +103,7 @@ export interface SocketQuery {
 
 const KEYS: ReadonlySet<string> = new Set([
   'protocols', 'families', 'selection', 'states', 'localPort', 'remotePort', 'localAddress', 'remoteAddress',
-  'uid', 'pid', 'program', 'owners', 'timers', 'backend', 'procRoot', 'netns', 'cgroups', 'signal',
+  'uid', 'pid', 'program', 'owners', 'timers', 'backend', 'procRoot', 'netns', 'cgroup', 'cgroups', 'signal',
 ]);
 
 const PROTOCOLS: readonly SocketProtocol[] = [...INET_PROTOCOLS, 'unix'];
@@ -117,6 +125,8 @@ export interface ValidatedQuery {
   backend?: BackendRequest;
   procRoot?: string;
   netns?: 'all' | string | number;
+  /** `cgroup`: the cgroup paths to keep (their subtrees). */
+  cgroupPaths?: string[];
   cgroups: boolean;
   signal?: AbortSignal;
 }
@@ -263,6 +273,15 @@ export function validateQuery(input: unknown, field = 'query'): ValidatedQuery {
     cgroups: has('cgroups') ? boolean(q.cgroups, at('cgroups')) : false,
   };
   if (has('netns')) result.netns = netnsOption(q.netns, at('netns'));
+  if (has('cgroup')) {
+    result.cgroupPaths = oneOrList(q.cgroup, at('cgroup'), (value, f) => {
+      if (typeof value !== 'string') fail('ERR_INVALID_ARG_TYPE', f, `must be a string (got ${describe(value)})`);
+      if (!value.startsWith('/') || value.includes('\0')) fail('ERR_INVALID_ARG_VALUE', f, `must be a cgroup path from the cgroup2 root, starting with / (got ${describe(value)})`);
+      return value;
+    });
+    // UNIX sockets have no cgroup.
+    result.tables = result.tables.filter((t) => t.kind !== 'unix');
+  }
   if (ownerFilter !== undefined) result.ownerFilter = ownerFilter;
   if (has('backend')) result.backend = choice(BACKENDS)(q.backend, at('backend'));
   if (has('procRoot')) result.procRoot = procRootOf(q.procRoot, at('procRoot'));
