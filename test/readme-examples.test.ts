@@ -16,7 +16,7 @@ const examples = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!
 
 describe('README library examples', () => {
   it('has examples for every function', () => {
-    for (const name of ['listSockets', 'findListeners', 'socketsOfProcess', 'countSockets']) {
+    for (const name of ['listSockets', 'findListeners', 'socketsOfProcess', 'countSockets', 'watchSockets']) {
       expect(examples.some((code) => code.includes(`${name}(`)), name).toBe(true);
     }
   });
