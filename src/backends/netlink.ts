@@ -26,6 +26,7 @@ import { NetstatError } from '../errors';
 import { type SocketFilter, inetKeep, keepsEverything, unixKeep } from '../filter';
 import { kernelText } from '../kernel-text';
 import {
+  type CgroupRef,
   type InetFamily,
   type InetProtocol,
   type InetSocket,
@@ -161,6 +162,7 @@ export function inetRows(packed: PackedInet, protocol: InetProtocol, family: Ine
   const rows: InetSocket[] = [];
   const isTcp = protocol === 'tcp';
   const isRaw = protocol === 'raw';
+  const cgroups = new CgroupRefs();
   forEachKept(packed, protocol, filter, (o) => {
     const state = f[o + InetField.State]!;
     let timer: SocketTimer = TIMER_OFF;
@@ -189,10 +191,9 @@ export function inetRows(packed: PackedInet, protocol: InetProtocol, family: Ine
       timer,
       inode: f[o + InetField.Inode]!,
       cookie: cookieOf(f[o + InetField.CookieLow]!, f[o + InetField.CookieHigh]!),
+      // Always present (undefined when none, which JSON leaves out): one object shape for every row.
+      cgroup: cgroups.of(f[o + InetField.CgroupLow]!, f[o + InetField.CgroupHigh]!),
     });
-    const cgroupLow = f[o + InetField.CgroupLow]!;
-    const cgroupHigh = f[o + InetField.CgroupHigh]!;
-    if (cgroupLow !== 0 || cgroupHigh !== 0) rows[rows.length - 1]!.cgroup = { id: cookieOf(cgroupLow, cgroupHigh) };
   });
   return rows;
 }
@@ -200,6 +201,34 @@ export function inetRows(packed: PackedInet, protocol: InetProtocol, family: Ine
 /** The one view object a visit fills in for every row. */
 function emptyView(protocol: InetProtocol, family: InetFamily): InetRowView {
   return { protocol, family, state: 0, stateName: '', localPort: 0, uid: 0, inode: 0, recvQueue: 0, sendQueue: 0, cgroupId: '' };
+}
+
+/**
+ * The records' `cgroup` objects, one per distinct id and frozen (sockets of
+ * one cgroup share it, as the rows of a namespace share its `netns`): a busy
+ * server has a few cgroups and many sockets, so this is one comparison per
+ * row instead of a number-to-text conversion and an object.
+ */
+class CgroupRefs {
+  private readonly byId = new Map<number, CgroupRef>();
+  private lastLow = 0;
+  private lastHigh = 0;
+  private last: CgroupRef | undefined;
+
+  of(low: number, high: number): CgroupRef | undefined {
+    if (low === this.lastLow && high === this.lastHigh) return this.last;
+    this.lastLow = low;
+    this.lastHigh = high;
+    if (low === 0 && high === 0) return (this.last = undefined);
+    // Exact as a key below 2^53; above, the text (rarely reached: ids count up from 1).
+    const key = high < 0x200000 ? high * 0x100000000 + low : NaN;
+    let ref = Number.isNaN(key) ? undefined : this.byId.get(key);
+    if (ref === undefined) {
+      ref = Object.freeze({ id: cookieOf(low, high) });
+      if (!Number.isNaN(key)) this.byId.set(key, ref);
+    }
+    return (this.last = ref);
+  }
 }
 
 /** A cgroup id's text from its halves, `''` for none (0). */

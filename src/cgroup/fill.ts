@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NetstatError } from '../errors';
-import type { InetSocket } from '../model';
+import type { CgroupRef, InetSocket } from '../model';
 import { containerOf } from './container';
 import { type CgroupResolver, createCgroupResolver } from './paths';
 
@@ -17,15 +17,25 @@ function idsOf(rows: readonly InetSocket[]): Set<string> {
   return ids;
 }
 
+/** Replace each record's `cgroup` with one carrying path and container (shared and frozen per id). */
 function apply(rows: readonly InetSocket[], paths: ReadonlyMap<string, string>): void {
+  const filled = new Map<string, CgroupRef>();
   for (const row of rows) {
     const cgroup = row.cgroup;
     if (cgroup === undefined) continue;
-    const path = paths.get(cgroup.id);
-    if (path === undefined) continue;
-    cgroup.path = path;
-    const container = containerOf(path);
-    if (container !== undefined) cgroup.container = container;
+    let ref = filled.get(cgroup.id);
+    if (ref === undefined) {
+      const path = paths.get(cgroup.id);
+      const next: CgroupRef = { id: cgroup.id };
+      if (path !== undefined) {
+        next.path = path;
+        const container = containerOf(path);
+        if (container !== undefined) next.container = Object.freeze(container);
+      }
+      ref = Object.freeze(next);
+      filled.set(cgroup.id, ref);
+    }
+    row.cgroup = ref;
   }
 }
 
