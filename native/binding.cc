@@ -26,6 +26,7 @@
 #include "destroy_monitor.h"
 #include "errors.h"
 #include "layout.h"
+#include "netns.h"
 #include "proc_fds.h"
 #include "rtnetlink.h"
 #include "sock_diag.h"
@@ -505,6 +506,21 @@ Napi::Value WatchDestroyed(const Napi::CallbackInfo& info) {
   return result;
 }
 
+constexpr char kReadProcInUsage[] = "readProcIn(netns: string, relative: string)";
+
+// readProcIn(netns, 'net/raw') → Buffer: a /proc file as a thread inside the namespace sees it.
+Napi::Value ReadProcInSync(const Napi::CallbackInfo& info) {
+  if (info.Length() != 2 || !info[0].IsString() || !info[1].IsString()) ThrowUsage(info.Env(), kReadProcInUsage);
+  const std::string netns = NetnsArg(info, 0, kReadProcInUsage);
+  const std::string relative = info[1].As<Napi::String>().Utf8Value();
+  // Only files below net/, named plainly: this is not a general file reader.
+  if (relative.rfind("net/", 0) != 0 || relative.find("..") != std::string::npos || relative.find('\0') != std::string::npos) {
+    ThrowUsage(info.Env(), kReadProcInUsage);
+  }
+  std::string text = Guarded(info.Env(), [&] { return ReadProcIn(netns, relative); });
+  return Napi::Buffer<char>::Copy(info.Env(), text.data(), text.size());
+}
+
 constexpr char kDumpRouteUsage[] = "dumpRoute(type: number, family: number)";
 
 // Raw rtnetlink dump bytes for `netstat -i` (decoded in TypeScript).
@@ -553,6 +569,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("decodeUnix", Napi::Function::New(env, DecodeUnixSync, "decodeUnix"));
   exports.Set("dumpRoute", Napi::Function::New(env, DumpRouteSync, "dumpRoute"));
   exports.Set("watchDestroyed", Napi::Function::New(env, WatchDestroyed, "watchDestroyed"));
+  exports.Set("readProcIn", Napi::Function::New(env, ReadProcInSync, "readProcIn"));
   return exports;
 }
 

@@ -27,6 +27,12 @@ namespace netstat {
 // own namespace when the path is empty.
 Fd OpenSocketIn(const std::string& netns_path, int domain, int type, int protocol);
 
+// The whole of `/proc/thread-self/<relative>` as read by a thread inside the
+// namespace (`net/raw`, `net/unix`, …): /proc shows a thread the tables of
+// its own namespace, which is how a namespace no process is in can still be
+// read from /proc. Errors as above, plus "open"/"read" for the file.
+std::string ReadProcIn(const std::string& netns_path, const std::string& relative);
+
 }  // namespace netstat
 
 #endif  // NETSTAT_NATIVE_NETNS_H_

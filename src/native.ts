@@ -273,6 +273,12 @@ export interface NativeBinding {
    * from a dump), or `error` once the watch failed (it has then stopped). The
    * watch keeps the event loop alive until `close()`.
    */
+  /**
+   * `/proc/thread-self/<relative>` (a file below `net/`) as a thread inside
+   * the namespace `netns` reads it — the namespace's own table, even when no
+   * process is in it. Errors as for {@link NetnsPath}, and `open`/`read` ones.
+   */
+  readProcIn(netns: string, relative: string): Buffer;
   watchDestroyed(netns: NetnsPath, onBatch: (cookies: Uint32Array, overflow: boolean, error: Error | null) => void): DestroyWatchHandle;
 }
 

@@ -100,7 +100,10 @@ export function chooseSources(opts: ChooseOptions = {}): Sources {
     }
     return everythingProcfs(why);
   }
-  return nativeSources(outcome.binding, request === 'netlink', root, procfsBackend, log);
+  // With the engine, /proc can also be read inside a namespace no process is in.
+  const binding = outcome.binding;
+  const procfsInside = (): SocketBackend => (procfs ??= createProcfsBackend(root, fixtureRoot ? undefined : (netns, file) => binding.readProcIn(netns, file)));
+  return nativeSources(binding, request === 'netlink', root, procfsInside, log);
 }
 
 function parseBackendEnv(value: string | undefined): BackendRequest {

@@ -18,6 +18,7 @@ import { readProcFile, readProcFileAsync } from '../procfs/read-file';
 import { runInSlices, runToEnd } from '../procfs/slices';
 import { parseUnixTable } from '../procfs/unix-table';
 import { NetstatError } from '../errors';
+import { toNetstatError } from './netlink';
 import type { InetQuery, InetRowView, NetnsTarget, OwnerQuery, OwnerScan, OwnerSource, SocketBackend, Table, UnixQuery } from './types';
 
 /** `/proc/net` file of an inet table: `tcp`, `tcp6`, `udplite6`, … */
@@ -26,18 +27,43 @@ export function inetTableFile(protocol: InetProtocol, family: InetFamily): strin
 }
 
 /**
- * Where a query's tables are: `ROOT/net/*` for the caller's namespace, the
- * `net/*` of a process inside another one (`/proc/PID/net` shows the tables
- * of that process's namespace). A namespace without a known process cannot
- * be read from /proc at all.
+ * Reads `/proc/thread-self/<relative>` on a thread inside a namespace (the
+ * native engine's `readProcIn`): how /proc shows the tables of a namespace
+ * no process is in.
  */
-function tablesRoot(root: string, netns: NetnsTarget | undefined): string {
-  if (netns === undefined) return root;
-  if (netns.procDir !== undefined) return netns.procDir;
-  throw new NetstatError(
-    `network namespace ${netns.label} has no process inside it, so /proc cannot show its tables (the native engine can)`,
-    'ERR_NETNS_NO_PROCESS',
-  );
+export type NamespaceProcReader = (netnsPath: string, relative: string) => Buffer;
+
+/**
+ * A query's table file: `ROOT/net/*` for the caller's namespace; in another
+ * one, the `net/*` of a process inside it (`/proc/PID/net` shows the tables
+ * of that process's namespace), or, when no process is in it, the file as a
+ * thread moved into it sees it (native engine only).
+ */
+function tableReader(root: string, inside: NamespaceProcReader | undefined) {
+  const where = (netns: NetnsTarget | undefined, relative: string): string | (() => Buffer) => {
+    if (netns === undefined) return path.join(root, relative);
+    if (netns.procDir !== undefined) return path.join(netns.procDir, relative);
+    if (inside !== undefined) {
+      return () => {
+        try {
+          return inside(netns.path, relative);
+        } catch (err) {
+          throw toNetstatError(err, `${relative} in network namespace ${netns.label}`);
+        }
+      };
+    }
+    throw new NetstatError(`network namespace ${netns.label} has no process inside it, so /proc cannot show its tables`, 'ERR_NETNS_NO_PROCESS');
+  };
+  return {
+    read(netns: NetnsTarget | undefined, relative: string): Buffer {
+      const at = where(netns, relative);
+      return typeof at === 'string' ? readProcFile(at) : at();
+    },
+    async readAsync(netns: NetnsTarget | undefined, relative: string): Promise<Buffer> {
+      const at = where(netns, relative);
+      return typeof at === 'string' ? readProcFileAsync(at) : at();
+    },
+  };
 }
 
 /** /proc does not show a socket's cgroup: a filter on it cannot be answered from here. */
@@ -47,18 +73,17 @@ function refuseCgroupFilter(query: InetQuery): void {
 }
 
 /** Socket tables read from `ROOT/net/*` (`root` defaults to `procRoot()`). */
-export function createProcfsBackend(root: string = procRoot()): SocketBackend {
-  const inetPath = (query: InetQuery): string => path.join(tablesRoot(root, query.netns), inetTableFile(query.protocol, query.family));
-  const unixPath = (query: UnixQuery): string => path.join(tablesRoot(root, query.netns), 'net/unix');
+export function createProcfsBackend(root: string = procRoot(), inside?: NamespaceProcReader): SocketBackend {
+  const files = tableReader(root, inside);
   const inet = (query: InetQuery): Table<InetSocket> => {
     query.abort?.check();
     refuseCgroupFilter(query);
-    return runToEnd(parseInetTable(readProcFile(inetPath(query)), query.protocol, query.family, query.filter));
+    return runToEnd(parseInetTable(files.read(query.netns, inetTableFile(query.protocol, query.family)), query.protocol, query.family, query.filter));
   };
   const inetAsync = async (query: InetQuery): Promise<Table<InetSocket>> => {
     query.abort?.check();
     refuseCgroupFilter(query);
-    const buf = await readProcFileAsync(inetPath(query));
+    const buf = await files.readAsync(query.netns, inetTableFile(query.protocol, query.family));
     query.abort?.check();
     return runInSlices(parseInetTable(buf, query.protocol, query.family, query.filter), undefined, query.abort);
   };
@@ -72,11 +97,11 @@ export function createProcfsBackend(root: string = procRoot()): SocketBackend {
     inetAsync,
     unix(query: UnixQuery): Table<UnixSocket> {
       query.abort?.check();
-      return runToEnd(parseUnixTable(readProcFile(unixPath(query)), query.filter));
+      return runToEnd(parseUnixTable(files.read(query.netns, 'net/unix'), query.filter));
     },
     async unixAsync(query: UnixQuery): Promise<Table<UnixSocket>> {
       query.abort?.check();
-      const buf = await readProcFileAsync(unixPath(query));
+      const buf = await files.readAsync(query.netns, 'net/unix');
       query.abort?.check();
       return runInSlices(parseUnixTable(buf, query.filter), undefined, query.abort);
     },

@@ -9,6 +9,8 @@ export const DEFAULT_PORT = 9814;
 export const DEFAULT_LISTEN = `127.0.0.1:${DEFAULT_PORT}`;
 export const DEFAULT_MAX_LISTENERS = 200;
 export const DEFAULT_TOP_PROCESSES = 10;
+export const DEFAULT_TOP_CONTAINERS = 10;
+export const DEFAULT_COLLECT_TIMEOUT = 10;
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -18,6 +20,12 @@ export interface CommonOptions {
   byProcess: boolean;
   topProcesses: number;
   maxListeners: number;
+  byContainer: boolean;
+  topContainers: number;
+  /** `--all-netns` (`'all'`) or `--netns` (a name or path, or a PID); undefined: the exporter's own namespace. */
+  netns?: 'all' | string | number;
+  /** `--collect-timeout`; 0: none. */
+  collectTimeoutSeconds: number;
 }
 
 export type Command =
@@ -48,6 +56,18 @@ Options:
                         every process, another user only its own)
   --top-processes N     with --by-process: the N programs holding the most
                         sockets (default ${DEFAULT_TOP_PROCESSES})
+  --by-container        sockets per container (docker, containerd, cri-o,
+                        podman) or systemd unit, from each socket's cgroup;
+                        needs the native engine (netlink)
+  --top-containers N    with --by-container: the N containers holding the most
+                        sockets (default ${DEFAULT_TOP_CONTAINERS})
+  --all-netns           every network namespace in use, each namespace's series
+                        labelled netns="NAME" or netns="net:[INODE]" (root:
+                        entering a namespace needs CAP_SYS_ADMIN)
+  --netns NS            one other network namespace: a name under /run/netns,
+                        a namespace file's path, or a PID (labelled as above)
+  --collect-timeout S   abandon a collection after S seconds: the scrape gets
+                        503 (default ${DEFAULT_COLLECT_TIMEOUT}; 0: no limit)
   -h, --help            show this help and exit
   -V, --version         show the version and exit
 
@@ -60,6 +80,20 @@ function integer(name: string, text: string, min: number, max: number): number {
   const n = Number(text);
   if (n < min || n > max) throw new UsageError(`option '--${name}' must be between ${min} and ${max} (got ${text})`);
   return n;
+}
+
+/** `--collect-timeout`: 0 (no limit), or 0.001 to 86400 seconds. */
+function seconds(name: string, text: string): number {
+  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(n === 0 || (n >= 0.001 && n <= 86400))) throw new UsageError(`option '--${name}' needs a number of seconds from 0.001 to 86400, or 0 for no limit (got '${text}')`);
+  return n;
+}
+
+/** `--netns`: digits are a PID, anything else a name under /run/netns or a path. */
+function netnsArgument(text: string): string | number {
+  if (text === '') throw new UsageError(`option '--netns' needs a namespace name, path or PID`);
+  if (/^\d+$/.test(text)) return integer('netns', text, 1, 0x7fffffff);
+  return text;
 }
 
 /** `127.0.0.1:9814`, `[::1]:9814`, `:9814` (every address), `localhost:9814`. */
@@ -99,6 +133,11 @@ export function parseCommandLine(argv: readonly string[]): Command {
         'max-listeners': { type: 'string' },
         'by-process': { type: 'boolean' },
         'top-processes': { type: 'string' },
+        'by-container': { type: 'boolean' },
+        'top-containers': { type: 'string' },
+        'all-netns': { type: 'boolean' },
+        netns: { type: 'string' },
+        'collect-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -118,12 +157,19 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (values.interval !== undefined && values.textfile === undefined) throw new UsageError(`option '--interval' needs '--textfile'`);
   if (values.format !== undefined && values.once !== true) throw new UsageError(`option '--format' is for '--once' (a scraper chooses its format with its Accept header; a textfile is always the Prometheus text format)`);
   if (values['top-processes'] !== undefined && values['by-process'] !== true) throw new UsageError(`option '--top-processes' needs '--by-process'`);
+  if (values['top-containers'] !== undefined && values['by-container'] !== true) throw new UsageError(`option '--top-containers' needs '--by-container'`);
+  if (values['all-netns'] === true && values.netns !== undefined) throw new UsageError(`options --all-netns and --netns cannot be used together`);
 
   const common: CommonOptions = {
     byProcess: values['by-process'] === true,
     topProcesses: values['top-processes'] === undefined ? DEFAULT_TOP_PROCESSES : integer('top-processes', values['top-processes'], 1, 10000),
     maxListeners: values['max-listeners'] === undefined ? DEFAULT_MAX_LISTENERS : integer('max-listeners', values['max-listeners'], 0, 100000),
+    byContainer: values['by-container'] === true,
+    topContainers: values['top-containers'] === undefined ? DEFAULT_TOP_CONTAINERS : integer('top-containers', values['top-containers'], 1, 10000),
+    collectTimeoutSeconds: values['collect-timeout'] === undefined ? DEFAULT_COLLECT_TIMEOUT : seconds('collect-timeout', values['collect-timeout']),
   };
+  if (values['all-netns'] === true) common.netns = 'all';
+  if (values.netns !== undefined) common.netns = netnsArgument(values.netns);
 
   if (values.once === true) {
     const format = values.format ?? 'prometheus';

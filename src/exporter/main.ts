@@ -7,8 +7,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Command, type CommonOptions, USAGE, UsageError, parseCommandLine } from './args';
-import { collect } from './collect';
+import { type CollectOptions, CollectTimeoutError, collect } from './collect';
 import { renderMetrics } from './metrics';
+import type { Collection } from './snapshot';
 import { createExporterServer } from './server';
 import { writeAtomically } from './textfile';
 
@@ -24,6 +25,7 @@ function version(): string {
 }
 
 function describe(error: unknown): string {
+  if (error instanceof CollectTimeoutError) return error.message;
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
@@ -36,12 +38,35 @@ function fail(message: string, status: number): void {
   process.exitCode = status;
 }
 
-function collectOptions(c: CommonOptions) {
-  return { byProcess: c.byProcess, topProcesses: c.topProcesses, maxListeners: c.maxListeners };
+function collectOptions(c: CommonOptions): CollectOptions {
+  const options: CollectOptions = {
+    byProcess: c.byProcess,
+    topProcesses: c.topProcesses,
+    maxListeners: c.maxListeners,
+    byContainer: c.byContainer,
+    topContainers: c.topContainers,
+    timeoutSeconds: c.collectTimeoutSeconds,
+  };
+  if (c.netns !== undefined) options.netns = c.netns;
+  return options;
+}
+
+/**
+ * Collect, and warn once (per process) when `--by-container` meets a TCP
+ * table served from /proc: no socket there has a cgroup.
+ */
+let warnedNoCgroups = false;
+async function collectFor(c: CommonOptions): Promise<Collection> {
+  const collection = await collect(collectOptions(c));
+  if (c.byContainer && !warnedNoCgroups && collection.snapshots.some((s) => s.tables.some((t) => t.table.startsWith('tcp/') && t.status === 'ok' && t.backend === 'procfs'))) {
+    warnedNoCgroups = true;
+    process.stderr.write(`${NAME}: warning: --by-container needs the native engine (netlink backend); TCP sockets read from /proc have no cgroup and count as unattributed\n`);
+  }
+  return collection;
 }
 
 async function once(command: Extract<Command, { kind: 'once' }>): Promise<void> {
-  const text = await renderMetrics([await collect(collectOptions(command))], command.format);
+  const text = await renderMetrics(await collectFor(command), command.format);
   // A closed pipe (`… --once | head`) ends quietly.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') fail(`writing to stdout: ${describe(error)}`, 1);
@@ -51,8 +76,17 @@ async function once(command: Extract<Command, { kind: 'once' }>): Promise<void> 
 
 async function textfile(command: Extract<Command, { kind: 'textfile' }>): Promise<void> {
   if (!command.path.endsWith('.prom')) process.stderr.write(`${NAME}: warning: node_exporter's textfile collector reads only files ending in .prom\n`);
+  // With --interval, the timeouts so far are exported (a timed-out round writes nothing).
+  let timeouts = 0;
   const writeOnce = async (): Promise<void> => {
-    const text = await renderMetrics([await collect(collectOptions(command))], 'prometheus');
+    let collection: Collection;
+    try {
+      collection = await collectFor(command);
+    } catch (error) {
+      if (error instanceof CollectTimeoutError) timeouts++;
+      throw error;
+    }
+    const text = await renderMetrics(collection, 'prometheus', command.intervalSeconds === undefined ? {} : { collectTimeouts: timeouts });
     await writeAtomically(command.path, text);
   };
   if (command.intervalSeconds === undefined) {
@@ -87,9 +121,8 @@ async function textfile(command: Extract<Command, { kind: 'textfile' }>): Promis
 }
 
 function serve(command: Extract<Command, { kind: 'serve' }>): void {
-  const options = collectOptions(command);
   const server = createExporterServer({
-    collect: () => collect(options),
+    collect: () => collectFor(command),
     onError: (error) => process.stderr.write(`${NAME}: ${describe(error)}\n`),
     version: version(),
   });

@@ -2,17 +2,22 @@
  * The exporter's HTTP server: `/metrics` (Prometheus text, or OpenMetrics
  * when the `Accept` header asks for it), a plain page at `/`, 404 elsewhere.
  * Scrapes that arrive while a collection runs share it. Nothing here prints
- * or exits: a failed collection answers 500 and is handed to `onError`.
+ * or exits: a failed collection answers 500 (503 when it timed out) and is
+ * handed to `onError`.
  */
 import * as http from 'node:http';
 import { negotiateFormat } from './accept';
-import { createSharedCollector } from './collect';
+import { CollectTimeoutError, createSharedCollector } from './collect';
 import { CONTENT_TYPES, renderMetrics } from './metrics';
-import type { Snapshot } from './snapshot';
+import type { Collection } from './snapshot';
 
 export interface ServerOptions {
-  /** One collection (called at most once at a time: concurrent scrapes share it). */
-  collect: () => Promise<Snapshot>;
+  /**
+   * One collection (called at most once at a time: concurrent scrapes share
+   * it). A `CollectTimeoutError` is answered 503 and counted in
+   * `netstat_collect_timeouts_total`.
+   */
+  collect: () => Promise<Collection>;
   /** A collection or a response failed. */
   onError?: (error: unknown) => void;
   /** The package version, shown on `/`. */
@@ -41,7 +46,16 @@ function send(res: http.ServerResponse, req: http.IncomingMessage, status: numbe
 }
 
 export function createExporterServer(options: ServerOptions): http.Server {
-  const collect = createSharedCollector(options.collect);
+  /** Collections that timed out (once per collection, however many scrapes shared it). */
+  let timeouts = 0;
+  const collect = createSharedCollector(async () => {
+    try {
+      return await options.collect();
+    } catch (error) {
+      if (error instanceof CollectTimeoutError) timeouts++;
+      throw error;
+    }
+  });
   const onError = options.onError ?? (() => undefined);
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -61,9 +75,14 @@ export function createExporterServer(options: ServerOptions): http.Server {
     const format = negotiateFormat(req.headers.accept);
     let body: string;
     try {
-      body = await renderMetrics([await collect()], format);
+      const collection = await collect();
+      body = await renderMetrics(collection, format, { collectTimeouts: timeouts });
     } catch (error) {
       onError(error);
+      if (error instanceof CollectTimeoutError) {
+        send(res, req, 503, 'text/plain; charset=utf-8', `${error.message}: the scrape was abandoned and its work stopped; netstat_collect_timeouts_total counts these\n`);
+        return;
+      }
       const message = error instanceof Error ? error.message : String(error);
       send(res, req, 500, 'text/plain; charset=utf-8', `collection failed: ${message}\n`);
       return;

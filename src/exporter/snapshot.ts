@@ -5,14 +5,21 @@
  * the metric mapping is tested on fixed collections; `collect.ts` feeds it
  * live answers.
  *
+ * A collection holds one snapshot per target: the exporter's own network
+ * namespace (no target label), or, for a count over namespaces
+ * (`--all-netns`, `--netns`), one per namespace read, labelled
+ * `netns="<name or net:[INODE]>"`.
+ *
  * Bounded labels only: protocol, family, state, an address class (never an
- * address), a local port of a listening socket (capped), a program name (top
- * N, only when asked). Never a remote address or a remote port.
+ * address), a local port of a listening socket (capped), a program name and
+ * a container (top N, only when asked), a namespace. Never a remote address
+ * or a remote port.
  */
-import type { InetSocket } from '../model';
-import type { SocketCounts, TableReport } from '../api';
+import type { InetSocket, NetnsRef } from '../model';
+import type { CountRow, SocketCounts, TableReport } from '../api';
 import type { SourceChoice } from '../backends/choose';
-
+import { containerOf } from '../cgroup/container';
+import { netnsLabel } from '../query/namespaces';
 /** How a listening socket's local address reads: any address, loopback only, or one specific address. */
 export type AddressClass = 'wildcard' | 'loopback' | 'specific';
 
@@ -45,6 +52,14 @@ export interface ProcessGroup {
   count: number;
 }
 
+export interface ContainerGroup {
+  /** `docker`, `containerd`, `cri-o`, `podman`, or `systemd` for a plain unit. */
+  runtime: string;
+  /** The container id (64 hex digits), or for `systemd` the unit's name. */
+  id: string;
+  count: number;
+}
+
 export interface TableInfo {
   /** `tcp/inet`, …, `unix`, or `owners` (the process walk). */
   table: string;
@@ -55,9 +70,9 @@ export interface TableInfo {
 
 export interface Snapshot {
   /**
-   * Labels naming what was collected, put on every series. Empty today; a
-   * collection per network namespace or cgroup would fill it
-   * (`{ netns: '…' }`) and export one snapshot per target.
+   * Labels naming what was collected, put on every series of the snapshot:
+   * empty for the exporter's own namespace, `{ netns: '…' }` for each
+   * namespace of a count over namespaces (one snapshot per namespace).
    */
   target: Record<string, string>;
   sockets: SocketGroup[];
@@ -75,8 +90,40 @@ export interface Snapshot {
     /** Sockets no visible process holds (kernel sockets, or processes this user cannot read). */
     unowned: number;
   };
+  /** Present with `--by-container`. */
+  containers?: {
+    /** The containers (and systemd units) holding the most sockets, most first (at most the top N). */
+    top: ContainerGroup[];
+    /** Containers left out by the top N. */
+    omitted: number;
+    /** Sockets in no container or unit (UNIX and TIME_WAIT sockets, the root cgroup, slices, every socket on the /proc backend). */
+    unattributed: number;
+  };
   tables: TableInfo[];
-  /** How long the collection took. */
+}
+
+/** A network namespace a count over namespaces covered, read or not. */
+export interface NamespaceStatus {
+  /** Its label: the name under /run/netns, else `net:[INODE]`. */
+  netns: string;
+  inode: number;
+  /** The exporter's own namespace. */
+  current: boolean;
+  readable: boolean;
+  /** Why it could not be read (`EPERM`, `ENOENT`, `ERR_NETNS_NO_PROCESS`) and the library's message. */
+  code?: string;
+  message?: string;
+}
+
+/** Everything one collection exports. */
+export interface Collection {
+  /** One per target: the exporter's own namespace, or each namespace read. */
+  snapshots: Snapshot[];
+  /** For a count over namespaces: every namespace covered, in the library's order (own first, then by inode). */
+  namespaces?: NamespaceStatus[];
+  /** For `--all-netns`: processes whose namespace could not be seen (no privilege), so namespaces only they use may be missing. */
+  hiddenProcesses?: number;
+  /** How long the collection took (one collection covers every target). */
   durationSeconds: number;
 }
 
@@ -87,7 +134,13 @@ export interface SummaryOptions {
   byProcess: boolean;
   /** With `byProcess`: keep this many programs. */
   topProcesses: number;
+  /** Export per-container counts (`counts` must then be grouped by `container` and `cgroup` too). */
+  byContainer?: boolean;
+  /** With `byContainer`: keep this many containers (default 10). */
+  topContainers?: number;
 }
+
+export const DEFAULT_TOP_CONTAINERS = 10;
 
 /** The states every table of a protocol reports, zero or not (stable series). */
 export const BASELINE_STATES: Readonly<Record<string, readonly string[]>> = {
@@ -128,23 +181,80 @@ function tableInfo(tables: readonly TableReport[], sources: readonly SourceChoic
   return out;
 }
 
+/** The listening sockets `summarize` needs; `netns` is present in a listing over namespaces. */
+export type ListenerRecord = Pick<InetSocket, 'protocol' | 'family' | 'localAddress' | 'localPort'> & { netns?: NetnsRef };
+
 /**
  * Reduce the library's answers to what is exported.
  *
- * `counts` is grouped by protocol, family and state (and program, for
- * `--by-process`) with `recvQueue`/`sendQueue` added up; `listeners` are the
- * TCP sockets in LISTEN and the unconnected UDP, UDP-Lite and RAW sockets.
+ * `counts` is grouped by protocol, family and state (and program for
+ * `--by-process`, container and cgroup for `--by-container`) with
+ * `recvQueue`/`sendQueue` added up; `listeners` are the TCP sockets in LISTEN
+ * and the unconnected UDP, UDP-Lite and RAW sockets.
+ *
+ * A count over namespaces (`counts.namespaces` present: grouped by `netns`
+ * too, its tables carrying their namespace's inode, and listeners carrying
+ * `netns`) becomes one snapshot per namespace read, labelled with the
+ * namespace's name or `net:[INODE]`, and a status for every namespace.
  */
 export function summarize(
   counts: SocketCounts,
-  listeners: ReadonlyArray<Pick<InetSocket, 'protocol' | 'family' | 'localAddress' | 'localPort'>>,
+  listeners: readonly ListenerRecord[],
   options: SummaryOptions,
   durationSeconds: number,
+): Collection {
+  if (counts.namespaces === undefined) {
+    return { snapshots: [summarizeTarget({}, counts.groups, counts.tables, counts.sources, listeners, options)], durationSeconds };
+  }
+  const groups = partition(counts.groups, (g) => (typeof g.netns === 'string' ? g.netns : undefined));
+  const tables = partition(counts.tables, (t) => t.netns);
+  const held = partition(listeners, (l) => (l.netns === undefined ? undefined : netnsLabel(l.netns)));
+  const snapshots: Snapshot[] = [];
+  const namespaces: NamespaceStatus[] = [];
+  for (const report of counts.namespaces) {
+    const netns = netnsLabel(report.netns);
+    const status: NamespaceStatus = { netns, inode: report.netns.inode, current: report.current, readable: report.status === 'ok' };
+    if (report.code !== undefined) status.code = report.code;
+    if (report.message !== undefined) status.message = report.message;
+    namespaces.push(status);
+    if (!status.readable) continue;
+    snapshots.push(summarizeTarget({ netns }, groups.get(netns) ?? [], tables.get(report.netns.inode) ?? [], counts.sources, held.get(netns) ?? [], options));
+  }
+  const collection: Collection = { snapshots, namespaces, durationSeconds };
+  if (counts.hiddenProcesses !== undefined) collection.hiddenProcesses = counts.hiddenProcesses;
+  return collection;
+}
+
+function partition<T, K>(items: readonly T[], keyOf: (item: T) => K | undefined): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (key === undefined) continue;
+    const list = out.get(key);
+    if (list === undefined) out.set(key, [item]);
+    else list.push(item);
+  }
+  return out;
+}
+
+/** A container group's runtime: from the cgroup path the container id was read from. */
+function runtimeOf(g: CountRow): string {
+  return typeof g.cgroup === 'string' && g.cgroup.startsWith('/') ? (containerOf(g.cgroup)?.runtime ?? 'unknown') : 'unknown';
+}
+
+/** One target's snapshot: its count groups, tables and listeners. */
+function summarizeTarget(
+  target: Record<string, string>,
+  groups: readonly CountRow[],
+  tables: readonly TableReport[],
+  sources: readonly SourceChoice[],
+  listeners: readonly ListenerRecord[],
+  options: SummaryOptions,
 ): Snapshot {
   const sockets = new Map<string, SocketGroup>();
   const queues = new Map<string, QueueGroup>();
   // Every table that was read gets its protocol's baseline states, and TCP tables a queue row.
-  for (const t of counts.tables) {
+  for (const t of tables) {
     if (t.status !== 'ok') continue;
     const [protocol, family] = tableKey(t.table);
     for (const state of BASELINE_STATES[protocol] ?? []) {
@@ -154,7 +264,9 @@ export function summarize(
   }
   const programs = new Map<string, number>();
   let unowned = 0;
-  for (const g of counts.groups) {
+  const containers = new Map<string, ContainerGroup>();
+  let unattributed = 0;
+  for (const g of groups) {
     const protocol = String(g.protocol);
     const family = String(g.family);
     const state = String(g.state);
@@ -172,6 +284,18 @@ export function summarize(
     if (options.byProcess) {
       if (g.program === null || g.program === undefined || g.program === '') unowned += g.count;
       else programs.set(String(g.program), (programs.get(String(g.program)) ?? 0) + g.count);
+    }
+    if (options.byContainer === true) {
+      if (g.container === null || g.container === undefined || g.container === '') {
+        unattributed += g.count;
+      } else {
+        const id = String(g.container);
+        const runtime = runtimeOf(g);
+        const ckey = `${runtime}\0${id}`;
+        const c = containers.get(ckey);
+        if (c === undefined) containers.set(ckey, { runtime, id, count: g.count });
+        else c.count += g.count;
+      }
     }
   }
 
@@ -193,18 +317,22 @@ export function summarize(
   const kept = allListeners.slice(0, Math.max(0, options.maxListeners));
 
   const snapshot: Snapshot = {
-    target: {},
+    target,
     sockets: [...sockets.values()],
     tcpQueues: [...queues.values()],
     listeners: kept,
     listenersOmitted: allListeners.length - kept.length,
-    tables: tableInfo(counts.tables, counts.sources),
-    durationSeconds,
+    tables: tableInfo(tables, sources),
   };
   if (options.byProcess) {
     const ranked = [...programs].map(([program, count]) => ({ program, count })).sort((a, b) => b.count - a.count || compare(a.program, b.program));
     const top = ranked.slice(0, Math.max(0, options.topProcesses));
     snapshot.processes = { top, omitted: ranked.length - top.length, unowned };
+  }
+  if (options.byContainer === true) {
+    const ranked = [...containers.values()].sort((a, b) => b.count - a.count || compare(a.runtime, b.runtime) || compare(a.id, b.id));
+    const top = ranked.slice(0, Math.max(0, options.topContainers ?? DEFAULT_TOP_CONTAINERS));
+    snapshot.containers = { top, omitted: ranked.length - top.length, unattributed };
   }
   return snapshot;
 }

@@ -138,6 +138,19 @@ export interface SocketSpec {
   connections?: number;
   /** A UDP socket bound to 127.0.0.1 on this port (0: any). */
   udp?: number;
+  /** TCP ports to listen on, on ::1 (0: any). */
+  listen6?: number[];
+  /**
+   * UNIX stream listeners, each with one connection to it (client and accepted
+   * sides held): `@NAME` binds in the abstract namespace (per network
+   * namespace), anything else is a file-system path (removed when the holder exits normally).
+   */
+  unix?: string[];
+}
+
+export interface HolderOptions {
+  /** Run the holder as uid/gid 65534 (`setpriv`, exec'd in place: its PID is still python's). */
+  user?: 'nobody';
 }
 
 /** What the holder actually bound (ephemeral ports resolved). */
@@ -147,6 +160,10 @@ export interface HeldSockets {
   /** [client port, server-side port] of each connection (the server side's local port is the listener's). */
   connections: Array<[client: number, server: number]>;
   udp: number | null;
+  /** The IPv6 listeners' ports, in the order of `listen6`. */
+  listening6: number[];
+  /** The UNIX listeners' names, as given. */
+  unix: string[];
 }
 
 export interface SocketHolder {
@@ -167,7 +184,7 @@ export interface UnnamedNamespace extends SocketHolder {
  * closes (the test stops it, or the test process dies).
  */
 const HOLDER = String.raw`
-import json, socket, subprocess, sys
+import json, os, socket, subprocess, sys
 spec = json.loads(sys.argv[1])
 if spec.get('loUp'):
     subprocess.run(['ip', 'link', 'set', 'lo', 'up'], check=True)
@@ -194,8 +211,34 @@ if spec.get('udp') is not None:
     u.bind(('127.0.0.1', spec['udp']))
     held.append(u)
     udp = u.getsockname()[1]
-print('ready ' + json.dumps({'listening': listening, 'connections': connections, 'udp': udp}), flush=True)
+listening6 = []
+for port in spec.get('listen6', []):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('::1', port))
+    s.listen(64)
+    held.append(s)
+    listening6.append(s.getsockname()[1])
+files = []
+for name in spec.get('unix', []):
+    address = '\0' + name[1:] if name.startswith('@') else name
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(address)
+    s.listen(8)
+    if not name.startswith('@'):
+        files.append(name)
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.connect(address)
+    accepted, _ = s.accept()
+    held += [s, client, accepted]
+print('ready ' + json.dumps({'listening': listening, 'connections': connections, 'udp': udp,
+                             'listening6': listening6, 'unix': spec.get('unix', [])}), flush=True)
 sys.stdin.read()
+for name in files:
+    try:
+        os.unlink(name)
+    except OSError:
+        pass
 `;
 
 const holders = new Set<{ exited: Promise<void> }>();
@@ -280,10 +323,15 @@ export async function startUnnamedNamespace(spec: SocketSpec = { listen: [0] }):
 /**
  * A process holding `spec`'s sockets inside a namespace: a named one (a name,
  * or a NamedNamespace) through `ip netns exec`, or the namespace of a process
- * (a PID, or an UnnamedNamespace) through `nsenter`.
+ * (a PID, or an UnnamedNamespace) through `nsenter`; as root unless `options.user` says otherwise.
  */
-export async function holdSockets(target: string | number | { name: string } | { pid: number }, spec: SocketSpec): Promise<SocketHolder> {
+export async function holdSockets(
+  target: string | number | { name: string } | { pid: number },
+  spec: SocketSpec,
+  options: HolderOptions = {},
+): Promise<SocketHolder> {
   const where = typeof target === 'object' ? ('name' in target ? target.name : target.pid) : target;
-  if (typeof where === 'string') return startHolder('ip', ['netns', 'exec', where], spec);
-  return startHolder('nsenter', [`--net=/proc/${where}/ns/net`], spec);
+  const drop = options.user === 'nobody' ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+  if (typeof where === 'string') return startHolder('ip', ['netns', 'exec', where, ...drop], spec);
+  return startHolder('nsenter', [`--net=/proc/${where}/ns/net`, ...drop], spec);
 }
