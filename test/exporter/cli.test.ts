@@ -11,7 +11,22 @@ import { EXPORTER, type Namespace, Processes, capture, distMissing, exitOf, name
 
 describe('parseCommandLine', () => {
   it('serves on 127.0.0.1 by default', () => {
-    expect(parseCommandLine([])).toEqual({ kind: 'serve', listen: DEFAULT_LISTEN, host: '127.0.0.1', port: 9814, byProcess: false, topProcesses: 10, maxListeners: 200 });
+    expect(parseCommandLine([])).toEqual({
+      kind: 'serve', listen: DEFAULT_LISTEN, host: '127.0.0.1', port: 9814, byProcess: false, topProcesses: 10, maxListeners: 200,
+      byContainer: false, topContainers: 10, collectTimeoutSeconds: 10,
+    });
+    expect(parseCommandLine([])).not.toHaveProperty('netns');
+  });
+
+  it('reads the namespace, container and timeout options', () => {
+    expect(parseCommandLine(['--once', '--all-netns'])).toMatchObject({ kind: 'once', netns: 'all' });
+    expect(parseCommandLine(['--netns', 'blue'])).toMatchObject({ kind: 'serve', netns: 'blue' });
+    expect(parseCommandLine(['--netns=/proc/1/ns/net'])).toMatchObject({ netns: '/proc/1/ns/net' });
+    expect(parseCommandLine(['--netns', '4242'])).toMatchObject({ netns: 4242 });
+    expect(parseCommandLine(['--by-container', '--top-containers', '3'])).toMatchObject({ byContainer: true, topContainers: 3 });
+    expect(parseCommandLine(['--collect-timeout', '2.5'])).toMatchObject({ collectTimeoutSeconds: 2.5 });
+    expect(parseCommandLine(['--collect-timeout', '0'])).toMatchObject({ collectTimeoutSeconds: 0 });
+    expect(parseCommandLine(['--textfile', 'a.prom', '--all-netns', '--by-container'])).toMatchObject({ kind: 'textfile', netns: 'all', byContainer: true });
   });
 
   it('reads every mode and option', () => {
@@ -52,6 +67,15 @@ describe('parseCommandLine', () => {
     [['--by-process', '--top-processes', '0'], 'between 1 and 10000'],
     [['--top-processes', '3'], "needs '--by-process'"],
     [['--once=yes'], "Option '--once' does not take an argument"],
+    [['--all-netns', '--netns', 'x'], '--all-netns and --netns cannot be used together'],
+    [['--netns', ''], "'--netns' needs a namespace name, path or PID"],
+    [['--netns', '0'], 'between 1 and 2147483647'],
+    [['--all-netns=yes'], "Option '--all-netns' does not take an argument"],
+    [['--top-containers', '3'], "needs '--by-container'"],
+    [['--by-container', '--top-containers', '0'], 'between 1 and 10000'],
+    [['--collect-timeout', 'soon'], 'from 0.001 to 86400, or 0 for no limit'],
+    [['--collect-timeout', '0.0001'], 'from 0.001 to 86400'],
+    [['--collect-timeout', '100000'], 'from 0.001 to 86400'],
   ])('%j is a usage error: %s', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
     expect(() => parseCommandLine(argv)).toThrow(message);

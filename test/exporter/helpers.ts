@@ -141,7 +141,7 @@ export interface HttpReply {
 
 const HTTP_CLIENT = String.raw`
 import http.client, json, sys
-c = http.client.HTTPConnection('127.0.0.1', int(sys.argv[1]), timeout=20)
+c = http.client.HTTPConnection('127.0.0.1', int(sys.argv[1]), timeout=90)
 c.request(sys.argv[2], sys.argv[3], headers=json.loads(sys.argv[4]))
 r = c.getresponse()
 body = r.read().decode('utf-8')
@@ -170,9 +170,18 @@ export async function startNamespace(processes: Processes, established: number, 
     if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} in the namespace failed (${r.status ?? r.signal}): ${r.stderr}`);
     return r.stdout;
   };
-  const http = (port: number, urlPath: string, options: { method?: string; headers?: Record<string, string> } = {}): HttpReply =>
-    JSON.parse(run('python3', ['-c', HTTP_CLIENT, String(port), options.method ?? 'GET', urlPath, JSON.stringify(options.headers ?? {})])) as HttpReply;
+  const http = (port: number, urlPath: string, options: { method?: string; headers?: Record<string, string> } = {}): HttpReply => httpVia(enter, port, urlPath, options);
   return { pid, dir, enter, run, runRaw, http };
+}
+
+/** One HTTP request to 127.0.0.1:PORT made by python3 run through `enter` (e.g. `nsenter --net=…`), on a connection of its own. */
+export function httpVia(enter: readonly string[], port: number, urlPath: string, options: { method?: string; headers?: Record<string, string> } = {}): HttpReply {
+  const r = spawnSync(enter[0] as string, [...enter.slice(1), 'python3', '-c', HTTP_CLIENT, String(port), options.method ?? 'GET', urlPath, JSON.stringify(options.headers ?? {})], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (r.status !== 0) throw new Error(`HTTP client via ${enter.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as HttpReply;
 }
 
 /** `name{labels} value` lines of an exposition, as a map from `name{labels}` to value (comments left out). */

@@ -1,13 +1,29 @@
 /**
- * The metric mapping on fixed collections: library answers → snapshot →
- * exposition, in both formats; address classes; caps; content negotiation.
+ * The metric mapping on fixed collections: library answers → snapshots →
+ * exposition, in both formats; address classes; caps; per-process and
+ * per-container top N; counts over namespaces split into one labelled
+ * snapshot per namespace; content negotiation.
  */
 import { describe, expect, it } from 'vitest';
 import type { SocketCounts, TableReport } from '../../src/api';
 import { negotiateFormat } from '../../src/exporter/accept';
 import { METRICS, renderMetrics } from '../../src/exporter/metrics';
-import { addressClass, summarize, type Snapshot } from '../../src/exporter/snapshot';
+import { type Collection, type ListenerRecord, type Snapshot, type SummaryOptions, addressClass, summarize as summarizeAll } from '../../src/exporter/snapshot';
 import { samples } from './helpers';
+
+/** The one snapshot of a count in the exporter's own namespace. */
+function summarize(counts: SocketCounts, listeners: readonly ListenerRecord[], options: SummaryOptions, duration: number): Snapshot {
+  const collection = summarizeAll(counts, listeners, options, duration);
+  expect(collection.snapshots).toHaveLength(1);
+  expect(collection.namespaces).toBeUndefined();
+  expect(collection.durationSeconds).toBe(duration);
+  return collection.snapshots[0]!;
+}
+
+/** A collection of these snapshots. */
+function of(snapshots: Snapshot[], durationSeconds = 0.25, rest: Partial<Collection> = {}): Collection {
+  return { snapshots, durationSeconds, ...rest };
+}
 
 function table(name: string, backend: 'netlink' | 'procfs' = 'netlink', status: 'ok' | 'absent' = 'ok'): TableReport {
   return { table: name, status, backend, reason: backend === 'netlink' ? 'native engine loaded' : 'forced by NETSTAT_BACKEND=procfs', rows: 0, malformed: 0 };
@@ -146,14 +162,21 @@ describe('summarize', () => {
   });
 });
 
+/** Metrics only some options (or a long-running exporter) export. */
+const OPTIONAL = new Set<string>([
+  METRICS.processes.name, METRICS.processesOmitted.name, METRICS.unowned.name,
+  METRICS.containers.name, METRICS.containersOmitted.name, METRICS.unattributed.name,
+  METRICS.netnsReadable.name, METRICS.netnsHiddenProcesses.name, METRICS.collectTimeouts.name,
+]);
+
 describe('renderMetrics', () => {
   const snapshot = summarize(COUNTS, LISTENERS, OPTIONS, 0.25);
 
   it('writes the Prometheus text format with HELP and TYPE for every metric', async () => {
-    const text = await renderMetrics([snapshot]);
+    const text = await renderMetrics(of([snapshot]));
     for (const def of Object.values(METRICS)) {
-      if (def.name.startsWith('netstat_process_') || def.name === 'netstat_unowned_sockets') {
-        expect(text).not.toContain(def.name); // only with --by-process
+      if (OPTIONAL.has(def.name)) {
+        expect(text).not.toContain(def.name); // only with --by-process, --by-container, the netns options, or a server
         continue;
       }
       expect(text).toContain(`# HELP ${def.name} `);
@@ -175,16 +198,21 @@ describe('renderMetrics', () => {
   });
 
   it('never puts an address or a remote port in a label', async () => {
-    const text = await renderMetrics([snapshot]);
+    const text = await renderMetrics(of([snapshot]));
     const series = text.split('\n').filter((line) => !line.startsWith('#')).join('\n');
     expect(series).not.toMatch(/10\.1\.2\.3|127\.0\.0\.53|remote|peer/);
     const labelNames = new Set([...text.matchAll(/[{,]([a-z_]+)="/g)].map((m) => m[1]));
     expect([...labelNames].sort()).toEqual(['address_class', 'backend', 'family', 'port', 'protocol', 'queue', 'reason', 'state', 'status', 'table']);
+    // The options add only program, runtime, container_id and netns.
+    const everything = summarizeAll(NS_COUNTS, NS_LISTENERS, { ...OPTIONS, byProcess: true, byContainer: true }, 0);
+    const all = await renderMetrics(everything, 'prometheus', { collectTimeouts: 0 });
+    const more = new Set([...all.matchAll(/[{,]([a-z_]+)="/g)].map((m) => m[1]));
+    expect([...more].filter((l) => !labelNames.has(l)).sort()).toEqual(['netns']);
   });
 
   it('writes OpenMetrics with the same samples, ending in # EOF', async () => {
-    const text = await renderMetrics([snapshot]);
-    const om = await renderMetrics([snapshot], 'openmetrics');
+    const text = await renderMetrics(of([snapshot]));
+    const om = await renderMetrics(of([snapshot]), 'openmetrics');
     expect(om.endsWith('# EOF\n')).toBe(true);
     expect(om).not.toMatch(/\n\n/);
     expect(samples(om)).toEqual(samples(text));
@@ -192,27 +220,220 @@ describe('renderMetrics', () => {
 
   it('by process: program labels, omitted programs and unowned sockets', async () => {
     const s: Snapshot = { ...snapshot, processes: { top: [{ program: 'nginx "worker"', count: 32 }], omitted: 3, unowned: 11 } };
-    const values = samples(await renderMetrics([s]));
+    const values = samples(await renderMetrics(of([s])));
     expect(values.get('netstat_process_sockets{program="nginx \\"worker\\""}')).toBe(32);
     expect(values.get('netstat_process_programs_omitted')).toBe(3);
     expect(values.get('netstat_unowned_sockets')).toBe(11);
   });
 
-  it('puts target labels on every series (how namespaces will slot in)', async () => {
+  it('puts target labels on every series of a snapshot; the collection-wide series carry none', async () => {
     const a: Snapshot = { ...snapshot, target: { netns: 'a' } };
-    const b: Snapshot = { ...snapshot, target: { netns: 'b' }, durationSeconds: 0.5 };
-    const values = samples(await renderMetrics([a, b]));
+    const b: Snapshot = { ...snapshot, target: { netns: 'b' } };
+    const values = samples(await renderMetrics(of([a, b], 0.5)));
     expect(values.get('netstat_sockets{netns="a",protocol="tcp",family="inet",state="ESTABLISHED"}')).toBe(40);
-    expect(values.get('netstat_scrape_duration_seconds{netns="b"}')).toBe(0.5);
-    expect([...values.keys()].every((k) => k.includes('netns="'))).toBe(true);
+    expect(values.get('netstat_sockets{netns="b",protocol="tcp",family="inet",state="ESTABLISHED"}')).toBe(40);
+    expect(values.get('netstat_listening_groups_omitted{netns="b"}')).toBe(0);
+    expect(values.get('netstat_scrape_duration_seconds')).toBe(0.5);
+    expect([...values.keys()].filter((k) => !k.includes('netns="'))).toEqual(['netstat_scrape_duration_seconds']);
   });
 
   it('does not keep series from one render to the next', async () => {
-    await renderMetrics([snapshot]);
+    await renderMetrics(of([snapshot]));
     const empty = summarize({ ...COUNTS, groups: [] }, [], OPTIONS, 0);
-    const text = await renderMetrics([empty]);
+    const text = await renderMetrics(of([empty]));
     expect(text).not.toContain('netstat_listening_sockets{');
     expect(samples(text).get('netstat_sockets{protocol="tcp",family="inet",state="ESTABLISHED"}')).toBe(0);
+  });
+});
+
+// A count over namespaces (netns: 'all'), as the library answers it: the exporter's own namespace
+// (unnamed), 'blue' (named, read) and 'green' (named, EPERM); groups keyed by netns label, tables
+// carrying the inode of the namespace they were read in, listeners carrying their namespace.
+const OWN = { inode: 4026531840, pid: 1 };
+const BLUE = { inode: 4026532300, name: 'blue' };
+const GREEN = { inode: 4026532400, name: 'green' };
+const nsTables = (inode: number): TableReport[] => TABLES.map((t) => ({ ...t, netns: inode }));
+const NS_COUNTS: SocketCounts = {
+  total: 0,
+  groups: [
+    { netns: 'net:[4026531840]', protocol: 'tcp', family: 'inet', state: 'ESTABLISHED', count: 40, recvQueue: 100, sendQueue: 0 },
+    { netns: 'net:[4026531840]', protocol: 'tcp', family: 'inet', state: 'LISTEN', count: 2, recvQueue: 9, sendQueue: 0 },
+    { netns: 'blue', protocol: 'tcp', family: 'inet', state: 'ESTABLISHED', count: 4, recvQueue: 7, sendQueue: 3 },
+    { netns: 'blue', protocol: 'tcp', family: 'inet', state: 'LISTEN', count: 1, recvQueue: 0, sendQueue: 0 },
+    { netns: 'blue', protocol: 'unix', family: 'unix', state: 'CONNECTED', count: 6, recvQueue: 0, sendQueue: 0 },
+  ],
+  tables: [...nsTables(OWN.inode), ...nsTables(BLUE.inode)],
+  sources: TABLES.map((t) => ({ table: t.table, backend: t.backend, reason: t.reason })),
+  namespaces: [
+    { netns: OWN, current: true, status: 'ok', sockets: 0 },
+    { netns: BLUE, current: false, status: 'ok', sockets: 0 },
+    { netns: GREEN, current: false, status: 'unreadable', code: 'EPERM', message: 'cannot read network namespace green: Operation not permitted', sockets: 0 },
+  ],
+  hiddenProcesses: 0,
+};
+const NS_LISTENERS: ListenerRecord[] = [
+  { protocol: 'tcp', family: 'inet', localAddress: '0.0.0.0', localPort: 22, netns: OWN },
+  { protocol: 'tcp', family: 'inet', localAddress: '127.0.0.1', localPort: 631, netns: OWN },
+  { protocol: 'tcp', family: 'inet', localAddress: '127.0.0.1', localPort: 8080, netns: BLUE },
+  { protocol: 'udp', family: 'inet', localAddress: '0.0.0.0', localPort: 53, netns: BLUE },
+];
+
+describe('summarize over namespaces', () => {
+  const collection = summarizeAll(NS_COUNTS, NS_LISTENERS, OPTIONS, 1.5);
+  const find = (s: Snapshot | undefined, protocol: string, family: string, state: string) =>
+    s?.sockets.find((g) => g.protocol === protocol && g.family === family && g.state === state)?.count;
+
+  it('makes one snapshot per namespace read, labelled with its name or net:[INODE], in the library\'s order', () => {
+    expect(collection.snapshots.map((s) => s.target)).toEqual([{ netns: 'net:[4026531840]' }, { netns: 'blue' }]);
+    expect(collection.durationSeconds).toBe(1.5);
+    expect(collection.hiddenProcesses).toBe(0);
+  });
+
+  it('gives each namespace its own counts, queues, listeners and tables, with every baseline state', () => {
+    const [own, blue] = collection.snapshots;
+    expect([find(own, 'tcp', 'inet', 'ESTABLISHED'), find(own, 'tcp', 'inet', 'LISTEN'), find(own, 'unix', 'unix', 'CONNECTED')]).toEqual([40, 2, 0]);
+    expect([find(blue, 'tcp', 'inet', 'ESTABLISHED'), find(blue, 'tcp', 'inet', 'LISTEN'), find(blue, 'unix', 'unix', 'CONNECTED')]).toEqual([4, 1, 6]);
+    // The same tables were read in each: the same series, zero or not.
+    expect(own?.sockets.map((g) => `${g.protocol}/${g.family}/${g.state}`)).toEqual(blue?.sockets.map((g) => `${g.protocol}/${g.family}/${g.state}`));
+    expect(blue?.sockets.reduce((n, g) => n + g.count, 0)).toBe(11);
+    expect(own?.tcpQueues).toEqual([{ family: 'inet', receive: 100, send: 0 }, { family: 'inet6', receive: 0, send: 0 }]);
+    expect(blue?.tcpQueues).toEqual([{ family: 'inet', receive: 7, send: 3 }, { family: 'inet6', receive: 0, send: 0 }]);
+    expect(own?.listeners.map((l) => l.port)).toEqual([22, 631]);
+    expect(blue?.listeners).toEqual([
+      { protocol: 'udp', family: 'inet', addressClass: 'wildcard', port: 53, count: 1 },
+      { protocol: 'tcp', family: 'inet', addressClass: 'loopback', port: 8080, count: 1 },
+    ]);
+    expect(blue?.tables.map((t) => t.table)).toEqual(TABLES.map((t) => t.table));
+  });
+
+  it('reports every namespace, read or not, with the reason', () => {
+    expect(collection.namespaces).toEqual([
+      { netns: 'net:[4026531840]', inode: OWN.inode, current: true, readable: true },
+      { netns: 'blue', inode: BLUE.inode, current: false, readable: true },
+      { netns: 'green', inode: GREEN.inode, current: false, readable: false, code: 'EPERM', message: 'cannot read network namespace green: Operation not permitted' },
+    ]);
+  });
+
+  it('one namespace (--netns): one labelled snapshot', () => {
+    const one = summarizeAll(
+      { ...NS_COUNTS, groups: NS_COUNTS.groups.filter((g) => g.netns === 'blue'), tables: nsTables(BLUE.inode), namespaces: [NS_COUNTS.namespaces![1]!] },
+      NS_LISTENERS.filter((l) => l.netns === BLUE),
+      OPTIONS,
+      0.1,
+    );
+    expect(one.snapshots).toHaveLength(1);
+    expect(one.snapshots[0]?.target).toEqual({ netns: 'blue' });
+    expect(find(one.snapshots[0], 'tcp', 'inet', 'ESTABLISHED')).toBe(4);
+    expect(one.namespaces).toEqual([{ netns: 'blue', inode: BLUE.inode, current: false, readable: true }]);
+  });
+
+  it('renders netns on every namespace series, and netstat_netns_readable for every namespace', async () => {
+    const text = await renderMetrics(collection);
+    const values = samples(text);
+    expect(values.get('netstat_sockets{netns="blue",protocol="unix",family="unix",state="CONNECTED"}')).toBe(6);
+    expect(values.get('netstat_sockets{netns="net:[4026531840]",protocol="tcp",family="inet",state="ESTABLISHED"}')).toBe(40);
+    expect(values.get('netstat_listening_sockets{netns="blue",protocol="tcp",family="inet",address_class="loopback",port="8080"}')).toBe(1);
+    expect(values.get('netstat_tcp_queue_bytes{netns="blue",family="inet",queue="send"}')).toBe(3);
+    expect(values.get('netstat_table_info{netns="blue",table="unix",status="ok",backend="netlink",reason="native engine loaded"}')).toBe(1);
+    expect([...values.keys()].filter((k) => k.includes('netns="green"'))).toEqual(['netstat_netns_readable{netns="green"}']);
+    expect(values.get('netstat_netns_readable{netns="green"}')).toBe(0);
+    expect(values.get('netstat_netns_readable{netns="blue"}')).toBe(1);
+    expect(values.get('netstat_netns_readable{netns="net:[4026531840]"}')).toBe(1);
+    expect(values.get('netstat_netns_hidden_processes')).toBe(0);
+    expect(values.get('netstat_scrape_duration_seconds')).toBe(1.5);
+    expect(text).toContain('# TYPE netstat_netns_readable gauge\n');
+    expect(samples(await renderMetrics(collection, 'openmetrics'))).toEqual(values);
+  });
+
+  it('no netns option: the output has no netns label and no namespace metric', async () => {
+    const text = await renderMetrics(summarizeAll(COUNTS, LISTENERS, OPTIONS, 0.25));
+    expect(text).not.toContain('netns');
+  });
+});
+
+describe('by container', () => {
+  const DOCKER = 'a'.repeat(64);
+  const CRIO = 'b'.repeat(64);
+  const PODMAN = 'c'.repeat(64);
+  const counts: SocketCounts = {
+    ...COUNTS,
+    groups: [
+      { protocol: 'tcp', family: 'inet', state: 'ESTABLISHED', container: DOCKER, cgroup: `/system.slice/docker-${DOCKER}.scope`, count: 30, recvQueue: 0, sendQueue: 0 },
+      { protocol: 'tcp', family: 'inet', state: 'LISTEN', container: DOCKER, cgroup: `/system.slice/docker-${DOCKER}.scope`, count: 2, recvQueue: 0, sendQueue: 0 },
+      // Two cgroups of one container (Podman's payload and its child): one series.
+      { protocol: 'tcp', family: 'inet6', state: 'ESTABLISHED', container: PODMAN, cgroup: `/machine.slice/libpod-${PODMAN}.scope`, count: 3, recvQueue: 0, sendQueue: 0 },
+      { protocol: 'tcp', family: 'inet6', state: 'ESTABLISHED', container: PODMAN, cgroup: `/machine.slice/libpod-${PODMAN}.scope/container`, count: 4, recvQueue: 0, sendQueue: 0 },
+      { protocol: 'tcp', family: 'inet', state: 'LISTEN', container: 'sshd.service', cgroup: '/system.slice/sshd.service', count: 1, recvQueue: 0, sendQueue: 0 },
+      { protocol: 'udp', family: 'inet', state: 'CLOSE', container: CRIO, cgroup: `/kubepods.slice/kubepods-pod1.slice/crio-${CRIO}.scope`, count: 1, recvQueue: 0, sendQueue: 0 },
+      { protocol: 'tcp', family: 'inet', state: 'TIME_WAIT', container: null, cgroup: null, count: 9, recvQueue: 0, sendQueue: 0 },
+      { protocol: 'tcp', family: 'inet', state: 'ESTABLISHED', container: null, cgroup: '/', count: 5, recvQueue: 0, sendQueue: 0 },
+      { protocol: 'unix', family: 'unix', state: 'CONNECTED', container: null, cgroup: null, count: 100, recvQueue: 0, sendQueue: 0 },
+    ],
+  };
+
+  it('the top N containers with their runtime, the number left out, and the sockets in none', () => {
+    const s = summarize(counts, [], { ...OPTIONS, byContainer: true, topContainers: 3 }, 0);
+    expect(s.containers).toEqual({
+      top: [
+        { runtime: 'docker', id: DOCKER, count: 32 },
+        { runtime: 'podman', id: PODMAN, count: 7 },
+        { runtime: 'cri-o', id: CRIO, count: 1 },
+      ],
+      omitted: 1,
+      unattributed: 114,
+    });
+    expect(s.processes).toBeUndefined();
+    const all = summarize(counts, [], { ...OPTIONS, byContainer: true, topContainers: 10 }, 0);
+    expect(all.containers?.top.at(-1)).toEqual({ runtime: 'systemd', id: 'sshd.service', count: 1 });
+    expect(all.containers?.omitted).toBe(0);
+    // The socket counts are those of a count without the container keys.
+    expect(all.sockets.find((g) => g.protocol === 'tcp' && g.family === 'inet' && g.state === 'ESTABLISHED')?.count).toBe(35);
+    // Without the option, the keys are ignored.
+    expect(summarize(counts, [], OPTIONS, 0).containers).toBeUndefined();
+  });
+
+  it('renders netstat_container_sockets{runtime,container_id}, the omitted count and the unattributed sockets', async () => {
+    const s = summarize(counts, [], { ...OPTIONS, byContainer: true, topContainers: 3 }, 0);
+    const text = await renderMetrics(of([s]));
+    const values = samples(text);
+    expect(values.get(`netstat_container_sockets{runtime="docker",container_id="${DOCKER}"}`)).toBe(32);
+    expect(values.get(`netstat_container_sockets{runtime="podman",container_id="${PODMAN}"}`)).toBe(7);
+    expect(values.get('netstat_containers_omitted')).toBe(1);
+    expect(values.get('netstat_container_unattributed_sockets')).toBe(114);
+    expect([...values.keys()].filter((k) => k.startsWith('netstat_container_sockets{'))).toHaveLength(3);
+    expect(text).not.toContain('netstat_process_');
+  });
+
+  it('per namespace with --all-netns', async () => {
+    const nsCounts: SocketCounts = {
+      ...NS_COUNTS,
+      groups: [
+        { netns: 'blue', protocol: 'tcp', family: 'inet', state: 'LISTEN', container: DOCKER, cgroup: `/docker/${DOCKER}`, count: 1, recvQueue: 0, sendQueue: 0 },
+        { netns: 'net:[4026531840]', protocol: 'tcp', family: 'inet', state: 'LISTEN', container: 'sshd.service', cgroup: '/system.slice/sshd.service', count: 1, recvQueue: 0, sendQueue: 0 },
+      ],
+    };
+    const values = samples(await renderMetrics(summarizeAll(nsCounts, [], { ...OPTIONS, byContainer: true }, 0)));
+    expect(values.get(`netstat_container_sockets{netns="blue",runtime="docker",container_id="${DOCKER}"}`)).toBe(1);
+    expect(values.get('netstat_container_sockets{netns="net:[4026531840]",runtime="systemd",container_id="sshd.service"}')).toBe(1);
+    expect(values.get('netstat_container_unattributed_sockets{netns="blue"}')).toBe(0);
+  });
+});
+
+describe('netstat_collect_timeouts_total', () => {
+  const snapshot = summarize(COUNTS, LISTENERS, OPTIONS, 0.25);
+
+  it('is a counter, exported when the exporter runs on (a server, --textfile --interval), not with --once', async () => {
+    const text = await renderMetrics(of([snapshot]), 'prometheus', { collectTimeouts: 2 });
+    expect(text).toContain('# TYPE netstat_collect_timeouts_total counter\n');
+    expect(samples(text).get('netstat_collect_timeouts_total')).toBe(2);
+    // OpenMetrics names the family without the suffix and the sample with it.
+    const om = await renderMetrics(of([snapshot]), 'openmetrics', { collectTimeouts: 2 });
+    expect(om).toContain('# TYPE netstat_collect_timeouts counter\n');
+    expect(samples(om)).toEqual(samples(text));
+    expect(samples(await renderMetrics(of([snapshot]), 'prometheus', { collectTimeouts: 0 })).get('netstat_collect_timeouts_total')).toBe(0);
+    expect(await renderMetrics(of([snapshot]))).not.toContain('timeouts');
+    // The duration stays the last series (the bin tests look for a whole file that way).
+    expect(text).toMatch(/\nnetstat_scrape_duration_seconds 0\.25\n$/);
   });
 });
 

@@ -3,12 +3,15 @@
  * package) scrapes the built exporter on 127.0.0.1 inside a private network
  * namespace holding known sockets (holder.py), and what its HTTP API
  * answers for TCP LISTEN and ESTABLISHED must equal what `ss` counts in the
- * same namespace. `promtool check metrics` lints the exposition.
+ * same namespace; with `--all-netns`, the namespace's series arrive under
+ * its `netns` label. `promtool check metrics` lints the exposition.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderMetrics } from '../../src/exporter/metrics';
+import { summarize } from '../../src/exporter/snapshot';
 import { EXPORTER, type Namespace, Processes, capture, distMissing, hasCommand, namespaceUnavailable, samples, startExporter, startNamespace, waitFor } from './helpers';
 
 const ESTABLISHED = 25;
@@ -20,16 +23,57 @@ describe('promtool check metrics', () => {
   const reason = distMissing() ?? (hasCommand('promtool') ? undefined : 'promtool not installed (Debian package prometheus)');
   if (reason !== undefined) console.log(`promtool tests skipped: ${reason}`);
 
-  it.skipIf(reason !== undefined).each([[['--once']], [['--once', '--by-process', '--top-processes', '3']], [['--once', '--max-listeners', '1']]])(
+  it.skipIf(reason !== undefined).each([
+    [['--once']],
+    [['--once', '--by-process', '--top-processes', '3']],
+    [['--once', '--max-listeners', '1']],
+    [['--once', '--by-container']],
+    [['--once', '--all-netns', '--by-process', '--by-container', '--collect-timeout', '120']],
+  ])(
     'passes on the exposition of %j',
     (args) => {
-      const exposition = spawnSync(process.execPath, [EXPORTER, ...args], { encoding: 'utf8', timeout: 60_000 });
+      const exposition = spawnSync(process.execPath, [EXPORTER, ...args], { encoding: 'utf8', timeout: 150_000, maxBuffer: 256 * 1024 * 1024 });
       expect(exposition.status).toBe(0);
-      const lint = spawnSync('promtool', ['check', 'metrics'], { input: exposition.stdout, encoding: 'utf8', timeout: 60_000 });
+      const lint = spawnSync('promtool', ['check', 'metrics'], { input: exposition.stdout, encoding: 'utf8', timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
       expect(`${lint.stdout}${lint.stderr}`).toBe('');
       expect(lint.status).toBe(0);
     },
+    180_000,
   );
+
+  it.skipIf(reason !== undefined)('passes on every metric at once (fixed input: namespaces, an unreadable one, processes, containers, timeouts)', async () => {
+    const table = (name: string, inode: number) => ({ table: name, status: 'ok' as const, backend: 'netlink' as const, reason: 'native engine loaded', rows: 0, malformed: 0, netns: inode });
+    const id = 'd'.repeat(64);
+    const collection = summarize(
+      {
+        total: 3,
+        groups: [
+          { netns: 'blue', protocol: 'tcp', family: 'inet', state: 'LISTEN', program: 'nginx', container: id, cgroup: `/system.slice/docker-${id}.scope`, count: 2, recvQueue: 0, sendQueue: 0 },
+          { netns: 'net:[4026531840]', protocol: 'unix', family: 'unix', state: 'CONNECTED', program: null, container: null, cgroup: null, count: 1, recvQueue: 0, sendQueue: 0 },
+        ],
+        tables: [table('tcp/inet', 4026531840), table('unix', 4026531840), table('tcp/inet', 4026532300), table('unix', 4026532300)],
+        sources: [{ table: 'owners', backend: 'native', reason: 'native engine loaded' }],
+        namespaces: [
+          { netns: { inode: 4026531840 }, current: true, status: 'ok', sockets: 0 },
+          { netns: { inode: 4026532300, name: 'blue' }, current: false, status: 'ok', sockets: 0 },
+          { netns: { inode: 4026532400, name: 'green' }, current: false, status: 'unreadable', code: 'EPERM', sockets: 0 },
+        ],
+        hiddenProcesses: 2,
+      },
+      [{ protocol: 'tcp', family: 'inet', localAddress: '0.0.0.0', localPort: 80, netns: { inode: 4026532300, name: 'blue' } }],
+      { maxListeners: 10, byProcess: true, topProcesses: 5, byContainer: true, topContainers: 5 },
+      0.5,
+    );
+    // promtool reads the Prometheus text format (an OpenMetrics counter's family has no _total, which it takes
+    // for a missing HELP); the real Prometheus below parses the OpenMetrics form.
+    const text = await renderMetrics(collection, 'prometheus', { collectTimeouts: 3 });
+    for (const name of ['netstat_netns_readable', 'netstat_netns_hidden_processes', 'netstat_container_sockets', 'netstat_process_sockets', 'netstat_collect_timeouts_total']) {
+      expect(text).toContain(`\n${name}`);
+    }
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 60_000 });
+    expect(`${lint.stdout}${lint.stderr}`).toBe('');
+    expect(lint.status).toBe(0);
+  });
 });
 
 const reason = distMissing() ?? (hasCommand('prometheus') ? undefined : 'prometheus not installed (Debian package prometheus)') ?? namespaceUnavailable();
@@ -197,4 +241,57 @@ describe.skipIf(reason !== undefined)('a real Prometheus scraping the exporter i
     const privileged = asNobody(['sys_ptrace', 'dac_read_search']);
     expect(privileged.get('netstat_process_sockets{program="python3"}')).toBe(holderSockets);
   });
+});
+
+describe.skipIf(reason !== undefined)('a real Prometheus scraping an --all-netns exporter', () => {
+  const processes = new Processes();
+  let ns: Namespace;
+  let label = '';
+
+  const query = (promql: string): ApiAnswer['data']['data']['result'] => {
+    const answer = JSON.parse(ns.run('python3', ['-c', QUERY, String(PROMETHEUS_PORT), promql])) as ApiAnswer;
+    if (answer.data.status !== 'success') throw new Error(`query ${promql} failed: ${JSON.stringify(answer.data)}`);
+    return answer.data.data.result;
+  };
+
+  beforeAll(async () => {
+    ns = await startNamespace(processes, 3, LISTENERS);
+    label = fs.readlinkSync(`/proc/${ns.pid}/ns/net`);
+    // Every namespace of the host is collected: allow for a busy one.
+    await startExporter(processes, ['--all-netns', '--collect-timeout', '25'], { prefix: ns.enter });
+    const config = path.join(ns.dir, 'prometheus.yml');
+    fs.writeFileSync(
+      config,
+      ['global:', '  scrape_interval: 2s', '  scrape_timeout: 2s', 'scrape_configs:', '  - job_name: netstat', '    scrape_interval: 30s', '    scrape_timeout: 30s',
+        '    static_configs:', `      - targets: ['127.0.0.1:${EXPORTER_PORT}']`, ''].join('\n'),
+    );
+    const prometheus = processes.spawn(ns.enter[0] as string, [
+      ...ns.enter.slice(1), 'prometheus', `--config.file=${config}`, `--storage.tsdb.path=${path.join(ns.dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${PROMETHEUS_PORT}`, '--log.level=warn',
+    ]);
+    const log = capture(prometheus.stderr).text;
+    await waitFor('Prometheus to scrape the --all-netns exporter (up == 1)', 90_000, () => {
+      if (prometheus.exitCode !== null) throw new Error(`prometheus exited with ${prometheus.exitCode}: ${log()}`);
+      return query('up{job="netstat"}')[0]?.value?.[1] === '1' ? true : undefined;
+    }, 500);
+  }, 150_000);
+
+  afterAll(() => {
+    processes.killAll();
+    if (ns !== undefined) fs.rmSync(ns.dir, { recursive: true, force: true });
+  });
+
+  it('the namespace\'s series arrive under netns="net:[INODE]", with its readable status', () => {
+    expect(label).toMatch(/^net:\[\d+\]$/);
+    // holder.py's listeners (LISTENERS + 2), the exporter's and Prometheus'.
+    const listen = query(`sum(netstat_sockets{netns="${label}",protocol="tcp",state="LISTEN"})`)[0]?.value?.[1];
+    expect(listen).toBe(String(LISTENERS + 2 + 2));
+    const listeners = query(`netstat_listening_sockets{netns="${label}",protocol="tcp",family="inet",address_class="loopback"}`).map((r) => r.metric.port).sort();
+    expect(listeners).toEqual([...Array.from({ length: LISTENERS }, (_, i) => String(21000 + i)), String(EXPORTER_PORT), String(PROMETHEUS_PORT)].sort());
+    expect(query(`netstat_netns_readable{netns="${label}"}`)[0]?.value?.[1]).toBe('1');
+    // The host's own namespace (and any other) is there too, each series under its label.
+    expect(Number(query('count(netstat_netns_readable)')[0]?.value?.[1])).toBeGreaterThanOrEqual(2);
+    expect(query('netstat_sockets{netns=""}')).toEqual([]);
+    expect(query('netstat_collect_timeouts_total')[0]?.value?.[1]).toBe('0');
+  }, 60_000);
 });

@@ -8,14 +8,14 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { countSockets } from '../../src/api';
-import { type CollectApi, collect, createSharedCollector } from '../../src/exporter/collect';
+import { type CollectApi, CollectTimeoutError, collect, createSharedCollector } from '../../src/exporter/collect';
 import { createExporterServer } from '../../src/exporter/server';
-import { type Snapshot, summarize } from '../../src/exporter/snapshot';
+import { type Collection, summarize } from '../../src/exporter/snapshot';
 import { samples, tempDir } from './helpers';
 
 const OPTIONS = { maxListeners: 100, byProcess: false, topProcesses: 10 };
 
-function fixedSnapshot(duration = 0.125): Snapshot {
+function fixedSnapshot(duration = 0.125): Collection {
   return summarize(
     {
       total: 3,
@@ -155,6 +155,43 @@ describe('the exporter server', () => {
     expect(calls).toBe(2);
   });
 
+  it('a collection that times out answers 503 with a clear body, counted once however many scrapes shared it', async () => {
+    const errors: unknown[] = [];
+    let timeOut = true;
+    let release: () => void = () => undefined;
+    const url = await serve({
+      collect: async () => {
+        if (!timeOut) return fixedSnapshot();
+        await new Promise<void>((resolve) => (release = resolve));
+        throw new CollectTimeoutError(10);
+      },
+      onError: (error) => errors.push(error),
+    });
+    const scrapes = [1, 2, 3].map(() => request(url, '/metrics'));
+    for (let i = 0; i < 1000 && received < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    release();
+    for (const res of await Promise.all(scrapes)) {
+      expect(res.status).toBe(503);
+      expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+      expect(await res.text()).toBe('collection timed out after 10 s (--collect-timeout): the scrape was abandoned and its work stopped; netstat_collect_timeouts_total counts these\n');
+    }
+    expect(errors.every((e) => e instanceof CollectTimeoutError)).toBe(true);
+    timeOut = false;
+    const ok = await request(url, '/metrics');
+    expect(ok.status).toBe(200);
+    const body = await ok.text();
+    expect(body).toContain('# TYPE netstat_collect_timeouts_total counter\n');
+    expect(samples(body).get('netstat_collect_timeouts_total')).toBe(1);
+    // A later timeout adds one.
+    timeOut = true;
+    const again = request(url, '/metrics');
+    for (let i = 0; i < 1000 && received < 5; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    release();
+    expect((await again).status).toBe(503);
+    timeOut = false;
+    expect(samples(await (await request(url, '/metrics')).text()).get('netstat_collect_timeouts_total')).toBe(2);
+  });
+
   it('a failed collection answers 500 with the reason and is reported; the next scrape tries again', async () => {
     const errors: unknown[] = [];
     let fail = true;
@@ -245,7 +282,8 @@ describe('collect', () => {
       },
       listSockets: async () => ({ inet: [], unix: [], tables: [], missing: [], sources: [], malformed: 0 }),
     };
-    const s = await collect(OPTIONS, api);
+    const [s] = (await collect(OPTIONS, api)).snapshots;
+    if (s === undefined) throw new Error('no snapshot');
     const count = (p: string, f: string, st: string) => s.sockets.find((g) => g.protocol === p && g.family === f && g.state === st)?.count;
     expect([count('tcp', 'inet', 'ESTABLISHED'), count('tcp', 'inet6', 'ESTABLISHED'), count('tcp', 'inet6', 'LISTEN'), count('unix', 'unix', 'CONNECTED')]).toEqual([3, 2, 1, 6]);
     expect(count('udp', 'inet', 'CLOSE')).toBe(0);
@@ -254,13 +292,102 @@ describe('collect', () => {
   });
 
   it('live: counts every table of this machine, as countSockets does, and times itself', async () => {
-    const [snapshot, direct] = await Promise.all([collect(OPTIONS), countSockets({}, { by: ['protocol', 'family'] })]);
+    const [collection, direct] = await Promise.all([collect(OPTIONS), countSockets({}, { by: ['protocol', 'family'] })]);
+    expect(collection.snapshots).toHaveLength(1);
+    const snapshot = collection.snapshots[0]!;
+    expect(snapshot.target).toEqual({});
     expect(snapshot.tables.map((t) => t.table)).toEqual(direct.tables.map((t) => t.table));
     for (const t of snapshot.tables) expect(['netlink', 'procfs']).toContain(t.backend);
     // Sockets come and go between two dumps; unix and the TCP tables are present either way.
     const protocols = new Set(snapshot.sockets.map((g) => g.protocol));
     for (const p of ['tcp', 'udp', 'unix']) expect(protocols).toContain(p);
-    expect(snapshot.durationSeconds).toBeGreaterThan(0);
-    expect(snapshot.durationSeconds).toBeLessThan(30);
+    expect(collection.durationSeconds).toBeGreaterThan(0);
+    expect(collection.durationSeconds).toBeLessThan(30);
+  });
+
+  it('live: a timeout shorter than any collection rejects with CollectTimeoutError', async () => {
+    const started = Date.now();
+    const error = await collect({ ...OPTIONS, timeoutSeconds: 0.001 }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(CollectTimeoutError);
+    expect((error as CollectTimeoutError).message).toBe('collection timed out after 0.001 s (--collect-timeout)');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
+/** A fake library that records its calls and answers empty results (or never, for `hang`). */
+function recordingApi(hang = false): { api: CollectApi; calls: Array<[string, Record<string, unknown>, unknown?]> } {
+  const calls: Array<[string, Record<string, unknown>, unknown?]> = [];
+  const wait = (query: { signal?: AbortSignal } | undefined): Promise<void> =>
+    hang
+      ? new Promise((_, reject) => query?.signal?.addEventListener('abort', () => reject(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }))))
+      : Promise.resolve();
+  const api: CollectApi = {
+    countSockets: async (query, options) => {
+      calls.push(['countSockets', { ...query }, options]);
+      await wait(query);
+      return { total: 0, groups: [], tables: [], sources: [] };
+    },
+    listSockets: async (query) => {
+      calls.push(['listSockets', { ...query }]);
+      await wait(query);
+      return { inet: [], unix: [], tables: [], missing: [], sources: [], malformed: 0 };
+    },
+  };
+  return { api, calls };
+}
+
+describe('collect with the new options', () => {
+  const sum = ['recvQueue', 'sendQueue'];
+
+  it('--by-container: one count over every table, by container and cgroup too', async () => {
+    const { api, calls } = recordingApi();
+    await collect({ ...OPTIONS, byContainer: true }, api);
+    expect(calls[0]).toEqual(['countSockets', {}, { by: ['protocol', 'family', 'state', 'container', 'cgroup'], sum }]);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('--all-netns: one count over every namespace by netns too, and the listener listings over every namespace', async () => {
+    const { api, calls } = recordingApi();
+    await collect({ ...OPTIONS, byProcess: true, netns: 'all' }, api);
+    expect(calls).toEqual([
+      ['countSockets', { netns: 'all' }, { by: ['netns', 'protocol', 'family', 'state', 'program'], sum }],
+      ['listSockets', { netns: 'all', protocols: ['tcp'], states: ['LISTEN'], timers: false }],
+      ['listSockets', { netns: 'all', protocols: ['udp', 'udplite', 'raw'], selection: 'listening', timers: false }],
+    ]);
+    calls.length = 0;
+    await collect({ ...OPTIONS, netns: 4242 }, api);
+    expect(calls[0]).toEqual(['countSockets', { netns: 4242 }, { by: ['netns', 'protocol', 'family', 'state'], sum }]);
+  });
+
+  it('a timeout hands every library call one AbortSignal, aborts it when due, and rejects with CollectTimeoutError', async () => {
+    const { api, calls } = recordingApi(true);
+    const started = Date.now();
+    const error = await collect({ ...OPTIONS, timeoutSeconds: 0.2 }, api).then(() => undefined, (e: unknown) => e);
+    const elapsed = Date.now() - started;
+    expect(error).toBeInstanceOf(CollectTimeoutError);
+    expect((error as CollectTimeoutError).seconds).toBe(0.2);
+    expect(elapsed).toBeGreaterThanOrEqual(150);
+    expect(elapsed).toBeLessThan(3_000);
+    expect(calls).toHaveLength(11);
+    const signals = new Set(calls.map(([, query]) => query.signal));
+    expect(signals.size).toBe(1);
+    const [signal] = [...signals] as [AbortSignal];
+    expect(signal).toBeInstanceOf(AbortSignal);
+    expect(signal.aborted).toBe(true);
+  });
+
+  it('rejects on time even when the work ignores the abort', async () => {
+    const api: CollectApi = {
+      countSockets: () => new Promise(() => undefined),
+      listSockets: () => new Promise(() => undefined),
+    };
+    const error = await collect({ ...OPTIONS, timeoutSeconds: 0.05 }, api).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(CollectTimeoutError);
+  });
+
+  it('a collection within its timeout is not affected by it', async () => {
+    const { api } = recordingApi();
+    const collection = await collect({ ...OPTIONS, timeoutSeconds: 5 }, api);
+    expect(collection.snapshots).toHaveLength(1);
   });
 });
