@@ -86,6 +86,18 @@ export function socketKey(kind: 'inet' | 'unix', s: WatchedSocket): string {
   return `${i.protocol}/${i.family} ${i.localAddress} ${i.localPort} ${i.remoteAddress} ${i.remotePort} ${i.inode}`;
 }
 
+/**
+ * A reported TCP socket now listed in TIME_WAIT under its cookie: the kernel
+ * freed it and left a TIME_WAIT remnant carrying the cookie (netlink only —
+ * the /proc key holds the inode, which a remnant does not have).
+ */
+function isRemnant(before: WatchedSocket, now: WatchedSocket): boolean {
+  const b = before as InetSocket;
+  return b.cookie !== undefined && b.protocol === 'tcp' && b.state !== TIME_WAIT && now.state === TIME_WAIT;
+}
+
+const TIME_WAIT = 6;
+
 function changeOf(s: WatchedSocket): SocketChange {
   const change: SocketChange = { state: s.state, stateName: s.stateName, recvQueue: 'recvQueue' in s ? s.recvQueue : 0 };
   if ('sendQueue' in s) change.sendQueue = s.sendQueue;
@@ -222,13 +234,22 @@ export function watchSockets(query: SocketQuery = {}, options?: WatchOptions): S
     const remnants = new Set<string>();
     const visit = (kind: 'inet' | 'unix', socket: WatchedSocket): void => {
       const key = socketKey(kind, socket);
-      if (freed.has(key)) return; // freed after this dump read it
+      // Removed by a notification: what still shows is its TIME_WAIT remnant (same cookie).
       if (removedByNotice.has(key)) {
         remnants.add(key);
         return;
       }
-      seen.add(key);
+      if (freed.has(key)) return; // freed after this dump read it, before it was ever reported
       const before = known.get(key);
+      if (before !== undefined && kind === 'inet' && isRemnant(before.socket, socket)) {
+        // Its notification was lost (an overflow): the socket was freed, only its remnant is left.
+        known.delete(key);
+        removedByNotice.add(key);
+        remnants.add(key);
+        push({ type: 'removed', kind, socket: before.socket, time: now, reason: 'gone' });
+        return;
+      }
+      seen.add(key);
       known.set(key, { kind, socket });
       if (before === undefined) {
         if (!first || initial) push({ type: 'added', kind, socket, time: now });
@@ -319,7 +340,7 @@ export function watchSockets(query: SocketQuery = {}, options?: WatchOptions): S
   };
 
   if (signal?.aborted) ended = true;
-  signal?.addEventListener('abort', onAbort, { once: true });
+  else signal?.addEventListener('abort', onAbort, { once: true });
   if (!ended) {
     // Notifications first, so nothing freed during the first dump is missed.
     startMonitors().then(
