@@ -39,11 +39,11 @@ async function main() {
   const b = outcome.binding;
   const ALL = 0x1ffe;
   const rows = [];
-  const dump = await median(runs, () => Promise.all([b.dumpInetAsync(2, 6, ALL, true, null, null), b.dumpInetAsync(10, 6, ALL, true, null, null)]));
+  const dump = await median(runs, () => Promise.all([b.dumpInetAsync(2, 6, ALL, true, null, null, null), b.dumpInetAsync(10, 6, ALL, true, null, null, null)]));
   rows.push(['native TCP dump (both families)', dump, 1]);
-  const bare = await median(runs, () => Promise.all([b.dumpInetAsync(2, 6, ALL, false, null, null), b.dumpInetAsync(10, 6, ALL, false, null, null)]));
+  const bare = await median(runs, () => Promise.all([b.dumpInetAsync(2, 6, ALL, false, null, null, null), b.dumpInetAsync(10, 6, ALL, false, null, null, null)]));
   rows.push(['  … without tcp_info', bare, bare / dump]);
-  const compact = await median(runs, () => Promise.all([b.dumpInetCompactAsync(2, 6, ALL, null, null), b.dumpInetCompactAsync(10, 6, ALL, null, null)]));
+  const compact = await median(runs, () => Promise.all([b.dumpInetCompactAsync(2, 6, ALL, null, null, null), b.dumpInetCompactAsync(10, 6, ALL, null, null, null)]));
   rows.push(['  … compact rows (what counts read)', compact, compact / dump]);
   const list = await median(runs, () => listSockets({ protocols: ['tcp'] }));
   rows.push(["listSockets({ protocols: ['tcp'] })", list, list / dump]);

@@ -424,6 +424,9 @@ class DestroyWatch {
     std::vector<uint32_t> cookies;
     bool overflow = false;
     std::optional<SystemError> error;
+    // Set by Close(): a batch queued before it is dropped, not delivered.
+    // Shared because a batch may outlive the watch in the function's queue.
+    std::shared_ptr<std::atomic<bool>> closed;
   };
 
   DestroyWatch(Napi::Env env, const std::string& netns, Napi::Function on_batch) : monitor_(netns) {
@@ -433,8 +436,9 @@ class DestroyWatch {
 
   ~DestroyWatch() { Close(); }
 
-  // Stops the thread and waits for it; later batches are never delivered.
+  // Stops the thread and waits for it; no batch is delivered after this returns.
   void Close() {
+    closed_->store(true);
     if (!thread_.joinable()) return;
     monitor_.Stop();
     thread_.join();
@@ -444,6 +448,7 @@ class DestroyWatch {
   void Run() {
     for (;;) {
       auto batch = std::make_unique<Batch>();
+      batch->closed = closed_;
       DestroyMonitor::Wait wait = DestroyMonitor::Wait::kStopped;
       try {
         wait = monitor_.Next(&batch->cookies);
@@ -465,13 +470,26 @@ class DestroyWatch {
 
   static void Deliver(Napi::Env env, Napi::Function on_batch, Batch* raw) {
     std::unique_ptr<Batch> batch(raw);
-    if (env == nullptr || on_batch.IsEmpty()) return;  // the environment is going away
-    Napi::HandleScope scope(env);
-    Napi::Value error = batch->error ? MakeSystemError(env, *batch->error).Value() : env.Null();
-    on_batch.Call({CopyToTypedArray<Napi::Uint32Array>(env, batch->cookies), Napi::Boolean::New(env, batch->overflow), error});
+    if (env == nullptr || on_batch.IsEmpty() || batch->closed->load()) return;  // closed, or the environment is going away
+    // A worker being terminated cannot run JavaScript: every N-API call
+    // fails. Nothing may escape to node-addon-api's trampoline (it would
+    // terminate the process): an exception the callback threw is handed back
+    // to JavaScript where it can be, else dropped with the environment.
+    try {
+      Napi::HandleScope scope(env);
+      Napi::Value error = batch->error ? MakeSystemError(env, *batch->error).Value() : env.Null();
+      on_batch.Call({CopyToTypedArray<Napi::Uint32Array>(env, batch->cookies), Napi::Boolean::New(env, batch->overflow), error});
+    } catch (const Napi::Error& failure) {
+      try {
+        failure.ThrowAsJavaScriptException();
+      } catch (...) {
+      }
+    } catch (...) {
+    }
   }
 
   DestroyMonitor monitor_;
+  std::shared_ptr<std::atomic<bool>> closed_ = std::make_shared<std::atomic<bool>>(false);
   Napi::ThreadSafeFunction deliver_;
   std::thread thread_;
 };

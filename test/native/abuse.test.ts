@@ -15,48 +15,79 @@ describe.skipIf(missing !== undefined)('native binding abuse', () => {
   const untyped = binding as unknown as Record<string, (...args: unknown[]) => unknown>;
 
   const plainFlag = new Int32Array(1); // not on a SharedArrayBuffer: refused
+  const onBatch = (): void => {};
   const wrongCalls: Array<[string, unknown[]]> = [
     ['dumpInetCompact', []],
-    ['dumpInetCompact', [2, 6, 1, true, null, null]], // no withInfo argument
-    ['dumpInetCompact', [2, 6, 1, null]],
-    ['dumpInetCompact', [2, 6, '1', null, null]],
-    ['dumpInetCompact', [2, 6, 1, 'bytecode', null]],
-    ['dumpInetCompact', [2, 6, 1, null, plainFlag]],
-    ['dumpInetCompactAsync', [2, 6, 1, null]],
+    ['dumpInetCompact', [2, 6, 1, true, null, null, null]], // no withInfo argument
+    ['dumpInetCompact', [2, 6, 1, null, null]], // netns and cancel are required (null for none)
+    ['dumpInetCompact', [2, 6, '1', null, null, null]],
+    ['dumpInetCompact', [2, 6, 1, 'bytecode', null, null]],
+    ['dumpInetCompact', [2, 6, 1, null, null, plainFlag]],
+    ['dumpInetCompact', [2, 6, 1, null, 1, null]],
+    ['dumpInetCompact', [2, 6, 1, null, '', null]],
+    ['dumpInetCompactAsync', [2, 6, 1, null, null]],
+    ['dumpInetCompactAsync', [2, 6, 1, null, 'a\0b', null]],
     ['dumpInet', []],
-    ['dumpInet', [2, 6, 1, true]], // bytecode and cancel are required (null for none)
+    ['dumpInet', [2, 6, 1, true]], // bytecode, netns and cancel are required (null for none)
     ['dumpInet', [2, 6, 1, true, null]],
-    ['dumpInet', [2, 6, 1, true, null, null, 'extra']],
-    ['dumpInet', ['2', 6, 1, true, null, null]],
-    ['dumpInet', [2, 6, 1, 1, null, null]],
-    ['dumpInet', [300, 6, 1, true, null, null]],
-    ['dumpInet', [2, 256, 1, true, null, null]],
-    ['dumpInet', [2, {}, 1, true, null, null]],
-    ['dumpInet', [2, 6, 1, true, undefined, null]],
-    ['dumpInet', [2, 6, 1, true, 'bytecode', null]],
-    ['dumpInet', [2, 6, 1, true, [7, 12, 16, 0], null]],
-    ['dumpInet', [2, 6, 1, true, new Uint16Array(2), null]],
-    ['dumpInet', [2, 6, 1, true, new Uint8ClampedArray(4), null]],
-    ['dumpInet', [2, 6, 1, true, new DataView(new ArrayBuffer(4)), null]],
-    ['dumpInet', [2, 6, 1, true, new Uint8Array(65532), null]], // longer than a netlink attribute holds
-    ['dumpInet', [2, 6, 1, true, null, undefined]],
-    ['dumpInet', [2, 6, 1, true, null, 1]],
-    ['dumpInet', [2, 6, 1, true, null, plainFlag]],
-    ['dumpInet', [2, 6, 1, true, null, new Int32Array(new SharedArrayBuffer(0))]],
-    ['dumpInet', [2, 6, 1, true, null, new Uint32Array(new SharedArrayBuffer(4))]],
-    ['dumpInet', [2, 6, 1, true, null, new SharedArrayBuffer(4)]],
-    ['dumpInetAsync', [2, 6, null, true, null, null]],
+    ['dumpInet', [2, 6, 1, true, null, null]], // layout 4's arguments: no netns
+    ['dumpInet', [2, 6, 1, true, null, null, null, 'extra']],
+    ['dumpInet', ['2', 6, 1, true, null, null, null]],
+    ['dumpInet', [2, 6, 1, 1, null, null, null]],
+    ['dumpInet', [300, 6, 1, true, null, null, null]],
+    ['dumpInet', [2, 256, 1, true, null, null, null]],
+    ['dumpInet', [2, {}, 1, true, null, null, null]],
+    ['dumpInet', [2, 6, 1, true, undefined, null, null]],
+    ['dumpInet', [2, 6, 1, true, 'bytecode', null, null]],
+    ['dumpInet', [2, 6, 1, true, [7, 12, 16, 0], null, null]],
+    ['dumpInet', [2, 6, 1, true, new Uint16Array(2), null, null]],
+    ['dumpInet', [2, 6, 1, true, new Uint8ClampedArray(4), null, null]],
+    ['dumpInet', [2, 6, 1, true, new DataView(new ArrayBuffer(4)), null, null]],
+    ['dumpInet', [2, 6, 1, true, new Uint8Array(65532), null, null]], // longer than a netlink attribute holds
+    ['dumpInet', [2, 6, 1, true, null, 1, null]], // netns: a path or null
+    ['dumpInet', [2, 6, 1, true, null, '', null]],
+    ['dumpInet', [2, 6, 1, true, null, 'a\0b', null]],
+    ['dumpInet', [2, 6, 1, true, null, '/run/netns/x\0', null]],
+    ['dumpInet', [2, 6, 1, true, null, undefined, null]],
+    ['dumpInet', [2, 6, 1, true, null, {}, null]],
+    ['dumpInet', [2, 6, 1, true, null, new String('/proc/self/ns/net'), null]],
+    ['dumpInet', [2, 6, 1, true, null, Buffer.from('/proc/self/ns/net'), null]],
+    ['dumpInet', [2, 6, 1, true, null, null, undefined]],
+    ['dumpInet', [2, 6, 1, true, null, null, 1]],
+    ['dumpInet', [2, 6, 1, true, null, null, plainFlag]],
+    ['dumpInet', [2, 6, 1, true, null, null, new Int32Array(new SharedArrayBuffer(0))]],
+    ['dumpInet', [2, 6, 1, true, null, null, new Uint32Array(new SharedArrayBuffer(4))]],
+    ['dumpInet', [2, 6, 1, true, null, null, new SharedArrayBuffer(4)]],
+    ['dumpInetAsync', [2, 6, null, true, null, null, null]],
     ['dumpInetAsync', [2, 6, 1, true]],
-    ['dumpInetAsync', [2, 6, 1, true, new Int8Array(4), null]],
-    ['dumpInetAsync', [2, 6, 1, true, null, plainFlag]],
+    ['dumpInetAsync', [2, 6, 1, true, null, null]],
+    ['dumpInetAsync', [2, 6, 1, true, new Int8Array(4), null, null]],
+    ['dumpInetAsync', [2, 6, 1, true, null, null, plainFlag]],
+    ['dumpInetAsync', [2, 6, 1, true, null, 1, null]],
+    ['dumpInetAsync', [2, 6, 1, true, null, '', null]],
+    ['dumpInetAsync', [2, 6, 1, true, null, 'a\0b', null]],
+    ['dumpInetAsync', [2, 6, 1, true, null, undefined, null]],
+    ['dumpInetAsync', [2, 6, 1, true, null, {}, null]],
     ['dumpUnix', []],
-    ['dumpUnix', [1]],
-    ['dumpUnix', [undefined]],
-    ['dumpUnix', [null, null]],
-    ['dumpUnix', [plainFlag]],
+    ['dumpUnix', [null]], // netns and cancel are required (null for none)
+    ['dumpUnix', [null, 1]],
+    ['dumpUnix', [null, undefined]],
+    ['dumpUnix', [null, null, null]],
+    ['dumpUnix', [null, plainFlag]],
+    ['dumpUnix', [plainFlag]], // layout 4's argument: the flag alone
+    ['dumpUnix', [1, null]],
+    ['dumpUnix', ['', null]],
+    ['dumpUnix', ['a\0b', null]],
+    ['dumpUnix', [undefined, null]],
+    ['dumpUnix', [{}, null]],
     ['dumpUnixAsync', []],
-    ['dumpUnixAsync', ['x']],
-    ['dumpUnixAsync', [plainFlag]],
+    ['dumpUnixAsync', [null, 'x']],
+    ['dumpUnixAsync', [null, plainFlag]],
+    ['dumpUnixAsync', [1, null]],
+    ['dumpUnixAsync', ['', null]],
+    ['dumpUnixAsync', ['a\0b', null]],
+    ['dumpUnixAsync', [undefined, null]],
+    ['dumpUnixAsync', [{}, null]],
     ['scanOwners', []],
     ['scanOwners', ['/proc', null, 2]], // pids and cancel are required (null for none)
     ['scanOwners', ['/proc', null, 2, null]],
@@ -78,11 +109,35 @@ describe.skipIf(missing !== undefined)('native binding abuse', () => {
     ['scanOwnersAsync', ['/proc', null, 2, null, plainFlag]],
     ['recordInet', [2, 6]],
     ['recordInet', [2, 6, 1, true]],
-    ['recordInet', [2, 6, 1, true, 'bytecode', null]],
-    ['recordInet', [2, 6, 1, true, null, plainFlag]],
+    ['recordInet', [2, 6, 1, true, null, null]],
+    ['recordInet', [2, 6, 1, true, 'bytecode', null, null]],
+    ['recordInet', [2, 6, 1, true, null, null, plainFlag]],
+    ['recordInet', [2, 6, 1, true, null, 1, null]],
+    ['recordInet', [2, 6, 1, true, null, '', null]],
+    ['recordInet', [2, 6, 1, true, null, 'a\0b', null]],
+    ['recordInet', [2, 6, 1, true, null, undefined, null]],
+    ['recordInet', [2, 6, 1, true, null, {}, null]],
     ['recordUnix', []],
-    ['recordUnix', [undefined]],
-    ['recordUnix', [plainFlag]],
+    ['recordUnix', [null]],
+    ['recordUnix', [null, undefined]],
+    ['recordUnix', [null, plainFlag]],
+    ['recordUnix', [1, null]],
+    ['recordUnix', ['', null]],
+    ['recordUnix', ['a\0b', null]],
+    ['recordUnix', [undefined, null]],
+    ['recordUnix', [{}, null]],
+    ['watchDestroyed', []],
+    ['watchDestroyed', [null]],
+    ['watchDestroyed', [onBatch]],
+    ['watchDestroyed', [null, onBatch, 'extra']],
+    ['watchDestroyed', [null, 'onBatch']],
+    ['watchDestroyed', [null, null]],
+    ['watchDestroyed', [null, {}]],
+    ['watchDestroyed', [1, onBatch]],
+    ['watchDestroyed', ['', onBatch]],
+    ['watchDestroyed', ['a\0b', onBatch]],
+    ['watchDestroyed', [undefined, onBatch]],
+    ['watchDestroyed', [{}, onBatch]],
     ['decodeInet', []],
     ['decodeInet', ['bytes']],
     ['decodeInet', [new Uint16Array(4)]],
@@ -95,6 +150,8 @@ describe.skipIf(missing !== undefined)('native binding abuse', () => {
     ['dumpRoute', [18, 256]],
   ];
   const show = (a: unknown): string => {
+    if (typeof a === 'function') return 'function';
+    if (a instanceof String) return `String(${JSON.stringify(a.valueOf())})`;
     if (ArrayBuffer.isView(a)) return `${a.constructor.name}${a.buffer instanceof SharedArrayBuffer ? '(shared)' : ''}[${a.byteLength}B]`;
     if (a instanceof SharedArrayBuffer) return 'SharedArrayBuffer';
     return JSON.stringify(a) ?? String(a);
@@ -124,17 +181,32 @@ describe.skipIf(missing !== undefined)('native binding abuse', () => {
     // Family 99 has no sock_diag handler.
     let syncError: unknown;
     try {
-      binding.dumpInet(99, 6, 0x1ffe, false, null, null);
+      binding.dumpInet(99, 6, 0x1ffe, false, null, null, null);
     } catch (err) {
       syncError = err;
     }
     check(syncError);
-    const asyncError = await binding.dumpInetAsync(99, 6, 0x1ffe, false, null, null).then(
+    const asyncError = await binding.dumpInetAsync(99, 6, 0x1ffe, false, null, null, null).then(
       () => undefined,
       (err: unknown) => err,
     );
     check(asyncError);
     expect((asyncError as { code: string }).code).toBe((syncError as { code: string }).code);
+  });
+
+  it('a well-typed netns path that is not there is ENOENT from open, sync and async, for every dump and the watch', async () => {
+    const missingPath = '/nonexistent/netns-abuse';
+    const notThere = expect.objectContaining({ code: 'ENOENT', errno: 2, syscall: 'open', message: expect.stringContaining(missingPath) });
+    const settle = (promise: Promise<unknown>) => promise.then(() => 'resolved', (err: unknown) => err);
+    expect(() => binding.dumpInet(2, 6, 0x1ffe, false, null, missingPath, null)).toThrow(notThere);
+    expect(() => binding.dumpInetCompact(2, 6, 0x1ffe, null, missingPath, null)).toThrow(notThere);
+    expect(() => binding.dumpUnix(missingPath, null)).toThrow(notThere);
+    expect(() => binding.recordInet(2, 6, 0x1ffe, false, null, missingPath, null)).toThrow(notThere);
+    expect(() => binding.recordUnix(missingPath, null)).toThrow(notThere);
+    expect(() => binding.watchDestroyed(missingPath, () => {})).toThrow(notThere);
+    expect(await settle(binding.dumpInetAsync(2, 6, 0x1ffe, false, null, missingPath, null))).toEqual(notThere);
+    expect(await settle(binding.dumpInetCompactAsync(2, 6, 0x1ffe, null, missingPath, null))).toEqual(notThere);
+    expect(await settle(binding.dumpUnixAsync(missingPath, null))).toEqual(notThere);
   });
 
   it('odd but well-typed owner-scan arguments are tolerated', () => {
@@ -146,6 +218,6 @@ describe.skipIf(missing !== undefined)('native binding abuse', () => {
     expect([none.inodes.length, none.vanished, none.denied, none.procUnreadable]).toEqual([0, 0, 0, false]);
     expect(binding.scanOwners('/proc', null, 2, new Int32Array(0), null).inodes.length).toBe(0);
     // An empty bytecode is no bytecode; a flag at a non-zero offset of its buffer is read where it is.
-    expect(binding.dumpInet(2, 6, 1 << 10, false, new Uint8Array(0), new Int32Array(new SharedArrayBuffer(16), 8, 2)).fields).toBeInstanceOf(Uint32Array);
+    expect(binding.dumpInet(2, 6, 1 << 10, false, new Uint8Array(0), null, new Int32Array(new SharedArrayBuffer(16), 8, 2)).fields).toBeInstanceOf(Uint32Array);
   });
 });

@@ -21,11 +21,11 @@ function attempt(run) {
 
 const inet = {};
 for (const request of JSON.parse(requestsJson)) {
-  const result = attempt(() => binding.dumpInet(...request, null, null));
+  const result = attempt(() => binding.dumpInet(...request, null, null, null));
   if (result.ok) result.packed = { fields: Array.from(result.packed.fields), addresses: result.packed.addresses };
   inet[JSON.stringify(request)] = result;
 }
-const unix = attempt(() => binding.dumpUnix(null));
+const unix = attempt(() => binding.dumpUnix(null, null));
 if (unix.ok) unix.packed = { fields: Array.from(unix.packed.fields), names: unix.packed.names.toString('base64') };
 
 const proc = {};

@@ -58,6 +58,8 @@ function fakeBinding(errors: Record<number, Error> = {}, unixError?: Error): Nat
     decodeInet: () => ({ fields: new Uint32Array(0), addresses: [] }),
     decodeUnix: () => ({ fields: new Uint32Array(0), names: Buffer.alloc(0) }),
     dumpRoute: () => Buffer.alloc(0),
+    watchDestroyed: () => ({ close: () => undefined }),
+    readProcIn: () => Buffer.alloc(0),
   };
 }
 

@@ -19,7 +19,8 @@ const missing = 'binding' in outcome ? undefined : `native addon ${outcome.reaso
 if (missing !== undefined) console.warn(`decoder tests skipped: ${missing}`);
 
 const read = (name: string): Buffer => fs.readFileSync(path.join(FIXTURES, name));
-const withoutMoving = ({ cookie: _cookie, timer, ...rest }: InetSocket) => ({ ...rest, timer: { ...timer, expiresMs: 0 } });
+// The cookie and the cgroup are sock_diag's alone (/proc has neither); they are checked apart.
+const withoutMoving = ({ cookie: _cookie, cgroup: _cgroup, timer, ...rest }: InetSocket) => ({ ...rest, timer: { ...timer, expiresMs: 0 } });
 
 const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
@@ -65,6 +66,8 @@ describe.skipIf(missing !== undefined)('decoding recorded sock_diag dumps', () =
       expect(rows.length).toBeGreaterThan(0);
       expect(rows.map(withoutMoving)).toEqual(expected.map(withoutMoving));
       for (const row of rows) expect(row.cookie).toMatch(/^[1-9][0-9]*$/); // decimal text of the 64-bit cookie
+      // Recorded in the root cgroup (id 1, INET_DIAG_CGROUP_ID); a TIME_WAIT socket carries no cgroup.
+      for (const row of rows) expect(row.cgroup, `${row.localPort} ${row.stateName}`).toEqual(row.state === 6 ? undefined : { id: '1' });
     });
   }
 

@@ -6,22 +6,19 @@
  * namespace. The scenario's processes stay alive until `stop()`, so the live
  * /proc fd walks can be compared as well.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { NativeBinding, PackedInet, PackedUnix } from '../../src/native';
+import type { NativeBinding, NetnsPath, PackedInet, PackedUnix } from '../../src/native';
+import { namespaceUnavailable as namespaceToolsUnavailable } from '../helpers/netns-fixture';
 
 export const ADDON_PATH = path.join(__dirname, '../../build/Release/netstat_native.node');
 
 /** Why namespace tests cannot run here, or undefined if they can. */
 export function namespaceUnavailable(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root (unshare -n needs it)';
-  for (const command of ['unshare', 'ip', 'python3']) {
-    if (spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0) return `${command} not installed`;
-  }
-  if (spawnSync('unshare', ['-n', 'true']).status !== 0) return 'unshare -n refused (no CAP_SYS_ADMIN?)';
+  const reason = namespaceToolsUnavailable();
+  if (reason !== undefined) return reason;
   if (!fs.existsSync(ADDON_PATH)) return 'native addon not built (npm run build:native)';
   return undefined;
 }
@@ -103,8 +100,16 @@ function captureError(error: CapturedError): Error {
   return Object.assign(new Error(error.message), { code: error.code, errno: error.errno, syscall: error.syscall });
 }
 
-/** A NativeBinding answering dumps from a capture (owner scans and recording are not replayed). */
+/**
+ * A NativeBinding answering dumps from a capture (owner scans and recording
+ * are not replayed). The capture is of the scenario's namespace, taken as the
+ * caller's own (`netns` null): a dump of any other namespace is refused
+ * rather than answered with it.
+ */
 export function replayBinding(capture: CaptureFile, live: NativeBinding): NativeBinding {
+  const ownNamespace = (netns: NetnsPath): void => {
+    if (netns !== null) throw new Error(`replayBinding: the capture holds no dump of network namespace ${netns}`);
+  };
   const inet = (...request: InetRequest): PackedInet => {
     const entry = capture.inet[JSON.stringify(request)];
     if (entry === undefined) throw new Error(`request not captured: ${JSON.stringify(request)}`);
@@ -117,9 +122,9 @@ export function replayBinding(capture: CaptureFile, live: NativeBinding): Native
   };
   return {
     ...live,
-    dumpInet: (family, protocol, states, withInfo) => inet(family, protocol, states, withInfo),
-    dumpInetAsync: async (family, protocol, states, withInfo) => inet(family, protocol, states, withInfo),
-    dumpUnix: unix,
-    dumpUnixAsync: async () => unix(),
+    dumpInet: (family, protocol, states, withInfo, _bytecode, netns) => (ownNamespace(netns), inet(family, protocol, states, withInfo)),
+    dumpInetAsync: async (family, protocol, states, withInfo, _bytecode, netns) => (ownNamespace(netns), inet(family, protocol, states, withInfo)),
+    dumpUnix: (netns) => (ownNamespace(netns), unix()),
+    dumpUnixAsync: async (netns) => (ownNamespace(netns), unix()),
   };
 }

@@ -96,8 +96,8 @@ describe.skipIf(missing !== undefined)('native query helpers', () => {
   });
 
   describe('compact rows', () => {
-    it('hold the full dump\'s state, local port, uid, inode and queues, row for row; bytecode and cancel apply', async () => {
-      const full = binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, null);
+    it('hold the full dump\'s state, local port, uid, inode, queues and cgroup, row for row; bytecode and cancel apply', async () => {
+      const full = binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, null, null);
       const expected: number[][] = [];
       for (let o = 0; o < full.fields.length; o += INET_STRIDE) {
         const f = full.fields;
@@ -108,12 +108,14 @@ describe.skipIf(missing !== undefined)('native query helpers', () => {
           f[o + InetField.Inode]!,
           f[o + InetField.RecvQueue]!,
           f[o + InetField.SendQueue]!,
+          f[o + InetField.CgroupLow]!,
+          f[o + InetField.CgroupHigh]!,
         ]);
       }
       const rows = (fields: Uint32Array) => Array.from({ length: fields.length / COMPACT_STRIDE }, (_, i) => Array.from(fields.subarray(i * COMPACT_STRIDE, (i + 1) * COMPACT_STRIDE)));
-      const compact = binding.dumpInetCompact(AF_INET, IPPROTO_TCP, LISTEN_ONLY, null, null);
+      const compact = binding.dumpInetCompact(AF_INET, IPPROTO_TCP, LISTEN_ONLY, null, null, null);
       expect(rows(compact.fields)).toEqual(expected);
-      expect(rows((await binding.dumpInetCompactAsync(AF_INET, IPPROTO_TCP, LISTEN_ONLY, null, null)).fields)).toEqual(expected);
+      expect(rows((await binding.dumpInetCompactAsync(AF_INET, IPPROTO_TCP, LISTEN_ONLY, null, null, null)).fields)).toEqual(expected);
       expect(expected.some((row) => row[1] === ports[0])).toBe(true);
       // S_COND on the first listener's port: only its row.
       const bytecode = new Uint8Array(12);
@@ -124,23 +126,23 @@ describe.skipIf(missing !== undefined)('native query helpers', () => {
       view.setUint8(4, 0); // AF_UNSPEC
       view.setUint8(5, 0);
       view.setInt32(8, ports[0]!, true);
-      expect(rows(binding.dumpInetCompact(AF_INET, IPPROTO_TCP, LISTEN_ONLY, bytecode, null).fields).map((r) => r[1])).toEqual([ports[0]]);
+      expect(rows(binding.dumpInetCompact(AF_INET, IPPROTO_TCP, LISTEN_ONLY, bytecode, null, null).fields).map((r) => r[1])).toEqual([ports[0]]);
       const stop = new Int32Array(new SharedArrayBuffer(4));
       stop[0] = 1;
-      expect(() => binding.dumpInetCompact(AF_INET, IPPROTO_TCP, ALL_TCP_STATES, null, stop)).toThrow(cancelled('recvmsg'));
-      await expect(binding.dumpInetCompactAsync(AF_INET, IPPROTO_TCP, ALL_TCP_STATES, null, stop)).rejects.toEqual(cancelled('recvmsg'));
+      expect(() => binding.dumpInetCompact(AF_INET, IPPROTO_TCP, ALL_TCP_STATES, null, null, stop)).toThrow(cancelled('recvmsg'));
+      await expect(binding.dumpInetCompactAsync(AF_INET, IPPROTO_TCP, ALL_TCP_STATES, null, null, stop)).rejects.toEqual(cancelled('recvmsg'));
     });
   });
 
   describe('bytecode', () => {
     it('a source-port filter returns only the sockets on that port (this namespace)', async () => {
       const [first, second] = ports as [number, number];
-      const all = rows(binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, null).fields);
+      const all = rows(binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, null, null).fields);
       expect(all.map((r) => r.port)).toEqual(expect.arrayContaining([first, second]));
       for (const [dump, label] of [
-        [binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, sourcePortFilter(second), null), 'sync'],
-        [await binding.dumpInetAsync(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, sourcePortFilter(second), cancelFlag()), 'async'],
-        [binding.decodeInet(binding.recordInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, sourcePortFilter(second), null)), 'recorded'],
+        [binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, sourcePortFilter(second), null, null), 'sync'],
+        [await binding.dumpInetAsync(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, sourcePortFilter(second), null, cancelFlag()), 'async'],
+        [binding.decodeInet(binding.recordInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, sourcePortFilter(second), null, null)), 'recorded'],
       ] as const) {
         const filtered = rows(dump.fields);
         expect(filtered.length, label).toBe(1); // a listener's port is unique in its namespace
@@ -150,10 +152,10 @@ describe.skipIf(missing !== undefined)('native query helpers', () => {
 
     it('an empty bytecode is no filter; the filter composes with the state mask', () => {
       const [first] = ports as [number];
-      const listening = (bytecode: Uint8Array | null) => rows(binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, bytecode, null).fields);
+      const listening = (bytecode: Uint8Array | null) => rows(binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, bytecode, null, null).fields);
       expect(listening(new Uint8Array(0)).some((r) => r.port === first)).toBe(true);
       // Our listener is not in the non-LISTEN states: the filter cannot bring it back.
-      const established = rows(binding.dumpInet(AF_INET, IPPROTO_TCP, ALL_TCP_STATES & ~LISTEN_ONLY, false, sourcePortFilter(first), null).fields);
+      const established = rows(binding.dumpInet(AF_INET, IPPROTO_TCP, ALL_TCP_STATES & ~LISTEN_ONLY, false, sourcePortFilter(first), null, null).fields);
       expect(established.every((r) => r.port === first && r.state !== 10)).toBe(true);
     });
 
@@ -165,16 +167,16 @@ describe.skipIf(missing !== undefined)('native query helpers', () => {
       ];
       const refused = expect.objectContaining({ code: 'EINVAL', errno: os.constants.errno.EINVAL, syscall: 'sock_diag' });
       for (const bytecode of invalid) {
-        expect(() => binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, bytecode, null)).toThrow(refused);
-        expect(await settle(binding.dumpInetAsync(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, bytecode, null))).toEqual(refused);
-        expect(() => binding.recordInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, bytecode, null)).toThrow(refused);
+        expect(() => binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, bytecode, null, null)).toThrow(refused);
+        expect(await settle(binding.dumpInetAsync(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, bytecode, null, null))).toEqual(refused);
+        expect(() => binding.recordInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, bytecode, null, null)).toThrow(refused);
       }
     });
 
     it('the bytes are copied when the call is made', async () => {
       const [first, second] = ports as [number, number];
       const bytecode = sourcePortFilter(second);
-      const pending = binding.dumpInetAsync(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, bytecode, null);
+      const pending = binding.dumpInetAsync(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, bytecode, null, null);
       bytecode.set(sourcePortFilter(first)); // too late: the request already holds its own copy
       expect(rows((await pending).fields).map((r) => r.port)).toEqual([second]);
     });
@@ -192,11 +194,11 @@ describe.skipIf(missing !== undefined)('native query helpers', () => {
         (async () => {
           const servers = [await listen(41001), await listen(41002)];
           const out = {
-            all: ports(b.dumpInet(2, 6, ${ALL_TCP_STATES}, false, null, null)),
-            sync: ports(b.dumpInet(2, 6, ${ALL_TCP_STATES}, false, filter, null)),
-            async: ports(await b.dumpInetAsync(2, 6, ${ALL_TCP_STATES}, true, filter, null)),
+            all: ports(b.dumpInet(2, 6, ${ALL_TCP_STATES}, false, null, null, null)),
+            sync: ports(b.dumpInet(2, 6, ${ALL_TCP_STATES}, false, filter, null, null)),
+            async: ports(await b.dumpInetAsync(2, 6, ${ALL_TCP_STATES}, true, filter, null, null)),
           };
-          try { b.dumpInet(2, 6, ${ALL_TCP_STATES}, false, Buffer.from([0xff, 0, 0, 0]), null); } catch (err) { out.invalid = err.code; }
+          try { b.dumpInet(2, 6, ${ALL_TCP_STATES}, false, Buffer.from([0xff, 0, 0, 0]), null, null); } catch (err) { out.invalid = err.code; }
           for (const s of servers) s.close();
           console.log(JSON.stringify(out));
         })();`;
@@ -214,15 +216,15 @@ describe.skipIf(missing !== undefined)('native query helpers', () => {
   describe('cancel', () => {
     it('a flag already set: every dump and walk throws (sync) or rejects (async) ECANCELED', async () => {
       const flag = cancelFlag(true);
-      expect(() => binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, flag)).toThrow(cancelled('recvmsg'));
-      expect(() => binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, sourcePortFilter(1), flag)).toThrow(cancelled('recvmsg'));
-      expect(() => binding.dumpUnix(flag)).toThrow(cancelled('recvmsg'));
-      expect(() => binding.recordInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, flag)).toThrow(cancelled('recvmsg'));
-      expect(() => binding.recordUnix(flag)).toThrow(cancelled('recvmsg'));
+      expect(() => binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, null, flag)).toThrow(cancelled('recvmsg'));
+      expect(() => binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, sourcePortFilter(1), null, flag)).toThrow(cancelled('recvmsg'));
+      expect(() => binding.dumpUnix(null, flag)).toThrow(cancelled('recvmsg'));
+      expect(() => binding.recordInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, null, flag)).toThrow(cancelled('recvmsg'));
+      expect(() => binding.recordUnix(null, flag)).toThrow(cancelled('recvmsg'));
       expect(() => binding.scanOwners('/proc', null, 2, null, flag)).toThrow(cancelled('getdents64'));
       expect(() => binding.scanOwners(FIXTURE_OWNERS, new Float64Array([7001]), 1, new Int32Array([1]), flag)).toThrow(cancelled('getdents64'));
-      expect(await settle(binding.dumpInetAsync(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, flag))).toEqual(cancelled('recvmsg'));
-      expect(await settle(binding.dumpUnixAsync(flag))).toEqual(cancelled('recvmsg'));
+      expect(await settle(binding.dumpInetAsync(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, null, flag))).toEqual(cancelled('recvmsg'));
+      expect(await settle(binding.dumpUnixAsync(null, flag))).toEqual(cancelled('recvmsg'));
       expect(await settle(binding.scanOwnersAsync('/proc', null, 2, null, flag))).toEqual(cancelled('getdents64'));
       expect(await settle(binding.scanOwnersAsync(FIXTURE_OWNERS, null, 1, new Int32Array([1, 12]), flag))).toEqual(cancelled('getdents64'));
       expect(Atomics.load(flag, 0)).toBe(1); // read, never reset
@@ -231,23 +233,23 @@ describe.skipIf(missing !== undefined)('native query helpers', () => {
     it('the flag is element 0 of the view, wherever the view starts in its buffer', () => {
       const buffer = new SharedArrayBuffer(16);
       const flag = new Int32Array(buffer, 8, 1);
-      expect(() => binding.dumpUnix(flag)).not.toThrow();
+      expect(() => binding.dumpUnix(null, flag)).not.toThrow();
       flag[0] = 1;
       expect(new Int32Array(buffer, 0, 2)).toEqual(new Int32Array(2)); // nothing set before the view
-      expect(() => binding.dumpUnix(flag)).toThrow(cancelled('recvmsg'));
+      expect(() => binding.dumpUnix(null, flag)).toThrow(cancelled('recvmsg'));
     });
 
     it('a flag that is not set changes nothing', async () => {
       const flag = cancelFlag();
       const [first] = ports as [number];
       const ours = (fields: Uint32Array) => rows(fields).find((r) => r.port === first);
-      const expected = ours(binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, null).fields);
+      const expected = ours(binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, null, null).fields);
       expect(expected).toBeDefined();
-      expect(ours(binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, flag).fields)).toEqual(expected);
-      expect(ours((await binding.dumpInetAsync(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, flag)).fields)).toEqual(expected);
-      expect(binding.dumpUnix(flag).fields).toBeInstanceOf(Uint32Array);
-      expect((await binding.dumpUnixAsync(flag)).fields).toBeInstanceOf(Uint32Array);
-      expect(binding.recordUnix(flag).length).toBeGreaterThan(0);
+      expect(ours(binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, null, flag).fields)).toEqual(expected);
+      expect(ours((await binding.dumpInetAsync(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, null, flag)).fields)).toEqual(expected);
+      expect(binding.dumpUnix(null, flag).fields).toBeInstanceOf(Uint32Array);
+      expect((await binding.dumpUnixAsync(null, flag)).fields).toBeInstanceOf(Uint32Array);
+      expect(binding.recordUnix(null, flag).length).toBeGreaterThan(0);
       const plain = binding.scanOwners(FIXTURE_OWNERS, null, 2, null, null);
       expect(plain.inodes.length).toBeGreaterThan(0);
       for (const threads of [1, 2]) {
@@ -351,7 +353,7 @@ describe.skipIf(missing !== undefined)('native query helpers', () => {
 
   describe('pids', () => {
     it('[process.pid]: only this process, our listeners included, nobody else', async () => {
-      const inodes = rows(binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, null).fields)
+      const inodes = rows(binding.dumpInet(AF_INET, IPPROTO_TCP, LISTEN_ONLY, false, null, null, null).fields)
         .filter((r) => ports.includes(r.port))
         .map((r) => r.inode);
       expect(inodes).toHaveLength(2);

@@ -667,7 +667,7 @@ function rows(packed) {
 }
 function dump(family, protocol, program) {
   try {
-    return { ok: true, rows: rows(binding.dumpInet(family, protocol, STATES, false, program, null)) };
+    return { ok: true, rows: rows(binding.dumpInet(family, protocol, STATES, false, program, null, null)) };
   } catch (err) {
     return { ok: false, error: String(err && err.message) + ' ' + String(err && err.code) };
   }
