@@ -460,8 +460,10 @@ class DestroyWatch {
       if (wait == DestroyMonitor::Wait::kStopped && !batch->error) break;
       batch->overflow = wait == DestroyMonitor::Wait::kOverflow;
       const bool last = batch->error.has_value();
-      // An unlimited queue: NonBlockingCall fails only once the function is closing.
-      if (deliver_.NonBlockingCall(batch.get(), Deliver) != napi_ok) break;
+      // An unlimited queue: NonBlockingCall fails only once the function is
+      // closing (the environment is going away), and then it must not be
+      // touched again — not even released.
+      if (deliver_.NonBlockingCall(batch.get(), Deliver) != napi_ok) return;
       batch.release();  // Deliver owns it now
       if (last) break;
     }

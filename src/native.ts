@@ -271,7 +271,8 @@ export interface NativeBinding {
    * with the freed sockets' cookies as (low, high) word pairs, `overflow`
    * true when the kernel dropped notifications (the caller must resynchronise
    * from a dump), or `error` once the watch failed (it has then stopped). The
-   * watch keeps the event loop alive until `close()`.
+   * watch keeps the event loop alive until `close()`; keep the returned
+   * object: when it is garbage-collected the watch is closed.
    */
   /**
    * `/proc/thread-self/<relative>` (a file below `net/`) as a thread inside
