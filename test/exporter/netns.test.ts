@@ -136,7 +136,7 @@ describe.skipIf(reason !== undefined)('netstat-exporter over network namespaces'
     expect(listenersOf(values, blue.name)).toEqual(['tcp/inet/loopback/22000=1', 'tcp/inet6/loopback/22001=1']);
     expect(values.get(`netstat_tcp_queue_bytes{netns="${red.name}",family="inet",queue="receive"}`)).toBe(0);
     expect(values.get(`netstat_listening_groups_omitted{netns="${blue.name}"}`)).toBe(0);
-    expect(values.get(`netstat_table_info{netns="${red.name}",table="tcp/inet",status="ok",backend="${process.env.NETSTAT_BACKEND === 'procfs' ? 'procfs' : 'netlink'}",reason="${process.env.NETSTAT_BACKEND === 'procfs' ? 'forced by NETSTAT_BACKEND=procfs' : 'native engine loaded'}"}`)).toBe(1);
+    expect(values.get(`netstat_table_info{netns="${red.name}",table="tcp/inet",status="ok",backend="${process.env.NETSTAT_BACKEND === 'procfs' ? 'procfs' : 'netlink'}",reason="${process.env.NETSTAT_BACKEND === 'procfs' || process.env.NETSTAT_BACKEND === 'netlink' ? `forced by NETSTAT_BACKEND=${process.env.NETSTAT_BACKEND}` : 'native engine loaded'}"}`)).toBe(1);
     expect(values.get(`netstat_netns_readable{netns="${red.name}"}`)).toBe(1);
     expect(values.get(`netstat_netns_readable{netns="${blue.name}"}`)).toBe(1);
     // Every namespace covered has a readable series; those not read have no other series.

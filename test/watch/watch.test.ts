@@ -334,7 +334,7 @@ describe('argument validation: NetstatErrors thrown synchronously', () => {
   it('a signal aborted before the call: the watch is over at once, nothing started', async () => {
     const controller = new AbortController();
     controller.abort();
-    const w = watchSockets({ procRoot: emptyRoot, protocols: ['tcp'] }, { signal: controller.signal });
+    const w = watchSockets({ procRoot: emptyRoot, backend: 'procfs', protocols: ['tcp'] }, { signal: controller.signal });
     expect(await w.next()).toEqual({ value: undefined, done: true });
     expect(w.stats).toEqual({ dumps: 0, notifications: 0, overflows: 0, notified: false });
   });
@@ -343,14 +343,14 @@ describe('argument validation: NetstatErrors thrown synchronously', () => {
   it('a signal aborted before the call keeps no listener of the watch', async () => {
     const controller = new AbortController();
     controller.abort();
-    const w = watchSockets({ procRoot: emptyRoot, protocols: ['tcp'] }, { signal: controller.signal });
+    const w = watchSockets({ procRoot: emptyRoot, backend: 'procfs', protocols: ['tcp'] }, { signal: controller.signal });
     await w.close();
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('a watch that ends removes its listener from the signal', async () => {
     const controller = new AbortController();
-    const w = watchSockets({ procRoot: emptyRoot, protocols: ['tcp'] }, { signal: controller.signal, intervalMs: 10_000 });
+    const w = watchSockets({ procRoot: emptyRoot, backend: 'procfs', protocols: ['tcp'] }, { signal: controller.signal, intervalMs: 10_000 });
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
     await w.close();
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
@@ -358,7 +358,7 @@ describe('argument validation: NetstatErrors thrown synchronously', () => {
 
   it('accepts the limits (10 ms, 2**31 - 1) and stops at once', async () => {
     for (const intervalMs of [10, 2 ** 31 - 1]) {
-      const w = watchSockets({ procRoot: emptyRoot, protocols: ['tcp'] }, { intervalMs, initial: false });
+      const w = watchSockets({ procRoot: emptyRoot, backend: 'procfs', protocols: ['tcp'] }, { intervalMs, initial: false });
       await w.close();
       expect(await w.next()).toEqual({ value: undefined, done: true });
     }
@@ -384,7 +384,7 @@ describe('a failing dump ends the iteration with its error; a missing table is a
     fs.writeFileSync(tcp, TCP_HEADER + TCP_ROWS);
     return { root, tcp };
   }
-  const query = (root: string) => ({ procRoot: root, protocols: ['tcp' as const], families: ['inet' as const] });
+  const query = (root: string) => ({ procRoot: root, backend: 'procfs' as const, protocols: ['tcp' as const], families: ['inet' as const] });
 
   it('net/tcp becomes a directory after the first dump: queued events first, then EISDIR, then done', async () => {
     const { root, tcp } = procTree('eisdir');
@@ -445,7 +445,7 @@ describe('a failing dump ends the iteration with its error; a missing table is a
       const fs = require('fs');
       const { watchSockets } = require(${JSON.stringify(DIST_INDEX)});
       (async () => {
-        const w = watchSockets({ procRoot: ${JSON.stringify(root)}, protocols: ['tcp'], families: ['inet'] }, { intervalMs: 20 });
+        const w = watchSockets({ procRoot: ${JSON.stringify(root)}, backend: 'procfs', protocols: ['tcp'], families: ['inet'] }, { intervalMs: 20 });
         const out = [];
         try {
           for await (const e of w) {
