@@ -117,22 +117,13 @@ void NetlinkSocket::Dump(std::vector<uint8_t> request, const MessageSink& sink, 
     bool interrupted = false;
     bool done = false;
     while (!done) {
-      sockaddr_nl from{};
-      iovec in{buffer_.data(), buffer_.size()};
-      msghdr reply{};
-      reply.msg_name = &from;
-      reply.msg_namelen = sizeof from;
-      reply.msg_iov = &in;
-      reply.msg_iovlen = 1;
-      ssize_t received;
-      do {
-        received = ::recvmsg(fd_.get(), &reply, 0);
-      } while (received < 0 && errno == EINTR);
+      Datagram reply = Receive();
+      const ssize_t received = reply.length;
       if (received < 0) throw SystemError(errno, "recvmsg", "cannot receive the sock_diag reply");
       ThrowIfCancelled(cancel, "recvmsg", "the dump was cancelled");  // once per datagram: an abort stops at the next batch
       if (received == 0) ThrowMalformed("the netlink socket closed mid-dump");
-      if (reply.msg_flags & MSG_TRUNC) throw SystemError(EMSGSIZE, "recvmsg", "a sock_diag datagram was truncated");
-      if (from.nl_pid != 0) ThrowMalformed("netlink datagram not from the kernel");
+      if (reply.truncated) throw SystemError(EMSGSIZE, "recvmsg", "a sock_diag datagram was truncated");
+      if (reply.sender != 0) ThrowMalformed("netlink datagram not from the kernel");
       if (record != nullptr) record->insert(record->end(), buffer_.data(), buffer_.data() + received);
       done = WalkDumpMessages(buffer_.data(), static_cast<size_t>(received), port_, seq, &interrupted, sink);
     }
@@ -141,6 +132,21 @@ void NetlinkSocket::Dump(std::vector<uint8_t> request, const MessageSink& sink, 
     restart();
     if (record != nullptr) record->clear();
   }
+}
+
+NetlinkSocket::Datagram NetlinkSocket::Receive() {
+  sockaddr_nl from{};
+  iovec in{buffer_.data(), buffer_.size()};
+  msghdr reply{};
+  reply.msg_name = &from;
+  reply.msg_namelen = sizeof from;
+  reply.msg_iov = &in;
+  reply.msg_iovlen = 1;
+  ssize_t received;
+  do {
+    received = ::recvmsg(fd_.get(), &reply, 0);
+  } while (received < 0 && errno == EINTR);
+  return Datagram{received, (reply.msg_flags & MSG_TRUNC) != 0, from.nl_pid};
 }
 
 void NetlinkSocket::JoinGroup(unsigned group) {
@@ -155,23 +161,14 @@ void NetlinkSocket::SetNonBlocking() {
 }
 
 bool NetlinkSocket::ReceiveNotifications(const MessageSink& sink) {
-  sockaddr_nl from{};
-  iovec in{buffer_.data(), buffer_.size()};
-  msghdr reply{};
-  reply.msg_name = &from;
-  reply.msg_namelen = sizeof from;
-  reply.msg_iov = &in;
-  reply.msg_iovlen = 1;
-  ssize_t received;
-  do {
-    received = ::recvmsg(fd_.get(), &reply, 0);
-  } while (received < 0 && errno == EINTR);
+  const Datagram reply = Receive();
+  const ssize_t received = reply.length;
   if (received < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
     throw SystemError(errno, "recvmsg", errno == ENOBUFS ? "sock_diag notifications were lost" : "cannot receive sock_diag notifications");
   }
-  if (reply.msg_flags & MSG_TRUNC) throw SystemError(EMSGSIZE, "recvmsg", "a sock_diag notification was truncated");
-  if (from.nl_pid != 0) return true;  // only the kernel speaks on these groups; ignore anything else
+  if (reply.truncated) throw SystemError(EMSGSIZE, "recvmsg", "a sock_diag notification was truncated");
+  if (reply.sender != 0) return true;  // only the kernel speaks on these groups; ignore anything else
   bool interrupted = false;
   WalkDumpMessages(buffer_.data(), static_cast<size_t>(received), 0, 0, &interrupted, sink);
   return true;

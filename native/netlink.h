@@ -15,6 +15,7 @@
 #define NETSTAT_NATIVE_NETLINK_H_
 
 #include <linux/netlink.h>
+#include <sys/types.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -70,6 +71,14 @@ class NetlinkSocket {
             std::vector<uint8_t>* record, const int32_t* cancel = nullptr);
 
  private:
+  // One recvmsg into buffer_, retried on EINTR. `length` < 0: failed, errno says why.
+  struct Datagram {
+    ssize_t length;
+    bool truncated;
+    uint32_t sender;  // nl_pid of the sender: 0 is the kernel
+  };
+  Datagram Receive();
+
   Fd fd_;
   uint32_t port_ = 0;
   uint32_t seq_ = 0;

@@ -199,18 +199,25 @@ async function selectNamespacesAsync(request: ValidatedQuery): Promise<Namespace
   return { namespaces: [await resolveNamespaceAsync(target, discoveryOptions(request))], explicit: true };
 }
 
+/**
+ * A namespace's report: ok, or unreadable with the error that kept it from
+ * being read — which fails the call instead when it was asked for alone.
+ */
+function namespaceReport(ns: Namespace, ref: NetnsRef, error: unknown, explicit: boolean): NamespaceReport {
+  const report: NamespaceReport = { netns: ref, current: ns.current, status: 'ok', sockets: 0 };
+  if (error === undefined) return report;
+  const failure = namespaceError(ns, error);
+  if (explicit) throw failure;
+  return { ...report, status: 'unreadable', code: failure.code, message: failure.message };
+}
+
 /** Several namespaces' results as one list, namespace by namespace. */
 function toNamespaceList(result: NamespacesResult, selection: NamespaceSelection): SocketList {
   const namespaces: NamespaceReport[] = [];
   const lists: SocketList[] = [];
   for (const part of result.parts) {
-    const report: NamespaceReport = { netns: part.ref, current: part.namespace.current, status: part.status === 'ok' ? 'ok' : 'unreadable', sockets: 0 };
-    if (part.status === 'unreadable') {
-      const error = namespaceError(part.namespace, part.error);
-      if (selection.explicit) throw error;
-      report.code = error.code;
-      report.message = error.message;
-    } else {
+    const report = namespaceReport(part.namespace, part.ref, part.status === 'unreadable' ? part.error : undefined, selection.explicit);
+    if (part.status === 'ok') {
       const list = toList(part.result);
       for (const t of list.tables) t.netns = part.ref.inode;
       report.sockets = list.inet.length + list.unix.length;
@@ -319,15 +326,8 @@ function toNamespaceCounts(result: CountResult, selection: NamespaceSelection, p
   const readable: Array<TableOutcome<unknown>> = [];
   selection.namespaces.forEach((ns, i) => {
     const own = result.tables.slice(i * perNamespace, (i + 1) * perNamespace);
-    const report: NamespaceReport = { netns: netnsRef(ns), current: ns.current, status: 'ok', sockets: 0 };
-    const error = entryError(own);
-    if (error !== undefined) {
-      const failure = namespaceError(ns, error);
-      if (selection.explicit) throw failure;
-      report.status = 'unreadable';
-      report.code = failure.code;
-      report.message = failure.message;
-    } else {
+    const report = namespaceReport(ns, netnsRef(ns), entryError(own), selection.explicit);
+    if (report.status === 'ok') {
       readable.push(...own);
       for (const t of own) tables.push({ ...tableReport(t), netns: ns.inode });
     }

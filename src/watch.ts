@@ -25,6 +25,7 @@
  * every notification thread and timer; no work is left running.
  */
 import { type SocketList, listSockets } from './api';
+import { cookieOf } from './backends/netlink';
 import { NetstatError } from './errors';
 import type { InetSocket, UnixSocket } from './model';
 import { type DestroyWatchHandle, nativeOutcome } from './native';
@@ -130,11 +131,6 @@ function watchOptions(options: unknown): Required<Pick<WatchOptions, 'intervalMs
   return o.signal === undefined ? { intervalMs, initial } : { intervalMs, initial, signal: o.signal };
 }
 
-/** The cookie text of a (low, high) pair, as records carry it. */
-function cookieText(low: number, high: number): string {
-  return high < 0x200000 ? String(high * 0x100000000 + low) : ((BigInt(high) << 32n) | BigInt(low)).toString();
-}
-
 /**
  * Watch the sockets a query selects. The query is validated at once (a bad
  * one throws here); failures of a dump end the iteration with that error.
@@ -214,7 +210,7 @@ export function watchSockets(query: SocketQuery = {}, options?: WatchOptions): S
     const now = Date.now();
     for (let i = 0; i + 1 < cookies.length; i += 2) {
       stats.notifications++;
-      const cookie = cookieText(cookies[i]!, cookies[i + 1]!);
+      const cookie = cookieOf(cookies[i]!, cookies[i + 1]!);
       freedDuringDump?.add(cookie);
       const entry = known.get(cookie);
       if (entry === undefined) continue;

@@ -21,24 +21,6 @@ import { type NamedNamespace, cleanupNamespaces, createNamedNamespace, namespace
 import { type PythonHolder, startPython } from '../native/python-holder';
 import { EXPORTER, distMissing, hasCommand, samples } from './helpers';
 
-/** The mount point of the cgroup2 hierarchy (its root, not a bind mount of a sub-tree), from /proc/self/mountinfo. */
-function cgroup2Mount(): string | undefined {
-  let info: string;
-  try {
-    info = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return undefined;
-  }
-  for (const line of info.split('\n')) {
-    // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
-    const [before, after] = line.split(' - ');
-    if (after === undefined || after.split(' ')[0] !== 'cgroup2') continue;
-    const fields = (before as string).split(' ');
-    if (fields[3] !== '/') continue;
-    return (fields[4] as string).replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-  }
-  return undefined;
-}
 
 const mount = cgroup2Mount();
 const native = loadNative();
@@ -69,6 +51,7 @@ s.listen(8)
 print(json.dumps({'port': s.getsockname()[1]}), flush=True)
 sys.stdin.read()
 `;
+import { cgroup2Mount } from '../../src/cgroup/mount';
 
 function env(backend: 'netlink' | 'procfs'): NodeJS.ProcessEnv {
   return { ...process.env, NETSTAT_BACKEND: backend };

@@ -17,24 +17,6 @@ import { missingCommand, type PythonHolder, startPython } from './python-holder'
 
 const outcome = loadNative();
 
-/** The mount point of the cgroup2 hierarchy, from /proc/self/mountinfo, if any. */
-function cgroup2Mount(): string | undefined {
-  let info: string;
-  try {
-    info = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return undefined;
-  }
-  for (const line of info.split('\n')) {
-    // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
-    const [before, after] = line.split(' - ');
-    if (after === undefined || after.split(' ')[0] !== 'cgroup2') continue;
-    const fields = before!.split(' ');
-    if (fields[3] !== '/') continue; // a bind mount of a sub-tree: its inodes are the same, but prefer the root
-    return fields[4]!.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-  }
-  return undefined;
-}
 
 const mount = cgroup2Mount();
 function unavailable(): string | undefined {
@@ -73,6 +55,7 @@ udp.bind(('::1', 0))
 print(json.dumps({'tcp': ino(tcp), 'tcpPort': tcp.getsockname()[1], 'udp': ino(udp), 'udpPort': udp.getsockname()[1]}), flush=True)
 sys.stdin.read()
 `;
+import { cgroup2Mount } from '../../src/cgroup/mount';
 
 const ALL_STATES = 0x1ffe;
 const join = (low: number, high: number): bigint => BigInt(low) + (BigInt(high) << 32n);
