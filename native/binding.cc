@@ -473,20 +473,36 @@ class DestroyWatch {
   static void Deliver(Napi::Env env, Napi::Function on_batch, Batch* raw) {
     std::unique_ptr<Batch> batch(raw);
     if (env == nullptr || on_batch.IsEmpty() || batch->closed->load()) return;  // closed, or the environment is going away
-    // A worker being terminated cannot run JavaScript: every N-API call
-    // fails. Nothing may escape to node-addon-api's trampoline (it would
-    // terminate the process): an exception the callback threw is handed back
-    // to JavaScript where it can be, else dropped with the environment.
+    // Plain N-API calls, each status checked: in a worker being terminated
+    // every call fails, and node-addon-api's wrappers would then build an
+    // Error — itself failing, which is fatal to the whole process. A failed
+    // call drops the batch; an exception the callback throws stays pending,
+    // for the runtime to report as uncaught.
+    napi_env e = env;
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(e, &scope) != napi_ok) return;
+    const size_t bytes = batch->cookies.size() * sizeof(uint32_t);
+    void* data = nullptr;
+    napi_value buffer, cookies, overflow, error, global;
+    if (napi_create_arraybuffer(e, bytes, &data, &buffer) == napi_ok &&
+        napi_create_typedarray(e, napi_uint32_array, batch->cookies.size(), buffer, 0, &cookies) == napi_ok &&
+        napi_get_boolean(e, batch->overflow, &overflow) == napi_ok && ErrorValue(e, *batch, &error) && napi_get_global(e, &global) == napi_ok) {
+      if (bytes > 0) std::memcpy(data, batch->cookies.data(), bytes);
+      const napi_value args[] = {cookies, overflow, error};
+      napi_value ignored;
+      (void)napi_call_function(e, global, on_batch, 3, args, &ignored);
+    }
+    napi_close_handle_scope(e, scope);
+  }
+
+  // The batch's error as a JavaScript value (null when none); false if N-API failed.
+  static bool ErrorValue(napi_env e, const Batch& batch, napi_value* out) {
+    if (!batch.error) return napi_get_null(e, out) == napi_ok;
     try {
-      Napi::HandleScope scope(env);
-      Napi::Value error = batch->error ? MakeSystemError(env, *batch->error).Value() : env.Null();
-      on_batch.Call({CopyToTypedArray<Napi::Uint32Array>(env, batch->cookies), Napi::Boolean::New(env, batch->overflow), error});
-    } catch (const Napi::Error& failure) {
-      try {
-        failure.ThrowAsJavaScriptException();
-      } catch (...) {
-      }
+      *out = MakeSystemError(Napi::Env(e), *batch.error).Value();
+      return true;
     } catch (...) {
+      return false;
     }
   }
 
