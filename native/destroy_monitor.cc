@@ -13,6 +13,14 @@
 
 namespace netstat {
 
+void CollectDestroyedCookie(const nlmsghdr& message, std::vector<uint32_t>* cookies) {
+  if (message.nlmsg_type != SOCK_DIAG_BY_FAMILY || message.nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) return;
+  inet_diag_msg msg;
+  std::memcpy(&msg, NLMSG_DATA(&message), sizeof msg);
+  cookies->push_back(msg.id.idiag_cookie[0]);
+  cookies->push_back(msg.id.idiag_cookie[1]);
+}
+
 DestroyMonitor::DestroyMonitor(const std::string& netns) : socket_(NETLINK_SOCK_DIAG, netns) {
   for (unsigned group : {SKNLGRP_INET_TCP_DESTROY, SKNLGRP_INET_UDP_DESTROY, SKNLGRP_INET6_TCP_DESTROY, SKNLGRP_INET6_UDP_DESTROY}) {
     socket_.JoinGroup(group);
@@ -30,13 +38,7 @@ void DestroyMonitor::Stop() {
 
 DestroyMonitor::Wait DestroyMonitor::Next(std::vector<uint32_t>* cookies) {
   cookies->clear();
-  const MessageSink collect = [cookies](const nlmsghdr& message) {
-    if (message.nlmsg_type != SOCK_DIAG_BY_FAMILY || message.nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) return;
-    inet_diag_msg msg;
-    std::memcpy(&msg, NLMSG_DATA(&message), sizeof msg);
-    cookies->push_back(msg.id.idiag_cookie[0]);
-    cookies->push_back(msg.id.idiag_cookie[1]);
-  };
+  const MessageSink collect = [cookies](const nlmsghdr& message) { CollectDestroyedCookie(message, cookies); };
   for (;;) {
     pollfd fds[2] = {{socket_.fd(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
     const int ready = ::poll(fds, 2, -1);

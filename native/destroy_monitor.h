@@ -20,6 +20,12 @@
 
 namespace netstat {
 
+// Appends the cookie of one destroy notification to `cookies` as a (low,
+// high) pair; any other message (not SOCK_DIAG_BY_FAMILY, or shorter than an
+// inet_diag_msg) is ignored. Pure: the fuzz harness (native/fuzz/) calls it
+// on crafted bytes.
+void CollectDestroyedCookie(const nlmsghdr& message, std::vector<uint32_t>* cookies);
+
 class DestroyMonitor {
  public:
   // Joins the four destroy groups (TCP and UDP, v4 and v6) in the network

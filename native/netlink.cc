@@ -27,6 +27,14 @@ constexpr int kMaxRestarts = 3;
 
 [[noreturn]] void ThrowMalformed(const char* what) { throw SystemError(EBADMSG, "recvmsg", what); }
 
+// The kernel's error codes are -1 … -4095 (MAX_ERRNO). Anything else in an
+// NLMSG_ERROR or NLMSG_DONE status is a malformed message, not an errno
+// (and negating INT_MIN would be undefined behaviour; found by fuzzing).
+[[noreturn]] void ThrowKernelError(int negative_errno, const char* detail) {
+  if (negative_errno >= 0 || negative_errno < -4095) ThrowMalformed("netlink error code out of range");
+  throw SystemError(-negative_errno, "sock_diag", detail);
+}
+
 }  // namespace
 
 bool WalkDumpMessages(const uint8_t* data, size_t length, uint32_t expect_port, uint32_t expect_seq,
@@ -52,14 +60,14 @@ bool WalkDumpMessages(const uint8_t* data, size_t length, uint32_t expect_port, 
         offset += NLMSG_ALIGN(header.nlmsg_len);
         continue;
       }
-      throw SystemError(-error.error, "sock_diag", "the kernel refused the dump");
+      ThrowKernelError(error.error, "the kernel refused the dump");
     }
     if (header.nlmsg_type == NLMSG_DONE) {
       // The payload of DONE is an int: a negative errno if the dump failed midway.
       if (payload_length >= sizeof(int)) {
         int status;
         std::memcpy(&status, payload, sizeof status);
-        if (status < 0) throw SystemError(-status, "sock_diag", "the dump failed");
+        if (status < 0) ThrowKernelError(status, "the dump failed");
       }
       return true;
     }
