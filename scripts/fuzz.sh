@@ -6,7 +6,7 @@
 #   scripts/fuzz.sh --corpus   build, then only replay the corpus (every input once)
 #   scripts/fuzz.sh --check    say whether clang and libFuzzer are here (exit 1 if not), build nothing
 #
-# Needs clang++ and libFuzzer (Debian 12: packages clang and libclang-rt-14-dev).
+# Needs clang++ and libFuzzer (Debian: packages clang and libclang-rt-dev).
 # Everything goes to build-sanitizers/fuzz/ (ignored by git; node-gyp's
 # build/ is left alone): the binary, the seeds, the corpus libFuzzer grows
 # there across runs, and crash-* inputs if it finds any. Seeds are the
@@ -27,12 +27,12 @@ esac
 
 cxx=${CXX_FUZZ:-clang++}
 if ! command -v "$cxx" >/dev/null; then
-  echo "no $cxx: install clang and libclang-rt-14-dev (apt-get install clang libclang-rt-14-dev)"
+  echo "no $cxx: install clang and libFuzzer (apt-get install clang libclang-rt-dev)"
   exit 1
 fi
 runtime_dir=$("$cxx" --print-runtime-dir 2>/dev/null || true)
 if ! ls "$runtime_dir"/libclang_rt.fuzzer*.a >/dev/null 2>&1; then
-  echo "no libFuzzer runtime in ${runtime_dir:-the clang runtime directory}: install libclang-rt-14-dev"
+  echo "no libFuzzer runtime in ${runtime_dir:-the clang runtime directory}: install libclang-rt-dev"
   exit 1
 fi
 if [ "$mode" = check ]; then
