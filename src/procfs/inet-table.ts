@@ -139,7 +139,17 @@ export function* parseInetTable(
     scanner,
     () => parseLine(scanner, addresses, protocol, family, needed),
     (row) => keep(row.state, row.localPort, row.remotePort, row.localAddress, row.remoteAddress, row.uid),
+    inetIdentity,
   );
+}
+
+/**
+ * What names a socket in one table: its inode; for the sockets without one
+ * (TIME_WAIT, not yet accepted, orphaned), its addresses and ports, which no
+ * two such sockets share at one time.
+ */
+function inetIdentity(row: InetSocket): number | string {
+  return row.inode !== 0 ? row.inode : `${row.localAddress} ${row.localPort} ${row.remoteAddress} ${row.remotePort}`;
 }
 
 /** One data line, or undefined when net-tools would call it bogus. */

@@ -4,6 +4,15 @@
  * lines it rejects, keep the rows the selection wants, and yield every
  * {@link LINES_PER_SLICE} lines so the async driver can give the event loop
  * a turn (see `slices.ts`).
+ *
+ * A socket can be in a table file twice: the kernel hands a /proc socket
+ * table out one page per read(2) and finds where to go on by counting
+ * entries into a hash bucket, so when a socket earlier in that bucket went
+ * away between two reads, the next read starts one entry early and repeats
+ * one. Under churn that happens (net-tools shows such rows twice; seen in
+ * test/reliability/stress.js). Given `identity`, a row whose identity an
+ * earlier kept row had is dropped: the first one stays, where net-tools
+ * would show it.
  */
 import type { Table } from '../backends/types';
 import type { LineScanner } from './line-scanner';
@@ -14,14 +23,18 @@ const NEWLINE = 0x0a;
 /**
  * Parse the lines of `buf` after the first. `parseLine` reads the line the
  * scanner is set to and returns its row, or undefined for a malformed line.
+ * `identity`: what names the socket of a row (see above), if rows repeated
+ * by the kernel are to be dropped.
  */
 export function* parseTableLines<T>(
   buf: Buffer,
   scanner: LineScanner,
   parseLine: () => T | undefined,
   keep: (row: T) => boolean,
+  identity?: (row: T) => number | string,
 ): Generator<void, Table<T>, void> {
   const rows: T[] = [];
+  const seen = identity === undefined ? undefined : new Set<number | string>();
   let malformed = 0;
   let lineStart = buf.indexOf(NEWLINE) + 1;
   if (lineStart === 0) return { rows, malformed };
@@ -35,7 +48,7 @@ export function* parseTableLines<T>(
 
     const row = parseLine();
     if (row === undefined) malformed++;
-    else if (keep(row)) rows.push(row);
+    else if (keep(row) && isFirst(seen, identity, row)) rows.push(row);
 
     if (++linesInSlice === LINES_PER_SLICE) {
       linesInSlice = 0;
@@ -43,4 +56,13 @@ export function* parseTableLines<T>(
     }
   }
   return { rows, malformed };
+}
+
+/** Whether no earlier row had this row's identity (always, without `identity`); records it. */
+function isFirst<T>(seen: Set<number | string> | undefined, identity: ((row: T) => number | string) | undefined, row: T): boolean {
+  if (seen === undefined) return true;
+  const id = identity!(row);
+  if (seen.has(id)) return false;
+  seen.add(id);
+  return true;
 }

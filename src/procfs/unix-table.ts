@@ -32,7 +32,8 @@ const MINIMUM_FIELDS = 6;
 export function* parseUnixTable(buf: Buffer, filter: SocketFilter = { selection: 'all' }): Generator<void, Table<UnixSocket>, void> {
   const scanner = new LineScanner(buf);
   const keep = unixKeep(filter);
-  return yield* parseTableLines(buf, scanner, () => parseLine(scanner, buf), (row) => keep(row.stateName));
+  // A UNIX socket always has an inode: it names the socket (a row the kernel repeats is dropped, see table-lines.ts).
+  return yield* parseTableLines(buf, scanner, () => parseLine(scanner, buf), (row) => keep(row.stateName), (row) => row.inode);
 }
 
 function parseLine(s: LineScanner, buf: Buffer): UnixSocket | undefined {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Churn: watchSockets against loopback TCP connections opened and closed at a
- * high rate (churn-load.py), in a private network namespace, while long-lived
+ * high rate (test/helpers/churn-load.py), in a private network namespace, while long-lived
  * connections — opened at known times, each held for 3 intervals — must each
  * be reported exactly once added and once removed, per side.
  *
@@ -103,7 +103,8 @@ async function inside(o) {
   const query = { backend: o.backend, protocols: ['tcp'], families: ['inet'] };
   const holdMs = 3 * o.interval;
 
-  const load = spawn('python3', [path.join(__dirname, 'churn-load.py'), String(o.rate), String(o.seconds), String(o.long), String(holdMs), String(o.workers)], {
+  const loadArgs = ['--rate', o.rate, '--seconds', o.seconds, '--long', o.long, '--hold', holdMs, '--workers', o.workers].map(String);
+  const load = spawn('python3', [path.join(repo, 'test', 'helpers', 'churn-load.py'), ...loadArgs], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const loadExited = new Promise((resolve) => load.on('exit', (code, signal) => resolve({ code, signal })));
