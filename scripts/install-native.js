@@ -1,22 +1,47 @@
 #!/usr/bin/env node
 'use strict';
-// Builds the optional native engine at `npm install` time.
+// The package's install step: make sure the native engine can load.
 //
-// The addon is an accelerator, not a requirement: without a compiler (or when
-// npm runs with --ignore-scripts) `netstat` still works on the /proc backend.
-// So a failed build prints one line and exits 0 — unless
-// NETSTAT_REQUIRE_NATIVE=1 (CI) asks for a hard failure. A build that
-// succeeds is also loaded once here, so that a binary the running Node
-// cannot load (ABI, missing symbol) is reported now rather than at first use.
+// 1. The package ships a prebuilt engine for linux-x64 (glibc) in prebuilds/.
+//    If the one for this machine loads, there is nothing to do — no compiler,
+//    no node-gyp.
+// 2. Otherwise (another platform, a prebuild that does not load, or a build
+//    from source asked for with `npm rebuild netstat-native --build-from-source`
+//    or NETSTAT_BUILD_FROM_SOURCE=1) compile it with node-gyp into build/Release.
+//    node-gyp is not a dependency: npm and pnpm put their own on PATH for
+//    install scripts; a clone has it as a devDependency.
+// 3. The engine is an accelerator, not a requirement: when the build fails,
+//    `netstat` still works from /proc, so this exits 0 — unless
+//    NETSTAT_REQUIRE_NATIVE=1 (CI) asks for a hard failure. npm hides the
+//    output of install scripts that succeed, so the CLI itself tells the user
+//    once (src/cli/fallback-notice.ts); the line printed here is for logs.
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const required = process.env.NETSTAT_REQUIRE_NATIVE === '1';
+const fromSource = process.env.npm_config_build_from_source === 'true' || process.env.NETSTAT_BUILD_FROM_SOURCE === '1';
+
+/** The prebuild the loader tries first (src/native.ts nativeCandidates()). */
+function prebuildFile() {
+  const header = process.report.getReport().header;
+  const libc = header.glibcVersionRuntime ? 'glibc' : 'musl';
+  return path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, `netstat_native.${libc}.node`);
+}
+
+/** Why `file` is not an addon this Node can load, or null if it is (the loader checks its layout at run time). */
+function loadError(file) {
+  try {
+    return typeof require(file).layoutVersion === 'number' ? null : 'it is not this engine';
+  } catch (err) {
+    return err.message;
+  }
+}
 
 function nodeGyp() {
-  // Prefer the node-gyp dependency run by this very Node; fall back to PATH
-  // (npm puts node_modules/.bin there for scripts and passes its nodedir along).
+  // Prefer a node-gyp installed beside the package and run by this very Node;
+  // else the one on PATH (npm's own, which it passes its nodedir along to).
   try {
     return [process.execPath, require.resolve('node-gyp/bin/node-gyp.js')];
   } catch {
@@ -30,15 +55,14 @@ function fail(why) {
     process.exit(1);
   }
   console.error(`netstat-native: native engine not available (${why}); netstat will use the /proc backend`);
+  console.error('netstat-native: install a C++ toolchain (g++, make, python3), then run: npm rebuild netstat-native');
   process.exit(0);
 }
 
-const [command, ...args] = nodeGyp();
-const result = spawnSync(command, [...args, 'rebuild'], { cwd: root, stdio: 'inherit', shell: false });
-if (result.status !== 0) fail(result.error ? result.error.message : `node-gyp exited with status ${result.status}`);
+if (!fromSource && fs.existsSync(prebuildFile()) && loadError(prebuildFile()) === null) process.exit(0);
 
-try {
-  require(path.join(root, 'build/Release/netstat_native.node'));
-} catch (err) {
-  fail(`the built addon does not load: ${err.message}`);
-}
+const [command, ...args] = nodeGyp();
+const result = spawnSync(command, [...args, 'rebuild', '-j', 'max'], { cwd: root, stdio: 'inherit', shell: false });
+if (result.status !== 0) fail(result.error ? result.error.message : `node-gyp exited with status ${result.status}`);
+const built = loadError(path.join(root, 'build/Release/netstat_native.node'));
+if (built !== null) fail(`the built addon does not load: ${built}`);

@@ -9,6 +9,7 @@ import { chooseSources } from './backends/choose';
 import { nativeOutcome } from './native';
 import { NetstatError, errorCode } from './errors';
 import { parseArgs } from './cli/args';
+import { engineLine, fallbackNotice } from './cli/engine-report';
 import { type ListingNamespaces, listingPass } from './cli/listing';
 import { Output } from './cli/output';
 import type { ModeContext, ModePass } from './modes/context';
@@ -83,6 +84,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<number> {
   const out = new Output();
+  const notice = fallbackNotice(nativeOutcome(), process.env);
+  if (notice !== null) out.err(notice);
   const parsed = parseArgs(process.argv.slice(2), programName(process.env));
   if (parsed.kind === 'exit') {
     if (parsed.stderr) out.err(parsed.stderr);
@@ -91,6 +94,7 @@ async function main(): Promise<number> {
     return parsed.status;
   }
   for (const warning of parsed.warnings) out.err(warning);
+  if (parsed.options.sources) out.err(engineLine(nativeOutcome()));
 
   const { pass, repeats } = await modeFor(parsed.options);
   const ctx: ModeContext = { options: parsed.options, out, resolvers: createResolvers(), procRoot: procRoot(), pass: 0 };

@@ -3,11 +3,12 @@
  *
  * `NativeBinding` declares, field for field, what the C++ conversion code
  * builds; nothing else in `src/` touches the addon untyped. `loadNative()`
- * loads it once with `bindings` and never throws: it returns the binding or
+ * loads it once from a fixed list of files and never throws: it returns the binding or
  * the reason it is unavailable, so the caller can fall back to /proc *and say
  * why* (design notes §1.3, §1.4).
  */
-import bindings from 'bindings';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 /**
  * Layout version shared with `native/binding.cc` (`kLayoutVersion`). A binary
@@ -284,39 +285,90 @@ export interface NativeBinding {
 }
 
 export type NativeLoadOutcome =
-  | { binding: NativeBinding }
+  | { binding: NativeBinding; file: string; kind: NativeBuildKind }
   | { reason: 'not-built' | 'failed-to-load'; message: string };
 
-/** The module name `bindings` looks for (`build/Release/netstat_native.node`). */
+/**
+ * Where a loaded engine came from: `prebuild` (shipped inside the package for
+ * this platform), `source` (compiled here by node-gyp into `build/Release`),
+ * `override` (the file named by `NETSTAT_NATIVE_PATH`).
+ */
+export type NativeBuildKind = 'prebuild' | 'source' | 'override';
+
+/** The addon's file name stem (`build/Release/netstat_native.node`). */
 export const ADDON_NAME = 'netstat_native';
 
+/** One place the engine may be, in the order they are tried. */
+export interface NativeCandidate {
+  file: string;
+  kind: NativeBuildKind;
+}
+
 /**
- * Load the addon. `moduleRoot` (the directory holding `build/`) is for tests;
- * by default `bindings` finds the package root itself. Only "no such file"
- * means `not-built`; a binary that exists but cannot be loaded (dlopen, ABI,
- * layout mismatch) is `failed-to-load` and keeps its message.
+ * The C library an addon must be built against: prebuilds for glibc and musl
+ * are different files. Node's own report says which one it runs on.
  */
-export function loadNative(moduleRoot?: string): NativeLoadOutcome {
-  let loaded: unknown;
-  try {
-    loaded = moduleRoot === undefined ? bindings(ADDON_NAME) : bindings({ bindings: ADDON_NAME, module_root: moduleRoot });
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    // `bindings` throws a plain Error listing the paths it tried when no file
-    // exists ("Could not locate the bindings file"); a failing dlopen of an
-    // existing file is rethrown as is (code ERR_DLOPEN_FAILED or none).
-    const notBuilt = message.startsWith('Could not locate the bindings file') || hasCode(err, 'MODULE_NOT_FOUND');
-    // The "not found" message lists a dozen paths tried; its first line says it all.
-    return notBuilt ? { reason: 'not-built', message: message.split('\n')[0]!.replace(/\s*Tried:$/, '') } : { reason: 'failed-to-load', message };
+export function runtimeLibc(): 'glibc' | 'musl' {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return header?.glibcVersionRuntime ? 'glibc' : 'musl';
+}
+
+/**
+ * The files tried, in order, with no search beyond them: the file named by
+ * `NETSTAT_NATIVE_PATH` alone when it is set (a sanitizer build, a test);
+ * else the prebuild shipped for this platform, architecture and C library
+ * (`prebuilds/linux-x64/netstat_native.glibc.node`), then the from-source
+ * build (`build/Release/netstat_native.node`). The prebuild comes first
+ * because it is what the package was tested with; a source build is used when
+ * no prebuild fits this machine or the prebuild does not load.
+ */
+export function nativeCandidates(moduleRoot: string, env: NodeJS.ProcessEnv = process.env): NativeCandidate[] {
+  const override = env.NETSTAT_NATIVE_PATH;
+  if (override !== undefined && override !== '') return [{ file: path.resolve(override), kind: 'override' }];
+  return [
+    { file: path.join(moduleRoot, 'prebuilds', `${process.platform}-${process.arch}`, `${ADDON_NAME}.${runtimeLibc()}.node`), kind: 'prebuild' },
+    { file: path.join(moduleRoot, 'build', 'Release', `${ADDON_NAME}.node`), kind: 'source' },
+  ];
+}
+
+/** The package root: the directory above `dist/` (or `src/` when run from sources). */
+export const PACKAGE_ROOT = path.join(__dirname, '..');
+
+/**
+ * Load the addon. `moduleRoot` (the directory holding `prebuilds/` and
+ * `build/`) is for tests. A candidate file that does not exist is skipped;
+ * one that exists but cannot be loaded (dlopen, ABI, layout mismatch) keeps
+ * its message, and the next is tried. Only "no file at all" is `not-built`.
+ */
+export function loadNative(moduleRoot: string = PACKAGE_ROOT, env: NodeJS.ProcessEnv = process.env): NativeLoadOutcome {
+  const failures: string[] = [];
+  let found = false;
+  for (const { file, kind } of nativeCandidates(moduleRoot, env)) {
+    if (!fs.existsSync(file)) continue;
+    found = true;
+    let loaded: unknown;
+    try {
+      loaded = require(file);
+    } catch (err) {
+      failures.push(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+      continue;
+    }
+    const verified = verifyLayout(loaded);
+    if ('binding' in verified) return { binding: verified.binding, file, kind };
+    failures.push(`${file}: ${verified.message}`);
   }
-  return verifyLayout(loaded);
+  if (!found) {
+    const tried = nativeCandidates(moduleRoot, env).map((c) => c.file);
+    return { reason: 'not-built', message: `no native engine file (looked for ${tried.join(', ')})` };
+  }
+  return { reason: 'failed-to-load', message: failures.join('; ') };
 }
 
 /**
  * Accept a loaded module only if it was built from the layout these types
  * describe; a stale binary is `failed-to-load` rather than misread.
  */
-export function verifyLayout(loaded: unknown): NativeLoadOutcome {
+export function verifyLayout(loaded: unknown): { binding: NativeBinding } | { reason: 'failed-to-load'; message: string } {
   const binding = loaded as Partial<NativeBinding> | null;
   if (
     binding === null ||
@@ -328,14 +380,10 @@ export function verifyLayout(loaded: unknown): NativeLoadOutcome {
   ) {
     return {
       reason: 'failed-to-load',
-      message: `native engine layout ${String(binding?.layoutVersion)} does not match this library (${NATIVE_LAYOUT_VERSION}); rebuild it (npm run build:native)`,
+      message: `native engine layout ${String(binding?.layoutVersion)} does not match this library (${NATIVE_LAYOUT_VERSION}); rebuild it (npm rebuild netstat-native; in a clone: npm run build:native)`,
     };
   }
   return { binding: binding as NativeBinding };
-}
-
-function hasCode(err: unknown, code: string): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
 }
 
 let cached: NativeLoadOutcome | undefined;

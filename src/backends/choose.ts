@@ -61,7 +61,7 @@ export interface ChooseOptions {
   procRoot?: string;
   env?: NodeJS.ProcessEnv;
   /** For tests: the loader outcome to use instead of loading the installed addon. */
-  native?: NativeLoadOutcome;
+  native?: { binding: NativeBinding } | Exclude<NativeLoadOutcome, { binding: NativeBinding }>;
 }
 
 /** Error codes meaning "netlink cannot serve this table here" (fall back when not forced). */

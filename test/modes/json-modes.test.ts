@@ -464,12 +464,14 @@ describe('failures: stderr and status as the text gives them, no stdout where th
 
 // ---------------------------------------------------------------- this machine, through the CLI
 
-/** The CLI compiled from src/ for this run, below the repository (so that `bindings` finds the addon). */
+/** The CLI compiled from src/ for this run (it loads the repository's addon through NETSTAT_NATIVE_PATH). */
 const BUILD = path.join(ROOT, 'node_modules', '.cache', `json-modes-test-${process.pid}`);
 
 function cli(args: string[]): Run {
   const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C' };
   delete env.NETSTAT_PROC_ROOT;
+  const addon = path.join(ROOT, 'build/Release/netstat_native.node');
+  if (existsSync(addon)) env.NETSTAT_NATIVE_PATH ??= addon;
   const result = spawnSync(process.execPath, [path.join(BUILD, 'cli.js'), ...args], { encoding: 'latin1', env, timeout: 60_000 });
   return { stdout: result.stdout, stderr: result.stderr, status: result.status ?? -1 };
 }

@@ -1,15 +1,18 @@
 /**
  * loadNative() outcomes: success (when built), "not built" (a module root
- * without build/), "failed to load" (a file that is not a loadable addon),
- * and a stale layout. None of them throws.
+ * without prebuilds/ or build/), "failed to load" (a file that is not a
+ * loadable addon), a stale layout, and the order of the files tried
+ * (NETSTAT_NATIVE_PATH alone, else the prebuild, then the source build).
+ * None of them throws.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COMPACT_STRIDE, INET_STRIDE, NATIVE_LAYOUT_VERSION, UNIX_STRIDE, loadNative, verifyLayout } from '../../src/native';
+import { COMPACT_STRIDE, INET_STRIDE, NATIVE_LAYOUT_VERSION, UNIX_STRIDE, loadNative, nativeCandidates, runtimeLibc, verifyLayout } from '../../src/native';
 
-const built = fs.existsSync(path.join(__dirname, '../../build/Release/netstat_native.node'));
+const builtFile = path.join(__dirname, '../../build/Release/netstat_native.node');
+const built = fs.existsSync(builtFile);
 if (!built) console.warn('loader success test skipped: native addon not built (npm run build:native)');
 
 describe('loadNative()', () => {
@@ -46,15 +49,20 @@ describe('loadNative()', () => {
   });
 
   it('reports not-built when no binary exists', () => {
-    const outcome = loadNative(path.join(temp, 'no-such-package'));
-    expect(outcome).toEqual({ reason: 'not-built', message: expect.stringContaining('Could not locate the bindings file') });
+    const root = path.join(temp, 'no-such-package');
+    const outcome = loadNative(root, {});
+    const libc = runtimeLibc();
+    expect(outcome).toEqual({
+      reason: 'not-built',
+      message: `no native engine file (looked for ${root}/prebuilds/linux-${process.arch}/netstat_native.${libc}.node, ${root}/build/Release/netstat_native.node)`,
+    });
   });
 
   it('reports failed-to-load with the loader message for a broken binary', () => {
     const root = path.join(temp, 'broken');
     fs.mkdirSync(path.join(root, 'build/Release'), { recursive: true });
     fs.writeFileSync(path.join(root, 'build/Release/netstat_native.node'), 'not an ELF file');
-    const outcome = loadNative(root);
+    const outcome = loadNative(root, {});
     expect(outcome).toMatchObject({ reason: 'failed-to-load' });
     expect((outcome as { message: string }).message).toMatch(/invalid ELF header|too short/);
   });
@@ -78,5 +86,56 @@ describe('loadNative()', () => {
     });
     expect(verifyLayout({ ...current, layoutVersion: 4 })).toMatchObject({ reason: 'failed-to-load' });
     expect(verifyLayout(null)).toMatchObject({ reason: 'failed-to-load' });
+  });
+
+  /** A package root holding the given files, each a copy of `source` (or the text given). */
+  function packageRoot(name: string, files: Record<string, string | { copy: string }>): string {
+    const root = path.join(temp, name);
+    for (const [relative, content] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, relative)), { recursive: true });
+      if (typeof content === 'string') fs.writeFileSync(path.join(root, relative), content);
+      else fs.copyFileSync(content.copy, path.join(root, relative));
+    }
+    return root;
+  }
+
+  it('names the prebuild for this platform and C library first, then the source build', () => {
+    expect(runtimeLibc()).toBe(fs.existsSync('/lib/ld-musl-x86_64.so.1') && !fs.existsSync('/lib64/ld-linux-x86-64.so.2') ? 'musl' : 'glibc');
+    expect(nativeCandidates('/pkg', {})).toEqual([
+      { file: `/pkg/prebuilds/${process.platform}-${process.arch}/netstat_native.${runtimeLibc()}.node`, kind: 'prebuild' },
+      { file: '/pkg/build/Release/netstat_native.node', kind: 'source' },
+    ]);
+    expect(nativeCandidates('/pkg', { NETSTAT_NATIVE_PATH: 'asan/netstat_native.node' })).toEqual([
+      { file: path.resolve('asan/netstat_native.node'), kind: 'override' },
+    ]);
+    expect(nativeCandidates('/pkg', { NETSTAT_NATIVE_PATH: '' })).toHaveLength(2);
+  });
+
+  it.skipIf(!built)('prefers a loadable prebuild, and falls back to the source build when the prebuild does not load', () => {
+    const prebuild = `prebuilds/${process.platform}-${process.arch}/netstat_native.${runtimeLibc()}.node`;
+    const both = packageRoot('both', { [prebuild]: { copy: builtFile }, 'build/Release/netstat_native.node': 'not an ELF file' });
+    expect(loadNative(both, {})).toMatchObject({ kind: 'prebuild', file: path.join(both, prebuild) });
+
+    const brokenPrebuild = packageRoot('broken-prebuild', { [prebuild]: 'not an ELF file', 'build/Release/netstat_native.node': { copy: builtFile } });
+    expect(loadNative(brokenPrebuild, {})).toMatchObject({ kind: 'source', file: path.join(brokenPrebuild, 'build/Release/netstat_native.node') });
+
+    const onlySource = packageRoot('only-source', { 'build/Release/netstat_native.node': { copy: builtFile } });
+    expect(loadNative(onlySource, {})).toMatchObject({ kind: 'source' });
+  });
+
+  it('keeps every failure when no candidate loads', () => {
+    const prebuild = `prebuilds/${process.platform}-${process.arch}/netstat_native.${runtimeLibc()}.node`;
+    const root = packageRoot('all-broken', { [prebuild]: 'junk', 'build/Release/netstat_native.node': 'junk' });
+    const outcome = loadNative(root, {});
+    expect(outcome).toMatchObject({ reason: 'failed-to-load' });
+    const message = (outcome as { message: string }).message;
+    expect(message).toContain(`${path.join(root, prebuild)}: `);
+    expect(message).toContain(`${path.join(root, 'build/Release/netstat_native.node')}: `);
+  });
+
+  it.skipIf(!built)('loads only the file NETSTAT_NATIVE_PATH names', () => {
+    const root = packageRoot('override', { 'build/Release/netstat_native.node': { copy: builtFile } });
+    expect(loadNative(root, { NETSTAT_NATIVE_PATH: path.join(temp, 'missing.node') })).toMatchObject({ reason: 'not-built' });
+    expect(loadNative(path.join(temp, 'nothing-here'), { NETSTAT_NATIVE_PATH: builtFile })).toMatchObject({ kind: 'override', file: builtFile });
   });
 });
