@@ -111,11 +111,11 @@ afterAll(() => {
 });
 
 describe('the tarball', () => {
-  it('holds the prebuild, the built library, the man page, LICENSE and CHANGELOG, and no sources of tests', () => {
+  it('holds the prebuild, the built library, the man page, LICENSE and CHANGELOG, and no tests, fixtures or fuzz harnesses', () => {
     for (const file of [PREBUILD, 'dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'dist/exporter/main.js', 'man/netstat-native.1', 'LICENSE', 'CHANGELOG.md', 'README.md', 'binding.gyp', 'scripts/install-native.js']) {
       expect(tarballFiles).toContain(file);
     }
-    expect(tarballFiles.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('build/'))).toEqual([]);
+    expect(tarballFiles.filter((f) => /^(test|src|build|fixtures|native\/fuzz)\//.test(f))).toEqual([]);
   });
 
   it('has every file the README and the docs link to', () => {
