@@ -306,11 +306,17 @@ export interface NativeCandidate {
 
 /**
  * The C library an addon must be built against: prebuilds for glibc and musl
- * are different files. Node's own report says which one it runs on.
+ * are different files. The C library this process runs on is mapped into it;
+ * its own maps say which (asking Node, `process.report.getReport()`, costs
+ * ~4 ms of start-up; the mere presence of musl's loader is no proof, Debian
+ * can install it beside glibc).
  */
 export function runtimeLibc(): 'glibc' | 'musl' {
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
-  return header?.glibcVersionRuntime ? 'glibc' : 'musl';
+  try {
+    return /\/(ld-musl-|libc\.musl-)[^/\n]*$/m.test(fs.readFileSync('/proc/self/maps', 'latin1')) ? 'musl' : 'glibc';
+  } catch {
+    return 'glibc';
+  }
 }
 
 /**

@@ -100,7 +100,7 @@ describe('loadNative()', () => {
   }
 
   it('names the prebuild for this platform and C library first, then the source build', () => {
-    expect(runtimeLibc()).toBe(fs.existsSync('/lib/ld-musl-x86_64.so.1') && !fs.existsSync('/lib64/ld-linux-x86-64.so.2') ? 'musl' : 'glibc');
+    expect(runtimeLibc()).toBe((process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime ? 'glibc' : 'musl');
     expect(nativeCandidates('/pkg', {})).toEqual([
       { file: `/pkg/prebuilds/${process.platform}-${process.arch}/netstat_native.${runtimeLibc()}.node`, kind: 'prebuild' },
       { file: '/pkg/build/Release/netstat_native.node', kind: 'source' },
