@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { chooseSources } from './backends/choose';
 import { nativeOutcome } from './native';
 import { NetstatError, errorCode } from './errors';
-import { parseArgs } from './cli/args';
+import { argumentBytes, parseArgs } from './cli/args';
 import { engineLine, fallbackNotice } from './cli/engine-report';
 import { type ListingNamespaces, listingPass } from './cli/listing';
 import { Output } from './cli/output';
@@ -82,11 +82,13 @@ async function interfacesMode(): Promise<ModePass> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Everything goes through here: net-tools' handling of write errors (see cli/output.ts). */
+const out = new Output();
+
 async function main(): Promise<number> {
-  const out = new Output();
   const notice = fallbackNotice(nativeOutcome(), process.env);
   if (notice !== null) out.err(notice);
-  const parsed = parseArgs(process.argv.slice(2), programName(process.env));
+  const parsed = parseArgs(argumentBytes(), programName(process.env));
   if (parsed.kind === 'exit') {
     if (parsed.stderr) out.err(parsed.stderr);
     out.out(parsed.stdout);
@@ -101,7 +103,7 @@ async function main(): Promise<number> {
   for (;;) {
     const status = await pass(ctx);
     out.flush();
-    if (status !== 0 || !parsed.options.continuous || !repeats || out.closed) return out.closed ? 0 : status;
+    if (status !== 0 || !parsed.options.continuous || !repeats) return status;
     await sleep(1000);
     ctx.pass++;
   }
@@ -115,7 +117,10 @@ main().then(
     // Never a stack trace: one line naming the failure, status 1.
     const code = errorCode(error);
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`netstat: ${message}${code && !message.includes(code) ? ` (${code})` : ''}\n`);
+    const line = `netstat: ${message}${code && !message.includes(code) ? ` (${code})` : ''}\n`;
+    // Output takes bytes, one per character; a message is text.
+    out.err(Buffer.from(line, 'utf8').toString('latin1'));
+    out.flush();
     process.exitCode = 1;
   },
 );

@@ -4,6 +4,7 @@
  * (`../shared/spec/netstat-2.10.md` §1). Pure: returns what to print and the
  * exit status instead of printing, so it is testable.
  */
+import { readFileSync } from 'node:fs';
 import type { AfName, Options } from '../options';
 import { getoptLong, type LongOption } from './getopt';
 import { ROUTABLE_FAMILIES, USAGE, VERSION } from './texts';
@@ -159,13 +160,31 @@ function defaultOptions(programName: string): Options {
 }
 
 /**
- * Add the families of a comma-separated `-A` list. Returns an error outcome
- * for an unknown word (net-tools stops at the first one).
+ * net-tools copies an `-A`/`--protocol` argument into a 256-byte buffer
+ * before reading it: only its first 255 bytes count (`-A` of 256 bytes ending
+ * in `inet,x` reads as `...inet,`, whose last word is empty).
  */
-function addFamilies(options: Options, list: string): ParseOutcome | undefined {
-  for (const word of list.split(',')) {
+const AF_ARGUMENT_BYTES = 255;
+/**
+ * The canonical names are gathered, comma-separated, in another 256-byte
+ * buffer; a name that would not fit with its comma and the NUL is refused
+ * with a message (the rest of that list is not read) and parsing goes on.
+ */
+const AF_LIST_SIZE = 256;
+
+/**
+ * Add the families of a comma-separated `-A` list (one byte per character).
+ * Returns an error outcome for an unknown word (net-tools stops at the first
+ * one); pushes net-tools' message onto `warnings` when the gathered list is full.
+ */
+function addFamilies(options: Options, list: string, warnings: string[]): ParseOutcome | undefined {
+  for (const word of list.slice(0, AF_ARGUMENT_BYTES).split(',')) {
     const name = Object.prototype.hasOwnProperty.call(AF_WORDS, word) ? AF_WORDS[word] : undefined;
     if (name === undefined) return { kind: 'exit', status: 1, stdout: '', stderr: `Unknown address family \`${word}'.\n` };
+    if (name.length + options.afList.join(',').length + 1 >= AF_LIST_SIZE) {
+      warnings.push('Too much address family arguments.\n');
+      return undefined;
+    }
     options.afList.push(name);
     switch (name) {
       case 'inet': options.inet = true; break;
@@ -183,7 +202,34 @@ function addFamilies(options: Options, list: string): ParseOutcome | undefined {
   return undefined;
 }
 
-/** Parse netstat's arguments (argv without the program name). */
+/**
+ * The arguments as net-tools sees them: bytes, one per character. Node
+ * decodes argv as UTF-8 (bytes that are not UTF-8 become U+FFFD), but what
+ * net-tools echoes (``Unknown address family `…'``) and cuts (`-A` at 255
+ * bytes) are bytes; /proc/self/cmdline still holds them. Its last words are
+ * the arguments (Node's own options come before the script).
+ */
+export function argumentBytes(argv: readonly string[] = process.argv): string[] {
+  const args = argv.slice(2);
+  const asBytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+  let words: string[];
+  try {
+    const all = readFileSync('/proc/self/cmdline', 'latin1').split('\0').slice(0, -1); // it ends with a NUL
+    words = all.slice(all.length - args.length);
+  } catch {
+    return args.map(asBytes);
+  }
+  // The same words, unless the command line was rewritten: each decodes to its argv entry.
+  const same = words.length === args.length && words.every((w, k) => args[k]!.includes('\uFFFD') || asBytes(args[k]!) === w);
+  return same ? words : args.map(asBytes);
+}
+
+/** Text of an argument given as bytes (a path: the file system takes UTF-8 text). */
+function textOf(bytes: string): string {
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+/** Parse netstat's arguments (argv without the program name, as bytes: see argumentBytes). */
 export function parseArgs(args: readonly string[], programName: string, env: NodeJS.ProcessEnv = process.env): ParseOutcome {
   const options = defaultOptions(programName);
   const warnings: string[] = [];
@@ -198,22 +244,22 @@ export function parseArgs(args: readonly string[], programName: string, env: Nod
     posixlyCorrect: env.POSIXLY_CORRECT !== undefined,
   });
   for (const item of scan) {
-    if (item.kind === 'error') return usageError(item.message);
+    if (item.kind === 'error') return withWarnings(usageError(item.message), warnings);
     let failure: ParseOutcome | undefined;
     switch (item.value) {
       case AF_OPTION: {
         const index = item.longIndex ?? 0;
         if (index >= AF_OPTION_COUNT_ACCEPTED) warnings.push("netstat.c: Internal Error `longopts 1 range'.\n");
-        else failure = addFamilies(options, (LONG_OPTIONS[index] as LongOption).name);
+        else failure = addFamilies(options, (LONG_OPTIONS[index] as LongOption).name, warnings);
         break;
       }
-      case 'A': failure = addFamilies(options, item.argument ?? ''); break;
-      case '4': failure = addFamilies(options, 'inet'); break;
-      case '6': failure = addFamilies(options, 'inet6'); break;
-      case 'x': failure = addFamilies(options, 'unix'); break;
+      case 'A': failure = addFamilies(options, item.argument ?? '', warnings); break;
+      case '4': failure = addFamilies(options, 'inet', warnings); break;
+      case '6': failure = addFamilies(options, 'inet6', warnings); break;
+      case 'x': failure = addFamilies(options, 'unix', warnings); break;
       case 'V': return { kind: 'exit', status: 0, stdout: VERSION, stderr: warnings.join('') };
       case 'h': return { kind: 'exit', status: 0, stdout: USAGE, stderr: warnings.join('') + ROUTABLE_FAMILIES };
-      case '?': return usageError();
+      case '?': return withWarnings(usageError(), warnings);
       case 'Z': return { kind: 'exit', status: 1, stdout: '', stderr: warnings.join('') + 'SELinux is not enabled on this machine.\n' };
       case 'r': options.route = true; modeCount++; break;
       case 'i': options.interfaces = true; modeCount++; break;
@@ -246,7 +292,7 @@ export function parseArgs(args: readonly string[], programName: string, env: Nod
       case 'json': options.json = true; options.ndjson = false; break;
       case 'ndjson': options.ndjson = true; options.json = false; break;
       case 'sources': options.sources = true; break;
-      case 'netns': options.netns = item.argument; options.allNetns = false; break;
+      case 'netns': options.netns = textOf(item.argument ?? ''); options.allNetns = false; break;
       case 'all-netns': options.allNetns = true; delete options.netns; break;
       case 'cgroups': options.cgroups = true; break;
       case 'watch': options.watch = true; break;

@@ -1,72 +1,149 @@
 /**
- * The CLI's only way to write. Standard output is gathered and written in
- * large chunks (a 200k-row listing is a few syscalls, not 200k); standard
- * error is written at once, after flushing what stdout holds so the two stay
- * in order on a terminal. A closed reader (`netstat | head -1`) is not an
- * error: output stops quietly and `closed` tells the caller to finish.
+ * The CLI's only way to write, with net-tools' treatment of write errors.
+ *
+ * net-tools writes through stdio and never checks a write: output to a full
+ * device (`netstat > /dev/full`) is lost without a word and the status is
+ * unchanged; a write to a pipe nobody reads any more kills it with SIGPIPE
+ * (status 141 in a shell). Node ignores SIGPIPE, so a write here fails with
+ * EPIPE instead; `Output` then restores the signal's default action and
+ * sends it to its own process, which ends the same way. Every other write
+ * error is ignored, as net-tools ignores it.
+ *
+ * When net-tools dies depends on when it writes. Its standard output is
+ * line-buffered on a terminal and block-buffered elsewhere (blocks of the
+ * descriptor's st_blksize, 4096 for a pipe); standard error is unbuffered.
+ * This class gathers standard output in large chunks (a 200k-row listing is
+ * a few syscalls), and before it writes to standard error it writes out as
+ * much standard output as net-tools would have written by then: everything
+ * on a terminal, whole blocks elsewhere. So a message on standard error is
+ * printed, or not, before the death on a closed pipe exactly as net-tools
+ * prints it, and `2>&1` interleaves the streams as net-tools does.
  */
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { errorCode } from '../errors';
 
 const CHUNK = 1 << 16;
+/** glibc's buffer size when fstat gives no st_blksize. */
+const BUFSIZ = 8192;
+
+/** End this process by SIGPIPE, the way a C program that writes into a closed pipe ends. */
+export function dieOfSigpipe(): void {
+  // Node sets SIGPIPE to "ignore" at start-up. Removing the last listener of
+  // a signal makes libuv set its action back to the default (terminate), so
+  // the signal sent next ends the process.
+  const listener = () => undefined;
+  process.on('SIGPIPE', listener);
+  process.removeListener('SIGPIPE', listener);
+  process.kill(process.pid, 'SIGPIPE');
+}
 
 export class Output {
   private pending: string[] = [];
   private pendingLength = 0;
-  /** True once a reader has gone away (EPIPE); everything after is dropped. */
+  /** Bytes queued for standard output so far, and how many of them were handed to write(2). */
+  private queued = 0;
+  private written = 0;
+  /** How many of the queued bytes net-tools' stdio would have written by now. */
+  private stdioWritten = 0;
+  /** Size of net-tools' stdout buffer here, 0 when it would be line-buffered (a terminal). */
+  private readonly block: number;
+  /**
+   * True once a reader has gone away (EPIPE) and the process was not ended
+   * by it (an `onBrokenPipe` that returns); everything after is dropped.
+   */
   closed = false;
 
+  /**
+   * @param onBrokenPipe what to do when a write finds no reader: by default
+   *   die of SIGPIPE, as net-tools does.
+   */
   constructor(
     private readonly stdoutFd = 1,
     private readonly stderrFd = 2,
-  ) {}
+    private readonly onBrokenPipe: () => void = dieOfSigpipe,
+  ) {
+    this.block = isatty(stdoutFd) ? 0 : blockSize(stdoutFd);
+  }
 
-  /** Queue text for standard output. */
+  /** Queue text (one byte per character) for standard output. */
   out(text: string): void {
     if (this.closed) return;
     this.pending.push(text);
     this.pendingLength += text.length;
-    if (this.pendingLength >= CHUNK) this.flush();
+    this.queued += text.length;
+    if (this.pendingLength >= CHUNK) this.writeOut(this.queued);
   }
 
-  /** Write text to standard error now (stdout's queue first). */
+  /** Write text to standard error now, after the standard output net-tools would have written by then. */
   err(text: string): void {
-    this.flush();
-    writeAll(this.stderrFd, text, () => undefined);
+    if (this.block === 0) {
+      this.flush();
+    } else {
+      // A full stdio buffer is written only when one more byte comes: of the
+      // bytes since the last write, the whole blocks below their count.
+      const unwritten = this.queued - this.stdioWritten;
+      if (unwritten > 0) this.stdioWritten += Math.floor((unwritten - 1) / this.block) * this.block;
+      this.writeOut(this.stdioWritten);
+    }
+    if (this.closed) return;
+    this.write(this.stderrFd, text);
   }
 
-  /** Write out everything queued for standard output. */
+  /** Write out everything queued for standard output (net-tools' fflush, done after every pass). */
   flush(): void {
-    if (this.pendingLength === 0 && this.pending.length === 0) return;
-    const text = this.pending.join('');
+    this.stdioWritten = this.queued;
+    this.writeOut(this.queued);
+  }
+
+  /** Write queued standard output until `upTo` bytes of it have been written. */
+  private writeOut(upTo: number): void {
+    if (upTo <= this.written || this.pendingLength === 0) return;
+    let text = this.pending.join('');
     this.pending = [];
-    this.pendingLength = 0;
+    const bytes = upTo - this.written;
+    if (bytes < text.length) {
+      this.pending.push(text.slice(bytes));
+      text = text.slice(0, bytes);
+    }
+    this.pendingLength -= text.length;
+    this.written += text.length;
     if (this.closed) return;
-    writeAll(this.stdoutFd, text, () => {
-      this.closed = true;
-    });
+    this.write(this.stdoutFd, text);
+  }
+
+  /** Write all of `text` to `fd`; a write error drops the rest of it, as stdio does. */
+  private write(fd: number, text: string): void {
+    let buffer = Buffer.from(text, 'latin1');
+    while (buffer.length > 0) {
+      try {
+        buffer = buffer.subarray(writeSync(fd, buffer));
+      } catch (err) {
+        const code = errorCode(err);
+        if (code === 'EAGAIN') {
+          // The descriptor may be a non-blocking pipe inherited from a Node parent: wait a little.
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+          continue;
+        }
+        if (code === 'EPIPE') {
+          this.closed = true;
+          this.pending = [];
+          this.pendingLength = 0;
+          this.onBrokenPipe();
+        }
+        // ENOSPC, EIO, EBADF, EFBIG...: net-tools never checks its writes.
+        return;
+      }
+    }
   }
 }
 
-/** Write all of `text` to `fd`, retrying short and would-block writes; call onClosed on EPIPE. */
-function writeAll(fd: number, text: string, onClosed: () => void): void {
-  let buffer = Buffer.from(text, 'latin1');
-  while (buffer.length > 0) {
-    try {
-      const written = writeSync(fd, buffer);
-      buffer = buffer.subarray(written);
-    } catch (err) {
-      const code = errorCode(err);
-      if (code === 'EAGAIN') {
-        // stdout may be a non-blocking pipe inherited from a Node parent: wait a little.
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-        continue;
-      }
-      if (code === 'EPIPE') {
-        onClosed();
-        return;
-      }
-      throw err;
-    }
+/** st_blksize of a descriptor, as glibc sizes a stream's buffer. */
+function blockSize(fd: number): number {
+  try {
+    const size = fstatSync(fd).blksize;
+    return size > 0 ? size : BUFSIZ;
+  } catch {
+    return BUFSIZ;
   }
 }

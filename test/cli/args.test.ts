@@ -81,10 +81,52 @@ describe("netstat's option actions, in order", () => {
     expect(options('-A', 'ip,ip6,tcpip,appletalk,econet', '-4', '-x').afList).toEqual(['inet', 'inet6', 'inet', 'ddp', 'ec', 'inet', 'unix']);
   });
 
+  it('reads only the first 255 bytes of an -A argument, as net-tools copies it into a 256-byte buffer', () => {
+    const list = (bytes: number) => ('inet,'.repeat(60).slice(0, bytes - 1) + 'x');
+    // 255 bytes: the whole list is read, the last word is unknown.
+    expect(run('-A', list(255))).toMatchObject({ status: 1, stderr: "Unknown address family `inetx'.\n" });
+    // 256 and more: cut after the comma, the last word read is empty.
+    expect(run('-A', list(256))).toMatchObject({ status: 1, stderr: "Unknown address family `'.\n" });
+    expect(run(`--protocol=${list(300)}`)).toMatchObject({ status: 1, stderr: "Unknown address family `'.\n" });
+    // Cut inside a word: the stump is what is named.
+    // Cut inside a word: an unknown word can become a known one (`inet6x` read as `inet6`).
+    expect(options('-A', 'inet,'.repeat(50) + 'inet6x').afList.slice(-2)).toEqual(['inet', 'inet6']);
+    expect(run('-A', 'x'.repeat(300))).toMatchObject({ stderr: `Unknown address family \`${'x'.repeat(255)}'.\n` });
+    // Bytes, not characters: a two-byte character astride byte 255 is cut in half.
+    expect(run('-A', 'x'.repeat(254) + '\xc3\xa9')).toMatchObject({ stderr: `Unknown address family \`${'x'.repeat(254)}\xc3'.\n` });
+  });
+
+  it('refuses a family once the gathered list is full (255 bytes), says so, and goes on', () => {
+    const fours = (n: number) => Array<string>(n).fill('-4');
+    // 51 x inet is 254 bytes with the commas: full enough that no name fits.
+    const full = run(...fours(51), '-x', '-A', 'inet6,bogus', '-tn');
+    expect(full.kind === 'run' && [full.warnings, full.options.afList.length, full.options.unix, full.options.inet6]).toEqual([
+      ['Too much address family arguments.\n', 'Too much address family arguments.\n'],
+      51,
+      false,
+      false,
+    ]);
+    // 2 + 252 + 1 = 255 still fits, 2 + 253 + 1 = 256 does not.
+    const fits = run(...fours(49), '-A', 'ash,ash,econet');
+    expect(fits.kind === 'run' && [fits.warnings, fits.options.afList.join(',').length]).toEqual([[], 255]);
+    const over = run(...fours(49), '-A', 'econet,econet,econet', '-A', 'econet');
+    expect(over.kind === 'run' && over.warnings).toEqual(['Too much address family arguments.\n']);
+    // An unknown word is still an error, after the warnings so far.
+    expect(run(...fours(52), '-A', 'bogus')).toEqual({
+      kind: 'exit',
+      status: 1,
+      stdout: '',
+      stderr: "Too much address family arguments.\nUnknown address family `bogus'.\n",
+    });
+  });
+
   it('warns about --tcpip and carries on', () => {
     const outcome = run('--tcpip', '-t');
     expect(outcome.kind).toBe('run');
     expect(outcome.kind === 'run' && outcome.warnings).toEqual(["netstat.c: Internal Error `longopts 1 range'.\n"]);
+    // The warning is printed as parsing goes: before a later option error, too.
+    expect(run('--tcpip', '-q')).toMatchObject({ status: 3, stderr: expect.stringMatching(/^netstat\.c: Internal Error `longopts 1 range'\.\nnetstat: invalid option -- 'q'\n/) });
+    expect(run('--tcpip', '-?')).toMatchObject({ status: 3, stderr: expect.stringMatching(/^netstat\.c: Internal Error `longopts 1 range'\.\nusage:/) });
   });
 
   it('fails -Z as SELinux is disabled', () => {
