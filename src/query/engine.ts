@@ -131,8 +131,12 @@ async function outcomeAsync<T>(spec: TableSpec, sources: Sources, read: () => Pr
 function failed<T>(spec: TableSpec, sources: Sources, error: unknown): TableOutcome<T> {
   const code = errorCode(error);
   if (code === 'ABORT_ERR') throw error;
-  const status = code !== undefined && ABSENT_CODES.has(code) ? 'absent' : 'error';
-  return { spec, status, error, source: sourceOf(spec, sources) };
+  const source = sourceOf(spec, sources);
+  // EACCES is "absent" for an unreadable /proc file (net-tools skips it); a
+  // netlink socket refused with EACCES (forced netlink) fails, as EPERM does.
+  const refused = code === 'EACCES' && source.backend === 'netlink';
+  const status = code !== undefined && ABSENT_CODES.has(code) && !refused ? 'absent' : 'error';
+  return { spec, status, error, source };
 }
 
 /** The recorded choice for a table, or the backend it was tried on when none was recorded. */
