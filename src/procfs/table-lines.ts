@@ -24,14 +24,15 @@ const NEWLINE = 0x0a;
  * Parse the lines of `buf` after the first. `parseLine` reads the line the
  * scanner is set to and returns its row, or undefined for a malformed line.
  * `identity`: what names the socket of a row (see above), if rows repeated
- * by the kernel are to be dropped.
+ * by the kernel are to be dropped; undefined for a row nothing names, which
+ * is always kept.
  */
 export function* parseTableLines<T>(
   buf: Buffer,
   scanner: LineScanner,
   parseLine: () => T | undefined,
   keep: (row: T) => boolean,
-  identity?: (row: T) => number | string,
+  identity?: (row: T) => number | string | undefined,
 ): Generator<void, Table<T>, void> {
   const rows: T[] = [];
   const seen = identity === undefined ? undefined : new Set<number | string>();
@@ -59,9 +60,10 @@ export function* parseTableLines<T>(
 }
 
 /** Whether no earlier row had this row's identity (always, without `identity`); records it. */
-function isFirst<T>(seen: Set<number | string> | undefined, identity: ((row: T) => number | string) | undefined, row: T): boolean {
+function isFirst<T>(seen: Set<number | string> | undefined, identity: ((row: T) => number | string | undefined) | undefined, row: T): boolean {
   if (seen === undefined) return true;
   const id = identity!(row);
+  if (id === undefined) return true;
   if (seen.has(id)) return false;
   seen.add(id);
   return true;

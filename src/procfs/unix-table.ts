@@ -32,8 +32,9 @@ const MINIMUM_FIELDS = 6;
 export function* parseUnixTable(buf: Buffer, filter: SocketFilter = { selection: 'all' }): Generator<void, Table<UnixSocket>, void> {
   const scanner = new LineScanner(buf);
   const keep = unixKeep(filter);
-  // A UNIX socket always has an inode: it names the socket (a row the kernel repeats is dropped, see table-lines.ts).
-  return yield* parseTableLines(buf, scanner, () => parseLine(scanner, buf), (row) => keep(row.stateName), (row) => row.inode);
+  // The inode names a socket (a row the kernel repeats is dropped, see table-lines.ts). Connections
+  // waiting in a listener's queue have none (inode 0) and can be alike in every field: all are kept.
+  return yield* parseTableLines(buf, scanner, () => parseLine(scanner, buf), (row) => keep(row.stateName), (row) => row.inode || undefined);
 }
 
 function parseLine(s: LineScanner, buf: Buffer): UnixSocket | undefined {
