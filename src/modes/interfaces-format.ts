@@ -4,16 +4,22 @@
  * from the collected records (interfaces-record.ts).
  */
 import { counterText, exactValue } from './counters';
-import { hardwareLine } from './interfaces-hardware';
+import { countsCompressed, hardwareLine } from './interfaces-hardware';
 import type { CounterName, Counters, InterfaceRecord } from './interfaces-record';
 import { stripV4Mapped } from './route-ipv6-text';
 
 export const SHORT_HEADER = 'Iface             MTU    RX-OK RX-ERR RX-DRP RX-OVR    TX-OK TX-ERR TX-DRP TX-OVR Flg\n';
 
 const SHORT_FLAGS: Array<[number, string]> = [
-  [0x200, 'A'], [0x2, 'B'], [0x4, 'D'], [0x8, 'L'], [0x1000, 'M'], [0x100, 'P'], [0x20, 'N'], [0x80, 'O'],
-  [0x10, 'P'], [0x800, 's'], [0x400, 'm'], [0x40, 'R'], [0x1, 'U'],
+  [0x200, 'A'], [0x2, 'B'], [0x4, 'D'], [0x8, 'L'], [0x1000, 'M'], [0x8000, 'd'], [0x100, 'P'], [0x20, 'N'],
+  [0x80, 'O'], [0x10, 'P'], [0x800, 's'], [0x400, 'm'], [0x40, 'R'], [0x1, 'U'],
 ];
+
+const IFF_PORTSEL = 0x2000;
+const IFF_AUTOMEDIA = 0x4000;
+
+/** net-tools' if_port_text: the medium of dev->if_port; index 7 is its NULL terminator, which printf shows as `(null)`. */
+const PORT_NAMES = ['unknown', '10base2', '10baseT', 'AUI', '100baseT', '100baseTX', '100baseFX'];
 
 export function shortRow(record: InterfaceRecord): string {
   const { name, mtu, flags, statistics: stats } = record;
@@ -33,8 +39,7 @@ export function shortRow(record: InterfaceRecord): string {
 
 export function longBlock(record: InterfaceRecord): string {
   const { name, flags, flagNames, ipv4, statistics: stats, map } = record;
-  // net-tools turns the last comma into '>'; with no flags there is none to turn.
-  let text = `${name}: flags=${flags}<${flagNames.join(',')}${flagNames.length > 0 ? '>' : ''}  mtu ${record.mtu}\n`;
+  let text = `${name}: ${flagsText(flags, flagNames)}  mtu ${record.mtu}\n`;
 
   if (ipv4 !== null && ipv4 !== undefined) {
     text += `        inet ${ipv4.address}  netmask ${ipv4.netmask}`;
@@ -44,15 +49,23 @@ export function longBlock(record: InterfaceRecord): string {
   }
   for (const v6 of record.ipv6 ?? []) {
     const kinds = v6.scopeNames.join(',') + (v6.scopeNames.length > 0 ? '>' : '');
-    text += `        inet6 ${stripV4Mapped(v6.address, v6.address)}  prefixlen ${v6.prefixLength}  scopeid 0x${(v6.scope & ~0x80).toString(16)}<${kinds}\n`;
+    // The scope is printed before the compat bit (0x80) is taken out of it for the names.
+    text += `        inet6 ${stripV4Mapped(v6.address, v6.address)}  prefixlen ${v6.prefixLength}  scopeid 0x${v6.scope.toString(16)}<${kinds}\n`;
   }
   if (record.hardware !== undefined) text += hardwareLine(record.hardware, record.txQueueLen ?? null);
+  if (flags & IFF_PORTSEL) {
+    text += `        media ${PORT_NAMES[map?.port ?? 0] ?? '(null)'}${flags & IFF_AUTOMEDIA ? 'autoselect' : ''}\n`;
+  }
+  const compressed = record.hardware !== undefined && countsCompressed(record.hardware);
 
   if (stats !== null) {
     const c = (key: CounterName): string => counter(stats, key);
     text += `        RX packets ${c('rxPackets')}  bytes ${c('rxBytes')} (${humanBytes(exact(stats, 'rxBytes'))})\n`;
+    // Sic: a colon on the RX line, a blank on the TX line.
+    if (compressed) text += `        RX compressed:${c('rxCompressed')}\n`;
     text += `        RX errors ${c('rxErrors')}  dropped ${c('rxDropped')}  overruns ${c('rxFifo')}  frame ${c('rxFrame')}\n`;
     text += `        TX packets ${c('txPackets')}  bytes ${c('txBytes')} (${humanBytes(exact(stats, 'txBytes'))})\n`;
+    if (compressed) text += `        TX compressed ${c('txCompressed')}\n`;
     text +=
       `        TX errors ${c('txErrors')}  dropped ${c('txDropped')} overruns ${c('txFifo')}  ` +
       `carrier ${c('txCarrier')}  collisions ${c('txCollisions')}\n`;
@@ -69,6 +82,18 @@ export function longBlock(record: InterfaceRecord): string {
     }
   }
   return `${text}\n`;
+}
+
+/**
+ * `flags=N<NAME,…>`: N is the signed short net-tools keeps (IFF_DYNAMIC,
+ * 0x8000, makes it negative). net-tools turns the last character into `>` if
+ * it is a comma and removes it otherwise: flags with no named bit lose the
+ * `<`, while flags 0 (for which it first appends a `>`) keep it.
+ */
+function flagsText(flags: number, names: string[]): string {
+  const signedFlags = (flags << 16) >> 16;
+  if (names.length > 0) return `flags=${signedFlags}<${names.join(',')}>`;
+  return flags === 0 ? 'flags=0<' : `flags=${signedFlags}`;
 }
 
 function counter(stats: Counters, key: CounterName): string {

@@ -34,7 +34,7 @@ export interface InterfaceRecord {
   /** The device, or an IPv4 address label (`lo:1`). */
   name: string;
   mtu: number;
-  /** The 16-bit interface flags (IFF_UP = 0x1 …). */
+  /** The 16-bit interface flags (IFF_UP = 0x1 …), unsigned (the text shows them as a signed short). */
   flags: number;
   /** Their names as `-ie` prints them (UP, BROADCAST, …). */
   flagNames: string[];
@@ -46,8 +46,8 @@ export interface InterfaceRecord {
   hardware?: Hardware;
   /** `-e`: null when unknown. */
   txQueueLen?: number | null;
-  /** `-e`: the device map SIOCGIFMAP reports. */
-  map?: { irq: number; baseAddr: number; dma: number; memStart: number; memEnd: number } & Exact;
+  /** `-e`: the device map SIOCGIFMAP reports (`port` names the medium on the `media` line). */
+  map?: { irq: number; baseAddr: number; dma: number; port: number; memStart: number; memEnd: number } & Exact;
   /** null for an address label, or when `/proc/net/dev` could not be read. */
   statistics: Counters | null;
 }
@@ -55,7 +55,7 @@ export interface InterfaceRecord {
 const FLAG_NAMES: Array<[number, string]> = [
   [0x1, 'UP'], [0x2, 'BROADCAST'], [0x4, 'DEBUG'], [0x8, 'LOOPBACK'], [0x10, 'POINTOPOINT'], [0x20, 'NOTRAILERS'],
   [0x40, 'RUNNING'], [0x80, 'NOARP'], [0x100, 'PROMISC'], [0x200, 'ALLMULTI'], [0x800, 'SLAVE'], [0x400, 'MASTER'],
-  [0x1000, 'MULTICAST'],
+  [0x1000, 'MULTICAST'], [0x8000, 'DYNAMIC'],
 ];
 
 /** One interface's record, long (`-e`) or short. */
@@ -82,9 +82,9 @@ export function interfaceRecord(
             destination: link.flags & IFF_POINTOPOINT ? ipv4.destination : null,
           },
     ipv6,
-    hardware: hardwareOf(link.type, link.hwAddress),
+    hardware: hardwareOf(link.type, link.hwAddress, stats),
     txQueueLen: link.txQueueLen,
-    map: { irq: map.irq, baseAddr: map.baseAddr, dma: map.dma, ...numbersOf({ memStart: map.memStart, memEnd: map.memEnd }) },
+    map: { irq: map.irq, baseAddr: map.baseAddr, dma: map.dma, port: map.port, ...numbersOf({ memStart: map.memStart, memEnd: map.memEnd }) },
     statistics: stats === null ? null : numbersOf(stats),
   };
 }

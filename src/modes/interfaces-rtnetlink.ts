@@ -111,13 +111,14 @@ export function decodeLinks(bytes: Buffer): Map<string, LinkInfo> {
  * narrowed to SIOCGIFMAP's struct ifmap (base_addr a short, irq a char).
  */
 function deviceMap(map: Buffer | undefined): DeviceMap {
-  if (map === undefined || map.length < 28) return { memStart: 0n, memEnd: 0n, baseAddr: 0, irq: 0, dma: 0 };
+  if (map === undefined || map.length < 28) return { memStart: 0n, memEnd: 0n, baseAddr: 0, irq: 0, dma: 0, port: 0 };
   return {
     memStart: map.readBigUInt64LE(0),
     memEnd: map.readBigUInt64LE(8),
     baseAddr: Number(map.readBigUInt64LE(16) & 0xffffn),
     irq: map.readUInt16LE(24) & 0xff,
     dma: map.readUInt8(26),
+    port: map.readUInt8(27),
   };
 }
 

@@ -11,7 +11,8 @@
  *   RUNNING is derived from `operstate` as the kernel's dev_get_flags()
  *   does). sysfs shows the network namespace it was mounted in: in a
  *   namespace it must be mounted afresh, as container runtimes do. The
- *   device map (irq/base/memory/dma) has no sysfs file and reads as zeros.
+ *   device map (irq/base/memory/dma/port) has no sysfs file and reads as
+ *   zeros (virtual devices, the only ones a namespace can make, have no other).
  * - IPv4 addresses and their labels (`lo:1`) have no /proc or sysfs file at
  *   all (`/proc/net/fib_trie` has neither labels nor devices). The fallback
  *   uses Node's `os.networkInterfaces()` (getifaddrs, i.e. rtnetlink inside
@@ -31,6 +32,8 @@ export interface DeviceMap {
   baseAddr: number;
   irq: number;
   dma: number;
+  /** dev->if_port: the medium (`media` line of `-ie` with IFF_PORTSEL). */
+  port: number;
 }
 
 export interface LinkInfo {
@@ -106,7 +109,7 @@ export function sysfsLinks(sysRoot = '/sys'): LinkSource {
       type: Number(read('type') ?? 0),
       hwAddress: hw,
       txQueueLen: txQueueLen === null ? null : Number(txQueueLen),
-      map: { memStart: 0n, memEnd: 0n, baseAddr: 0, irq: 0, dma: 0 },
+      map: { memStart: 0n, memEnd: 0n, baseAddr: 0, irq: 0, dma: 0, port: 0 },
     };
   };
 }

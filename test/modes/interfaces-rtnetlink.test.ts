@@ -80,6 +80,7 @@ describe('rtnetlink decoding rules', () => {
     map.writeBigUInt64LE(0x1e000n, 16);
     map.writeUInt16LE(0x10b, 24); // irq 267: struct ifmap keeps a char
     map.writeUInt8(3, 26);
+    map.writeUInt8(2, 27); // if_port: 10baseT
     const body = Buffer.concat([
       info,
       attribute(3, Buffer.from('eth9\0', 'latin1')),
@@ -92,7 +93,7 @@ describe('rtnetlink decoding rules', () => {
     expect(link.mtu).toBe(1500);
     expect(link.hwAddress).toEqual([2, 0, 0, 0, 0, 1, 0, 0]);
     expect(link.txQueueLen).toBeNull();
-    expect(link.map).toEqual({ memStart: 0xfe000000n, memEnd: 0xfe01ffffn, baseAddr: 0xe000, irq: 0x0b, dma: 3 });
+    expect(link.map).toEqual({ memStart: 0xfe000000n, memEnd: 0xfe01ffffn, baseAddr: 0xe000, irq: 0x0b, dma: 3, port: 2 });
   });
 
   it('takes IFA_LOCAL as the address and IFA_ADDRESS as the peer; no IFA_BROADCAST reads 0.0.0.0', () => {
