@@ -44,16 +44,16 @@ const TUN = path.join(__dirname, 'interfaces-tun.py');
 const UNKNOWN_TYPES = [23, 32, 800, 801, 0xfffe, 0xffff, 0x8001];
 
 /** Tap devices of types whose address the kernel keeps (tun_get_addr_len), with the address to set. */
-const ADDRESSED: Array<[type: number, address: string]> = [
+const ADDRESSED: Array<[type: number, address: string, length: number]> = [
   // NET/ROM "N0CALL-5": ASCII shifted left one bit, SSID in the 7th byte. A tap's eth_mac_addr
   // stores only the first 6 bytes, so the SSID stays 0 (interfaces-units.test.ts covers SSIDs).
-  [0, '9c:60:86:82:98:98:6a'],
-  [3, ''], // AX.25: the kernel keeps no address for a tun; an empty callsign
-  [270, '16:27:07:e8:61'], // ROSE, 5 bytes
-  [774, '02:00:5e:10:20:30'], // FDDI
-  [780, 'fe:dc:ba:98:76:54'], // HIPPI
-  [825, '02:11:22:33:44:55:66:77'], // 6LoWPAN: unspec; 8 bytes, of which a tap stores the first 6
-  [769, '20:01:0d:b8:00:00:00:00:00:00:00:00:00:00:00:01'], // IPv6-in-IPv6: unspec, first 8 of 16 bytes
+  [0, '9c:60:86:82:98:98:6a', 7],
+  [3, '', 0], // AX.25: the kernel keeps no address for a tun; an empty callsign
+  [270, '16:27:07:e8:61', 5], // ROSE
+  [774, '02:00:5e:10:20:30', 6], // FDDI
+  [780, 'fe:dc:ba:98:76:54', 6], // HIPPI
+  [825, '02:11:22:33:44:55:66:77', 8], // 6LoWPAN: unspec; a tap stores the first 6 bytes
+  [769, '20:01:0d:b8:00:00:00:00:00:00:00:00:00:00:00:01', 16], // IPv6-in-IPv6: unspec, first 8 of 16 bytes
 ];
 
 function setupPhase1(): string {
@@ -67,8 +67,12 @@ ip -6 addr add ::10.1.2.3/96 dev lo
 ip -6 addr add ::2/128 dev lo
 ip -6 addr add ::0.1.0.0/96 dev lo
 ip -6 addr add ::ffff:10.1.2.4/96 dev lo
+for a in ::0.0.1.0 ::1.0.0.0 ::255.255.255.255 ::ffff:0:0 ::ffff:0.0.0.1 ::1:0:0 ::ffff:1:2:3; do ip -6 addr add $a/128 dev lo; done
 python3 ${TUN} ${tuns.join(' ')} ${taps.join(' ')}
 ${ADDRESSED.filter(([, a]) => a !== '').map(([type, address]) => `ip link set ad${type} address ${address}`).join('\n')}
+# Kernels without tun_get_addr_len() keep 6 address bytes whatever the type, and net-tools would
+# print stack garbage for the bytes past them: such devices are removed, and reported.
+${ADDRESSED.map(([type, , length]) => `[ "$(cat /sys/class/net/ad${type}/addr_len)" = ${length} ] || { ip link del ad${type}; echo ad${type} >>"$work/removed"; }`).join('\n')}
 # flags: DYNAMIC on a down ARCnet; PORTSEL (+AUTOMEDIA) on DLCI and X.25; all three on an up FDDI
 ip link set hw7 dynamic on
 python3 ${TUN} flags:hw15:0x2000 flags:hw271:0x6000 flags:ad774:0xe000
@@ -177,25 +181,21 @@ describe.skipIf(skipReason !== null)('netstat -i on every hardware type, flag an
   it('the scenario really has what it claims', () => {
     const long = results[1]![list.indexOf('-iea')]!.ref.stdout;
     for (const text of [
-      'netrom N0CALL  txqueuelen',
-      'ax25   txqueuelen',
-      'rose 162707e861',
-      'fddi 02-00-5E-10-20-30',
-      'hippi FE:DC:BA:98:76:54',
       'arcnet 00',
       'dlci 0',
       'irda 00:00:00:00',
       'x25   txqueuelen',
       '(Econet)',
-      'unspec 02-11-22-33-44-55-00-00-00-00-00-00-00-00-00-00',
-      'unspec 20-01-0D-B8-00-00-00-00-00-00-00-00-00-00-00-00',
+      'netrom   txqueuelen',
       'RX compressed:0',
       'TX compressed 0',
       'media unknown\n',
+      'hw271: flags=28816<POINTOPOINT,NOARP,MULTICAST>',
       'media unknownautoselect\n',
       'scopeid 0x80<compat,global>',
       'inet6 ::10.9.9.9',
       'inet6 10.1.2.4  prefixlen 96  scopeid 0x0<global>',
+      'inet6 0.0.0.0  prefixlen 128',
       'hw3:1: flags=4240<POINTOPOINT,NOARP,MULTICAST>',
       'inet 10.9.1.1  netmask 255.255.255.255  destination 10.9.1.2',
     ]) {
@@ -207,5 +207,26 @@ describe.skipIf(skipReason !== null)('netstat -i on every hardware type, flag an
     expect(long).toMatch(/^hw781:7: .*\n.*\n {8}ash {2}txqueuelen/m);
     expect(long).toContain('hw7: flags=-28528<POINTOPOINT,NOARP,MULTICAST,DYNAMIC>');
     expect(results[0]![list.indexOf('-ia')]!.ref.stdout).toMatch(/^hw7 .* MdOP\n/m);
+  });
+
+  it('the scenario has the addresses it sets on tap devices', (ctx) => {
+    const long = results[1]![list.indexOf('-iea')]!.ref.stdout;
+    const missing = ADDRESSED.filter(([type]) => !long.includes(`\nad${type}: `)).map(([type]) => `ad${type}`);
+    if (missing.length > 0) {
+      console.log(`interfaces hardware: ${missing.join(', ')} not tested: this kernel keeps another address length for their type`);
+      ctx.skip();
+    }
+    for (const text of [
+      'netrom N0CALL  txqueuelen',
+      'ax25   txqueuelen',
+      'rose 162707e861',
+      'fddi 02-00-5E-10-20-30',
+      'hippi FE:DC:BA:98:76:54',
+      'unspec 02-11-22-33-44-55-00-00-00-00-00-00-00-00-00-00',
+      'unspec 20-01-0D-B8-00-00-00-00-00-00-00-00-00-00-00-00',
+      'ad774: flags=-4093<UP,BROADCAST,MULTICAST,DYNAMIC>',
+    ]) {
+      expect(long).toContain(text);
+    }
   });
 });
