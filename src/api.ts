@@ -32,6 +32,11 @@ import { type SocketQuery, type ValidatedQuery, validateQuery } from './query/re
 /** What became of one network namespace of a `netns` query. */
 export interface NamespaceReport {
   netns: NetnsRef;
+  /**
+   * How to name it: its name under `/run/netns`, else `net:[INODE]` (what
+   * `/proc/PID/ns/net` reads). The `netns` count key groups by this text.
+   */
+  label: string;
   /** The caller's own namespace. */
   current: boolean;
   /** `ok`: read; `unreadable`: could not be entered (see `code`, `message`). */
@@ -204,7 +209,7 @@ async function selectNamespacesAsync(request: ValidatedQuery): Promise<Namespace
  * being read — which fails the call instead when it was asked for alone.
  */
 function namespaceReport(ns: Namespace, ref: NetnsRef, error: unknown, explicit: boolean): NamespaceReport {
-  const report: NamespaceReport = { netns: ref, current: ns.current, status: 'ok', sockets: 0 };
+  const report: NamespaceReport = { netns: ref, label: netnsLabel(ns), current: ns.current, status: 'ok', sockets: 0 };
   if (error === undefined) return report;
   const failure = namespaceError(ns, error);
   if (explicit) throw failure;

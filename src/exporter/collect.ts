@@ -54,8 +54,9 @@ function countKeys(options: CollectOptions): CountKey[] {
   const keys: CountKey[] = ['protocol', 'family', 'state'];
   if (options.netns !== undefined) keys.unshift('netns');
   if (options.byProcess) keys.push('program');
-  // `container` is the id; `cgroup` (its path) says which runtime named it.
-  if (options.byContainer === true) keys.push('container', 'cgroup');
+  // The cgroup's path gives both the container id and the runtime that named it
+  // (the library's `container` key is the id alone).
+  if (options.byContainer === true) keys.push('cgroup');
   return keys;
 }
 

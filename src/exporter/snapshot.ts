@@ -18,8 +18,7 @@
 import type { InetSocket, NetnsRef } from '../model';
 import type { CountRow, SocketCounts, TableReport } from '../api';
 import type { SourceChoice } from '../backends/choose';
-import { containerOf } from '../cgroup/container';
-import { netnsLabel } from '../query/namespaces';
+import { type ContainerRef, containerOf } from '../cgroup/container';
 /** How a listening socket's local address reads: any address, loopback only, or one specific address. */
 export type AddressClass = 'wildcard' | 'loopback' | 'specific';
 
@@ -134,7 +133,7 @@ export interface SummaryOptions {
   byProcess: boolean;
   /** With `byProcess`: keep this many programs. */
   topProcesses: number;
-  /** Export per-container counts (`counts` must then be grouped by `container` and `cgroup` too). */
+  /** Export per-container counts (`counts` must then be grouped by `cgroup` too). */
   byContainer?: boolean;
   /** With `byContainer`: keep this many containers (default 10). */
   topContainers?: number;
@@ -188,7 +187,7 @@ export type ListenerRecord = Pick<InetSocket, 'protocol' | 'family' | 'localAddr
  * Reduce the library's answers to what is exported.
  *
  * `counts` is grouped by protocol, family and state (and program for
- * `--by-process`, container and cgroup for `--by-container`) with
+ * `--by-process`, cgroup for `--by-container`) with
  * `recvQueue`/`sendQueue` added up; `listeners` are the TCP sockets in LISTEN
  * and the unconnected UDP, UDP-Lite and RAW sockets.
  *
@@ -208,17 +207,19 @@ export function summarize(
   }
   const groups = partition(counts.groups, (g) => (typeof g.netns === 'string' ? g.netns : undefined));
   const tables = partition(counts.tables, (t) => t.netns);
-  const held = partition(listeners, (l) => (l.netns === undefined ? undefined : netnsLabel(l.netns)));
+  const held = partition(listeners, (l) => l.netns?.inode);
   const snapshots: Snapshot[] = [];
   const namespaces: NamespaceStatus[] = [];
   for (const report of counts.namespaces) {
-    const netns = netnsLabel(report.netns);
+    // The library's label is also what its `netns` count key groups by.
+    const netns = report.label;
     const status: NamespaceStatus = { netns, inode: report.netns.inode, current: report.current, readable: report.status === 'ok' };
     if (report.code !== undefined) status.code = report.code;
     if (report.message !== undefined) status.message = report.message;
     namespaces.push(status);
     if (!status.readable) continue;
-    snapshots.push(summarizeTarget({ netns }, groups.get(netns) ?? [], tables.get(report.netns.inode) ?? [], counts.sources, held.get(netns) ?? [], options));
+    const inode = report.netns.inode;
+    snapshots.push(summarizeTarget({ netns }, groups.get(netns) ?? [], tables.get(inode) ?? [], counts.sources, held.get(inode) ?? [], options));
   }
   const collection: Collection = { snapshots, namespaces, durationSeconds };
   if (counts.hiddenProcesses !== undefined) collection.hiddenProcesses = counts.hiddenProcesses;
@@ -237,9 +238,13 @@ function partition<T, K>(items: readonly T[], keyOf: (item: T) => K | undefined)
   return out;
 }
 
-/** A container group's runtime: from the cgroup path the container id was read from. */
-function runtimeOf(g: CountRow): string {
-  return typeof g.cgroup === 'string' && g.cgroup.startsWith('/') ? (containerOf(g.cgroup)?.runtime ?? 'unknown') : 'unknown';
+/**
+ * The container (or systemd unit) of a group counted by `cgroup`: the
+ * library gives the cgroup's path, or null (no cgroup: UNIX, TIME_WAIT, the
+ * /proc backend), or the bare id of a cgroup gone before it was looked up.
+ */
+function containerOfGroup(g: CountRow): ContainerRef | undefined {
+  return typeof g.cgroup === 'string' && g.cgroup.startsWith('/') ? containerOf(g.cgroup) : undefined;
 }
 
 /** One target's snapshot: its count groups, tables and listeners. */
@@ -286,14 +291,14 @@ function summarizeTarget(
       else programs.set(String(g.program), (programs.get(String(g.program)) ?? 0) + g.count);
     }
     if (options.byContainer === true) {
-      if (g.container === null || g.container === undefined || g.container === '') {
+      const container = containerOfGroup(g);
+      if (container === undefined) {
         unattributed += g.count;
       } else {
-        const id = String(g.container);
-        const runtime = runtimeOf(g);
-        const ckey = `${runtime}\0${id}`;
+        // Several cgroups of one container (a Podman `container` child, …) are one group.
+        const ckey = `${container.runtime}\0${container.id}`;
         const c = containers.get(ckey);
-        if (c === undefined) containers.set(ckey, { runtime, id, count: g.count });
+        if (c === undefined) containers.set(ckey, { runtime: container.runtime, id: container.id, count: g.count });
         else c.count += g.count;
       }
     }

@@ -76,8 +76,37 @@ export function listNamespaces(options: NamespaceOptions = {}): Discovery {
   return runSync(discover(roots(options)));
 }
 
+/** Async discoveries in progress, by roots: a call made while one runs shares it. */
+const inFlight = new Map<string, Promise<Discovery>>();
+
+/**
+ * {@link listNamespaces} without blocking. Calls made while a discovery of
+ * the same roots is running get that discovery's answer instead of walking
+ * `/proc` again: a caller that starts several `netns: 'all'` queries at once
+ * (the exporter: a count and two listener listings per scrape) discovers
+ * once, and all of them see the same namespaces. A call after it settles
+ * walks anew (nothing is cached); a call that joins a walk under way can miss
+ * a namespace made just before it, as a slower walk of its own could.
+ */
 export async function listNamespacesAsync(options: NamespaceOptions = {}): Promise<Discovery> {
-  return runAsync(discover(roots(options)));
+  const r = roots(options);
+  const key = `${r.proc}\0${r.netns}`;
+  let pending = inFlight.get(key);
+  if (pending === undefined) {
+    pending = runAsync(discover(r));
+    inFlight.set(key, pending);
+    const clear = (): void => {
+      if (inFlight.get(key) === pending) inFlight.delete(key);
+    };
+    pending.then(clear, clear);
+  }
+  return copyOf(await pending);
+}
+
+/** Each caller of a shared discovery gets objects of its own to keep or change. */
+function copyOf(found: Discovery): Discovery {
+  const namespaces = found.namespaces.map((ns) => (ns.names === undefined ? { ...ns } : { ...ns, names: [...ns.names] }));
+  return { namespaces, deniedProcesses: found.deniedProcesses };
 }
 
 /**

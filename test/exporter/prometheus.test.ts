@@ -48,15 +48,15 @@ describe('promtool check metrics', () => {
       {
         total: 3,
         groups: [
-          { netns: 'blue', protocol: 'tcp', family: 'inet', state: 'LISTEN', program: 'nginx', container: id, cgroup: `/system.slice/docker-${id}.scope`, count: 2, recvQueue: 0, sendQueue: 0 },
-          { netns: 'net:[4026531840]', protocol: 'unix', family: 'unix', state: 'CONNECTED', program: null, container: null, cgroup: null, count: 1, recvQueue: 0, sendQueue: 0 },
+          { netns: 'blue', protocol: 'tcp', family: 'inet', state: 'LISTEN', program: 'nginx', cgroup: `/system.slice/docker-${id}.scope`, count: 2, recvQueue: 0, sendQueue: 0 },
+          { netns: 'net:[4026531840]', protocol: 'unix', family: 'unix', state: 'CONNECTED', program: null, cgroup: null, count: 1, recvQueue: 0, sendQueue: 0 },
         ],
         tables: [table('tcp/inet', 4026531840), table('unix', 4026531840), table('tcp/inet', 4026532300), table('unix', 4026532300)],
         sources: [{ table: 'owners', backend: 'native', reason: 'native engine loaded' }],
         namespaces: [
-          { netns: { inode: 4026531840 }, current: true, status: 'ok', sockets: 0 },
-          { netns: { inode: 4026532300, name: 'blue' }, current: false, status: 'ok', sockets: 0 },
-          { netns: { inode: 4026532400, name: 'green' }, current: false, status: 'unreadable', code: 'EPERM', sockets: 0 },
+          { netns: { inode: 4026531840 }, label: 'net:[4026531840]', current: true, status: 'ok', sockets: 0 },
+          { netns: { inode: 4026532300, name: 'blue' }, label: 'blue', current: false, status: 'ok', sockets: 0 },
+          { netns: { inode: 4026532400, name: 'green' }, label: 'green', current: false, status: 'unreadable', code: 'EPERM', sockets: 0 },
         ],
         hiddenProcesses: 2,
       },

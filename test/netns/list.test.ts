@@ -252,7 +252,7 @@ describe.skipIf(unavailable !== undefined)('listing other network namespaces', {
       // E: named and empty.
       expect(keysOf(list, E.inode)).toEqual([]);
       if (backend === 'netlink') {
-        expect(reportOf(list, E.inode)).toEqual({ netns: { inode: E.inode, name: E.name }, current: false, status: 'ok', sockets: 0 });
+        expect(reportOf(list, E.inode)).toEqual({ netns: { inode: E.inode, name: E.name }, label: E.name, current: false, status: 'ok', sockets: 0 });
       } else {
         const report = reportOf(list, E.inode)!;
         expect(report).toMatchObject({ netns: { inode: E.inode, name: E.name }, current: false, status: 'unreadable', code: 'ERR_NETNS_NO_PROCESS', sockets: 0 });
@@ -293,7 +293,7 @@ describe.skipIf(unavailable !== undefined)('listing other network namespaces', {
       ];
       for (const [netns, inode, keys, ref] of cases) {
         const list = await listBoth({ netns, backend, protocols: PROTOCOLS, owners: true }, [inode]);
-        expect(list.namespaces, String(netns)).toEqual([{ netns: ref, current: false, status: 'ok', sockets: keys.length }]);
+        expect(list.namespaces, String(netns)).toEqual([{ netns: ref, label: ref.name ?? `net:[${inode}]`, current: false, status: 'ok', sockets: keys.length }]);
         expect([...list.inet, ...list.unix].map(key).sort(), String(netns)).toEqual(keys);
         expectTagged(list, inode, ref);
         for (const s of [...list.inet, ...list.unix]) expect(s.program).toBe('python3');
@@ -306,13 +306,14 @@ describe.skipIf(unavailable !== undefined)('listing other network namespaces', {
       expect(list.namespaces).toHaveLength(1);
       expect(list.namespaces![0]).toMatchObject({ current: true, status: 'ok' });
       expect(`net:[${list.namespaces![0]!.netns.inode}]`).toBe(ownNamespace);
+      expect(list.namespaces![0]!.label).toBe(ownNamespace);
       for (const s of list.inet) expect(s.netns).toBe(list.namespaces![0]!.netns);
     });
 
     it('the named-empty namespace on its own', async () => {
       if (backend === 'netlink') {
         const list = await listBoth({ netns: E.name, backend, protocols: PROTOCOLS }, [E.inode]);
-        expect(list.namespaces).toEqual([{ netns: { inode: E.inode, name: E.name }, current: false, status: 'ok', sockets: 0 }]);
+        expect(list.namespaces).toEqual([{ netns: { inode: E.inode, name: E.name }, label: E.name, current: false, status: 'ok', sockets: 0 }]);
         expect(list.inet).toEqual([]);
         expect(list.unix).toEqual([]);
       } else {
@@ -327,9 +328,9 @@ describe.skipIf(unavailable !== undefined)('listing other network namespaces', {
   // from /proc — inside a namespace no process is in, through a thread moved into it.
   it('netlink, default protocols (RAW included): a named-empty namespace is read, with no sockets', async () => {
     const all = await listSockets({ netns: 'all', backend: 'netlink' });
-    expect(reportOf(all, E.inode)).toEqual({ netns: { inode: E.inode, name: E.name }, current: false, status: 'ok', sockets: 0 });
+    expect(reportOf(all, E.inode)).toEqual({ netns: { inode: E.inode, name: E.name }, label: E.name, current: false, status: 'ok', sockets: 0 });
     const one = await listSockets({ netns: E.name, backend: 'netlink' });
-    expect(one.namespaces).toEqual([{ netns: { inode: E.inode, name: E.name }, current: false, status: 'ok', sockets: 0 }]);
+    expect(one.namespaces).toEqual([{ netns: { inode: E.inode, name: E.name }, label: E.name, current: false, status: 'ok', sockets: 0 }]);
   });
 
   describe('errors', () => {
@@ -427,12 +428,12 @@ describe.skipIf(unavailable !== undefined)('listing other network namespaces', {
       for (const variant of ['byName', 'byPid', 'sync'] as const) {
         const list = result[variant].ok;
         expect(list, `${variant}: ${JSON.stringify(result[variant])}`).toBeDefined();
-        expect(list!.namespaces).toEqual([{ netns: ref, current: false, status: 'ok', sockets: held.length }]);
+        expect(list!.namespaces).toEqual([{ netns: ref, label: B.name, current: false, status: 'ok', sockets: held.length }]);
         expect(list!.inet.map(key).sort()).toEqual(held);
         for (const s of list!.inet) expect(s.netns).toEqual(ref);
       }
       const all = result.all.ok!;
-      expect(all.namespaces!.find((r) => r.netns.inode === B.inode)).toEqual({ netns: ref, current: false, status: 'ok', sockets: held.length });
+      expect(all.namespaces!.find((r) => r.netns.inode === B.inode)).toEqual({ netns: ref, label: B.name, current: false, status: 'ok', sockets: held.length });
       expect(keysOf(all, B.inode)).toEqual(held);
       // No process of the caller's in A or E: /proc shows nothing of them.
       for (const ns of [A, E]) expect(all.namespaces!.find((r) => r.netns.inode === ns.inode)).toMatchObject({ status: 'unreadable', code: 'ERR_NETNS_NO_PROCESS' });
