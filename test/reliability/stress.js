@@ -25,8 +25,7 @@
  * and ending cleanly. Needs root, python3, setpriv (for the uid 65534 runs)
  * and dist/ built. Prints the figures and problems; exits 1 if any problem.
  *
- * --ehash N gives the namespace a TCP hash table of its own (0: share the
- * host's), as in test/watch/churn.js.
+ * --ehash N: the TCP hash table's buckets (namespace.js; 0: share the host's).
  */
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
@@ -35,6 +34,7 @@ const path = require('node:path');
 const readline = require('node:readline');
 const { rowsOfCliText, rowsOfList, duplicateKeys } = require('./listing-rows');
 const { loadStory, checkListing, checkCount } = require('./checks');
+const { rerunInNamespaces } = require('./namespace');
 
 const repo = path.resolve(__dirname, '..', '..');
 const CLI = path.join(repo, 'dist', 'cli.js');
@@ -77,25 +77,6 @@ function parseArgs(argv) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Outside: run this script again as PID 1 of private network, PID and mount namespaces (a /proc of their own). */
-function reexec(o, argv) {
-  if (process.getuid() !== 0) {
-    process.stderr.write('stress.js: needs root (unshare)\n');
-    process.exitCode = 2;
-    return;
-  }
-  // --kill-child: if unshare is killed, so is the namespace's PID 1, and with it everything in it.
-  const inner = ['unshare', '-n', '-p', '-f', '--kill-child', '--mount-proc', process.execPath, __filename, ...argv, '--inside'];
-  const setting = '/proc/sys/net/ipv4/tcp_child_ehash_entries';
-  const command = o.ehash > 0
-    ? ['unshare', '-n', 'sh', '-c', `if [ -w ${setting} ]; then echo ${o.ehash} > ${setting} || exit 1; fi; exec "$@"`, 'sh', ...inner]
-    : inner;
-  const child = spawn(command[0], command.slice(1), { stdio: 'inherit' });
-  child.on('exit', (code, signal) => {
-    process.exitCode = code ?? (signal ? 1 : 0);
-  });
-}
 
 /** The program name net-tools shows for a process: argv[0], after its last '/' when it starts with one. */
 function programOf(pid) {
@@ -320,7 +301,7 @@ function report(r) {
 async function main() {
   const argv = process.argv.slice(2);
   const o = parseArgs(argv);
-  if (!o.inside) return reexec(o, argv);
+  if (!o.inside) return rerunInNamespaces('stress.js', __filename, argv, { buckets: o.ehash });
   const r = await inside(o);
   process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : report(r));
   process.exitCode = r.problemCount === 0 ? 0 : 1;
