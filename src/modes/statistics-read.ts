@@ -113,12 +113,38 @@ export function pairSections(
     if (titlePrefix !== undefined && !head.title.startsWith(titlePrefix)) continue;
     const current = section(head.title, file, filters);
     sections.push(current);
-    const nameList = words(head.rest);
-    const valueList = words(tail.rest);
-    const count = Math.min(nameList.length, valueList.length);
-    for (let k = 0; k < count; k++) addCounter(current, nameList[k]!, fileValue(valueList[k]!));
+    // Names split at blanks, tabs and newlines only (strcspn " \t\n").
+    const nameList = head.rest.split(/[ \t\n]+/).filter((w) => w !== '');
+    const valueList = pairValues(tail.rest, nameList.length);
+    nameList.forEach((name, k) => addCounter(current, name, valueList[k]!));
   }
   return { sections, complete: true };
+}
+
+/** A counter's text at the cursor: blanks, a sign, digits (what `strtoull` takes). */
+const COUNTER_AT = /[ \t\n\v\f\r]*[+-]?[0-9]+/y;
+
+/**
+ * The values of a pair as net-tools reads them: one `strtoull(np, &np, 10)`
+ * per name, each from where the last stopped. Text that is no number does
+ * not move the cursor, so it and every later value read 0 (`12abc 5` gives
+ * 12 then 0), and a name without a value reads 0. The kernel writes neither;
+ * a differential property test (test/property/statistics-files.test.ts) does.
+ */
+function pairValues(text: string, count: number): bigint[] {
+  const values: bigint[] = [];
+  let pos = 0;
+  for (let k = 0; k < count; k++) {
+    COUNTER_AT.lastIndex = pos;
+    const match = COUNTER_AT.exec(text);
+    if (match === null) {
+      values.push(0n);
+      continue;
+    }
+    values.push(fileValue(match[0]));
+    pos = COUNTER_AT.lastIndex;
+  }
+  return values;
 }
 
 /**
@@ -154,7 +180,8 @@ export function snmp6Sections(content: string, filters: StatFilters): StatSectio
   for (const line of linesOf(content)) {
     const [first, second] = words(line);
     if (first !== undefined) name = first;
-    if (second !== undefined) value = second;
+    // `%llu` fails on a word that is no number: the previous value stays then too.
+    if (second !== undefined && /^[+-]?[0-9]/.test(second)) value = second;
     if (name === undefined) continue;
     if (current === undefined || !name.includes(current.section)) {
       const six = name.indexOf('6');
