@@ -64,7 +64,8 @@ class StreamScanner {
   constructor(private readonly text: string) {}
 
   private skipSpace(): void {
-    while (this.pos < this.text.length && /\s/.test(this.text[this.pos]!)) this.pos++;
+    // C's isspace, not JavaScript's \s: the text is latin1, and \xa0 or \x85 is no blank to fscanf.
+    while (this.pos < this.text.length && /[ \t\n\v\f\r]/.test(this.text[this.pos]!)) this.pos++;
   }
 
   /** True when only blanks are left (fscanf would return EOF before its first conversion). */
@@ -83,7 +84,7 @@ class StreamScanner {
 
   /** `%s` */
   word(): string | null {
-    return this.take(/^\S+/);
+    return this.take(/^[^ \t\n\v\f\r]+/);
   }
 
   /** `%x`-family, as an unsigned value of `bits` bits (strtoul wraps a minus sign). */
