@@ -235,6 +235,7 @@ Napi::Value OwnersToJs(Napi::Env env, OwnerRows& rows) {
   result.Set("programLengths", CopyToTypedArray<Napi::Uint32Array>(env, rows.program_lengths));
   result.Set("programs", Napi::Buffer<char>::Copy(env, rows.programs.data(), rows.programs.size()));
   result.Set("denied", Napi::Number::New(env, rows.denied));
+  result.Set("deniedPids", CopyToTypedArray<Napi::Int32Array>(env, rows.denied_pids));
   result.Set("vanished", Napi::Number::New(env, rows.vanished));
   result.Set("procUnreadable", Napi::Boolean::New(env, rows.proc_unreadable));
   return result;

@@ -94,6 +94,7 @@ bool SocketInode(const char* link, size_t length, uint64_t* inode) {
 struct ProcessResult {
   std::vector<uint64_t> inodes;
   std::string program;
+  bool denied = false;  // its fd directory gave EACCES
 };
 
 struct Counters {
@@ -139,9 +140,9 @@ class Walk {
       const size_t index = next_.fetch_add(1);
       if (index >= pids_.size()) return;
       if (!request_.all && missing_.load() <= 0) {
-        // Every wanted inode has its first holder; only find out whether any
-        // process would have denied access (net-tools' notice), once is enough.
-        if (request_.check_denied && denied_seen_.load() == 0) CheckReadable(index, counters);
+        // Every wanted inode has its first holder; only find out which
+        // processes would have denied access (net-tools' notice; the library lists them).
+        if (request_.check_denied) CheckReadable(index, counters);
         continue;
       }
       WalkProcess(index, counters);
@@ -154,6 +155,7 @@ class Walk {
     rows.vanished = totals.vanished;
     for (size_t i = 0; i < results_.size(); ++i) {
       const ProcessResult& result = results_[i];
+      if (result.denied) rows.denied_pids.push_back(std::atoi(pids_[i].c_str()));
       if (result.inodes.empty()) continue;
       const auto offset = static_cast<uint32_t>(rows.programs.size());
       rows.programs += result.program;
@@ -175,7 +177,7 @@ class Walk {
     const std::string path = pids_[index] + "/fd";
     Fd dir(::openat(root_fd_, path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir.valid()) {
-      if (errno == EACCES) denied_seen_.store(1);
+      if (errno == EACCES) results_[index].denied = true;
       CountFailure(errno, counters);
     }
   }
@@ -185,7 +187,7 @@ class Walk {
     const std::string fd_path = pid + "/fd";
     Fd dir(::openat(root_fd_, fd_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir.valid()) {
-      if (errno == EACCES) denied_seen_.store(1);
+      if (errno == EACCES) results_[index].denied = true;
       CountFailure(errno, counters);
       return;
     }
@@ -261,7 +263,6 @@ class Walk {
   std::unique_ptr<std::atomic<uint8_t>[]> claimed_;
   std::atomic<int64_t> missing_{0};
   std::atomic<size_t> next_{0};
-  std::atomic<int> denied_seen_{0};
 };
 
 }  // namespace

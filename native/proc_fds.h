@@ -30,6 +30,8 @@ struct OwnerRows {
   std::vector<uint32_t> program_lengths;
   std::string programs;
   uint32_t denied = 0;
+  // The processes counted in `denied`, in walk order.
+  std::vector<int32_t> denied_pids;
   uint32_t vanished = 0;
   bool proc_unreadable = false;
 };
@@ -41,8 +43,8 @@ struct OwnerScanRequest {
   bool all = true;
   int threads = 2;
   // Whether EACCES can happen (not root): then, after every wanted inode is
-  // found, the remaining fd directories are still opened to tell whether
-  // any was denied (net-tools prints a notice when one was).
+  // found, the remaining fd directories are still opened to tell which ones
+  // deny access (net-tools prints a notice when one does; the library names them).
   bool check_denied = true;
   // With `all_processes` false, walk only <proc_root>/<pid>/fd for `pids`, in
   // their order (instead of the proc root's readdir order); a pid given twice

@@ -7,6 +7,7 @@
  */
 import { AbortHandle } from './abort';
 import { type SourceChoice, chooseSources } from './backends/choose';
+import type { OwnerScan } from './backends/types';
 import { NetstatError } from './errors';
 import type { InetSocket, NetnsRef, UnixSocket } from './model';
 import { type Namespace, listNamespaces, listNamespacesAsync, resolveNamespace, resolveNamespaceAsync } from './netns/discover';
@@ -62,6 +63,12 @@ export interface SocketList {
   malformed: number;
   /** Present when owners were read: how complete the fd walk was. */
   ownerWalk?: { denied: number; vanished: number; procUnreadable: boolean };
+  /**
+   * Present when owners were read and some processes' fds could not be
+   * (`ownerWalk.denied` of them): which ones and why, in `/proc` order. The
+   * sockets they hold show no owner (`pid: null`).
+   */
+  unreadableOwners?: UnreadableOwner[];
   /** Present for a `netns` query: each namespace, in the order listed (the caller's own first, then by inode). */
   namespaces?: NamespaceReport[];
   /**
@@ -70,6 +77,18 @@ export interface SocketList {
    * they are in may be missing from the list.
    */
   hiddenProcesses?: number;
+}
+
+/** A process the fd walk could not read, so its sockets show no owner. */
+export interface UnreadableOwner {
+  pid: number;
+  /**
+   * Why: `EACCES` — its `/proc/PID/fd` is readable only by its own user
+   * (and by root, or with CAP_SYS_PTRACE); an ordinary user meets this for
+   * every other user's process (net-tools' "Not all processes could be
+   * identified").
+   */
+  code: 'EACCES';
 }
 
 export interface CountOptions {
@@ -155,11 +174,15 @@ function toList(result: QueryResult): SocketList {
     sources: result.sources,
     malformed,
   };
-  if (result.ownerScan !== undefined) {
-    const { denied, vanished, procUnreadable } = result.ownerScan;
-    list.ownerWalk = { denied, vanished, procUnreadable };
-  }
+  if (result.ownerScan !== undefined) reportWalk(list, result.ownerScan);
   return list;
+}
+
+/** How complete the fd walk was, and which processes it could not read. */
+function reportWalk(list: SocketList, scan: OwnerScan): void {
+  const { denied, vanished, procUnreadable, deniedPids } = scan;
+  list.ownerWalk = { denied, vanished, procUnreadable };
+  if (deniedPids !== undefined) list.unreadableOwners = deniedPids.map((pid) => ({ pid, code: 'EACCES' }));
 }
 
 /** Runs `work` with an AbortHandle for the request's signal, rejecting at once if it has already aborted. */
@@ -239,10 +262,7 @@ function toNamespaceList(result: NamespacesResult, selection: NamespaceSelection
     malformed: lists.reduce((n, l) => n + l.malformed, 0),
     namespaces,
   };
-  if (result.ownerScan !== undefined) {
-    const { denied, vanished, procUnreadable } = result.ownerScan;
-    joined.ownerWalk = { denied, vanished, procUnreadable };
-  }
+  if (result.ownerScan !== undefined) reportWalk(joined, result.ownerScan);
   if (selection.hiddenProcesses !== undefined) joined.hiddenProcesses = selection.hiddenProcesses;
   return joined;
 }

@@ -49,6 +49,7 @@ export {
   type NamespaceReport,
   type SocketList,
   type TableReport,
+  type UnreadableOwner,
 } from './api';
 export { socketKey, watchSockets, type SocketChange, type SocketEvent, type SocketWatch, type WatchOptions, type WatchStats, type WatchedSocket } from './watch';
 export type { AddressSpec, PortSpec, SocketProtocol, SocketQuery, StateName, TcpStateName, UnixStateName } from './query/request';

@@ -128,6 +128,8 @@ export interface PackedOwners {
   programs: Buffer;
   /** Processes whose fd directory gave EACCES. */
   denied: number;
+  /** Those processes' PIDs, in walk order (the engine always sets it; hand-made values may leave it out). */
+  deniedPids?: Int32Array;
   /** Processes or fds that vanished (ENOENT/ESRCH) during the walk. */
   vanished: number;
   /** True when the proc root itself could not be listed. */

@@ -402,7 +402,9 @@ export function ownerScan(packed: PackedOwners): OwnerScan {
     if (list === undefined) owners.set(inode, [ref]);
     else if (list[list.length - 1] !== ref) list.push(ref); // one entry per process, like /proc order
   }
-  return { owners, denied: packed.denied, vanished: packed.vanished, procUnreadable: packed.procUnreadable };
+  const scan: OwnerScan = { owners, denied: packed.denied, vanished: packed.vanished, procUnreadable: packed.procUnreadable };
+  if (packed.deniedPids !== undefined && packed.deniedPids.length > 0) scan.deniedPids = Array.from(packed.deniedPids);
+  return scan;
 }
 
 function familyNumber(family: InetFamily): number {

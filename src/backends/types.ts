@@ -93,6 +93,8 @@ export interface OwnerScan {
   owners: Map<number, ProcessRef[]>;
   /** Processes whose fd directory could not be read for lack of permission (EACCES). */
   denied: number;
+  /** Those processes' PIDs, in walk order; absent when there are none. */
+  deniedPids?: number[];
   /** Processes (or fds) that vanished during the walk (ENOENT/ESRCH); tolerated. */
   vanished: number;
   /** True when `/proc` itself could not be listed. */

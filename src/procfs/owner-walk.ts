@@ -4,7 +4,7 @@
  *
  * - every all-digit entry of the proc root, in readdir order (hence
  *   `opendir`, not `readdirSync`, which sorts);
- * - `PID/fd` unreadable: EACCES counts as `denied`, ENOENT/ESRCH (the process
+ * - `PID/fd` unreadable: EACCES counts as `denied` (the PID goes to `deniedPids`), ENOENT/ESRCH (the process
  *   exited) as `vanished`, anything else is skipped silently; an fd whose
  *   readlink fails with ENOENT (closed meanwhile) also counts as `vanished`,
  *   other readlink failures are skipped (not `denied`);
@@ -74,7 +74,7 @@ export function* walkOwners(root: string, options: OwnerWalkOptions): Generator<
       if (!isAllDigits(entry.name)) continue;
       const pidDir = path.join(root, entry.name);
       if (missing === 0) {
-        if (!options.isRoot) checkReadable(pidDir, scan);
+        if (!options.isRoot) checkReadable(pidDir, Number(entry.name), scan);
         continue;
       }
       const found = yield* walkProcess(pidDir, Number(entry.name), scan, wanted, cmdline);
@@ -111,7 +111,7 @@ function* walkProcess(
     // table does not block the event loop in one call.
     fds = fs.opendirSync(fdDir, { bufferSize: 256 });
   } catch (err) {
-    countFailure(err, scan);
+    countFailure(err, scan, pid);
     return 0;
   }
 
@@ -188,18 +188,22 @@ function readProgramName(pidDir: string, cmdline: Buffer): { text: string; base6
 }
 
 /** After an early stop: only find out whether the process's fd directory would deny access. */
-function checkReadable(pidDir: string, scan: OwnerScan): void {
+function checkReadable(pidDir: string, pid: number, scan: OwnerScan): void {
   try {
     fs.opendirSync(path.join(pidDir, 'fd')).closeSync();
   } catch (err) {
-    countFailure(err, scan);
+    countFailure(err, scan, pid);
   }
 }
 
-function countFailure(err: unknown, scan: OwnerScan): void {
+function countFailure(err: unknown, scan: OwnerScan, pid: number): void {
   const code = errorCode(err);
-  if (code === 'EACCES') scan.denied++;
-  else if (code === 'ENOENT' || code === 'ESRCH') scan.vanished++;
+  if (code === 'EACCES') {
+    scan.denied++;
+    (scan.deniedPids ??= []).push(pid);
+  } else if (code === 'ENOENT' || code === 'ESRCH') {
+    scan.vanished++;
+  }
 }
 
 function isAllDigits(name: string): boolean {
