@@ -29,8 +29,7 @@
  * uninitialised `struct ifreq`, and net-tools prints 8 bytes; the bytes past
  * the address differ from run to run of /usr/bin/netstat itself.
  */
-import { existsSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KNOWN_HARDWARE_TYPES } from '../../src/modes/interfaces-hardware';
@@ -39,6 +38,8 @@ import { namespaceSkipReason, runPhases, type Phase, type PhaseResults } from '.
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
 const TUN = path.join(__dirname, 'interfaces-tun.py');
+/** `-i` from dist/ with the pure-TypeScript facts (sysfs + getifaddrs). */
+const RUNNER = path.join(__dirname, 'interfaces-runner.js');
 
 /** Types net-tools does not name: Metricom, InfiniBand, Token Ring, 802.11, none, void, and one the short type makes negative. */
 const UNKNOWN_TYPES = [23, 32, 800, 801, 0xfffe, 0xffff, 0x8001];
@@ -118,26 +119,6 @@ function cases(): string[] {
   return list;
 }
 
-/** The pure-TypeScript `-i` (sysfs + getifaddrs) from dist/, run as a program. */
-const SYSFS_RUNNER = `
-const dist = ${JSON.stringify(path.join(ROOT, 'dist'))};
-const { parseArgs } = require(dist + '/cli/args.js');
-const { Output } = require(dist + '/cli/output.js');
-const { createResolvers } = require(dist + '/resolve/index.js');
-const { procRoot } = require(dist + '/proc/root.js');
-const { interfacesPass } = require(dist + '/modes/interfaces.js');
-(async () => {
-  const out = new Output();
-  const parsed = parseArgs(process.argv.slice(2), 'netstat');
-  if (parsed.kind === 'exit') { out.err(parsed.stderr); out.out(parsed.stdout); out.flush(); process.exitCode = parsed.status; return; }
-  for (const warning of parsed.warnings) out.err(warning);
-  const ctx = { options: parsed.options, out, resolvers: createResolvers(), procRoot: procRoot(), pass: 0 };
-  const status = await interfacesPass(ctx);
-  out.flush();
-  process.exitCode = status;
-})();
-`;
-
 function missing(): string | null {
   const reason = namespaceSkipReason();
   if (reason !== null) return reason;
@@ -154,13 +135,9 @@ describe.skipIf(skipReason !== null)('netstat -i on every hardware type, flag an
 
   beforeAll(() => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
-    const dir = mkdtempSync(path.join(tmpdir(), 'interfaces-hw-'));
-    chmodSync(dir, 0o755);
-    const runner = path.join(dir, 'sysfs-runner.js');
-    writeFileSync(runner, SYSFS_RUNNER);
     const node = process.execPath;
     const phases: Phase[] = [
-      { setup: setupPhase1(), programs: { cli: `${node} ${CLI}`, sysfs: `${node} ${runner}` }, cases: list },
+      { setup: setupPhase1(), programs: { cli: `${node} ${CLI}`, sysfs: `${node} ${RUNNER}` }, cases: list },
       { setup: SETUP_PHASE2, programs: { cli: `${node} ${CLI}` }, cases: list },
     ];
     results = runPhases(phases);

@@ -9,23 +9,15 @@
  * point-to-point addresses, and addresses of interfaces that are down or
  * without carrier, have no pure-TypeScript source (see
  * src/modes/interfaces-source.ts); they wait for the addon's RTM_GETADDR.
- * Our side is the real option parser plus interfacesPass, compiled from src/.
+ * Our side is the real option parser plus interfacesPass, from dist/
+ * (interfaces-runner.js); the namespace runs go through interfaces-netns.ts.
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { namespaceSkipReason, ORACLE, runPhases, type Output, type Phase } from './interfaces-netns';
 
-const ROOT = path.resolve(__dirname, '../..');
-const FIXTURES = path.join(ROOT, 'fixtures/interfaces');
-
-function missingCapability(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root for unshare -n -m';
-  if (!existsSync('/usr/bin/netstat')) return 'the oracle /usr/bin/netstat is not installed';
-  if (spawnSync('unshare', ['-n', '-m', '--propagation', 'private', 'true']).status !== 0) return 'unshare -n -m is not permitted here';
-  return null;
-}
+const FIXTURES = path.resolve(__dirname, '../../fixtures/interfaces');
+const RUNNER = `${process.execPath} ${path.join(__dirname, 'interfaces-runner.js')}`;
 
 const SETUP = `
 mount -t sysfs sysfs /sys
@@ -64,87 +56,38 @@ function cases(): string[] {
   return list;
 }
 
-interface Result {
-  stdout: string;
-  stderr: string;
-  status: string;
-}
-
-const RUNNER = `
-const { parseArgs } = require('./cli/args.js');
-const { Output } = require('./cli/output.js');
-const { createResolvers } = require('./resolve/index.js');
-const { procRoot } = require('./proc/root.js');
-const { interfacesPass, createInterfacesPass } = require('./modes/interfaces.js');
-const { rtnetlinkFacts, RTM_GETLINK } = require('./modes/interfaces-rtnetlink.js');
-const { readFileSync } = require('node:fs');
-const recorded = process.env.RTNL_DIR;
-const pass = recorded
-  ? createInterfacesPass(rtnetlinkFacts((type) => readFileSync(recorded + (type === RTM_GETLINK ? '/link.bin' : '/addr.bin'))))
-  : interfacesPass;
-(async () => {
-  const out = new Output();
-  const parsed = parseArgs(process.argv.slice(2), 'netstat');
-  if (parsed.kind === 'exit') { out.err(parsed.stderr); out.out(parsed.stdout); out.flush(); process.exitCode = parsed.status; return; }
-  for (const warning of parsed.warnings) out.err(warning);
-  const ctx = { options: parsed.options, out, resolvers: createResolvers(), procRoot: procRoot(), pass: 0 };
-  const status = await pass(ctx);
-  out.flush();
-  process.exitCode = status;
-})();
-`;
-
-const SCRIPT = `
-set -u
-work=$1; out=$2; fixtures=$3
-. "$work/setup.sh"
-n=0
-while IFS= read -r line; do
-  n=$((n+1)); as=""; proc=""
-  case "$line" in nobody:*) line=\${line#nobody:}; as="setpriv --reuid=65534 --regid=65534 --clear-groups";; esac
-  case "$line" in proc=*) proc=\${line#proc=}; proc=\${proc%%:*}; line=\${line#*:};; esac
-  if [ -n "$proc" ]; then
-    unshare -m --propagation private sh -c 'mount --bind "$1" /proc && shift && exec /usr/bin/netstat "$@"' _ "$fixtures/$proc" $line >"$out/$n.ref" 2>"$out/$n.ref.err"; echo $? >"$out/$n.ref.rc"
-    NETSTAT_PROC_ROOT="$fixtures/$proc" node "$work/js/runner.js" $line >"$out/$n.cand" 2>"$out/$n.cand.err"; echo $? >"$out/$n.cand.rc"
-  else
-    $as /usr/bin/netstat $line >"$out/$n.ref" 2>"$out/$n.ref.err"; echo $? >"$out/$n.ref.rc"
-    RTNL_DIR=\${RTNL_DIR:-} $as node "$work/js/runner.js" $line >"$out/$n.cand" 2>"$out/$n.cand.err"; echo $? >"$out/$n.cand.rc"
-  fi
-done < "$work/cases"
-`;
-
-const skipReason = missingCapability();
+const skipReason = namespaceSkipReason();
 if (skipReason !== null) console.log(`interfaces namespace tests skipped: ${skipReason}`);
 
-type Results = Map<number, { ref: Result; cand: Result }>;
+type Results = Map<number, { ref: Output; cand: Output }>;
 
-/** Runs every case with both programs in one fresh namespace set up by `setup`. */
-function runScenario(setup: string, list: string[]): Results {
-  const results: Results = new Map();
-  const work = mkdtempSync(path.join(tmpdir(), 'interfaces-ns-'));
-  chmodSync(work, 0o755);
-  // Emit JS for src/ (errors in files other sessions are still writing do not stop the emit).
-  spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.json'), '--outDir', path.join(work, 'js')]);
-  if (!existsSync(path.join(work, 'js/modes/interfaces-rtnetlink.js'))) throw new Error('could not compile src/ for the namespace run');
-  writeFileSync(path.join(work, 'js/runner.js'), RUNNER);
-  writeFileSync(path.join(work, 'cases'), `${list.join('\n')}\n`);
-  writeFileSync(path.join(work, 'setup.sh'), setup);
-  writeFileSync(path.join(work, 'record.py'), RECORDER);
-  const outDir = path.join(work, 'out');
-  spawnSync('mkdir', ['-p', outDir]);
-  chmodSync(outDir, 0o777);
-  const run = spawnSync('unshare', ['-n', '-m', '--propagation', 'private', 'bash', '-c', SCRIPT, '_', work, outDir, FIXTURES], {
-    encoding: 'latin1',
-    timeout: 280_000,
-  });
-  if (run.status !== 0) throw new Error(`namespace run failed: ${run.stderr}`);
-  const read = (name: string): string => readFileSync(path.join(outDir, name), 'latin1');
-  list.forEach((_, i) => {
-    const n = i + 1;
-    results.set(n, {
-      ref: { stdout: read(`${n}.ref`), stderr: read(`${n}.ref.err`), status: read(`${n}.ref.rc`).trim() },
-      cand: { stdout: read(`${n}.cand`), stderr: read(`${n}.cand.err`), status: read(`${n}.cand.rc`).trim() },
+/**
+ * Runs every case with the oracle and `candidate` in one fresh namespace set up by `setup`; a
+ * `proc=NAME:` case has both read fixtures/interfaces/NAME as /proc (the oracle through a bind
+ * mount, ours through NETSTAT_PROC_ROOT) and runs in a phase of its own.
+ */
+function runScenario(setup: string, candidate: string, list: string[]): Results {
+  const phases: Phase[] = [{ setup, programs: { cand: candidate }, cases: [] }];
+  const where: Array<[phase: number, index: number]> = [];
+  for (const line of list) {
+    const fixture = /^proc=([^:]+):(.*)$/.exec(line);
+    if (fixture === null) {
+      where.push([0, phases[0]!.cases.push(line) - 1]);
+      continue;
+    }
+    const tree = path.join(FIXTURES, fixture[1]!);
+    phases.push({
+      oracle: `unshare -m --propagation private sh -c 'mount --bind "$0" /proc && exec ${ORACLE} "$@"' ${tree}`,
+      programs: { cand: `NETSTAT_PROC_ROOT=${tree} ${RUNNER}` },
+      cases: [fixture[2]!],
     });
+    where.push([phases.length - 1, 0]);
+  }
+  const byPhase = runPhases(phases, 280_000);
+  const results: Results = new Map();
+  where.forEach(([phase, index], i) => {
+    const { ref, cand } = byPhase[phase]![index]!;
+    results.set(i + 1, { ref, cand: cand! });
   });
   return results;
 }
@@ -176,7 +119,7 @@ describe.skipIf(skipReason !== null)('netstat -i (sysfs + getifaddrs facts) matc
   let results: Results = new Map();
 
   beforeAll(() => {
-    results = runScenario(SETUP, list);
+    results = runScenario(SETUP, RUNNER, list);
   });
 
   list.forEach((args, i) => {
@@ -219,8 +162,8 @@ ip link add averyveryverylo type veth peer name p1
 ip link set averyveryverylo up
 sleep 3
 mkdir -p "$work/rtnl"
-python3 "$work/record.py" "$work/rtnl"
-export RTNL_DIR="$work/rtnl"
+python3 - "$work/rtnl" <<'EOF'
+${RECORDER}EOF
 `;
 
 describe.skipIf(skipReason !== null)('netstat -i (recorded rtnetlink facts) matches net-tools in a namespace', () => {
@@ -228,7 +171,7 @@ describe.skipIf(skipReason !== null)('netstat -i (recorded rtnetlink facts) matc
   let results: Results = new Map();
 
   beforeAll(() => {
-    results = runScenario(RTNL_SETUP, list);
+    results = runScenario(RTNL_SETUP, `RTNL_DIR=$work/rtnl ${RUNNER}`, list);
   });
 
   list.forEach((args, i) => {

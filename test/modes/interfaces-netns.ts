@@ -32,17 +32,23 @@ export interface Output {
 
 export interface Phase {
   /** Shell run (sourced) before the phase's cases; `$work` is the scratch directory. */
-  setup: string;
-  /** Programs compared with the oracle: name → shell command that takes netstat's arguments. */
+  setup?: string;
+  /** The oracle's command, when it needs a wrapper (default: /usr/bin/netstat). */
+  oracle?: string;
+  /**
+   * Programs compared with the oracle: name → shell command line that takes
+   * netstat's arguments after it (it may begin with VAR=value assignments and
+   * use `$work`).
+   */
   programs: Record<string, string>;
-  /** netstat argument strings; a `nobody:` prefix runs every program of the case as uid 65534. */
+  /** netstat argument strings (split into words); a `nobody:` prefix runs every program of the case as uid 65534. */
   cases: string[];
 }
 
 /** Per phase, per case: the oracle's output and each program's. */
 export type PhaseResults = Array<Array<{ ref: Output } & Record<string, Output>>>;
 
-// Commands and arguments are split into words (no globbing): \`run NAME AS COMMAND ARGS\`.
+// `run NAME AS PROGRAM ARGS`: the arguments are split into words, without globbing.
 const RUN = `
 run() {
   set -f
@@ -59,18 +65,22 @@ export function runPhases(phases: Phase[], timeoutMs = 240_000): PhaseResults {
   mkdirSync(out);
   // Cases run as nobody write their output here too.
   chmodSync(out, 0o777);
-  let script = `set -u\nwork=${work}; out=${out}\n${RUN}`;
+  let script = `set -u\nexport work=${work}; out=${out}\n${RUN}`;
   phases.forEach((phase, p) => {
-    writeFileSync(path.join(work, `setup${p}.sh`), phase.setup);
-    script += `. "$work/setup${p}.sh"\n`;
+    const programs: Record<string, string> = { ref: phase.oracle ?? ORACLE, ...phase.programs };
+    // Each program is a script of its own, so that nobody can run it and its words stay quoted.
+    for (const [name, command] of Object.entries(programs)) {
+      writeFileSync(path.join(work, `${p}-${name}`), `#!/bin/sh\n${command} "$@"\n`, { mode: 0o755 });
+    }
+    if (phase.setup !== undefined) {
+      writeFileSync(path.join(work, `setup${p}.sh`), phase.setup);
+      script += `. "$work/setup${p}.sh"\n`;
+    }
     phase.cases.forEach((line, c) => {
       const nobody = line.startsWith('nobody:');
       const args = nobody ? line.slice('nobody:'.length) : line;
       const as = nobody ? 'setpriv --reuid=65534 --regid=65534 --clear-groups' : '';
-      const programs: Record<string, string> = { ref: ORACLE, ...phase.programs };
-      for (const [name, command] of Object.entries(programs)) {
-        script += `run ${p}.${c}.${name} '${as}' '${command}' '${args}'\n`;
-      }
+      for (const name of Object.keys(programs)) script += `run ${p}.${c}.${name} '${as}' "$work/${p}-${name}" '${args}'\n`;
     });
   });
   const run = spawnSync('unshare', ['-n', '-m', '--propagation', 'private', 'bash', '-c', script], { encoding: 'latin1', timeout: timeoutMs });
