@@ -19,7 +19,7 @@ const v6 = fc.array(fc.nat(0xffff), { minLength: 8, maxLength: 8 }).map((groups)
 const entry = fc.boolean().chain((six) =>
   fc.record({
     six: fc.constant(six),
-    proto: fc.constantFrom(['tcp', 6, 'ESTABLISHED'] as const, ['udp', 17, null] as const, ['sctp', 132, 'COOKIE_WAIT'] as const, ['dccp', 33, 'OPEN'] as const),
+    proto: fc.constantFrom<[string, number, string | null]>(['tcp', 6, 'ESTABLISHED'], ['udp', 17, null], ['sctp', 132, 'COOKIE_WAIT'], ['dccp', 33, 'OPEN']),
     timeout: fc.option(fc.nat({ max: 500000 }), { freq: 5 }),
     addrs: fc.array(six ? v6 : v4, { minLength: 4, maxLength: 4 }),
     ports: fc.array(fc.nat({ max: 0xffff }), { minLength: 4, maxLength: 4 }),
