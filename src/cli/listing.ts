@@ -10,7 +10,7 @@
  * as net-tools' text, or as JSON with `--json` / `--ndjson`. Only the writing
  * follows net-tools' order step by step, which is all that is visible.
  */
-import { statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { sctpPresent, sctpSection } from './sctp';
 import type { Sources } from '../backends/choose';
 import type { OwnerScan } from '../backends/types';
@@ -323,6 +323,21 @@ function ownerNotice(scan: OwnerScan): string {
   return '';
 }
 
+/** Whether a family's /proc file is there to read (a regular file that opens); an error other than ENOENT is returned. */
+function familyFile(file: string): boolean | { error: unknown } {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    return errorCode(error) === 'ENOENT' ? false : { error };
+  }
+  try {
+    return fstatSync(fd).isFile();
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** IPX, AX.25, X.25, NET/ROM and ROSE: listed only where the kernel has them, which none here does. */
 function otherFamilies(ctx: ModeContext): number {
   const o = ctx.options;
@@ -336,13 +351,18 @@ function otherFamilies(ctx: ModeContext): number {
   ];
   for (const [selected, files, name] of families) {
     if (!(nothing || selected)) continue;
-    const present = files.some((f) => {
-      try {
-        return statSync(procPath(f, ctx.procRoot)).isFile();
-      } catch {
-        return false;
+    let present = false;
+    for (const f of files) {
+      const file = procPath(f, ctx.procRoot);
+      const found = familyFile(file);
+      // net-tools opens the file: only ENOENT means "no such family"; any
+      // other failure (EACCES, ELOOP) is perror'd and ends the run with 255.
+      if (typeof found === 'object') {
+        ctx.out.err(perrorLine(file, found.error));
+        return 255;
       }
-    });
+      if ((present = found)) break;
+    }
     if (present) {
       throw new NetstatError(`listing ${name} sockets is not implemented`, 'ERR_UNSUPPORTED_FAMILY');
     }

@@ -30,11 +30,25 @@ export function unavailable(): string | null {
   return null;
 }
 
+export interface FakeProcOptions {
+  /** Shell lines run after the tree is in place (chmod, mkfifo, a background writer); their jobs are killed when the program ends. */
+  setup?: string[];
+  /** Run both programs as uid/gid 65534 (the tree stays root's). */
+  user?: 'nobody';
+  /** Extra environment for the candidate. */
+  env?: Record<string, string>;
+}
+
 /**
  * Run each argument list with both programs over the fake tree; one mount
  * namespace per program run keeps runs independent.
  */
-export function runOverFakeProc(tree: FakeTree, cases: string[][], candidate: string[]): Array<{ args: string[]; reference: Outcome; candidate: Outcome }> {
+export function runOverFakeProc(
+  tree: FakeTree,
+  cases: string[][],
+  candidate: string[],
+  options: FakeProcOptions = {},
+): Array<{ args: string[]; reference: Outcome; candidate: Outcome }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'netstat-fakeproc-'));
   try {
     const script = path.join(dir, 'populate.sh');
@@ -50,14 +64,17 @@ export function runOverFakeProc(tree: FakeTree, cases: string[][], candidate: st
         lines.push(`ln -s ${target} ${target}`);
       }
     });
-    lines.push('exec "$@"');
+    lines.push(...(options.setup ?? []));
+    const as = options.user === 'nobody' ? 'setpriv --reuid=65534 --regid=65534 --clear-groups ' : '';
+    // Not exec: background jobs of the setup must not outlive the program (they hold its output pipes).
+    lines.push('status=0', `${as}"$@" || status=$?`, 'kill $(jobs -p) 2>/dev/null || true', 'exit $status');
     writeFileSync(script, lines.join('\n') + '\n');
     const run = (program: string[], args: string[]): Outcome => {
       const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'bash', script, ...program, ...args], {
         encoding: 'latin1',
         timeout: 20_000,
         // The synthetic kernel exists only as /proc files: the candidate must read them, whatever backend the suite runs under.
-        env: { ...process.env, NETSTAT_PROC_ROOT: '', NETSTAT_BACKEND: 'procfs' },
+        env: { ...process.env, NETSTAT_PROC_ROOT: '', NETSTAT_BACKEND: 'procfs', ...options.env },
       });
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     };
