@@ -16,6 +16,9 @@
 # a non-SystemError exception, broke a checked contract or hit a sanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The fuzzer carries its own (clang) ASan runtime: a preloaded one, such as
+# scripts/asan.sh's gcc libasan for node, must not reach it or the compiler.
+unset LD_PRELOAD
 
 mode=fuzz
 case "${1:-}" in
@@ -84,8 +87,9 @@ inputs=("$out/corpus" "$out/seeds")
 [ -d fixtures/fuzz-corpus ] && inputs+=(fixtures/fuzz-corpus)
 
 common=(-timeout=10 -rss_limit_mb=2048 -artifact_prefix="$out/crashes/" -print_final_stats=1)
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# Our own options, whatever the caller's environment says (scripts/asan.sh sets others for node).
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if [ "$mode" = corpus ]; then
   # -runs=0: load (and so run) every input once, fuzz nothing.
   echo "=== replaying the corpus: ${inputs[*]}"
