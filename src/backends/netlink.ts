@@ -125,34 +125,68 @@ export function cookieOf(low: number, high: number): string {
   return high < 0x200000 ? String(high * 0x100000000 + low) : ((BigInt(high) << 32n) | BigInt(low)).toString();
 }
 
-/** Walk the kept rows of a packed Internet dump; `each(offset)` gets the row's first slot. */
-function forEachKept(packed: PackedInet, protocol: InetProtocol, filter: SocketFilter, each: (o: number) => void): void {
+/**
+ * The filter's keep-test on a packed row (`o`: the row's first slot), or
+ * undefined when the filter keeps every row. What `inetRows` keeps, for
+ * callers that read the packed slots themselves (the packed printer).
+ */
+export function packedInetKeep(packed: PackedInet, protocol: InetProtocol, filter: SocketFilter): ((o: number) => boolean) | undefined {
+  if (keepsEverything(filter)) return undefined;
   const f = packed.fields;
   const addresses = packed.addresses;
-  if (keepsEverything(filter)) {
-    for (let o = 0; o < f.length; o += INET_STRIDE) each(o);
-    return;
-  }
   const keep = inetKeep(filter, protocol);
   const isRaw = protocol === 'raw';
   const cgroups = filter.cgroupIds;
-  for (let o = 0; o < f.length; o += INET_STRIDE) {
-    if (cgroups !== undefined && !cgroups.has(cgroupText(f[o + InetField.CgroupLow]!, f[o + InetField.CgroupHigh]!))) continue;
+  return (o) => {
+    if (cgroups !== undefined && !cgroups.has(cgroupText(f[o + InetField.CgroupLow]!, f[o + InetField.CgroupHigh]!))) return false;
     const ports = f[o + InetField.Ports]!;
-    const remotePort = isRaw ? 0 : ports & 0xffff;
-    if (
-      keep(
-        f[o + InetField.State]!,
-        ports >>> 16,
-        remotePort,
-        addresses[f[o + InetField.LocalAddress]!]!,
-        addresses[f[o + InetField.RemoteAddress]!]!,
-        f[o + InetField.Uid]!,
-      )
-    ) {
-      each(o);
-    }
+    return keep(
+      f[o + InetField.State]!,
+      ports >>> 16,
+      inetRemotePort(ports, isRaw),
+      addresses[f[o + InetField.LocalAddress]!]!,
+      addresses[f[o + InetField.RemoteAddress]!]!,
+      f[o + InetField.Uid]!,
+    );
+  };
+}
+
+/** Walk the kept rows of a packed Internet dump; `each(offset)` gets the row's first slot. */
+function forEachKept(packed: PackedInet, protocol: InetProtocol, filter: SocketFilter, each: (o: number) => void): void {
+  const f = packed.fields;
+  const keep = packedInetKeep(packed, protocol, filter);
+  if (keep === undefined) {
+    for (let o = 0; o < f.length; o += INET_STRIDE) each(o);
+    return;
   }
+  for (let o = 0; o < f.length; o += INET_STRIDE) if (keep(o)) each(o);
+}
+
+/** The remote port /proc shows, from the packed `Ports` slot: RAW sockets show 0. */
+export function inetRemotePort(ports: number, isRaw: boolean): number {
+  return isRaw ? 0 : ports & 0xffff;
+}
+
+/** The Send-Q /proc shows: a TCP listener's is 0 (inet_diag reports its backlog limit there). */
+export function inetSendQueue(f: Uint32Array, o: number, isTcp: boolean): number {
+  return isTcp && f[o + InetField.State] === TcpState.LISTEN ? 0 : f[o + InetField.SendQueue]!;
+}
+
+/**
+ * The timer /proc shows for a packed TCP row (other protocols have none:
+ * {@link TIMER_OFF}). Expiry is truncated to clock ticks (10 ms); the
+ * counters come from tcp_info, else from `idiag_retrans` by timer kind.
+ */
+export function inetTimer(f: Uint32Array, o: number, isTcp: boolean): SocketTimer {
+  if (!isTcp) return TIMER_OFF;
+  const kind = f[o + InetField.Timer]!;
+  const diagRetrans = f[o + InetField.DiagRetrans]!;
+  const hasInfo = f[o + InetField.HasInfo] === 1;
+  const expiresMs = Math.floor(f[o + InetField.ExpiresMs]! / 10) * 10;
+  const retransmits = hasInfo ? f[o + InetField.InfoRetransmits]! : kind === 1 ? diagRetrans : 0;
+  const probes = hasInfo ? f[o + InetField.InfoProbes]! : kind === 2 || kind === 4 ? diagRetrans : 0;
+  if (kind !== 0 || expiresMs !== 0 || retransmits !== 0 || probes !== 0) return { kind, expiresMs, retransmits, probes };
+  return TIMER_OFF;
 }
 
 /** Build model records from one packed Internet dump, keeping the rows the filter keeps. */
@@ -165,16 +199,7 @@ export function inetRows(packed: PackedInet, protocol: InetProtocol, family: Ine
   const cgroups = new CgroupRefs();
   forEachKept(packed, protocol, filter, (o) => {
     const state = f[o + InetField.State]!;
-    let timer: SocketTimer = TIMER_OFF;
-    if (isTcp) {
-      const kind = f[o + InetField.Timer]!;
-      const diagRetrans = f[o + InetField.DiagRetrans]!;
-      const hasInfo = f[o + InetField.HasInfo] === 1;
-      const expiresMs = Math.floor(f[o + InetField.ExpiresMs]! / 10) * 10;
-      const retransmits = hasInfo ? f[o + InetField.InfoRetransmits]! : kind === 1 ? diagRetrans : 0;
-      const probes = hasInfo ? f[o + InetField.InfoProbes]! : kind === 2 || kind === 4 ? diagRetrans : 0;
-      if (kind !== 0 || expiresMs !== 0 || retransmits !== 0 || probes !== 0) timer = { kind, expiresMs, retransmits, probes };
-    }
+    const timer = inetTimer(f, o, isTcp);
     const ports = f[o + InetField.Ports]!;
     rows.push({
       protocol,
@@ -182,11 +207,11 @@ export function inetRows(packed: PackedInet, protocol: InetProtocol, family: Ine
       localAddress: addresses[f[o + InetField.LocalAddress]!]!,
       localPort: ports >>> 16,
       remoteAddress: addresses[f[o + InetField.RemoteAddress]!]!,
-      remotePort: isRaw ? 0 : ports & 0xffff,
+      remotePort: inetRemotePort(ports, isRaw),
       state,
       stateName: tcpStateName(state),
       recvQueue: f[o + InetField.RecvQueue]!,
-      sendQueue: isTcp && state === TcpState.LISTEN ? 0 : f[o + InetField.SendQueue]!,
+      sendQueue: inetSendQueue(f, o, isTcp),
       uid: f[o + InetField.Uid]!,
       timer,
       inode: f[o + InetField.Inode]!,
@@ -254,7 +279,7 @@ export function visitInetRows(
     view.uid = f[o + InetField.Uid]!;
     view.inode = f[o + InetField.Inode]!;
     view.recvQueue = f[o + InetField.RecvQueue]!;
-    view.sendQueue = isTcp && view.state === TcpState.LISTEN ? 0 : f[o + InetField.SendQueue]!;
+    view.sendQueue = inetSendQueue(f, o, isTcp);
     view.cgroupId = cgroupText(f[o + InetField.CgroupLow]!, f[o + InetField.CgroupHigh]!);
     visit(view);
   });

@@ -3,7 +3,18 @@
  * (spec §2.1, §2.2, §2.7–§2.10, §2.13). Everything here is synchronous and
  * pure: names are resolved beforehand (see `address.ts`).
  */
-import { TCP_STATE_NAMES, UNIX_FLAG_ACCEPTCON, UNIX_FLAG_NOSPACE, UNIX_FLAG_WAITDATA, UnixState, type InetSocket, type ProcessRef, type UnixSocket } from '../model';
+import {
+  TCP_STATE_NAMES,
+  UNIX_FLAG_ACCEPTCON,
+  UNIX_FLAG_NOSPACE,
+  UNIX_FLAG_WAITDATA,
+  UnixState,
+  type InetProtocol,
+  type InetSocket,
+  type ProcessRef,
+  type SocketTimer,
+  type UnixSocket,
+} from '../model';
 import type { Resolvers } from '../resolve';
 import type { Selection } from '../backends/types';
 import { endpointField, kernelBytes, hostText, portText } from './address';
@@ -54,7 +65,7 @@ export function programLabel(owners: readonly ProcessRef[] | undefined): string 
 }
 
 /** Proto column with its separator (`%-4s  ` / `%-5s `), by protocol then [IPv4, IPv6]. */
-const PROTO_COLUMN: Record<InetSocket['protocol'], readonly [string, string]> = {
+export const PROTO_COLUMN: Record<InetProtocol, readonly [string, string]> = {
   tcp: ['tcp   ', 'tcp6  '],
   udp: ['udp   ', 'udp6  '],
   udplite: ['udpl  ', 'udpl6 '],
@@ -62,24 +73,24 @@ const PROTO_COLUMN: Record<InetSocket['protocol'], readonly [string, string]> = 
 };
 
 /** State column text, padded to 11 (`%-11s`; RAW prints the number, `%-11d`). */
-function stateColumn(socket: InetSocket): string {
-  switch (socket.protocol) {
+export function stateColumn(protocol: InetProtocol, state: number): string {
+  switch (protocol) {
     case 'tcp':
-      return TCP_STATE_COLUMN[socket.state] ?? ''.padEnd(11);
+      return TCP_STATE_COLUMN[state] ?? ''.padEnd(11);
     case 'raw':
-      return String(socket.state).padEnd(11);
+      return String(state).padEnd(11);
     default:
-      return socket.state === 1 ? 'ESTABLISHED' : socket.state === 7 ? BLANK_STATE : 'UNKNOWN    ';
+      return state === 1 ? 'ESTABLISHED' : state === 7 ? BLANK_STATE : 'UNKNOWN    ';
   }
 }
 const TCP_STATE_COLUMN = TCP_STATE_NAMES.map((name) => name.padEnd(11));
 const BLANK_STATE = ''.padEnd(11);
 
 /** The `-o` column (spec §2.10). */
-function timerText(socket: InetSocket): string {
-  const { kind, expiresMs, retransmits, probes } = socket.timer;
+export function timerText(protocol: InetProtocol, timer: SocketTimer): string {
+  const { kind, expiresMs, retransmits, probes } = timer;
   const seconds = (Math.round(expiresMs / 10) / 100).toFixed(2);
-  if (socket.protocol === 'tcp') {
+  if (protocol === 'tcp') {
     switch (kind) {
       case 0: return `off (0.00/${retransmits}/${probes})`;
       case 1: return `on (${seconds}/${retransmits}/${probes})`;
@@ -91,7 +102,7 @@ function timerText(socket: InetSocket): string {
   }
   // UDP and UDP-Lite: net-tools prints 0 retransmissions; RAW: the column's value
   // (the kernel writes 0 there; a differential property test saw the difference).
-  const retries = socket.protocol === 'raw' ? retransmits : 0;
+  const retries = protocol === 'raw' ? retransmits : 0;
   switch (kind) {
     case 0: return `off (0.00/${retries}/${probes})`;
     case 1: return `on1 (${seconds}/${retries}/${probes})`;
@@ -101,6 +112,20 @@ function timerText(socket: InetSocket): string {
 }
 
 const SPACES = ' '.repeat(32);
+
+/** The `-e` User column's text (unpadded): the user name, or the uid as net-tools prints it. */
+export function userText(uid: number, numericUsers: boolean, resolvers: Resolvers): string {
+  const user = numericUsers ? null : resolvers.users.name(uid);
+  // net-tools prints the uid as a signed int: 2^31 and above come out negative.
+  return user ?? String(uid | 0);
+}
+
+/** `address:port` padded to 23 columns (`%-23s`), cut as net-tools cuts it. */
+export function endpointColumn(host: string, port: string, wide: boolean): string {
+  const length = host.length + port.length + 1;
+  if (length <= 23) return host + ':' + port + SPACES.substring(0, 23 - length);
+  return endpointField(host, port, wide);
+}
 
 /** A queue figure right-aligned in 6 columns (`%6lu`). */
 function queueColumn(value: number): string {
@@ -150,18 +175,11 @@ export class InetRowFormatter {
     return text;
   }
 
-  /** `address:port` padded to 23 columns (`%-23s`), cut as net-tools cuts it. */
-  private endpoint(host: string, port: string): string {
-    const length = host.length + port.length + 1;
-    if (length <= 23) return host + ':' + port + SPACES.substring(0, 23 - length);
-    return endpointField(host, port, this.columns.wide);
-  }
-
   /** One Internet row, newline included. */
   row(socket: InetSocket): string {
     const columns = this.columns;
-    const local = this.endpoint(this.host(socket.localAddress, socket.family), this.port(socket.localPort, socket.protocol));
-    const remote = this.endpoint(this.host(socket.remoteAddress, socket.family), this.port(socket.remotePort, socket.protocol));
+    const local = endpointColumn(this.host(socket.localAddress, socket.family), this.port(socket.localPort, socket.protocol), columns.wide);
+    const remote = endpointColumn(this.host(socket.remoteAddress, socket.family), this.port(socket.remotePort, socket.protocol), columns.wide);
     let row =
       PROTO_COLUMN[socket.protocol][socket.family === 'inet6' ? 1 : 0] +
       queueColumn(socket.recvQueue) +
@@ -172,14 +190,10 @@ export class InetRowFormatter {
       ' ' +
       remote +
       ' ' +
-      stateColumn(socket);
-    if (columns.extended) {
-      const user = columns.numericUsers ? null : this.resolvers.users.name(socket.uid);
-      // net-tools prints the uid as a signed int: 2^31 and above come out negative.
-      row += ' ' + (user ?? String(socket.uid | 0)).padEnd(10) + ' ' + String(socket.inode).padEnd(10);
-    }
+      stateColumn(socket.protocol, socket.state);
+    if (columns.extended) row += ' ' + userText(socket.uid, columns.numericUsers, this.resolvers).padEnd(10) + ' ' + String(socket.inode).padEnd(10);
     if (columns.programs) row += ' ' + programLabel(socket.owners).padEnd(20);
-    if (columns.timers) row += ' ' + timerText(socket);
+    if (columns.timers) row += ' ' + timerText(socket.protocol, socket.timer);
     return row + '\n';
   }
 }
