@@ -14,7 +14,7 @@
  */
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { namespaceSkipReason, ORACLE, runPhases, type Output, type Phase } from './interfaces-netns';
+import { namespaceSkipReason, ORACLE, requireBuilt, runPhases, type Output, type Phase } from './interfaces-netns';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/interfaces');
 const RUNNER = `${process.execPath} ${path.join(__dirname, 'interfaces-runner.js')}`;
@@ -83,6 +83,7 @@ function runScenario(setup: string, candidate: string, list: string[]): Results 
     });
     where.push([phases.length - 1, 0]);
   }
+  requireBuilt();
   const byPhase = runPhases(phases, 280_000);
   const results: Results = new Map();
   where.forEach(([phase, index], i) => {

@@ -15,6 +15,15 @@ import * as path from 'node:path';
 
 export const ORACLE = '/usr/bin/netstat';
 
+const DIST = path.resolve(__dirname, '../../dist');
+
+/** Throws a clear error when dist/ (the CLI and the library the runners load) has not been built. */
+export function requireBuilt(): void {
+  for (const file of ['cli.js', 'modes/interfaces.js']) {
+    if (!existsSync(path.join(DIST, file))) throw new Error(`${path.join(DIST, file)} is missing: run \`npm run build\` first`);
+  }
+}
+
 /** Why these tests cannot run here, or null. */
 export function namespaceSkipReason(): string | null {
   if (process.getuid?.() !== 0) return 'needs root for unshare -n -m';
