@@ -10,10 +10,17 @@
 //     time of the request over a keep-alive connection, median of --runs after
 //     a warm-up; and the exporter's own netstat_scrape_duration_seconds;
 //   - the exporter's peak RSS (VmHWM) after the scrapes, and its RSS at start;
-//   - a cross-check: the exposition's TCP sockets against diagcount's count.
+//   - a cross-check: the exposition's TCP sockets against diagcount's count;
+//   - in the same namespace and the same round-robin, node_exporter with only
+//     its tcpstat collector (`--collector.disable-defaults --collector.tcpstat
+//     --web.disable-exporter-metrics`: TCP states and queued bytes from one
+//     sock_diag dump per family, no Go runtime metrics): the same scrape wall
+//     time, its node_scrape_collector_duration_seconds, its peak RSS, and its
+//     TCP count against diagcount's. Left out (with a note) when it is not
+//     installed (Debian: prometheus-node-exporter; --node-exporter PATH).
 // Needs root, unshare, ip, make, gcc and `dist/` built (npm run build).
 //
-//   node bench/exporter.js [--sizes 1000,10000,100000] [--processes 50] [--runs 9]
+//   node bench/exporter.js [--sizes 1000,10000,100000] [--processes 50] [--runs 9] [--node-exporter PATH]
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
@@ -24,7 +31,7 @@ const repo = path.join(here, '..');
 const EXPORTER = path.join(repo, 'dist/exporter/main.js');
 
 function parseArgs(argv) {
-  const options = { sizes: [1000, 10000, 100000], processes: 50, runs: 9, inside: undefined };
+  const options = { sizes: [1000, 10000, 100000], processes: 50, runs: 9, inside: undefined, nodeExporter: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -35,6 +42,7 @@ function parseArgs(argv) {
     else if (arg === '--processes') options.processes = Number(value());
     else if (arg === '--runs') options.runs = Number(value());
     else if (arg === '--inside') options.inside = Number(value());
+    else if (arg === '--node-exporter') options.nodeExporter = value();
     else throw new Error(`unknown option ${arg} (see the header of bench/exporter.js)`);
   }
   const bad = (n) => !Number.isInteger(n) || n < 1;
@@ -57,6 +65,44 @@ function diagcount() {
   const [wallNs, , , , status] = r.output[3].toString().trim().split(' ').map(Number);
   if (status !== 0) throw new Error(`diagcount failed: ${r.stderr}`);
   return { ms: wallNs / 1e6, count: Number(r.stdout.toString().trim()) };
+}
+
+/** The node_exporter binary: the one given, else the first on PATH (Debian's name, then upstream's), else undefined. */
+function findNodeExporter(given) {
+  if (given !== undefined) return given;
+  for (const name of ['prometheus-node-exporter', 'node_exporter']) {
+    const r = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', name], { encoding: 'utf8' });
+    if (r.status === 0) return r.stdout.trim();
+  }
+  return undefined;
+}
+
+/** `node_exporter, version 1.5.0 (…)`: the first line it prints for --version (on stdout or stderr, by version). */
+function versionOf(binary) {
+  const r = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+  return `${r.stdout}${r.stderr}`.split('\n')[0];
+}
+
+/** node_exporter's port inside the private namespace (nothing else listens there). */
+const NODE_EXPORTER_PORT = 9100;
+
+/** Start node_exporter with the tcpstat collector alone; resolves once it answers /metrics. */
+async function startNodeExporter(binary) {
+  const args = ['--collector.disable-defaults', '--collector.tcpstat', '--web.disable-exporter-metrics', `--web.listen-address=127.0.0.1:${NODE_EXPORTER_PORT}`, '--log.level=warn'];
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (chunk) => (log += chunk));
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${binary} exited (${child.exitCode}): ${log}`);
+    try {
+      await scrape(undefined, NODE_EXPORTER_PORT);
+      return child;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${binary} did not answer within 20 s: ${err.message}; ${log}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 }
 
 function scrape(agent, port) {
@@ -113,26 +159,47 @@ async function inside(options) {
     exporter.on('exit', (code) => reject(new Error(`exporter exited (${code}): ${text}`)));
   });
   const startRss = memory(exporter.pid).rss;
+  const nodeExporter = options.nodeExporter === undefined ? undefined : await startNodeExporter(options.nodeExporter);
+  const neStartRss = nodeExporter === undefined ? undefined : memory(nodeExporter.pid).rss;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const neAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const dumps = [];
     const scrapes = [];
     const collections = [];
+    const neScrapes = [];
+    const neCollections = [];
     let body = (await scrape(agent, port)).body; // warm-up
-    // Round-robin, so both see the same machine.
+    let neBody = nodeExporter === undefined ? '' : (await scrape(neAgent, NODE_EXPORTER_PORT)).body;
+    // Round-robin, so all see the same machine.
     for (let i = 0; i < options.runs; i++) {
       dumps.push(diagcount());
       const s = await scrape(agent, port);
       scrapes.push(s.ms);
       collections.push(sample(s.body, 'netstat_scrape_duration_seconds') * 1000);
       body = s.body;
+      if (nodeExporter !== undefined) {
+        const n = await scrape(neAgent, NODE_EXPORTER_PORT);
+        neScrapes.push(n.ms);
+        neCollections.push(sample(n.body, 'node_scrape_collector_duration_seconds{collector="tcpstat"}') * 1000);
+        neBody = n.body;
+      }
     }
     const mem = memory(exporter.pid);
     const tcp = sample(body, 'netstat_sockets{protocol="tcp"');
     const dumpCount = dumps[dumps.length - 1].count;
     const warnings = [];
-    // The exporter's own listener and the scrape connection are TCP sockets diagcount may or may not see.
-    if (Math.abs(tcp - dumpCount) > 4) warnings.push(`the exposition counts ${tcp} TCP sockets, diagcount ${dumpCount}`);
+    // The exporter's own listener and the scrape connections are TCP sockets diagcount may or may not see.
+    if (Math.abs(tcp - dumpCount) > 6) warnings.push(`the exposition counts ${tcp} TCP sockets, diagcount ${dumpCount}`);
+    let ne;
+    if (nodeExporter !== undefined) {
+      // Its states, less the two queue sums it exports under the same metric.
+      const neTcp = sample(neBody, 'node_tcp_connection_states{') - sample(neBody, 'node_tcp_connection_states{state="rx_queued_bytes"}') - sample(neBody, 'node_tcp_connection_states{state="tx_queued_bytes"}');
+      if (Math.abs(neTcp - dumpCount) > 6) warnings.push(`node_exporter counts ${neTcp} TCP sockets, diagcount ${dumpCount}`);
+      if (sample(neBody, 'node_scrape_collector_success{collector="tcpstat"}') !== 1) warnings.push('node_exporter\'s tcpstat collector failed');
+      const neMem = memory(nodeExporter.pid);
+      ne = { scrapeMs: median(neScrapes), collectMs: median(neCollections), startRssMb: neStartRss, peakRssMb: neMem.hwm, sockets: neTcp };
+    }
     const result = {
       size: options.inside,
       sockets: dumpCount,
@@ -142,11 +209,14 @@ async function inside(options) {
       startRssMb: startRss,
       peakRssMb: mem.hwm,
       runs: options.runs,
+      nodeExporter: ne,
       warnings,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     agent.destroy();
+    neAgent.destroy();
+    nodeExporter?.kill('SIGTERM');
     exporter.kill('SIGTERM');
     generator.kill('SIGTERM');
   }
@@ -169,6 +239,7 @@ function runSize(size, options) {
     'exec unshare --net "$@"',
   ].join('\n');
   const forward = ['--inside', String(size), '--processes', String(options.processes), '--runs', String(options.runs)];
+  if (options.nodeExporter !== undefined) forward.push('--node-exporter', options.nodeExporter);
   const r = spawnSync('unshare', ['--net', 'sh', '-c', script, 'sh', process.execPath, __filename, ...forward], { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`size ${size}: the namespace run failed (status ${r.status})`);
   return JSON.parse(r.stdout.toString().trim().split('\n').pop());
@@ -181,8 +252,11 @@ async function main() {
   if (!fs.existsSync(EXPORTER)) throw new Error('dist/exporter/main.js not built (npm run build)');
   const make = spawnSync('make', ['-s', '-C', here], { stdio: 'inherit' });
   if (make.status !== 0) throw new Error('building bench/loadgen, bench/diagcount and bench/measure failed');
+  options.nodeExporter = findNodeExporter(options.nodeExporter);
   const os = require('node:os');
-  console.log(`bench/exporter: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Linux ${os.release()}, Node ${process.versions.node}, ${new Date().toISOString()}`);
+  console.log(`bench/exporter: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Linux ${os.release()}, Node ${process.versions.node}, ${new Date().toISOString()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  if (options.nodeExporter === undefined) console.log('node_exporter not found (prometheus-node-exporter / node_exporter, or --node-exporter PATH): its rows are left out');
+  else console.log(`node_exporter: ${versionOf(options.nodeExporter)} (${options.nodeExporter}), tcpstat collector only`);
   console.log(`medians of ${options.runs} runs, round-robin; scrape = GET /metrics wall time (keep-alive); collection = netstat_scrape_duration_seconds`);
   const header = `${'connections'.padStart(11)} ${'TCP sockets'.padStart(11)} ${'dump ms'.padStart(8)} ${'scrape ms'.padStart(9)} ${'x dump'.padStart(7)} ${'collect ms'.padStart(10)} ${'x dump'.padStart(7)} ${'RSS MB start'.padStart(12)} ${'peak MB'.padStart(8)}`;
   console.log(header);
@@ -191,8 +265,16 @@ async function main() {
     console.log(
       `${String(r.size).padStart(11)} ${String(r.sockets).padStart(11)} ${r.dumpMs.toFixed(1).padStart(8)} ${r.scrapeMs.toFixed(1).padStart(9)} ${`${(r.scrapeMs / r.dumpMs).toFixed(2)}x`.padStart(7)} ${r.collectMs.toFixed(1).padStart(10)} ${`${(r.collectMs / r.dumpMs).toFixed(2)}x`.padStart(7)} ${r.startRssMb.toFixed(1).padStart(12)} ${r.peakRssMb.toFixed(1).padStart(8)}`,
     );
+    if (r.nodeExporter !== undefined) {
+      const n = r.nodeExporter;
+      console.log(
+        `${'node_exporter tcpstat:'.padStart(23)} ${n.scrapeMs.toFixed(1).padStart(18)} ${`${(n.scrapeMs / r.dumpMs).toFixed(2)}x`.padStart(7)} ${n.collectMs.toFixed(1).padStart(10)} ${`${(n.collectMs / r.dumpMs).toFixed(2)}x`.padStart(7)} ${n.startRssMb.toFixed(1).padStart(12)} ${n.peakRssMb.toFixed(1).padStart(8)}` +
+          `   ours/node_exporter: scrape ${(r.scrapeMs / n.scrapeMs).toFixed(2)}x, peak RSS ${(r.peakRssMb / n.peakRssMb).toFixed(2)}x`,
+      );
+    }
     for (const w of r.warnings) console.log(`warning: ${w}`);
   }
+  console.log(`load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }
 
 main().catch((err) => {
