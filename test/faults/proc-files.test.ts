@@ -185,7 +185,7 @@ describe.skipIf(why !== null)('short reads: tables served through FIFOs a few by
         const got = runLibrary(root, false, { protocols: ['tcp', 'unix'] });
         expect((expected.rows as string[]).length).toBe(100);
         expect(got.rows).toEqual(expected.rows);
-        expect(got.tables).toEqual(expected.tables.map((t: Record<string, unknown>) => ({ ...t, reason: `proc root ${root} is not the live /proc` })));
+        expect(got.tables).toEqual((expected.tables as Array<Record<string, unknown>>).map((t) => ({ ...t, reason: `proc root ${root} is not the live /proc` })));
       } finally {
         fs.rmSync(plain, { recursive: true, force: true });
       }
