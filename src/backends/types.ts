@@ -85,6 +85,13 @@ export interface Table<T> {
    * backend; net-tools warns once per such line). Always 0 for netlink.
    */
   malformed: number;
+  /**
+   * For each malformed line, how many rows had been kept before it: where
+   * net-tools, which warns as it reads, prints its warning among the rows.
+   * Given for the /proc UNIX table, whose bogus lines are real (a socket path
+   * with a newline splits its line); absent means "before the rows".
+   */
+  malformedAt?: number[];
 }
 
 /** Result of walking `/proc/[pid]/fd` to find which processes hold which sockets. */

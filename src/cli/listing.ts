@@ -13,7 +13,7 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { sctpPresent, sctpSection } from './sctp';
 import type { Sources } from '../backends/choose';
-import type { OwnerScan } from '../backends/types';
+import type { OwnerScan, Table } from '../backends/types';
 import { NetstatError, errorCode, strerror } from '../errors';
 import type { InetProtocol, InetSocket, UnixSocket } from '../model';
 import type { ModeContext } from '../modes/context';
@@ -196,8 +196,8 @@ async function printText(ctx: ModeContext, result: QueryResult, selection: Selec
     for (const t of result.inet) {
       if (t.spec.kind !== 'inet' || t.spec.protocol !== protocol) continue;
       if (t.status === 'ok') {
-        for (let k = 0; k < t.table.malformed; k++) out.err(`warning, got bogus ${WARNING_NAME[protocol]} line.\n`);
-        for (const socket of t.table.rows) out.out(formatter.row(socket));
+        const warning = `warning, got bogus ${WARNING_NAME[protocol]} line.\n`;
+        printRows(t.table, (socket) => out.out(formatter.row(socket)), () => out.err(warning));
         continue;
       }
       if (t.status === 'error') {
@@ -224,8 +224,7 @@ async function printText(ctx: ModeContext, result: QueryResult, selection: Selec
     if (!internet && notice) out.err(notice);
     out.out(unixHeader(selection, columns));
     if (unix.status === 'ok') {
-      for (let k = 0; k < unix.table.malformed; k++) out.err('warning, got bogus unix line.\n');
-      for (const socket of unix.table.rows) out.out(unixRow(socket, columns));
+      printRows(unix.table, (socket) => out.out(unixRow(socket, columns)), () => out.err('warning, got bogus unix line.\n'));
     } else if (unix.status === 'error') {
       out.err(failureLine(ctx, unix));
       return 255;
@@ -235,6 +234,22 @@ async function printText(ctx: ModeContext, result: QueryResult, selection: Selec
     }
   }
   return finishText(ctx);
+}
+
+/**
+ * A table's rows, with the warning for each malformed line at its place
+ * among them (net-tools warns as it reads), or before them where the table
+ * does not say. Only a merged stream, or a closed pipe that ends the run
+ * between the two, can tell the places apart.
+ */
+function printRows<T>(table: Table<T>, row: (socket: T) => void, warn: () => void): void {
+  const at = table.malformedAt ?? new Array<number>(table.malformed).fill(0);
+  let k = 0;
+  table.rows.forEach((socket, index) => {
+    for (; k < at.length && at[k]! <= index; k++) warn();
+    row(socket);
+  });
+  for (; k < at.length; k++) warn();
 }
 
 /** The families after UNIX, and Bluetooth's message. */

@@ -25,7 +25,8 @@ const NEWLINE = 0x0a;
  * scanner is set to and returns its row, or undefined for a malformed line.
  * `identity`: what names the socket of a row (see above), if rows repeated
  * by the kernel are to be dropped; undefined for a row nothing names, which
- * is always kept.
+ * is always kept. `positions`: also say where the malformed lines were
+ * (`Table.malformedAt`).
  */
 export function* parseTableLines<T>(
   buf: Buffer,
@@ -33,8 +34,10 @@ export function* parseTableLines<T>(
   parseLine: () => T | undefined,
   keep: (row: T) => boolean,
   identity?: (row: T) => number | string | undefined,
+  positions = false,
 ): Generator<void, Table<T>, void> {
   const rows: T[] = [];
+  const malformedAt: number[] = [];
   const seen = identity === undefined ? undefined : new Set<number | string>();
   let malformed = 0;
   let lineStart = buf.indexOf(NEWLINE) + 1;
@@ -48,7 +51,10 @@ export function* parseTableLines<T>(
     lineStart = nextStart;
 
     const row = parseLine();
-    if (row === undefined) malformed++;
+    if (row === undefined) {
+      malformed++;
+      if (positions) malformedAt.push(rows.length);
+    }
     else if (keep(row) && isFirst(seen, identity, row)) rows.push(row);
 
     if (++linesInSlice === LINES_PER_SLICE) {
@@ -56,7 +62,7 @@ export function* parseTableLines<T>(
       yield;
     }
   }
-  return { rows, malformed };
+  return positions ? { rows, malformed, malformedAt } : { rows, malformed };
 }
 
 /** Whether no earlier row had this row's identity (always, without `identity`); records it. */

@@ -34,7 +34,7 @@ export function* parseUnixTable(buf: Buffer, filter: SocketFilter = { selection:
   const keep = unixKeep(filter);
   // The inode names a socket (a row the kernel repeats is dropped, see table-lines.ts). Connections
   // waiting in a listener's queue have none (inode 0) and can be alike in every field: all are kept.
-  return yield* parseTableLines(buf, scanner, () => parseLine(scanner, buf), (row) => keep(row.stateName), (row) => row.inode || undefined);
+  return yield* parseTableLines(buf, scanner, () => parseLine(scanner, buf), (row) => keep(row.stateName), (row) => row.inode || undefined, true);
 }
 
 function parseLine(s: LineScanner, buf: Buffer): UnixSocket | undefined {

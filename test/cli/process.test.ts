@@ -4,7 +4,7 @@
  * `dist/cli.js` (`npm test` builds it first).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,28 @@ describe('netstat as a process', () => {
     const r = netstat(['-tln', '-4'], { NETSTAT_PROC_ROOT: root });
     expect(r.stderr).toBe('warning, got bogus tcp line.\n');
     expect(r.stdout.split('\n')[2]).toBe('tcp        0      0 127.0.0.1:22            0.0.0.0:*               LISTEN     ');
+  });
+
+  it('warns about a bogus UNIX line at its place among the rows (seen when stderr joins stdout)', () => {
+    // A socket path with a newline splits its /proc/net/unix line: the second part is bogus.
+    const header = 'Num       RefCount Protocol Flags    Type St Inode Path\n';
+    const line = (k: number) => `0000000000000000: 00000002 00000000 00010000 0001 01 ${1000 + k} /s${k}.sock\n`;
+    const before = Array.from({ length: 120 }, (_, k) => line(k)).join('');
+    const after = Array.from({ length: 5 }, (_, k) => line(200 + k)).join('');
+    const root = procTree('bogus-unix', { unix: header + before + line(150).replace('.sock', '-new') + 'line.sock\n' + after });
+    const env = { ...process.env, NETSTAT_PROC_ROOT: root, NETSTAT_BACKEND: 'procfs' };
+    const separate = spawnSync(process.execPath, [cli, '-xln'], { env, encoding: 'latin1' });
+    expect([separate.status, separate.stderr]).toEqual([0, 'warning, got bogus unix line.\n']);
+    const file = path.join(tmp, 'merged.out');
+    const fd = openSync(file, 'w');
+    spawnSync(process.execPath, [cli, '-xln'], { env, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    // net-tools warns when it reads the line, after the row before it; by then stdio has written
+    // the whole 4096-byte blocks of what came before (stdout is a file here).
+    const upTo = separate.stdout.indexOf('/s150-new\n') + '/s150-new\n'.length;
+    const written = Math.floor((upTo - 1) / 4096) * 4096;
+    expect(written).toBeGreaterThan(0);
+    expect(readFileSync(file, 'latin1')).toBe(separate.stdout.slice(0, written) + 'warning, got bogus unix line.\n' + separate.stdout.slice(written));
   });
 
   it.skipIf(process.getuid?.() !== 0)('as nobody with no readable socket holder, says so as net-tools does', () => {

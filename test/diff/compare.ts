@@ -17,7 +17,7 @@ import { unifiedDiff } from './unified-diff';
 
 export type Mask = 'timers' | 'counters';
 
-/** One finished run of a program, as run_cases.py reports it (stdout/stderr decoded as UTF-8). */
+/** One finished run of a program, as run_cases.py reports it (stdout/stderr one character per byte). */
 export interface RunResult {
   stdout: string;
   stderr: string;

@@ -35,6 +35,15 @@ export interface DiffCase {
   /** `-c`: run all three programs side by side for a fixed time, stop them with SIGINT and
    *  compare the complete passes. */
   continuous?: boolean;
+  /** Where standard output goes instead of a pipe the harness reads to its end:
+   *  `full` = /dev/full (every write fails with ENOSPC);
+   *  `closed` = a pipe whose reader closed before the program started (`| true`);
+   *  `head` = a 4096-byte pipe from which the harness reads one byte and then closes it
+   *  (`| head -c 1`; deterministic when the output exceeds two pipe buffers).
+   *  The one byte read is compared as stdout; otherwise stdout is empty. */
+  stdout?: 'full' | 'closed' | 'head';
+  /** `2>&1`: standard error into standard output (compares how the two streams interleave). */
+  merged?: boolean;
 }
 
 export interface DiffResult extends Verdict {
@@ -95,7 +104,8 @@ export function caseName(c: DiffCase): string {
   const env = Object.entries(c.env ?? {}).map(([k, v]) => `${k}=${quote(v)} `).join('');
   const who = c.user === 'nobody' ? '[nobody] ' : '';
   const program = c.argv0 === 'netstat' ? '(as netstat) netstat' : 'netstat';
-  return `${who}${env}${program}${c.args.map((a) => ' ' + quote(a)).join('')}${c.continuous ? ' (continuous)' : ''}`;
+  const redirect = c.stdout === undefined ? '' : { full: ' >/dev/full', closed: ' | true', head: ' | head -c 1' }[c.stdout];
+  return `${who}${env}${program}${c.args.map((a) => ' ' + quote(a)).join('')}${c.merged ? ' 2>&1' : ''}${redirect}${c.continuous ? ' (continuous)' : ''}`;
 }
 
 interface RawRun {
@@ -108,11 +118,12 @@ interface RawRun {
   ms: number;
 }
 
+/** Output is compared as bytes: one character per byte (latin1), so no byte is lost to decoding. */
 function decode(raw: RawRun): RunResult {
   return {
     ...raw,
-    stdout: Buffer.from(raw.stdout, 'base64').toString('utf8'),
-    stderr: Buffer.from(raw.stderr, 'base64').toString('utf8'),
+    stdout: Buffer.from(raw.stdout, 'base64').toString('latin1'),
+    stderr: Buffer.from(raw.stderr, 'base64').toString('latin1'),
   };
 }
 
@@ -151,6 +162,8 @@ export async function runDifferential(cases: DiffCase[], opts: DiffOptions = {})
       env: c.env ?? {},
       continuous: !!c.continuous,
       argv0: c.argv0 ?? null,
+      stdout: c.stdout ?? null,
+      merged: !!c.merged,
     })),
   };
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));

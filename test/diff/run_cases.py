@@ -8,7 +8,8 @@ job.json: {"reference": "/usr/bin/netstat", "candidate": ["node", "/repo/dist/cl
            "passEnv": {"NETSTAT_BACKEND": "procfs"},
            "timeoutMs": 20000, "continuousMs": 2500,
            "cases": [{"args": [...], "user": "root"|"nobody", "env": {...}, "continuous": bool,
-                      "argv0": "netstat" (optional)}, ...]}
+                      "argv0": "netstat" (optional), "stdout": null|"full"|"closed"|"head",
+                      "merged": bool}, ...]}
 
 Sets up the environment (test/scenario/environment.py), starts the socket scenario
 (test/scenario/sockets.py), then for every case runs reference, candidate, reference again
@@ -20,8 +21,10 @@ while it ran: such a change is the scenario's doing, not the programs'. The TIME
 which lives 60 s, is re-created between cases before it expires.
 """
 import base64
+import fcntl
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -51,7 +54,7 @@ def snapshot():
     parts = []
     for name in SNAPSHOT_FILES:
         try:
-            with open(f"/proc/net/{name}") as f:
+            with open(f"/proc/net/{name}", encoding="latin-1") as f:     # socket paths are bytes
                 lines = f.read().splitlines()
         except OSError:
             continue
@@ -92,6 +95,24 @@ def candidate_link():
     return link
 
 
+F_SETPIPE_SZ = 1031
+
+
+def output_for(case):
+    """(stdout for Popen, read end kept by the harness or None) for the case's `stdout`."""
+    kind = case.get("stdout")
+    if kind == "full":
+        return os.open("/dev/full", os.O_WRONLY), None
+    if kind in ("closed", "head"):
+        r, w = os.pipe()
+        if kind == "closed":
+            os.close(r)
+            return w, None
+        fcntl.fcntl(w, F_SETPIPE_SZ, 4096)   # the smallest pipe: a large output must block in it
+        return w, r
+    return subprocess.PIPE, None
+
+
 def start(program, case):
     executable, argv = argv_for(program, case)
     env = dict(BASE_ENV)
@@ -100,9 +121,23 @@ def start(program, case):
     extra = {}
     if case.get("user") == "nobody":
         extra = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
-    return subprocess.Popen(argv, executable=executable, env=env, cwd="/",
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, **extra)
+    stdout, reader = output_for(case)
+    process = subprocess.Popen(argv, executable=executable, env=env, cwd="/",
+                               stdin=subprocess.DEVNULL, stdout=stdout,
+                               stderr=subprocess.STDOUT if case.get("merged") else subprocess.PIPE, **extra)
+    if stdout is not subprocess.PIPE:
+        os.close(stdout)
+    process.head_reader = reader
+    return process
+
+
+def read_head(process, timeout):
+    """`| head -c 1`: wait for the first byte, read it, close the pipe."""
+    reader = process.head_reader
+    ready, _, _ = select.select([reader], [], [], timeout)
+    first = os.read(reader, 1) if ready else b""
+    os.close(reader)
+    return first
 
 
 def finish(process, started, stop_after_s=None):
@@ -110,6 +145,7 @@ def finish(process, started, stop_after_s=None):
     timeout = JOB["timeoutMs"] / 1000
     timed_out = False
     interrupted = False
+    head = read_head(process, timeout) if process.head_reader is not None else None
     try:
         if stop_after_s is not None:
             try:
@@ -125,9 +161,11 @@ def finish(process, started, stop_after_s=None):
         out, err = process.communicate()
         timed_out = True
     code = process.returncode
+    if head is not None:
+        out = head
     return {
-        "stdout": base64.b64encode(out).decode(),
-        "stderr": base64.b64encode(err).decode(),
+        "stdout": base64.b64encode(out or b"").decode(),
+        "stderr": base64.b64encode(err or b"").decode(),
         "code": code if code >= 0 else None,
         "signal": signal.Signals(-code).name if code < 0 else None,
         "timedOut": timed_out,

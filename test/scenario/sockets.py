@@ -221,6 +221,27 @@ class TimeWait:
         time.sleep(0.05)
 
 
+# ---------------------------------------------------------------- TCP with remote port 0
+
+TCP_REPAIR = 19
+
+
+def repaired(family, addr, port):
+    """A TCP socket that is not a listener but has remote port 0, which net-tools counts as a
+    server (`-l`). TCP_REPAIR lets connect() set any peer without a handshake; the socket stays
+    in repair mode, so it never sends (a packet to port 0 would bring an RST and close it)."""
+    s = socket.socket(family, STREAM)
+    s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
+    s.bind((addr, port))
+    s.connect((addr, 0))
+    return keep(s)
+
+
+def build_repaired():
+    repaired(v4, "127.0.0.1", 40010)
+    repaired(v6, "::1", 40011)
+
+
 # ---------------------------------------------------------------- UDP, UDP-Lite, RAW
 
 def dgram(family, addr, port, proto=0, connect_to=None):
@@ -361,6 +382,23 @@ def build_named_processes():
     hand_over("/usr/sbin/some-daemon-with-long-name", absolute)
 
 
+def build_odd_bytes():
+    """Names net-tools prints as raw bytes: socket paths and program names that are not UTF-8,
+    UTF-8 cut in the middle of a character by a column width, control characters."""
+    d = SCRATCH.encode()
+    unix(STREAM, d + b"/odd-\xff\xfe.sock")                       # not UTF-8
+    unix(STREAM, d + "/caf\u00e9-\u00fc.sock".encode())            # UTF-8
+    unix(DGRAM, d + b"/tab\tnl\nesc\x1b[1m.sock")                  # control characters
+    unix(STREAM, b"\0\x80\xffodd\x01")                             # abstract, high bytes
+    odd = [listener(v4, "127.0.0.1", 8083), unix(STREAM, d + b"/odd-owner-\xe9.sock")]
+    hand_over(b"odd-\xff\xfe-worker", odd)
+    accents = [dgram(v4, "127.0.0.1", 40004), unix(DGRAM, "\0caf\u00e9")]
+    hand_over("\u00e9" * 20, accents)                                # 40 bytes: a width cuts a character
+    hand_over(b"line\nbreak\tand tab", [listener(v4, "127.0.0.1", 8084)])
+    hand_over("", [dgram(v4, "127.0.0.1", 40005)])                    # an empty argv[0]
+    hand_over("trailing/", [dgram(v4, "127.0.0.1", 40006)])           # a basename that is empty
+
+
 def run_as(uid, argv0, build):
     """A process running as `uid` that holds the sockets `build()` creates. It execs `sleep`
     (named `argv0`) after creating them: a process that merely called setuid() is not dumpable,
@@ -415,11 +453,13 @@ def main():
     l_http = build_tcp()
     time_wait = TimeWait(l_http)
     time_wait.make()
+    build_repaired()
     build_udp()
     build_raw()
     build_unix()
     build_groups()
     build_named_processes()
+    build_odd_bytes()
     build_other_users()
     time.sleep(0.5)   # let the last SYN retransmission timers and window probes settle
     print("READY", flush=True)

@@ -44,7 +44,7 @@ export function masksFor(args: string[], extra: Mask[] = []): Mask[] | undefined
 export function unique(cases: DiffCase[]): DiffCase[] {
   const seen = new Set<string>();
   return cases.filter((c) => {
-    const key = JSON.stringify([c.user ?? 'root', c.env ?? {}, c.args, !!c.continuous, c.argv0 ?? '']);
+    const key = JSON.stringify([c.user ?? 'root', c.env ?? {}, c.args, !!c.continuous, c.argv0 ?? '', c.stdout ?? '', !!c.merged]);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
