@@ -1,126 +1,59 @@
 #!/usr/bin/env node
 /**
- * `netstat`: a drop-in for net-tools `netstat` 2.10. The only module that
- * writes to the terminal or exits; everything it prints is decided by the
- * modes and printers it calls.
+ * The `netstat` command. This file only starts the program, `cli/main.ts`.
+ *
+ * Start-up is part of every `netstat` run, and most of it was Node reading
+ * and compiling ~50 modules. So `npm run build` also makes one file of them
+ * (`cli.bundle.js`, scripts/bundle.js) and a V8 code cache of it
+ * (`cli.bundle.<build id>.cache`, from a run at build time; the id is on the
+ * bundle's first line, so a cache never serves another build): with both, the program
+ * starts without resolving or compiling any of its modules. Measured in
+ * bench/README.md ("Start-up"). Without the bundle (a tree compiled by tsc
+ * alone) the modules are loaded as usual.
+ *
+ * A cache V8 rejects (another Node version or V8 flags) is rewritten at exit
+ * where the package directory is writable, atomically, so concurrent runs
+ * never read half a file.
  */
+import * as fs from 'node:fs';
+import { createRequire, wrap } from 'node:module';
 import * as path from 'node:path';
-import { chooseSources } from './backends/choose';
-import { nativeOutcome } from './native';
-import { NetstatError, errorCode } from './errors';
-import { argumentBytes, parseArgs } from './cli/args';
-import { engineLine, fallbackNotice } from './cli/engine-report';
-import { type ListingNamespaces, listingPass } from './cli/listing';
-import { Output } from './cli/output';
-import type { ModeContext, ModePass } from './modes/context';
-import type { Options } from './options';
-import { procRoot } from './proc/root';
-import { createResolvers } from './resolve';
+import * as vm from 'node:vm';
 
-/**
- * What glibc would print as `argv[0]` in option errors. A script cannot see
- * the name it was started by (the kernel replaces it with the script's path),
- * so: `NETSTAT_ARGV0` if set; `netstat` when started through a file of that
- * name (the installed bin); otherwise — run as `node dist/cli.js` — the path
- * of the program this one stands in for, `/usr/bin/netstat`.
- */
-function programName(env: NodeJS.ProcessEnv): string {
-  if (env.NETSTAT_ARGV0) return env.NETSTAT_ARGV0;
-  const script = process.argv[1] ?? '';
-  return path.basename(script) === 'netstat' ? 'netstat' : '/usr/bin/netstat';
-}
+type ModuleWrapper = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
 
-/**
- * The mode's pass, and whether `-c` repeats it (net-tools never repeats -s).
- * Modes other than the listing are loaded on demand: start-up time is part
- * of every `netstat` run.
- */
-async function modeFor(options: Options): Promise<{ pass: ModePass; repeats: boolean }> {
-  const otherMode = options.masquerade || options.statistics || options.route || options.interfaces;
-  if ((options.netns !== undefined || options.allNetns) && otherMode) {
-    throw new NetstatError('--netns and --all-netns apply to the socket listing only', 'ERR_INVALID_ARG_VALUE');
+function startBundle(): boolean {
+  const file = path.join(__dirname, 'cli.bundle.js');
+  let source: string;
+  try {
+    source = fs.readFileSync(file, 'utf8');
+  } catch {
+    return false;
   }
-  if (options.watch && (otherMode || options.json)) throw new NetstatError('--watch applies to the socket listing only, as text or --ndjson', 'ERR_INVALID_ARG_VALUE');
-  if (options.masquerade) return { pass: (await import('./modes/masquerade')).masqueradePass, repeats: true };
-  if (options.statistics) return { pass: (await import('./modes/statistics')).statisticsPass, repeats: false };
-  if (options.route) return { pass: (await import('./modes/route')).routePass, repeats: true };
-  if (options.interfaces) return { pass: await interfacesMode(), repeats: true };
-  if (options.watch) {
-    const { watchPass } = await import('./cli/watch');
-    return { pass: (ctx) => watchPass(ctx, options.intervalMs), repeats: false };
+  const id = /^\/\/ netstat-native CLI bundle ([0-9a-f]+)\n/.exec(source)?.[1] ?? 'unknown';
+  const cacheFile = path.join(__dirname, `cli.bundle.${id}.cache`);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
   }
-  const sources = chooseSources();
-  const netns = await listingNamespaces(options);
-  return { pass: (ctx) => listingPass(ctx, sources, netns), repeats: true };
+  const script = new vm.Script(wrap(source), { filename: file, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected === true) process.once('exit', () => saveCache(cacheFile, script));
+  const bundle = { exports: {} };
+  (script.runInThisContext() as ModuleWrapper)(bundle.exports, createRequire(file), bundle, file, path.dirname(file));
+  return true;
 }
 
-/**
- * `--netns` / `--all-netns`: the namespaces to list, found once (a `-c`
- * loop lists the same ones; a namespace gone by then reports its error).
- */
-async function listingNamespaces(options: Options): Promise<ListingNamespaces | undefined> {
-  if (options.netns === undefined && !options.allNetns) return undefined;
-  const { listNamespacesAsync, resolveNamespaceAsync } = await import('./netns/discover');
-  if (options.allNetns) return { namespaces: (await listNamespacesAsync()).namespaces, explicit: false };
-  return { namespaces: [await resolveNamespaceAsync(options.netns!)], explicit: true };
-}
-
-/**
- * `-i` takes link and IPv4 address facts from rtnetlink through the native
- * engine — the same answers net-tools gets from its SIOCGIF* ioctls — and
- * falls back to sysfs and os.networkInterfaces(), which cannot see broadcast
- * or peer addresses, nor addresses of interfaces that are down.
- */
-async function interfacesMode(): Promise<ModePass> {
-  const { createInterfacesPass, interfacesPass } = await import('./modes/interfaces');
-  const native = nativeOutcome();
-  if (!('binding' in native)) return interfacesPass;
-  const { rtnetlinkFacts } = await import('./modes/interfaces-rtnetlink');
-  const binding = native.binding;
-  return createInterfacesPass(rtnetlinkFacts((type, family) => binding.dumpRoute(type, family)));
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Everything goes through here: net-tools' handling of write errors (see cli/output.ts). */
-const out = new Output();
-
-async function main(): Promise<number> {
-  const notice = fallbackNotice(nativeOutcome(), process.env);
-  if (notice !== null) out.err(notice);
-  const parsed = parseArgs(argumentBytes(), programName(process.env));
-  if (parsed.kind === 'exit') {
-    if (parsed.stderr) out.err(parsed.stderr);
-    out.out(parsed.stdout);
-    out.flush();
-    return parsed.status;
-  }
-  for (const warning of parsed.warnings) out.err(warning);
-  if (parsed.options.sources) out.err(engineLine(nativeOutcome()));
-
-  const { pass, repeats } = await modeFor(parsed.options);
-  const ctx: ModeContext = { options: parsed.options, out, resolvers: createResolvers(), procRoot: procRoot(), pass: 0 };
-  for (;;) {
-    const status = await pass(ctx);
-    out.flush();
-    if (status !== 0 || !parsed.options.continuous || !repeats) return status;
-    await sleep(1000);
-    ctx.pass++;
+/** The code cache of everything compiled so far (at exit: the functions this run used too). */
+function saveCache(cacheFile: string, script: vm.Script): void {
+  const temporary = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temporary, script.createCachedData());
+    fs.renameSync(temporary, cacheFile);
+  } catch {
+    fs.rmSync(temporary, { force: true });
   }
 }
 
-main().then(
-  (status) => {
-    process.exitCode = status;
-  },
-  (error: unknown) => {
-    // Never a stack trace: one line naming the failure, status 1.
-    const code = errorCode(error);
-    const message = error instanceof Error ? error.message : String(error);
-    const line = `netstat: ${message}${code && !message.includes(code) ? ` (${code})` : ''}\n`;
-    // Output takes bytes, one per character; a message is text.
-    out.err(Buffer.from(line, 'utf8').toString('latin1'));
-    out.flush();
-    process.exitCode = 1;
-  },
-);
+if (!startBundle()) require('./cli/main');
