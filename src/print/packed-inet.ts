@@ -61,6 +61,25 @@ const COLON = 0x3a;
 const NEWLINE = 0x0a;
 
 /**
+ * The addresses of the rows a filter keeps, for `resolveHosts`: net-tools
+ * looks up only the hosts it prints (a `-l` listing of a busy server asks
+ * for its few listeners, not for every peer in the dump).
+ */
+export function keptAddresses(packed: PackedInet, protocol: InetProtocol, filter: SocketFilter): Set<string> {
+  const f = packed.fields;
+  const keep = packedInetKeep(packed, protocol, filter);
+  const seen = new Uint8Array(packed.addresses.length);
+  for (let o = 0; o < f.length; o += INET_STRIDE) {
+    if (keep !== undefined && !keep(o)) continue;
+    seen[f[o + InetField.LocalAddress]!] = 1;
+    seen[f[o + InetField.RemoteAddress]!] = 1;
+  }
+  const addresses = new Set<string>();
+  for (let i = 0; i < seen.length; i++) if (seen[i] === 1) addresses.add(packed.addresses[i]!);
+  return addresses;
+}
+
+/**
  * Writes Internet rows for one listing. Host texts (per family and address)
  * and port, state and user texts are kept for the whole listing, across
  * tables and `-c` passes, as `InetRowFormatter` keeps them.

@@ -17,7 +17,7 @@ import { inetRows } from '../../src/backends/netlink';
 import type { Selection } from '../../src/backends/types';
 import type { InetFamily, InetProtocol, ProcessRef } from '../../src/model';
 import { INET_STRIDE, InetField, type PackedInet, loadNative } from '../../src/native';
-import { PackedInetWriter } from '../../src/print/packed-inet';
+import { PackedInetWriter, keptAddresses } from '../../src/print/packed-inet';
 import { type Columns, InetRowFormatter, programLabel } from '../../src/print/sockets';
 import { HostResolver, NetworkNames, ServiceNames, UserNames, type Resolvers, createResolvers } from '../../src/resolve';
 
@@ -182,6 +182,16 @@ describe('packed rows against inetRows() + InetRowFormatter.row()', () => {
         },
       ),
       { numRuns: 1500 },
+    );
+  });
+
+  it('names the addresses of exactly the kept rows (what resolveHosts is asked)', () => {
+    fc.assert(
+      fc.property(table, selection, ({ protocol, family, packed }, sel) => {
+        const want = new Set(inetRows(packed, protocol, family, { selection: sel }).flatMap((s) => [s.localAddress, s.remoteAddress]));
+        expect(keptAddresses(packed, protocol, { selection: sel })).toEqual(want);
+      }),
+      { numRuns: 500 },
     );
   });
 
