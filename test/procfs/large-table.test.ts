@@ -1,8 +1,10 @@
 /**
- * Speed of the /proc parser on a synthetic 200k-line /proc/net/tcp (and
- * tcp6), through the backend (read + parse). Prints the figures; the bounds
- * are generous so that a slow CI machine does not fail, but an accidental
- * regex-per-line or quadratic step would.
+ * The /proc parser on a synthetic 200k-line /proc/net/tcp (and tcp6), through
+ * the backend (read + parse), sync and async: every line parsed, and the
+ * async read gives the event loop a turn again and again (it parses in
+ * slices) rather than holding it for the whole table. Timings are printed for
+ * information only — speed is the benchmarks' business (bench/), not a
+ * test's: a loaded machine must not fail it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -34,7 +36,7 @@ function syntheticTable(v6: boolean): string {
   return parts.join('');
 }
 
-describe('parsing speed', () => {
+describe('a 200k-line table', () => {
   let root: string;
   beforeAll(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'procfs-perf-'));
@@ -45,7 +47,7 @@ describe('parsing speed', () => {
   afterAll(() => fs.rmSync(root, { recursive: true }));
 
   for (const family of ['inet', 'inet6'] as const) {
-    it(`reads a ${LINES}-line ${family === 'inet' ? 'tcp' : 'tcp6'} file fast, sync and async`, async () => {
+    it(`reads a ${LINES}-line ${family === 'inet' ? 'tcp' : 'tcp6'} file whole, sync and async, and the async read yields to the event loop`, async () => {
       const backend = createProcfsBackend(root);
       const query: InetQuery = { protocol: 'tcp', family, filter: { selection: 'all' }, timers: true };
       const times: number[] = [];
@@ -63,27 +65,28 @@ describe('parsing speed', () => {
       times.sort((a, b) => a - b);
       const median = times[1]!;
 
-      // async: total time and the longest the event loop was kept waiting
-      let longestGap = 0;
-      let last = performance.now();
-      const ticker = setInterval(() => {
-        const now = performance.now();
-        longestGap = Math.max(longestGap, now - last);
-        last = now;
-      }, 1);
+      // async: the event loop must get turns while the table is parsed. A
+      // setImmediate chain advances once per turn; a read that yielded only
+      // at its end would let it advance about once.
+      let turns = 0;
+      let reading = true;
+      const spin = () => {
+        if (!reading) return;
+        turns++;
+        setImmediate(spin);
+      };
+      setImmediate(spin);
       const start = performance.now();
       const table = await backend.inetAsync(query);
       const asyncMs = performance.now() - start;
-      clearInterval(ticker);
+      reading = false;
       expect(table.rows).toHaveLength(LINES);
 
       console.log(
-        `procfs ${family} ${LINES} lines: sync median ${median.toFixed(0)} ms (min ${times[0]!.toFixed(0)}; CPU min ${Math.min(...cpuTimes).toFixed(0)} ms), async ${asyncMs.toFixed(0)} ms, longest event-loop stall ${longestGap.toFixed(1)} ms`,
+        `procfs ${family} ${LINES} lines: sync median ${median.toFixed(0)} ms (min ${times[0]!.toFixed(0)}; CPU min ${Math.min(...cpuTimes).toFixed(0)} ms), async ${asyncMs.toFixed(0)} ms in ${turns} event-loop turns`,
       );
-      // ~0.3 s of CPU here; the bounds leave room for a loaded machine. The
-      // longest stall is mostly one young-generation GC pause (all rows survive).
-      expect(median).toBeLessThan(6000);
-      expect(longestGap).toBeLessThan(300);
+      // The parser yields every 1000 lines (src/procfs/table-lines.ts): about 200 turns for 200k lines.
+      expect(turns).toBeGreaterThanOrEqual(LINES / 1000 / 2);
     });
   }
 });
