@@ -240,6 +240,8 @@ def repaired(family, addr, port):
 def build_repaired():
     repaired(v4, "127.0.0.1", 40010)
     repaired(v6, "::1", 40011)
+    # UDP: a server is a socket with an all-zero remote address; one connected to port 0 is not.
+    dgram(v4, "127.0.0.1", 40013, connect_to=("127.0.0.1", 0))
 
 
 # ---------------------------------------------------------------- UDP, UDP-Lite, RAW
