@@ -12,12 +12,23 @@
  * When net-tools dies depends on when it writes. Its standard output is
  * line-buffered on a terminal and block-buffered elsewhere (blocks of the
  * descriptor's st_blksize, 4096 for a pipe); standard error is unbuffered.
- * This class gathers standard output in large chunks (a 200k-row listing is
- * a few syscalls), and before it writes to standard error it writes out as
- * much standard output as net-tools would have written by then: everything
- * on a terminal, whole blocks elsewhere. So a message on standard error is
- * printed, or not, before the death on a closed pipe exactly as net-tools
- * prints it, and `2>&1` interleaves the streams as net-tools does.
+ * Elsewhere than on a terminal, this class writes standard output in the
+ * same blocks at the same places in the output; on a terminal it gathers
+ * large chunks and writes them out before anything goes to standard error.
+ * So a message on standard error is printed, or not, before a death on a
+ * closed pipe as net-tools prints it, `2>&1` interleaves the streams as
+ * net-tools does, and a reader that leaves early (`| head -n 5`) meets the
+ * same writes.
+ *
+ * What a Node process cannot reproduce exactly: the time between writes.
+ * net-tools computes a listing in a few milliseconds, this program in tens
+ * to hundreds (start-up, name look-ups done before the rows are printed),
+ * so where a reader leaves at a moment of its own (`| head -n 5` exits after
+ * its fifth line), whether a later write still finds it is a race in both
+ * programs, and their odds differ. Cases whose outcome does not depend on
+ * such timing (a reader gone before the start, or one that reads one byte
+ * of a 4096-byte pipe and closes it while the output is larger than two
+ * pipe buffers) give the same result every time.
  */
 import { fstatSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
@@ -72,22 +83,32 @@ export class Output {
     this.pending.push(text);
     this.pendingLength += text.length;
     this.queued += text.length;
-    if (this.pendingLength >= CHUNK) this.writeOut(this.queued);
+    if (this.block === 0) {
+      if (this.pendingLength >= CHUNK) this.writeOut(this.queued);
+    } else if (this.queued - this.stdioWritten > this.block) {
+      this.writeBlocks();
+    }
   }
 
   /** Write text to standard error now, after the standard output net-tools would have written by then. */
   err(text: string): void {
-    if (this.block === 0) {
-      this.flush();
-    } else {
-      // A full stdio buffer is written only when one more byte comes: of the
-      // bytes since the last write, the whole blocks below their count.
-      const unwritten = this.queued - this.stdioWritten;
-      if (unwritten > 0) this.stdioWritten += Math.floor((unwritten - 1) / this.block) * this.block;
-      this.writeOut(this.stdioWritten);
-    }
+    if (this.block === 0) this.flush();
+    else this.writeBlocks();
     if (this.closed) return;
     this.write(this.stderrFd, text);
+  }
+
+  /**
+   * Write standard output as stdio does into a full buffer: a full buffer is
+   * written only when one more byte comes, so of the bytes since the last
+   * write, the whole blocks below their count. The writes then fall at the
+   * same places in the output as net-tools' own, which decides, for a reader
+   * that goes away (`| head`), whether a write still fits in the pipe.
+   */
+  private writeBlocks(): void {
+    const unwritten = this.queued - this.stdioWritten;
+    if (unwritten > 0) this.stdioWritten += Math.floor((unwritten - 1) / this.block) * this.block;
+    this.writeOut(this.stdioWritten);
   }
 
   /** Write out everything queued for standard output (net-tools' fflush, done after every pass). */

@@ -57,6 +57,22 @@ describe('Output', () => {
     );
   });
 
+  it('writes standard output in stdio blocks as it goes (not on a terminal)', () => {
+    const file = path.join(tmp, 'blocks');
+    const fd = openSync(file, 'w');
+    const out = new Output(fd, fd);
+    const size = () => readFileSync(file).length;
+    out.out('x'.repeat(4096));
+    expect(size()).toBe(0); // a full buffer waits for one more byte
+    out.out('y');
+    expect(size()).toBe(4096);
+    out.out('z'.repeat(3 * 4096));
+    expect(size()).toBe(4 * 4096);
+    out.flush();
+    expect(size()).toBe(4 * 4096 + 1);
+    closeSync(fd);
+  });
+
   it('drops output to a full device without a word', () => {
     const full = openSync('/dev/full', 'w');
     const out = new Output(full, full);
@@ -151,6 +167,21 @@ describe.skipIf(oracleMissing !== null)('netstat on write errors, against net-to
       expect(reference.signal).toBe('SIGPIPE');
     }
   });
+});
+
+describe('--json and --ndjson on write errors (this project\'s own output; net-tools has none)', () => {
+  for (const args of [['--json', '-tn'], ['--ndjson', '-a'], ['--json', '-rn'], ['--json', '-s'], ['--ndjson', '-i']]) {
+    it(`netstat ${args.join(' ')}: silent with status 0 on /dev/full, killed by SIGPIPE on a closed pipe`, async () => {
+      const full = openSync('/dev/full', 'w');
+      const onFull = await run([process.execPath, cli, ...args], full);
+      closeSync(full);
+      expect(onFull).toEqual({ status: 0, signal: null, stderr: '' });
+      const fd = closedPipe();
+      const onClosed = await run([process.execPath, cli, ...args], fd);
+      closeSync(fd);
+      expect(onClosed).toEqual({ status: null, signal: 'SIGPIPE', stderr: '' });
+    });
+  }
 });
 
 describe('netstat -c | head -c 1', () => {
