@@ -4,7 +4,7 @@
  * namespace holding routes of every kind on a veth whose peer stays down.
  * Also replays the /proc trees under fixtures/route/ through both programs
  * (bind-mounted over /proc for the oracle, NETSTAT_PROC_ROOT for ours).
- * Our side is the real option parser plus routePass, compiled from src/.
+ * Our side is the CLI as built (dist/cli.js), the program users run.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -88,27 +88,9 @@ interface Result {
   status: string;
 }
 
-const RUNNER = `
-const { parseArgs } = require('./cli/args.js');
-const { Output } = require('./cli/output.js');
-const { createResolvers } = require('./resolve/index.js');
-const { procRoot } = require('./proc/root.js');
-const { routePass } = require('./modes/route.js');
-(async () => {
-  const out = new Output();
-  const parsed = parseArgs(process.argv.slice(2), 'netstat');
-  if (parsed.kind === 'exit') { out.err(parsed.stderr); out.out(parsed.stdout); out.flush(); process.exitCode = parsed.status; return; }
-  for (const warning of parsed.warnings) out.err(warning);
-  const ctx = { options: parsed.options, out, resolvers: createResolvers(), procRoot: procRoot(), pass: 0 };
-  const status = await routePass(ctx);
-  out.flush();
-  process.exitCode = status;
-})();
-`;
-
 const SCRIPT = `
 set -u
-work=$1; out=$2; fixtures=$3
+work=$1; out=$2; fixtures=$3; cli=$4
 ${SETUP}
 n=0
 while IFS= read -r line; do
@@ -117,10 +99,10 @@ while IFS= read -r line; do
   case "$line" in proc=*) proc=\${line#proc=}; proc=\${proc%%:*}; line=\${line#*:};; esac
   if [ -n "$proc" ]; then
     unshare -m --propagation private sh -c 'mount --bind "$1" /proc && shift && exec /usr/bin/netstat "$@"' _ "$fixtures/$proc" $line >"$out/$n.ref" 2>"$out/$n.ref.err"; echo $? >"$out/$n.ref.rc"
-    NETSTAT_PROC_ROOT="$fixtures/$proc" node "$work/js/runner.js" $line >"$out/$n.cand" 2>"$out/$n.cand.err"; echo $? >"$out/$n.cand.rc"
+    NETSTAT_PROC_ROOT="$fixtures/$proc" node "$cli" $line >"$out/$n.cand" 2>"$out/$n.cand.err"; echo $? >"$out/$n.cand.rc"
   else
     $as /usr/bin/netstat $line >"$out/$n.ref" 2>"$out/$n.ref.err"; echo $? >"$out/$n.ref.rc"
-    $as node "$work/js/runner.js" $line >"$out/$n.cand" 2>"$out/$n.cand.err"; echo $? >"$out/$n.cand.rc"
+    $as node "$cli" $line >"$out/$n.cand" 2>"$out/$n.cand.err"; echo $? >"$out/$n.cand.rc"
   fi
 done < "$work/cases"
 `;
@@ -135,15 +117,14 @@ describe.skipIf(skipReason !== null)('netstat -r matches net-tools in a namespac
   beforeAll(() => {
     const work = mkdtempSync(path.join(tmpdir(), 'route-ns-'));
     chmodSync(work, 0o755);
-    // Emit JS for src/ (errors in files other sessions are still writing do not stop the emit).
-    spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.json'), '--outDir', path.join(work, 'js')]);
-    if (!existsSync(path.join(work, 'js/modes/route.js'))) throw new Error('could not compile src/ for the namespace run');
-    writeFileSync(path.join(work, 'js/runner.js'), RUNNER);
+    // The CLI as built (npm test builds it first), the program users run.
+    const cli = path.join(ROOT, 'dist/cli.js');
+    if (!existsSync(cli)) throw new Error('dist/cli.js is missing: run npm run build');
     writeFileSync(path.join(work, 'cases'), `${list.join('\n')}\n`);
     const outDir = path.join(work, 'out');
     spawnSync('mkdir', ['-p', outDir]);
     chmodSync(outDir, 0o777);
-    const run = spawnSync('unshare', ['-n', '-m', '--propagation', 'private', 'bash', '-c', SCRIPT, '_', work, outDir, FIXTURES], {
+    const run = spawnSync('unshare', ['-n', '-m', '--propagation', 'private', 'bash', '-c', SCRIPT, '_', work, outDir, FIXTURES, cli], {
       encoding: 'latin1',
       timeout: 280_000,
     });
