@@ -88,6 +88,8 @@ describe('generated cases', () => {
     expect(args.some((a) => a.startsWith('--protocol='))).toBe(true);
     expect(args.some((a) => /^-\w*A./.test(a))).toBe(true);
     expect(args.includes('--')).toBe(true);
+    expect(args.some((a) => a.length > 255)).toBe(true);
+    expect(cases.some((c) => c.args.filter((a) => a === '-4' || a === '-6' || a === '-x' || a === '--inet' || a === '-Aunix').length >= 40)).toBe(true);
     expect(args.some((a) => !a.startsWith('-'))).toBe(true);
     expect(cases.some((c) => c.user === 'nobody')).toBe(true);
     expect(cases.some((c) => c.env?.POSIXLY_CORRECT === '1')).toBe(true);

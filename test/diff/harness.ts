@@ -100,12 +100,24 @@ function quote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The arguments as a shell would show them; a run of 4 or more equal ones as `ARG{xN}` (names stay short). */
+function argumentText(args: readonly string[]): string {
+  let text = '';
+  for (let k = 0; k < args.length; ) {
+    let n = 1;
+    while (args[k + n] === args[k]) n++;
+    text += n >= 4 ? ` ${quote(args[k]!)}{x${n}}` : args.slice(k, k + n).map((a) => ' ' + quote(a)).join('');
+    k += n;
+  }
+  return text;
+}
+
 export function caseName(c: DiffCase): string {
   const env = Object.entries(c.env ?? {}).map(([k, v]) => `${k}=${quote(v)} `).join('');
   const who = c.user === 'nobody' ? '[nobody] ' : '';
   const program = c.argv0 === 'netstat' ? '(as netstat) netstat' : 'netstat';
   const redirect = c.stdout === undefined ? '' : { full: ' >/dev/full', closed: ' | true', head: ' | head -c 1' }[c.stdout];
-  return `${who}${env}${program}${c.args.map((a) => ' ' + quote(a)).join('')}${c.merged ? ' 2>&1' : ''}${redirect}${c.continuous ? ' (continuous)' : ''}`;
+  return `${who}${env}${program}${argumentText(c.args)}${c.merged ? ' 2>&1' : ''}${redirect}${c.continuous ? ' (continuous)' : ''}`;
 }
 
 interface RawRun {

@@ -1,7 +1,8 @@
 /**
  * Property-based argument lists for the differential suite: random grouping of short options,
  * long options cut to random prefixes (unique, ambiguous, or naming nothing), `-A`/`--protocol`
- * lists in every spelling, stray words, `--`, POSIXLY_CORRECT, and abbreviations of this
+ * lists in every spelling (some past net-tools' 255-byte buffer), runs of 40-70 family options
+ * (past its 255 bytes of gathered names), stray words, `--`, POSIXLY_CORRECT, and abbreviations of this
  * project's own options (which must stay net-tools' "unrecognized option": extension options
  * are recognised only in full, so their full names are never generated).
  *
@@ -101,7 +102,12 @@ const familyOption = (familyList: fc.Arbitrary<string>) =>
 /** One argument list. */
 function argumentList(modes: string, longNames: readonly string[]): fc.Arbitrary<string[]> {
   const word = fc.oneof({ weight: 12, arbitrary: pick(FAMILY_WORDS) }, { weight: 1, arbitrary: pick(BAD_FAMILY_WORDS) });
-  const familyList = fc.array(word, { minLength: 1, maxLength: 4 }).map((words) => words.join(','));
+  // Now and then a list past net-tools' 255-byte buffer, which it cuts.
+  const familyList = fc
+    .oneof({ weight: 12, arbitrary: fc.array(word, { minLength: 1, maxLength: 4 }) }, { weight: 1, arbitrary: fc.array(pick(FAMILY_WORDS), { minLength: 40, maxLength: 70 }) })
+    .map((words) => words.join(','));
+  // And many family options, past the 255 bytes of names net-tools gathers.
+  const manyFamilies = fc.tuple(pick(['-4', '-6', '-x', '--inet', '-Aunix']), fc.integer({ min: 40, max: 70 })).map(([option, n]) => Array<string>(n).fill(option));
   const piece = fc.oneof(
     { weight: 12, arbitrary: cluster(familyList, modes) },
     { weight: 6, arbitrary: longOption(longNames) },
@@ -109,6 +115,7 @@ function argumentList(modes: string, longNames: readonly string[]): fc.Arbitrary
     { weight: 4, arbitrary: familyOption(familyList) },
     { weight: 3, arbitrary: pick(STRAY).map((w) => [w]) },
     { weight: 1, arbitrary: fc.constant(['--']) },
+    { weight: 1, arbitrary: manyFamilies },
   );
   return fc.array(piece, { minLength: 1, maxLength: 4 }).map((pieces) => pieces.flat());
 }
