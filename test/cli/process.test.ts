@@ -82,6 +82,16 @@ describe('netstat as a process', () => {
     expect(r.stdout.split('\n')[2]).toBe('tcp        0      0 127.0.0.1:22            0.0.0.0:*               LISTEN     ');
   });
 
+  it('reads its arguments as bytes: not UTF-8, or cut by the 255-byte -A buffer inside a character', () => {
+    // Arguments that are not UTF-8 can only be passed through a shell here (Node's spawn takes text).
+    const run = (list: string) =>
+      spawnSync('sh', ['-c', `exec "$0" "$1" -A "$(printf '${list}')"`, process.execPath, cli], { encoding: 'latin1' });
+    expect(run('inet,\\377\\376').stderr).toBe("Unknown address family `\xff\xfe'.\n");
+    // 254 bytes of x, then the two bytes of é: byte 255 is the first of them.
+    const cut = run('x'.repeat(254) + '\\303\\251');
+    expect([cut.status, cut.stderr]).toEqual([1, `Unknown address family \`${'x'.repeat(254)}\xc3'.\n`]);
+  });
+
   it('warns about a bogus UNIX line at its place among the rows (seen when stderr joins stdout)', () => {
     // A socket path with a newline splits its /proc/net/unix line: the second part is bogus.
     const header = 'Num       RefCount Protocol Flags    Type St Inode Path\n';
