@@ -62,6 +62,7 @@ describe.skipIf(unavailable !== undefined)('stress: listings under 10k connectio
         `(${r.reference.duplicateRows} rows), ${r.reference.lost} lost`,
     );
     for (const e of r.reference.examples) console.log(`  net-tools: ${e}`);
+    if (!r.nobodyRuns) console.log('  the uid 65534 runs were left out: the checkout is not readable by uid 65534');
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     // Every verdict at once, with its examples, when one fails.
@@ -73,7 +74,7 @@ describe.skipIf(unavailable !== undefined)('stress: listings under 10k connectio
     expect(r.connectFailures).toBe(0);
     expect(r.rateAchieved).toBeGreaterThan(RATE / 4);
     expect(r.holders).toBeGreaterThan(20);
-    expect(r.cliRuns).toBeGreaterThanOrEqual(5);
+    expect(r.cliRuns).toBeGreaterThanOrEqual(r.nobodyRuns ? 4 : 3); // each of ours at least once
     expect(r.listings).toBeGreaterThanOrEqual(20);
     expect(r.counts).toBeGreaterThanOrEqual(10);
     expect(r.expectations).toBeGreaterThan(500);
