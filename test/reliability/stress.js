@@ -26,6 +26,11 @@
  * and dist/ built. Prints the figures and problems; exits 1 if any problem.
  *
  * --ehash N: the TCP hash table's buckets (namespace.js; 0: share the host's).
+ * A small one (--ehash 128: long chains) makes the /proc backend miss a socket
+ * now and then: the kernel resumes each read of a /proc table by counting
+ * entries into a bucket, and skips one after a removal earlier in that bucket
+ * (it repeats one after an insertion: those repeats are dropped, see
+ * src/procfs/table-lines.ts). net-tools reads the same way.
  */
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
