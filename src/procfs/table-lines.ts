@@ -7,9 +7,9 @@
  *
  * A socket can be in a table file twice: the kernel hands a /proc socket
  * table out one page per read(2) and finds where to go on by counting
- * entries into a hash bucket, so when a socket earlier in that bucket went
- * away between two reads, the next read starts one entry early and repeats
- * one. Under churn that happens (net-tools shows such rows twice; seen in
+ * entries into a hash bucket, so when a socket was added to that bucket
+ * between two reads (new ones go to the head of its chain), the next read
+ * starts one entry early and repeats one. Under churn that happens (net-tools shows such rows twice; seen in
  * test/reliability/stress.js). Given `identity`, a row whose identity an
  * earlier kept row had is dropped: the first one stays, where net-tools
  * would show it.
