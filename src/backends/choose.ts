@@ -214,6 +214,7 @@ function perTable(
       return decided ?? 'netlink';
     },
     inet: (q: InetQuery): Table<InetSocket> => run(() => netlink.inet(q), () => procfsBackend().inet(q)),
+    inetPacked: (q: InetQuery): Table<InetSocket> => run(() => (netlink.inetPacked ?? netlink.inet)(q), () => procfsBackend().inet(q)),
     inetAsync: (q: InetQuery) => runAsync(() => netlink.inetAsync(q), () => procfsBackend().inetAsync(q)),
     unix: (q: UnixQuery): Table<UnixSocket> => run(() => netlink.unix(q), () => procfsBackend().unix(q)),
     unixAsync: (q: UnixQuery) => runAsync(() => netlink.unixAsync(q), () => procfsBackend().unixAsync(q)),

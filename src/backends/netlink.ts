@@ -151,6 +151,21 @@ export function packedInetKeep(packed: PackedInet, protocol: InetProtocol, filte
   };
 }
 
+/** How many rows of a packed Internet dump the filter keeps. */
+export function packedInetKept(packed: PackedInet, protocol: InetProtocol, filter: SocketFilter): number {
+  const keep = packedInetKeep(packed, protocol, filter);
+  const f = packed.fields;
+  if (keep === undefined) return f.length / INET_STRIDE;
+  let kept = 0;
+  for (let o = 0; o < f.length; o += INET_STRIDE) if (keep(o)) kept++;
+  return kept;
+}
+
+/** The inodes of the rows of a packed Internet dump the filter keeps. */
+export function packedInetInodes(packed: PackedInet, protocol: InetProtocol, filter: SocketFilter, add: (inode: number) => void): void {
+  forEachKept(packed, protocol, filter, (o) => add(packed.fields[o + InetField.Inode]!));
+}
+
 /** Walk the kept rows of a packed Internet dump; `each(offset)` gets the row's first slot. */
 function forEachKept(packed: PackedInet, protocol: InetProtocol, filter: SocketFilter, each: (o: number) => void): void {
   const f = packed.fields;
@@ -490,6 +505,10 @@ export function createNetlinkBackend(binding: NativeBinding): SocketBackend {
     name: 'netlink',
     inet: (q) => ({ rows: inetRows(dump(q), q.protocol, q.family, q.filter), malformed: 0 }),
     inetAsync: async (q) => ({ rows: inetRows(await dumpAsync(q), q.protocol, q.family, q.filter), malformed: 0 }),
+    inetPacked: (q) => {
+      const packed = dump(q);
+      return { rows: [], malformed: 0, packed: { dump: packed, kept: packedInetKept(packed, q.protocol, q.filter) } };
+    },
     unix: (q) => ({ rows: unixRows(dumpUnix(q), q.filter), malformed: 0 }),
     unixAsync: async (q) => ({ rows: unixRows(await dumpUnixAsync(q), q.filter), malformed: 0 }),
     // Counting: compact rows when the kernel's filter suffices, else the full dump.

@@ -7,6 +7,7 @@
 import type { AbortHandle } from '../abort';
 import type { SocketFilter } from '../filter';
 import type { InetFamily, InetProtocol, InetSocket, ProcessRef, UnixSocket } from '../model';
+import type { PackedInet } from '../native';
 
 /**
  * Which rows the caller keeps, in net-tools' sense: `listening` = servers only
@@ -75,6 +76,14 @@ export interface SocketBackend {
    */
   visitInet(query: InetQuery, visit: (row: InetRowView) => void): number;
   visitInetAsync(query: InetQuery, visit: (row: InetRowView) => void): Promise<number>;
+  /**
+   * One Internet table for a printer that reads packed rows itself (the
+   * CLI's text listing): from the netlink backend, the dump as the engine
+   * made it, in `packed` (rows empty; the kernel applied the state mask and
+   * bytecode, the rest of the filter is `packedInetKeep`'s); from a backend
+   * that has no packed rows (/proc, or a fallback to it), records as `inet`.
+   */
+  inetPacked?(query: InetQuery): Table<InetSocket>;
 }
 
 /** One kernel table, in the kernel's order. */
@@ -92,6 +101,12 @@ export interface Table<T> {
    * with a newline splits its line); absent means "before the rows".
    */
   malformedAt?: number[];
+  /**
+   * Set, with `rows` empty, when the plan asked for packed tables
+   * (`QueryPlan.packedInet`) and the backend has them: the dump, and how
+   * many of its rows the filter keeps.
+   */
+  packed?: { dump: PackedInet; kept: number };
 }
 
 /** Result of walking `/proc/[pid]/fd` to find which processes hold which sockets. */

@@ -22,7 +22,9 @@ import type { Options } from '../options';
 import { procPath } from '../proc/root';
 import { resolveHosts } from '../print/address';
 import { jsonLine } from '../print/json';
-import { InetRowFormatter, internetHeader, unixHeader, unixRow } from '../print/sockets';
+import { InetRowFormatter, internetHeader, programLabel, unixHeader, unixRow } from '../print/sockets';
+import { PackedInetWriter, keptAddresses } from '../print/packed-inet';
+import type { SocketFilter } from '../filter';
 import { columnsOf } from './columns';
 import { type QueryPlan, type QueryResult, type TableOutcome, type TableSpec, runQueryAsync, tableReport } from '../query/engine';
 import type { Selection } from '../backends/types';
@@ -81,6 +83,8 @@ function planOf(ctx: ModeContext, sources: Sources): QueryPlan {
     earlyWalk: owners && selection !== 'listening' && isRoot(),
     timers: o.timers,
     sources,
+    // Text needs no record per Internet socket: the packed printer reads the engine's rows.
+    packedInet: !o.json && !o.ndjson,
   };
 }
 
@@ -122,7 +126,7 @@ export async function listingPass(ctx: ModeContext, sources: Sources, netns?: Li
 function printListing(ctx: ModeContext, result: QueryResult, plan: QueryPlan): Promise<number> {
   const o = ctx.options;
   if (o.json || o.ndjson) return printJson(ctx, result, plan.tables.length > 0);
-  return printText(ctx, result, plan.filter.selection);
+  return printText(ctx, result, plan.filter);
 }
 
 /** The header line over one namespace's listing (`--all-netns`, text). */
@@ -165,9 +169,10 @@ async function namespacesPass(ctx: ModeContext, plan: QueryPlan, netns: ListingN
 const NO_PROC_DIR = '/nonexistent/netns-without-process';
 
 /** Every address that needs a host-name look-up in the rows that will print. */
-function* addressesToName(result: QueryResult): Generator<string> {
+function* addressesToName(result: QueryResult, filter: SocketFilter): Generator<string> {
   for (const t of result.inet) {
-    if (t.status !== 'ok') continue;
+    if (t.status !== 'ok' || t.spec.kind !== 'inet') continue;
+    if (t.table.packed !== undefined) yield* keptAddresses(t.table.packed.dump, t.spec.protocol, filter);
     for (const socket of t.table.rows) {
       yield socket.localAddress;
       yield socket.remoteAddress;
@@ -175,7 +180,8 @@ function* addressesToName(result: QueryResult): Generator<string> {
   }
 }
 
-async function printText(ctx: ModeContext, result: QueryResult, selection: Selection): Promise<number> {
+async function printText(ctx: ModeContext, result: QueryResult, filter: SocketFilter): Promise<number> {
+  const selection = filter.selection;
   const o = ctx.options;
   const out = ctx.out;
   const nothing = o.explicitCount === 0;
@@ -184,8 +190,15 @@ async function printText(ctx: ModeContext, result: QueryResult, selection: Selec
   const unixWanted = nothing || o.unix;
 
   // Names, looked up concurrently for the rows that will print.
-  const hostNames = o.numericHosts ? null : await resolveHosts(addressesToName(result), ctx.resolvers);
+  const hostNames = o.numericHosts ? null : await resolveHosts(addressesToName(result, filter), ctx.resolvers);
   const formatter = new InetRowFormatter(columns, hostNames, ctx.resolvers);
+  // Packed tables (netlink) are written from the engine's rows in 64 KiB chunks, in order with the rest.
+  let writer: PackedInetWriter | undefined;
+  const packedWriter = (): PackedInetWriter =>
+    (writer ??= new PackedInetWriter(
+      { columns, hostNames, resolvers: ctx.resolvers, ownerLabel: (inode) => programLabel(result.ownerScan?.owners.get(inode)) },
+      (chunk) => out.out(chunk.toString('latin1')),
+    ));
   const notice = result.ownerScan === undefined ? '' : ownerNotice(result.ownerScan);
   if (internet) {
     if (notice) out.err(notice);
@@ -195,6 +208,12 @@ async function printText(ctx: ModeContext, result: QueryResult, selection: Selec
     let status = 0;
     for (const t of result.inet) {
       if (t.spec.kind !== 'inet' || t.spec.protocol !== protocol) continue;
+      if (t.status === 'ok' && t.table.packed !== undefined) {
+        const w = packedWriter();
+        w.table(t.table.packed.dump, protocol, t.spec.family, filter);
+        w.flush();
+        continue;
+      }
       if (t.status === 'ok') {
         const warning = `warning, got bogus ${WARNING_NAME[protocol]} line.\n`;
         printRows(t.table, (socket) => out.out(formatter.row(socket)), () => out.err(warning));

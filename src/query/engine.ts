@@ -14,6 +14,7 @@
 import type { AbortHandle } from '../abort';
 import type { SourceChoice, Sources } from '../backends/choose';
 import type { InetQuery, InetRowView, NetnsTarget, OwnerQuery, OwnerScan, Table, UnixQuery } from '../backends/types';
+import { packedInetInodes } from '../backends/netlink';
 import { errorCode } from '../errors';
 import type { SocketFilter } from '../filter';
 import type { InetFamily, InetProtocol, InetSocket, ProcessRef, UnixSocket } from '../model';
@@ -47,6 +48,13 @@ export interface QueryPlan {
   abort?: AbortHandle;
   /** Read the tables in this network namespace instead of the caller's own. */
   netns?: NetnsTarget;
+  /**
+   * Internet tables whose backend can give them packed (netlink) come back
+   * as `table.packed` with no records, for the CLI's text printer, which
+   * reads the slots itself (sync reads only). Owners are joined by inode
+   * from `ownerScan` by the printer.
+   */
+  packedInet?: boolean;
 }
 
 /** What became of one table. */
@@ -95,7 +103,7 @@ export function tableReport(t: TableOutcome<unknown>): TableReport {
     status: t.status === 'ok' ? 'ok' : 'absent',
     backend: t.source.backend,
     reason: t.source.reason,
-    rows: t.status === 'ok' ? (t.table.rows as unknown[]).length : 0,
+    rows: t.status !== 'ok' ? 0 : t.table.packed !== undefined ? t.table.packed.kept : (t.table.rows as unknown[]).length,
     malformed: t.status === 'ok' ? t.table.malformed : 0,
   };
   const code = t.status === 'ok' ? undefined : errorCode(t.error);
@@ -176,7 +184,13 @@ export function wantsOwners(plan: QueryPlan): boolean {
 /** Read the plan's tables on this thread, one after the other. */
 export function readTables(plan: QueryPlan): QueryResult {
   const { sources } = plan;
-  const inet = inetSpecs(plan).map((spec) => outcome(spec, sources, () => sources.inet(spec.protocol, spec.family).inet(inetQuery(plan, spec))));
+  const inet = inetSpecs(plan).map((spec) =>
+    outcome(spec, sources, () => {
+      const backend = sources.inet(spec.protocol, spec.family);
+      const query = inetQuery(plan, spec);
+      return plan.packedInet && backend.inetPacked !== undefined ? backend.inetPacked(query) : backend.inet(query);
+    }),
+  );
   const u = unixSpec(plan);
   const unix = u === undefined ? undefined : outcome(u, sources, () => sources.unix().unix(unixQuery(plan)));
   return { inet, unix, sources: [] };
@@ -235,6 +249,11 @@ export function ownerQuery(plan: QueryPlan, result: QueryResult | readonly Query
     const wanted = new Set<number>();
     for (const one of Array.isArray(result) ? result : [result]) {
       for (const rows of tablesOf(one as QueryResult)) for (const s of rows) if (s.inode !== 0) wanted.add(s.inode);
+      for (const t of (one as QueryResult).inet) {
+        if (t.status === 'ok' && t.table.packed !== undefined && t.spec.kind === 'inet') {
+          packedInetInodes(t.table.packed.dump, t.spec.protocol, plan.filter, (inode) => inode !== 0 && wanted.add(inode));
+        }
+      }
     }
     query.wanted = wanted;
   }
