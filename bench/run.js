@@ -83,6 +83,12 @@ function commands(ours, port, firstPort) {
   list.push({ group: 'listing', name: 'ss -tanp', argv: ['ss', '-tanp'], ref: SS, slow: true });
   list.push({ group: 'listing', name: 'net-tools netstat -tanp', argv: ['/usr/bin/netstat', '-tanp'], ref: SS, slow: true });
   if (ours.cli) list.push({ group: 'listing', name: 'ours: netstat -tanp', argv: [node, cli, '-tanp'], ref: SS, ours: true });
+  // Every socket family (-an: UNIX too) against ss's, and the statistics against net-tools' own.
+  list.push({ group: 'listing', name: 'ss -an', argv: ['ss', '-an'], ref: 'ss -an' });
+  list.push({ group: 'listing', name: 'net-tools netstat -an', argv: ['/usr/bin/netstat', '-an'], ref: 'ss -an' });
+  if (ours.cli) list.push({ group: 'listing', name: 'ours: netstat -an', argv: [node, cli, '-an'], ref: 'ss -an', ours: true });
+  list.push({ group: 'listing', name: 'net-tools netstat -s', argv: ['/usr/bin/netstat', '-s'], ref: 'net-tools netstat -s' });
+  if (ours.cli) list.push({ group: 'listing', name: 'ours: netstat -s', argv: [node, cli, '-s'], ref: 'net-tools netstat -s', ours: true });
 
   list.push({ group: 'library', name: 'node -e 0 (startup)', argv: [node, '-e', '0'], ref: DUMP });
   if (ours.library) {
