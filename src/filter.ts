@@ -15,7 +15,12 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import type { InetFamily, InetProtocol } from './model';
-import type { Selection } from './backends/types';
+
+/**
+ * Which rows the caller keeps, in net-tools' sense: `listening` = servers only
+ * (`-l`), `connected` = all but servers (the default), `all` (`-a`).
+ */
+export type Selection = 'connected' | 'listening' | 'all';
 
 /** An inclusive port range; a single port N is `[N, N]`. */
 export type PortRange = readonly [low: number, high: number];

@@ -6,14 +6,15 @@
  */
 import type { AbortHandle } from '../abort';
 import type { SocketFilter } from '../filter';
-import type { InetFamily, InetProtocol, InetSocket, ProcessRef, UnixSocket } from '../model';
+import type { InetFamily, InetProtocol, InetSocket, UnixSocket } from '../model';
 import type { PackedInet } from '../native';
+import type { OwnerScan } from '../procfs/owner-walk';
+import type { ParsedTable } from '../procfs/table-lines';
 
-/**
- * Which rows the caller keeps, in net-tools' sense: `listening` = servers only
- * (`-l`), `connected` = all but servers (the default), `all` (`-a`).
- */
-export type Selection = 'connected' | 'listening' | 'all';
+// Defined by the layers below (filter.ts, procfs/), which must not import
+// this file; named here too because every caller of a backend uses them.
+export type { Selection } from '../filter';
+export type { OwnerScan };
 
 /**
  * Another network namespace to read a table in (absent: the caller's own).
@@ -86,41 +87,17 @@ export interface SocketBackend {
   inetPacked?(query: InetQuery): Table<InetSocket>;
 }
 
-/** One kernel table, in the kernel's order. */
-export interface Table<T> {
-  rows: T[];
-  /**
-   * Lines of the source that could not be parsed and were skipped (the /proc
-   * backend; net-tools warns once per such line). Always 0 for netlink.
-   */
-  malformed: number;
-  /**
-   * For each malformed line, how many rows had been kept before it: where
-   * net-tools, which warns as it reads, prints its warning among the rows.
-   * Given for the /proc UNIX table, whose bogus lines are real (a socket path
-   * with a newline splits its line); absent means "before the rows".
-   */
-  malformedAt?: number[];
+/**
+ * One kernel table, in the kernel's order: the rows, and the malformed
+ * lines of a /proc source (always 0 for netlink; see procfs/table-lines.ts).
+ */
+export interface Table<T> extends ParsedTable<T> {
   /**
    * Set, with `rows` empty, when the plan asked for packed tables
    * (`QueryPlan.packedInet`) and the backend has them: the dump, and how
    * many of its rows the filter keeps.
    */
   packed?: { dump: PackedInet; kept: number };
-}
-
-/** Result of walking `/proc/[pid]/fd` to find which processes hold which sockets. */
-export interface OwnerScan {
-  /** Socket inode → holders, in `/proc` directory order (first = net-tools' choice). */
-  owners: Map<number, ProcessRef[]>;
-  /** Processes whose fd directory could not be read for lack of permission (EACCES). */
-  denied: number;
-  /** Those processes' PIDs, in walk order; absent when there are none. */
-  deniedPids?: number[];
-  /** Processes (or fds) that vanished during the walk (ENOENT/ESRCH); tolerated. */
-  vanished: number;
-  /** True when `/proc` itself could not be listed. */
-  procUnreadable: boolean;
 }
 
 export interface OwnerQuery {

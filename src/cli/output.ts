@@ -33,6 +33,7 @@
 import { fstatSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { errorCode } from '../errors';
+import type { OutputSink } from '../modes/context';
 
 const CHUNK = 1 << 16;
 /** glibc's buffer size when fstat gives no st_blksize. */
@@ -49,7 +50,7 @@ export function dieOfSigpipe(): void {
   process.kill(process.pid, 'SIGPIPE');
 }
 
-export class Output {
+export class Output implements OutputSink {
   private pending: string[] = [];
   private pendingLength = 0;
   /** Bytes queued for standard output so far, and how many of them were handed to write(2). */

@@ -3,14 +3,29 @@
  * exit status net-tools would have at that point (0 = go on); the CLI owns
  * the `-c` loop and the process exit.
  */
-import type { Output } from '../cli/output';
 import type { NetnsRef } from '../model';
 import type { Options } from '../options';
 import type { Resolvers } from '../resolve';
 
+/**
+ * Where a mode writes. The CLI's `Output` (cli/output.ts) is the real one,
+ * with net-tools' buffering and write-error semantics; a mode needs only
+ * this much of it, so it does not depend on the CLI.
+ */
+export interface OutputSink {
+  /** Queue text (one byte per character) for standard output. */
+  out(text: string): void;
+  /** Write text to standard error now, after the standard output that is due by then. */
+  err(text: string): void;
+  /** Write out what is queued for standard output. */
+  flush(): void;
+  /** True once the reader has gone away; what is written after is dropped, so a loop may stop. */
+  readonly closed: boolean;
+}
+
 export interface ModeContext {
   options: Options;
-  out: Output;
+  out: OutputSink;
   /** Name databases with their caches; shared by all passes of a run. */
   resolvers: Resolvers;
   /** The proc root (`/proc`, or a fixture tree from NETSTAT_PROC_ROOT). */

@@ -13,10 +13,9 @@
 import { formatIPv4, formatIPv6 } from '../inet-text';
 import { type SocketFilter, inetKeep } from '../filter';
 import { type InetFamily, type InetProtocol, type InetSocket, type SocketTimer, tcpStateName } from '../model';
-import type { Table } from '../backends/types';
 import { hexValue, LineScanner } from './line-scanner';
 import type { LINES_PER_SLICE } from './slices';
-import { parseTableLines } from './table-lines';
+import { type ParsedTable, parseTableLines } from './table-lines';
 
 const COLON = 0x3a;
 
@@ -129,7 +128,7 @@ export function* parseInetTable(
   protocol: InetProtocol,
   family: InetFamily,
   filter: SocketFilter = { selection: 'all' },
-): Generator<void, Table<InetSocket>, void> {
+): Generator<void, ParsedTable<InetSocket>, void> {
   const scanner = new LineScanner(buf);
   const addresses = new AddressDecoder(buf);
   const needed = minimumFields(protocol);

@@ -24,12 +24,28 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errorCode } from '../errors';
 import type { ProcessRef } from '../model';
-import type { OwnerScan } from '../backends/types';
 import { CMDLINE_READ_LIMIT, programNameOf } from './program-name';
 import { socketInodeOfLink } from './socket-link';
 
 /** fd entries handled between two yield points (each costs a readlink). */
 const FDS_PER_SLICE = 500;
+
+/**
+ * Result of walking `/proc/[pid]/fd` to find which processes hold which
+ * sockets. The native walk (backends/netlink.ts) returns the same shape.
+ */
+export interface OwnerScan {
+  /** Socket inode → holders, in `/proc` directory order (first = net-tools' choice). */
+  owners: Map<number, ProcessRef[]>;
+  /** Processes whose fd directory could not be read for lack of permission (EACCES). */
+  denied: number;
+  /** Those processes' PIDs, in walk order; absent when there are none. */
+  deniedPids?: number[];
+  /** Processes (or fds) that vanished during the walk (ENOENT/ESRCH); tolerated. */
+  vanished: number;
+  /** True when `/proc` itself could not be listed. */
+  procUnreadable: boolean;
+}
 
 export interface OwnerWalkOptions {
   /** Stop after the process in which the last of these inodes got its first holder. */

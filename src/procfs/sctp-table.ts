@@ -41,7 +41,6 @@
  * ends a line, as it ends net-tools' C string.
  */
 import { existsSync } from 'node:fs';
-import type { Table } from '../backends/types';
 import { formatIPv4, formatIPv6 } from '../inet-text';
 import { type InetFamily, type SctpAddress, type SctpAssociation, type SctpEndpoint, sctpStateName } from '../model';
 import { procPath } from '../proc/root';
@@ -49,7 +48,7 @@ import { isSpace, LineScanner } from './line-scanner';
 import { readProcFile } from './read-file';
 import { runToEnd } from './slices';
 import type { LINES_PER_SLICE } from './slices';
-import { parseTableLines } from './table-lines';
+import { type ParsedTable, parseTableLines } from './table-lines';
 
 /** The two SCTP tables: endpoints and associations. */
 export type SctpTableKind = 'eps' | 'assocs';
@@ -65,12 +64,12 @@ export function sctpPresent(root?: string): boolean {
 }
 
 /** Reads and parses `/proc/net/sctp{,6}/eps`; throws a `NetstatError` (code `ENOENT` without SCTP). */
-export function readSctpEndpoints(family: InetFamily, root?: string): Table<SctpEndpoint> {
+export function readSctpEndpoints(family: InetFamily, root?: string): ParsedTable<SctpEndpoint> {
   return runToEnd(parseSctpEndpoints(readProcFile(sctpTablePath('eps', family, root)), family));
 }
 
 /** Reads and parses `/proc/net/sctp{,6}/assocs`; throws a `NetstatError` (code `ENOENT` without SCTP). */
-export function readSctpAssociations(family: InetFamily, root?: string): Table<SctpAssociation> {
+export function readSctpAssociations(family: InetFamily, root?: string): ParsedTable<SctpAssociation> {
   return runToEnd(parseSctpAssociations(readProcFile(sctpTablePath('assocs', family, root)), family));
 }
 
@@ -79,13 +78,13 @@ export function readSctpAssociations(family: InetFamily, root?: string): Table<S
  * lines (see `slices.ts`). `family` is the table's (`inet` for `net/sctp`,
  * `inet6` for `net/sctp6`). Every well-formed line is a row.
  */
-export function* parseSctpEndpoints(buf: Buffer, family: InetFamily = 'inet'): Generator<void, Table<SctpEndpoint>, void> {
+export function* parseSctpEndpoints(buf: Buffer, family: InetFamily = 'inet'): Generator<void, ParsedTable<SctpEndpoint>, void> {
   const scanner = new LineScanner(buf);
   return yield* parseTableLines(buf, scanner, () => parseEndpoint(scanner, family), keepAll);
 }
 
 /** Parses an association table, like {@link parseSctpEndpoints}. */
-export function* parseSctpAssociations(buf: Buffer, family: InetFamily = 'inet'): Generator<void, Table<SctpAssociation>, void> {
+export function* parseSctpAssociations(buf: Buffer, family: InetFamily = 'inet'): Generator<void, ParsedTable<SctpAssociation>, void> {
   const scanner = new LineScanner(buf);
   return yield* parseTableLines(buf, scanner, () => parseAssociation(scanner, family), keepAll);
 }

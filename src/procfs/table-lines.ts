@@ -14,11 +14,30 @@
  * earlier kept row had is dropped: the first one stays, where net-tools
  * would show it.
  */
-import type { Table } from '../backends/types';
 import type { LineScanner } from './line-scanner';
 import { LINES_PER_SLICE } from './slices';
 
 const NEWLINE = 0x0a;
+
+/**
+ * One /proc socket table as parsed, in the kernel's order. A backend's
+ * `Table` (backends/types.ts) is this, plus what only netlink gives.
+ */
+export interface ParsedTable<T> {
+  rows: T[];
+  /**
+   * Lines of the source that could not be parsed and were skipped (the /proc
+   * backend; net-tools warns once per such line). Always 0 for netlink.
+   */
+  malformed: number;
+  /**
+   * For each malformed line, how many rows had been kept before it: where
+   * net-tools, which warns as it reads, prints its warning among the rows.
+   * Given for the /proc UNIX table, whose bogus lines are real (a socket path
+   * with a newline splits its line); absent means "before the rows".
+   */
+  malformedAt?: number[];
+}
 
 /**
  * Parse the lines of `buf` after the first. `parseLine` reads the line the
@@ -26,7 +45,7 @@ const NEWLINE = 0x0a;
  * `identity`: what names the socket of a row (see above), if rows repeated
  * by the kernel are to be dropped; undefined for a row nothing names, which
  * is always kept. `positions`: also say where the malformed lines were
- * (`Table.malformedAt`).
+ * (`ParsedTable.malformedAt`).
  */
 export function* parseTableLines<T>(
   buf: Buffer,
@@ -35,7 +54,7 @@ export function* parseTableLines<T>(
   keep: (row: T) => boolean,
   identity?: (row: T) => number | string | undefined,
   positions = false,
-): Generator<void, Table<T>, void> {
+): Generator<void, ParsedTable<T>, void> {
   const rows: T[] = [];
   const malformedAt: number[] = [];
   const seen = identity === undefined ? undefined : new Set<number | string>();

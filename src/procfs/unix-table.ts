@@ -10,13 +10,12 @@
  * whole text — everything after the inode and one blank — blanks included;
  * the printer reproduces net-tools' cut at the first blank.
  */
-import type { Table } from '../backends/types';
 import { type SocketFilter, unixKeep } from '../filter';
 import { kernelText } from '../kernel-text';
 import { type UnixSocket, unixStateName, unixTypeName } from '../model';
 import { LineScanner } from './line-scanner';
 import type { LINES_PER_SLICE } from './slices';
-import { parseTableLines } from './table-lines';
+import { type ParsedTable, parseTableLines } from './table-lines';
 
 const COLON = 0x3a;
 const SPACE = 0x20;
@@ -29,7 +28,7 @@ const MINIMUM_FIELDS = 6;
  * (see `slices.ts`). `filter` drops the rows the query does not keep
  * (net-tools' servers are UNCONNECTED with the ACC flag: `LISTENING`).
  */
-export function* parseUnixTable(buf: Buffer, filter: SocketFilter = { selection: 'all' }): Generator<void, Table<UnixSocket>, void> {
+export function* parseUnixTable(buf: Buffer, filter: SocketFilter = { selection: 'all' }): Generator<void, ParsedTable<UnixSocket>, void> {
   const scanner = new LineScanner(buf);
   const keep = unixKeep(filter);
   // The inode names a socket (a row the kernel repeats is dropped, see table-lines.ts). Connections
