@@ -7,14 +7,15 @@
 #
 # The sanitized addon is built by node-gyp from a copy of binding.gyp with the
 # sanitizer flags added, in build-sanitizers/asan/ (ignored by git), so
-# build/Release — what everything else loads — is left untouched. The suite
-# loads it through NETSTAT_NATIVE_PATH (src/native.ts). Node itself is not
-# sanitized, so the ASan runtime is preloaded (LD_PRELOAD) into node and
-# everything the tests start; leak detection is off (Node frees little at
-# exit by design). Every sanitizer report goes to a file in
-# build-sanitizers/asan/reports/, whichever process wrote it (a CLI run in a
-# child process included); the run is clean when the suite passes and no
-# report mentions the addon.
+# build/Release — what everything else loads — is left untouched. Node itself
+# is not sanitized, so gcc's ASan runtime is preloaded (LD_PRELOAD) into
+# vitest and its workers; scripts/asan-preload.cjs, required into every
+# worker, hands them the sanitized build whenever the engine is loaded and
+# keeps the runtime and the sanitized build away from the programs the tests
+# start (those run as in CI). Leak detection is off (Node frees little at
+# exit by design). Sanitizer reports go to files in
+# build-sanitizers/asan/reports/; the run is clean when the suite passes and
+# no report was written about the addon.
 #
 # Backends: both, netlink then procfs as CI runs them, unless NETSTAT_BACKEND
 # names one. Exit status: 0 clean, 1 otherwise.
@@ -60,19 +61,21 @@ npm run build >/dev/null || { echo "npm run build failed"; exit 1; }
 
 rm -rf "$reports"
 mkdir -p "$reports"
-export NETSTAT_NATIVE_PATH=$addon
 export NETSTAT_REQUIRE_NATIVE=1
-export ASAN_OPTIONS="detect_leaks=0:log_path=$reports/asan:print_summary=1:strict_string_checks=0"
+export SANITIZED_NETSTAT_ADDON=$addon
+export ASAN_OPTIONS="detect_leaks=0:log_path=$reports/asan:print_summary=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
+preload=$repo/scripts/asan-preload.cjs
 
-# The suite must really run the sanitized addon: ask the loader which file it took.
-if ! LD_PRELOAD=$libasan node -e '
+# The workers must really run the sanitized addon: load the engine as they do and look at the mappings.
+if ! LD_PRELOAD=$libasan node --require "$preload" -e '
   const outcome = require("./dist/native").loadNative();
-  if (!("binding" in outcome) || outcome.file !== process.env.NETSTAT_NATIVE_PATH) {
-    console.error("the loader did not take NETSTAT_NATIVE_PATH:", JSON.stringify(outcome));
+  const maps = require("fs").readFileSync("/proc/self/maps", "utf8");
+  if (!("binding" in outcome) || !maps.includes(process.argv[1])) {
+    console.error("the sanitized addon was not loaded:", JSON.stringify(outcome));
     process.exit(1);
   }
-'; then
+' "$addon"; then
   exit 1
 fi
 
@@ -80,7 +83,7 @@ status=0
 backends=${NETSTAT_BACKEND:-netlink procfs}
 for backend in $backends; do
   echo "=== vitest with NETSTAT_BACKEND=$backend, ASan+UBSan addon"
-  if ! NETSTAT_BACKEND=$backend LD_PRELOAD=$libasan npx vitest run "$@"; then
+  if ! NETSTAT_BACKEND=$backend LD_PRELOAD=$libasan npx vitest run --execArgv=--require="$preload" "$@"; then
     status=1
   fi
 done

@@ -1,0 +1,25 @@
+'use strict';
+// Preloaded into vitest's worker processes by scripts/asan.sh
+// (--execArgv=--require=…), which run with gcc's ASan runtime preloaded.
+//
+// 1. Every load of the engine (netstat_native.node, netstat_native.<libc>.node
+//    — wherever src/native.ts finds it) gets the sanitized build named by
+//    SANITIZED_NETSTAT_ADDON instead, so the tests' in-process calls run it
+//    without any test or library code knowing.
+// 2. What the tests start runs as it does in CI: without the ASan runtime and
+//    the sanitizer options. Programs over a fake /proc cannot host the
+//    runtime (it reads /proc/self/maps), harnesses that pass on a cleaned
+//    environment would load it unpreloaded, and a sanitized child's warnings
+//    would break byte-for-byte comparisons.
+const Module = require('node:module');
+const path = require('node:path');
+
+const sanitized = process.env.SANITIZED_NETSTAT_ADDON;
+if (sanitized) {
+  const loadNode = Module._extensions['.node'];
+  Module._extensions['.node'] = function loadSanitized(module, filename) {
+    const engine = /^netstat_native(\.[a-z]+)?\.node$/.test(path.basename(filename));
+    return loadNode.call(this, module, engine ? sanitized : filename);
+  };
+}
+for (const name of ['LD_PRELOAD', 'ASAN_OPTIONS', 'UBSAN_OPTIONS', 'SANITIZED_NETSTAT_ADDON']) delete process.env[name];
