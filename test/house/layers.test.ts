@@ -6,7 +6,8 @@
  * them.
  *
  * Every file of src/ must be placed in LAYERS, so a new top-level file or
- * folder is placed deliberately instead of slipping past the check.
+ * folder is placed deliberately instead of slipping past the check; and
+ * ARCHITECTURE.md must name every entry of LAYERS.
  *
  * Imports are read with TypeScript's own pre-processor (static `import` and
  * `export … from`, `import type`, dynamic `import()`, `require()`), which
@@ -111,6 +112,12 @@ describe('src/ layers', () => {
   it('places every file of src/ in a layer', () => {
     const unplaced = files.filter((file) => layerOf(file) === undefined);
     expect(unplaced, 'add these to LAYERS (and to ARCHITECTURE.md)').toEqual([]);
+  });
+
+  it('names every placed file and folder in ARCHITECTURE.md', () => {
+    const doc = readFileSync(path.resolve(SRC, '../ARCHITECTURE.md'), 'utf8');
+    const missing = Object.keys(LAYERS).filter((entry) => !doc.includes(`\`${entry}\``));
+    expect(missing, 'describe these in ARCHITECTURE.md').toEqual([]);
   });
 
   it('has no import from a lower layer to a higher one', () => {
