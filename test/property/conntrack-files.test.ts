@@ -68,7 +68,7 @@ describe('nf_conntrack lines', () => {
           }
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 });

@@ -46,7 +46,7 @@ describe('igmp/igmp6 parsers on arbitrary text', () => {
           }
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 });

@@ -58,7 +58,7 @@ describe('LineScanner conversions', () => {
           // Values are exact up to 2^53 (documented); the kernel's fields are far below.
           if (Math.abs(want.value) <= Number.MAX_SAFE_INTEGER) expect(s.value).toBe(want.value);
         }),
-        { numRuns: 5000 },
+        { numRuns: 2500 },
       );
     });
   }
@@ -71,7 +71,7 @@ describe('LineScanner conversions', () => {
         expect(s.hexRun(max)).toBe(run.length);
         expect([s.runStart, s.pos]).toEqual([start, start + run.length]);
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 
@@ -84,7 +84,7 @@ describe('LineScanner conversions', () => {
         const at = s.pos;
         expect(s.literal(0x3a)).toBe(at < end && text[at] === ':');
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 });

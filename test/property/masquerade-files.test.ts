@@ -85,7 +85,7 @@ describe('ip_masquerade parser', () => {
           });
         });
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
@@ -100,7 +100,7 @@ describe('ip_masquerade parser', () => {
           expect((err as { where?: unknown }).where).toBeDefined();
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 });

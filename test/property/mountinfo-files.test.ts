@@ -38,7 +38,7 @@ describe('mountinfo', () => {
         for (const e of parseMountinfo(text)) expect(e.fsType.length).toBeGreaterThan(0);
         findCgroup2Mount(text);
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 });

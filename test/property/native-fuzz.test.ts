@@ -19,7 +19,7 @@ const missing = check.status === 0 ? null : check.stdout.trim() || check.stderr.
 if (missing !== null) console.warn(`native fuzz test skipped: ${missing}`);
 
 /** Seconds of fuzzing after the corpus replay; `npm run fuzz` runs longer. */
-const FUZZ_SECONDS = 12;
+const FUZZ_SECONDS = 8;
 
 describe('native decoders under libFuzzer', () => {
   it.skipIf(missing !== null)(

@@ -50,7 +50,7 @@ describe('PID/cmdline: the program name', () => {
         expect(nameBytes(name)).toBe(expectedName(text));
         if (name.base64 === undefined) expect(Buffer.from(name.text, 'utf8').toString('latin1')).toBe(expectedName(text));
       }),
-      { numRuns: 5000 },
+      { numRuns: 2500 },
     );
   });
 
@@ -124,7 +124,7 @@ describe('PID/fd/N: the socket inode of a link', () => {
         if (want !== undefined && want > Number.MAX_SAFE_INTEGER) expect(Math.abs(got! - want) / want).toBeLessThan(1e-12);
         else expect(got).toBe(want);
       }),
-      { numRuns: 5000 },
+      { numRuns: 2500 },
     );
   });
 
@@ -136,7 +136,7 @@ describe('PID/fd/N: the socket inode of a link', () => {
         if (!link.startsWith('socket:[') && !link.startsWith('[0000]:')) expect(inode).toBeUndefined();
         if (inode !== undefined) expect(Number.isInteger(inode) && inode >= 0).toBe(true);
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 });

@@ -53,7 +53,7 @@ describe('route-read scan: sscanf conversions', () => {
         const got = scan(build(fields, gaps).text, fields.map(conversionOf));
         expect(got).toEqual(fields.map((f) => (f.kind === 's' ? f.text : f.value)));
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 
@@ -69,7 +69,7 @@ describe('route-read scan: sscanf conversions', () => {
         fc.pre(!onlySign);
         expect(scan(line.text.slice(0, cut), fields.map(conversionOf)).length).toBe(started);
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 
@@ -97,7 +97,7 @@ describe('route-read scan: sscanf conversions', () => {
           if (kind === 's') expect(typeof v === 'string' && v.length > 0).toBe(true);
         });
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 });

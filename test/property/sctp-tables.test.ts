@@ -57,7 +57,7 @@ describe('SCTP endpoints: /proc/net/sctp{,6}/eps', () => {
         expect(row).toMatchObject({ state, localPort: port, uid, inode });
         expect(row.localAddresses.map((a) => a.address)).toEqual(addrs.map((a) => a.want));
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
@@ -69,7 +69,7 @@ describe('SCTP endpoints: /proc/net/sctp{,6}/eps', () => {
         expect(table.rows.length).toBe(lines.filter((l) => tokens(l) >= 8).length);
         for (const row of table.rows) checkRow(row);
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 });
@@ -95,7 +95,7 @@ describe('SCTP associations: /proc/net/sctp{,6}/assocs', () => {
           expect(texts(row.remoteAddresses)).toEqual(remote.map((a, i) => [a.want, i === 0]));
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
@@ -111,7 +111,7 @@ describe('SCTP associations: /proc/net/sctp{,6}/assocs', () => {
           for (const value of [a.sendQueue, a.recvQueue, a.uid]) expect(value >= 0 && value <= 0xffffffff).toBe(true);
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 });

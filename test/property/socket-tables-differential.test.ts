@@ -74,7 +74,7 @@ describe('socket tables against net-tools on generated /proc trees', () => {
           }
         }),
         // No shrinking: each step would start both programs again; the whole tree is reported.
-        { numRuns: 6, endOnFailure: true },
+        { numRuns: 4, endOnFailure: true },
       );
     },
     120_000,

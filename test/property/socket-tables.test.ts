@@ -71,7 +71,7 @@ describe('inet tables: /proc/net/{tcp,udp,udplite,raw}{,6}', () => {
           });
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
@@ -93,7 +93,7 @@ describe('inet tables: /proc/net/{tcp,udp,udplite,raw}{,6}', () => {
         if (completed < 14) expect(got.inode).toBe(0);
         if (cut === line.text.length) expect(got.inode).toBe(row.inode);
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 
@@ -106,7 +106,7 @@ describe('inet tables: /proc/net/{tcp,udp,udplite,raw}{,6}', () => {
         const ended = inet(`${text.slice(0, cut)}\n`, protocol);
         expect(withNul).toEqual(ended);
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
@@ -123,7 +123,7 @@ describe('inet tables: /proc/net/{tcp,udp,udplite,raw}{,6}', () => {
         for (const row of table.rows) expect(accepted).toContainEqual(row);
         for (const row of table.rows) checkNumbers(row);
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 
@@ -168,7 +168,7 @@ describe('UNIX table: /proc/net/unix', () => {
           expect(nameBytesOf(got)).toBe(want.path);
         });
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
@@ -182,7 +182,7 @@ describe('UNIX table: /proc/net/unix', () => {
         expect(table.malformed).toBe(completed >= 6 ? 0 : 1);
         if (completed >= 6 && completed < 7) expect(table.rows[0]!.inode).toBe(0);
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 
@@ -198,7 +198,7 @@ describe('UNIX table: /proc/net/unix', () => {
         const named = unix(`${line} a\0b\n`).rows[0];
         if (named !== undefined) expect(nameBytesOf(named)).toBe('a\0b');
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
@@ -216,7 +216,7 @@ describe('UNIX table: /proc/net/unix', () => {
           expect(typeof row.stateName).toBe('string');
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 });

@@ -42,7 +42,7 @@ describe('statistics counters and sections', () => {
       fc.property(counterText, (text) => {
         expect(parseCounter(text)).toBe(strtoull(text));
       }),
-      { numRuns: 5000 },
+      { numRuns: 2500 },
     );
   });
 
@@ -57,7 +57,7 @@ describe('statistics counters and sections', () => {
           for (const c of s.counters) expect(typeof c.name).toBe('string');
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 });
