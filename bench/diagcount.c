@@ -2,6 +2,11 @@
  * diagcount — the kernel's own cost of listing TCP sockets: one
  * NETLINK_SOCK_DIAG dump per family (all states but TCP_BOUND_INACTIVE), no
  * decoding beyond counting messages. The yardstick of `npm run bench`.
+ *
+ * `diagcount --both`: one dump of both families instead, with the old
+ * TCPDIAG_GETSOCK request (struct inet_diag_req), which the kernel runs with
+ * sdiag_family AF_UNSPEC — one walk of the hash tables instead of two (what
+ * the engine's dumpInetBoth asks).
  */
 #include <errno.h>
 #include <linux/inet_diag.h>
@@ -13,21 +18,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static long dump(int fd, unsigned char family, unsigned seq) {
-  struct {
-    struct nlmsghdr header;
-    struct inet_diag_req_v2 body;
-  } request;
-  memset(&request, 0, sizeof request);
-  request.header.nlmsg_len = sizeof request;
-  request.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  request.header.nlmsg_seq = seq;
-  request.body.sdiag_family = family;
-  request.body.sdiag_protocol = IPPROTO_TCP;
-  request.body.idiag_states = 0x1ffe;
-  if (send(fd, &request, sizeof request, 0) < 0) return -errno;
-
+/* Receives a dump's replies, counting the sockets. */
+static long count_replies(int fd) {
   static unsigned char buffer[64 * 1024] __attribute__((aligned(4)));
   long count = 0;
   for (;;) {
@@ -44,14 +36,51 @@ static long dump(int fd, unsigned char family, unsigned seq) {
   }
 }
 
-int main(void) {
+static long dump(int fd, unsigned char family, unsigned seq) {
+  struct {
+    struct nlmsghdr header;
+    struct inet_diag_req_v2 body;
+  } request;
+  memset(&request, 0, sizeof request);
+  request.header.nlmsg_len = sizeof request;
+  request.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  request.header.nlmsg_seq = seq;
+  request.body.sdiag_family = family;
+  request.body.sdiag_protocol = IPPROTO_TCP;
+  request.body.idiag_states = 0x1ffe;
+  if (send(fd, &request, sizeof request, 0) < 0) return -errno;
+  return count_replies(fd);
+}
+
+static long dump_both(int fd, unsigned seq) {
+  struct {
+    struct nlmsghdr header;
+    struct inet_diag_req body;
+  } request;
+  memset(&request, 0, sizeof request);
+  request.header.nlmsg_len = sizeof request;
+  request.header.nlmsg_type = TCPDIAG_GETSOCK;
+  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  request.header.nlmsg_seq = seq;
+  request.body.idiag_states = 0x1ffe;
+  if (send(fd, &request, sizeof request, 0) < 0) return -errno;
+  return count_replies(fd);
+}
+
+int main(int argc, char **argv) {
+  int both = argc > 1 && strcmp(argv[1], "--both") == 0;
+  if (argc > 2 || (argc == 2 && !both)) {
+    fprintf(stderr, "usage: diagcount [--both]\n");
+    return 2;
+  }
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) {
     perror("diagcount: socket");
     return 1;
   }
-  long v4 = dump(fd, AF_INET, 1);
-  long v6 = dump(fd, AF_INET6, 2);
+  long v4 = both ? dump_both(fd, 1) : dump(fd, AF_INET, 1);
+  long v6 = both ? 0 : dump(fd, AF_INET6, 2);
   close(fd);
   if (v4 < 0 || v6 < 0) {
     fprintf(stderr, "diagcount: dump failed: %s\n", strerror((int)-(v4 < 0 ? v4 : v6)));

@@ -9,6 +9,7 @@
 //
 // The exports are typed, field for field, by `NativeBinding` in src/native.ts.
 #include <napi.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -149,6 +150,22 @@ InetRequest CompactArgs(const Napi::CallbackInfo& info, const char* usage) {
   return request;
 }
 
+// dumpInetBoth's arguments: dumpInet's without the family (both are
+// dumped); the protocol must be IPPROTO_TCP, the only one with a request
+// that lists both families at once.
+InetRequest BothArgs(const Napi::CallbackInfo& info, const char* usage) {
+  if (info.Length() != 6 || !info[1].IsNumber() || !info[2].IsBoolean() || !NullOr(info[3], napi_uint8_array)) ThrowUsage(info.Env(), usage);
+  InetRequest request;
+  request.protocol = ByteArg(info, 0, usage);
+  if (request.protocol != IPPROTO_TCP) ThrowUsage(info.Env(), usage);
+  request.states = info[1].As<Napi::Number>().Uint32Value();
+  request.with_info = info[2].As<Napi::Boolean>().Value();
+  BytecodeArg(info, 3, usage, &request);
+  request.netns = NetnsArg(info, 4, usage);
+  request.cancel = CancelArg(info, 5, usage);
+  return request;
+}
+
 UnixRequest UnixArgs(const Napi::CallbackInfo& info, const char* usage) {
   if (info.Length() != 2) ThrowUsage(info.Env(), usage);
   UnixRequest request;
@@ -211,6 +228,13 @@ Napi::Value InetToJs(Napi::Env env, PackedInet& packed) {
   Napi::Array addresses = Napi::Array::New(env, packed.addresses.size());
   for (uint32_t i = 0; i < packed.addresses.size(); ++i) addresses.Set(i, Napi::String::New(env, packed.addresses[i]));
   result.Set("addresses", addresses);
+  return result;
+}
+
+Napi::Value InetPairToJs(Napi::Env env, PackedInetPair& pair) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("inet", InetToJs(env, pair.inet));
+  result.Set("inet6", InetToJs(env, pair.inet6));
   return result;
 }
 
@@ -324,6 +348,11 @@ class PromiseWorker final : public Napi::AsyncWorker {
   "family: number, protocol: number, states: number, withInfo: boolean, bytecode: Uint8Array | null, " NETSTAT_NETNS_ARG ", " NETSTAT_CANCEL_ARG
 constexpr char kDumpInetUsage[] = "dumpInet(" NETSTAT_INET_ARGS ")";
 constexpr char kDumpInetAsyncUsage[] = "dumpInetAsync(" NETSTAT_INET_ARGS ")";
+#define NETSTAT_BOTH_ARGS \
+  "protocol: 6 (IPPROTO_TCP), states: number, withInfo: boolean, bytecode: Uint8Array | null, " NETSTAT_NETNS_ARG ", " NETSTAT_CANCEL_ARG
+constexpr char kDumpBothUsage[] = "dumpInetBoth(" NETSTAT_BOTH_ARGS ")";
+constexpr char kDumpBothAsyncUsage[] = "dumpInetBothAsync(" NETSTAT_BOTH_ARGS ")";
+#undef NETSTAT_BOTH_ARGS
 #define NETSTAT_COMPACT_ARGS "family: number, protocol: number, states: number, bytecode: Uint8Array | null, " NETSTAT_NETNS_ARG ", " NETSTAT_CANCEL_ARG
 constexpr char kDumpCompactUsage[] = "dumpInetCompact(" NETSTAT_COMPACT_ARGS ")";
 constexpr char kDumpCompactAsyncUsage[] = "dumpInetCompactAsync(" NETSTAT_COMPACT_ARGS ")";
@@ -356,6 +385,18 @@ Napi::Value DumpInetSync(const Napi::CallbackInfo& info) {
 Napi::Value DumpInetAsync(const Napi::CallbackInfo& info) {
   InetRequest request = InetArgs(info, kDumpInetAsyncUsage);
   return PromiseWorker<PackedInet>::Start(info.Env(), [request = std::move(request)] { return DumpInet(request); }, InetToJs, info[6]);
+}
+
+Napi::Value DumpInetBothSync(const Napi::CallbackInfo& info) {
+  const InetRequest request = BothArgs(info, kDumpBothUsage);
+  PackedInetPair pair = Guarded(info.Env(), [&] { return DumpInetBoth(request); });
+  return InetPairToJs(info.Env(), pair);
+}
+
+Napi::Value DumpInetBothAsync(const Napi::CallbackInfo& info) {
+  InetRequest request = BothArgs(info, kDumpBothAsyncUsage);
+  return PromiseWorker<PackedInetPair>::Start(
+      info.Env(), [request = std::move(request)] { return DumpInetBoth(request); }, InetPairToJs, info[5]);
 }
 
 Napi::Value DumpInetCompactSync(const Napi::CallbackInfo& info) {
@@ -593,6 +634,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unixStride", Napi::Number::New(env, unix_field::kStride));
   exports.Set("dumpInet", Napi::Function::New(env, DumpInetSync, "dumpInet"));
   exports.Set("dumpInetAsync", Napi::Function::New(env, DumpInetAsync, "dumpInetAsync"));
+  exports.Set("dumpInetBoth", Napi::Function::New(env, DumpInetBothSync, "dumpInetBoth"));
+  exports.Set("dumpInetBothAsync", Napi::Function::New(env, DumpInetBothAsync, "dumpInetBothAsync"));
   exports.Set("compactStride", Napi::Number::New(env, compact_field::kStride));
   exports.Set("dumpInetCompact", Napi::Function::New(env, DumpInetCompactSync, "dumpInetCompact"));
   exports.Set("dumpInetCompactAsync", Napi::Function::New(env, DumpInetCompactAsync, "dumpInetCompactAsync"));

@@ -5,8 +5,8 @@
 // the InetField/UnixField enums in src/native.ts must agree; kLayoutVersion
 // is checked by the TypeScript loader so a stale binary is refused. It also
 // versions the exports' argument lists (2: bytecode, cancel and pids
-// arguments; 5: netns arguments, cgroup slots), so a binary expecting other
-// arguments is refused as well.
+// arguments; 5: netns arguments, cgroup slots; 6: dumpInetBoth), so a binary
+// expecting other arguments, or lacking an export, is refused as well.
 #ifndef NETSTAT_NATIVE_LAYOUT_H_
 #define NETSTAT_NATIVE_LAYOUT_H_
 
@@ -14,7 +14,7 @@
 
 namespace netstat {
 
-constexpr int kLayoutVersion = 5;
+constexpr int kLayoutVersion = 6;
 
 namespace inet_field {
 constexpr size_t kState = 0;

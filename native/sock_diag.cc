@@ -8,6 +8,7 @@
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cstddef>
@@ -49,11 +50,11 @@ struct AttributeTable {
 };
 
 template <typename Request>
-std::vector<uint8_t> Message(const Request& body) {
+std::vector<uint8_t> Message(const Request& body, uint16_t type = SOCK_DIAG_BY_FAMILY) {
   std::vector<uint8_t> bytes(NLMSG_LENGTH(sizeof(Request)));
   nlmsghdr header{};
   header.nlmsg_len = static_cast<uint32_t>(bytes.size());
-  header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  header.nlmsg_type = type;
   header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   std::memcpy(bytes.data(), &header, sizeof header);
   std::memcpy(bytes.data() + NLMSG_HDRLEN, &body, sizeof body);
@@ -93,29 +94,58 @@ uint64_t CgroupId(const uint8_t* data, size_t length) {
 
 }  // namespace
 
+namespace {
+
+// Appends the filter program as one INET_DIAG_REQ_BYTECODE attribute after
+// the request body: header, bytes, padding to NLA_ALIGN; nlmsg_len covers all
+// of it. The kernel looks for attributes right after the body of either
+// request type (__inet_diag_dump_start, given the body's size).
+void AppendBytecode(const std::vector<uint8_t>& bytecode, std::vector<uint8_t>* bytes) {
+  const size_t size = bytecode.size();
+  if (size == 0) return;
+  if (size > kMaxBytecode) throw SystemError(EMSGSIZE, "sendmsg", "inet_diag bytecode longer than a netlink attribute holds");
+  const size_t at = NLMSG_ALIGN(bytes->size());
+  bytes->resize(at + NLA_HDRLEN + NLA_ALIGN(size), 0);
+  nlattr attribute{};
+  attribute.nla_len = static_cast<uint16_t>(NLA_HDRLEN + size);
+  attribute.nla_type = INET_DIAG_REQ_BYTECODE;
+  std::memcpy(bytes->data() + at, &attribute, sizeof attribute);
+  std::memcpy(bytes->data() + at + NLA_HDRLEN, bytecode.data(), size);
+  const auto length = static_cast<uint32_t>(bytes->size());
+  std::memcpy(bytes->data() + offsetof(nlmsghdr, nlmsg_len), &length, sizeof length);
+}
+
+uint8_t ExtensionBits(const InetRequest& request) {
+  return request.with_info ? static_cast<uint8_t>(1U << (INET_DIAG_INFO - 1)) : 0;
+}
+
+}  // namespace
+
 std::vector<uint8_t> BuildInetRequest(const InetRequest& request) {
   inet_diag_req_v2 body{};
   body.sdiag_family = request.family;
   body.sdiag_protocol = request.protocol;
-  body.idiag_ext = request.with_info ? static_cast<uint8_t>(1U << (INET_DIAG_INFO - 1)) : 0;
+  body.idiag_ext = ExtensionBits(request);
   body.idiag_states = request.states;
   body.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
   body.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
   std::vector<uint8_t> bytes = Message(body);
-  const size_t size = request.bytecode.size();
-  if (size == 0) return bytes;
-  if (size > kMaxBytecode) throw SystemError(EMSGSIZE, "sendmsg", "inet_diag bytecode longer than a netlink attribute holds");
-  // The filter follows the body as one attribute: header, bytes, padding to
-  // NLA_ALIGN; nlmsg_len covers all of it.
-  const size_t at = NLMSG_ALIGN(bytes.size());
-  bytes.resize(at + NLA_HDRLEN + NLA_ALIGN(size), 0);
-  nlattr attribute{};
-  attribute.nla_len = static_cast<uint16_t>(NLA_HDRLEN + size);
-  attribute.nla_type = INET_DIAG_REQ_BYTECODE;
-  std::memcpy(bytes.data() + at, &attribute, sizeof attribute);
-  std::memcpy(bytes.data() + at + NLA_HDRLEN, request.bytecode.data(), size);
-  const auto length = static_cast<uint32_t>(bytes.size());
-  std::memcpy(bytes.data() + offsetof(nlmsghdr, nlmsg_len), &length, sizeof length);
+  AppendBytecode(request.bytecode, &bytes);
+  return bytes;
+}
+
+std::vector<uint8_t> BuildInetBothRequest(const InetRequest& request) {
+  // The message type names the protocol (inet_diag_type2proto); only TCP has one left.
+  if (request.protocol != IPPROTO_TCP) throw SystemError(EPROTONOSUPPORT, "sendmsg", "only TCP can be dumped for both families at once");
+  // idiag_family, the address lengths and idiag_dbs matter only to a
+  // single-socket lookup, never to a dump.
+  inet_diag_req body{};
+  body.idiag_ext = ExtensionBits(request);
+  body.idiag_states = request.states;
+  body.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+  body.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  std::vector<uint8_t> bytes = Message(body, TCPDIAG_GETSOCK);
+  AppendBytecode(request.bytecode, &bytes);
   return bytes;
 }
 
@@ -226,6 +256,26 @@ PackedInet InetPacker::Take() {
   return std::move(packed_);
 }
 
+void InetPairPacker::Add(const nlmsghdr& message) {
+  const uint8_t* payload = Payload(message, sizeof(inet_diag_msg));
+  uint8_t family;
+  std::memcpy(&family, payload + offsetof(inet_diag_msg, idiag_family), sizeof family);
+  if (family == AF_INET) {
+    inet_.Add(message);
+  } else if (family == AF_INET6) {
+    inet6_.Add(message);
+  } else {
+    ThrowMalformed("inet_diag reply of another family");
+  }
+}
+
+void InetPairPacker::Clear() {
+  inet_.Clear();
+  inet6_.Clear();
+}
+
+PackedInetPair InetPairPacker::Take() { return PackedInetPair{inet_.Take(), inet6_.Take()}; }
+
 void CompactPacker::Add(const nlmsghdr& message) {
   const uint8_t* payload = Payload(message, sizeof(inet_diag_msg));
   inet_diag_msg msg;
@@ -304,6 +354,17 @@ PackedInet DumpInet(const InetRequest& request, std::vector<uint8_t>* record) {
   socket.Dump(
       BuildInetRequest(request), [&packer](const nlmsghdr& message) { packer.Add(message); }, [&packer] { packer.Clear(); },
       record, request.cancel);
+  return packer.Take();
+}
+
+PackedInetPair DumpInetBoth(const InetRequest& request) {
+  ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");
+  std::vector<uint8_t> message = BuildInetBothRequest(request);  // before the socket: a bad request opens nothing
+  NetlinkSocket socket(NETLINK_SOCK_DIAG, request.netns);
+  InetPairPacker packer;
+  socket.Dump(
+      std::move(message), [&packer](const nlmsghdr& reply) { packer.Add(reply); }, [&packer] { packer.Clear(); }, nullptr,
+      request.cancel);
   return packer.Take();
 }
 

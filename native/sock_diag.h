@@ -59,6 +59,16 @@ struct UnixRequest {
 
 // Throws SystemError(EMSGSIZE) for a bytecode longer than kMaxBytecode.
 std::vector<uint8_t> BuildInetRequest(const InetRequest& request);
+// One TCP dump of both families: the old TCPDIAG_GETSOCK request (struct
+// inet_diag_req), which the kernel runs with sdiag_family AF_UNSPEC, so one
+// walk of TCP's hash tables lists IPv4 and IPv6 sockets (net/ipv4/inet_diag.c,
+// inet_diag_dump_compat). It takes the same state mask, extensions and
+// INET_DIAG_REQ_BYTECODE attribute as the v2 request, and the replies are the
+// same inet_diag_msg + attributes (INET_DIAG_INFO, INET_DIAG_CGROUP_ID) under
+// nlmsg_type TCPDIAG_GETSOCK. Only TCP has such a request type: `protocol`
+// must be IPPROTO_TCP (SystemError(EPROTONOSUPPORT) otherwise); `family` is
+// not used. Throws SystemError(EMSGSIZE) as BuildInetRequest does.
+std::vector<uint8_t> BuildInetBothRequest(const InetRequest& request);
 std::vector<uint8_t> BuildUnixRequest();
 
 // Address text interned once per distinct (family, address): an
@@ -90,6 +100,25 @@ class InetPacker {
  private:
   PackedInet packed_;
   AddressTable addresses_;
+};
+
+// Both families of one dump, each with its own address table, kernel order
+// kept within each.
+struct PackedInetPair {
+  PackedInet inet;
+  PackedInet inet6;
+};
+
+// Appends decoded inet_diag_msg replies to the PackedInet of their idiag_family.
+class InetPairPacker {
+ public:
+  void Add(const nlmsghdr& message);
+  void Clear();
+  PackedInetPair Take();
+
+ private:
+  InetPacker inet_;
+  InetPacker inet6_;
 };
 
 // Compact Internet rows, compact_field layout (layout.h): state, local port,
@@ -127,6 +156,8 @@ class UnixPacker {
 // dump before the request is sent or after the datagram being received
 // (SystemError(ECANCELED, "recvmsg")).
 PackedInet DumpInet(const InetRequest& request, std::vector<uint8_t>* record = nullptr);
+// A live TCP dump of both families in one request (BuildInetBothRequest), split by family.
+PackedInetPair DumpInetBoth(const InetRequest& request);
 // A live dump into compact rows (`with_info` is not asked for: no column needs it).
 PackedCompact DumpInetCompact(const InetRequest& request);
 PackedUnix DumpUnix(const UnixRequest& request, std::vector<uint8_t>* record = nullptr);

@@ -15,7 +15,7 @@ import * as path from 'node:path';
  * built from other sources than these types is refused at load time rather
  * than misread.
  */
-export const NATIVE_LAYOUT_VERSION = 5;
+export const NATIVE_LAYOUT_VERSION = 6;
 
 /** Number of `Uint32Array` slots per Internet socket in {@link PackedInet.fields}. */
 export const INET_STRIDE = 18;
@@ -58,6 +58,12 @@ export interface PackedInet {
   fields: Uint32Array;
   /** Distinct addresses as `inet_ntop` text; rows refer to them by index. */
   addresses: string[];
+}
+
+/** Both families of one TCP dump ({@link NativeBinding.dumpInetBoth}), each with its own address table. */
+export interface PackedInetPair {
+  inet: PackedInet;
+  inet6: PackedInet;
 }
 
 /** Number of `Uint32Array` slots per row in {@link PackedCompact.fields}. */
@@ -209,6 +215,31 @@ export interface NativeBinding {
     netns: NetnsPath,
     cancel: CancelFlag | null,
   ): Promise<PackedInet>;
+  /**
+   * TCP sockets of both families from one dump: the old `TCPDIAG_GETSOCK`
+   * request, which the kernel runs for `AF_UNSPEC`, so it walks TCP's hash
+   * tables once instead of once per family. Arguments as for `dumpInet`
+   * without the family; `protocol` must be 6 (IPPROTO_TCP: no other protocol
+   * has such a request; `TypeError` otherwise). The replies are split by
+   * family, kernel order kept within each: the same rows, tcp_info and cgroup
+   * ids as `dumpInet` for AF_INET and for AF_INET6.
+   */
+  dumpInetBoth(
+    protocol: number,
+    states: number,
+    withInfo: boolean,
+    bytecode: Uint8Array | null,
+    netns: NetnsPath,
+    cancel: CancelFlag | null,
+  ): PackedInetPair;
+  dumpInetBothAsync(
+    protocol: number,
+    states: number,
+    withInfo: boolean,
+    bytecode: Uint8Array | null,
+    netns: NetnsPath,
+    cancel: CancelFlag | null,
+  ): Promise<PackedInetPair>;
   /**
    * The same dump as `dumpInet` (without tcp_info) into compact rows: state,
    * local port, uid and inode, no addresses — what counting needs, at little

@@ -28,7 +28,15 @@ import { NetstatError, errorCode } from '../errors';
 import type { InetFamily, InetProtocol, InetSocket, UnixSocket } from '../model';
 import { type NativeBinding, type NativeLoadOutcome, nativeOutcome } from '../native';
 import { procRoot as defaultProcRoot } from '../proc/root';
-import { ERR_UNIX_EMBRYOS, createNativeOwners, createNetlinkBackend } from './netlink';
+import {
+  ERR_UNIX_EMBRYOS,
+  type InetBothQuery,
+  type InetPair,
+  type NetlinkBackend,
+  createNativeOwners,
+  createNetlinkBackend,
+  dumpsBothFamilies,
+} from './netlink';
 import { createProcfsBackend, createProcfsOwners } from './procfs';
 import type { BackendName, InetQuery, OwnerSource, SocketBackend, Table, UnixQuery } from './types';
 
@@ -50,6 +58,18 @@ export interface Sources {
   inet(protocol: InetProtocol, family: InetFamily): SocketBackend;
   unix(): SocketBackend;
   owners: OwnerSource;
+  /**
+   * Both families' tables of `query.protocol` from one dump, when one dump
+   * can list them (`dumpsBothFamilies`: TCP) and neither table has gone to
+   * /proc; each table's choice is recorded as its own read records it.
+   * Undefined otherwise — no engine, another protocol, a table on /proc —
+   * and also when the combined dump fails: the caller then reads the tables
+   * one by one, which decide fallbacks and errors per table as always (a
+   * failure costs one more attempt, never another outcome). Only an abort is
+   * thrown.
+   */
+  inetBoth?(query: InetBothQuery, packed: boolean): InetPair | undefined;
+  inetBothAsync?(query: InetBothQuery): Promise<InetPair | undefined>;
   /** The choices made so far (a table is decided when first read), in the order they were made. */
   choices(): SourceChoice[];
 }
@@ -121,8 +141,8 @@ function nativeSources(
 ): Sources {
   const netlink = createNetlinkBackend(binding);
   const reason = forced ? 'forced by NETSTAT_BACKEND=netlink' : 'native engine loaded';
-  const tables = new Map<string, SocketBackend>();
-  const table = (name: string): SocketBackend => {
+  const tables = new Map<string, TableBackend>();
+  const table = (name: string): TableBackend => {
     let backend = tables.get(name);
     if (backend === undefined) {
       backend = perTable(name, netlink, procfsBackend, forced, reason, log);
@@ -130,13 +150,52 @@ function nativeSources(
     }
     return backend;
   };
+  /** The two tables of a protocol one dump can serve, or undefined (a table already on /proc is read there, alone). */
+  const pairOf = (protocol: InetProtocol): [TableBackend, TableBackend] | undefined => {
+    if (!dumpsBothFamilies(protocol)) return undefined;
+    const pair: [TableBackend, TableBackend] = [table(`${protocol}/inet`), table(`${protocol}/inet6`)];
+    return pair.every((t) => t.name === 'netlink') ? pair : undefined;
+  };
   return {
     inet: (protocol, family) => table(`${protocol}/${family}`),
     unix: () => table('unix'),
     owners: recordingOwners(createNativeOwners(binding, root), () => note(log, { table: 'owners', backend: 'native', reason })),
+    inetBoth: (query, packed) => {
+      const pair = pairOf(query.protocol);
+      if (pair === undefined) return undefined;
+      try {
+        return served(pair, netlink.inetBoth(query, packed));
+      } catch (err) {
+        return bothFailed(err);
+      }
+    },
+    inetBothAsync: async (query) => {
+      const pair = pairOf(query.protocol);
+      if (pair === undefined) return undefined;
+      try {
+        return served(pair, await netlink.inetBothAsync(query));
+      } catch (err) {
+        return bothFailed(err);
+      }
+    },
     choices: () => log.slice(),
   };
 }
+
+/** Record both tables of a combined read as served by netlink (IPv4 first, as net-tools reads them). */
+function served(tables: [TableBackend, TableBackend], pair: InetPair): InetPair {
+  for (const t of tables) t.served();
+  return pair;
+}
+
+/** A combined dump that failed: let the per-table reads decide (they fall back or fail), unless it was aborted. */
+function bothFailed(err: unknown): undefined {
+  if (errorCode(err) === 'ABORT_ERR') throw err;
+  return undefined;
+}
+
+/** One table's backend: tries netlink, falls back per its rules; `served()` records a netlink read made for it elsewhere. */
+type TableBackend = SocketBackend & { served(): void };
 
 /**
  * A SocketBackend for one table that tries netlink once and then sticks with
@@ -144,12 +203,12 @@ function nativeSources(
  */
 function perTable(
   name: string,
-  netlink: SocketBackend,
+  netlink: NetlinkBackend,
   procfsBackend: () => SocketBackend,
   forced: boolean,
   reason: string,
   log: SourceChoice[],
-): SocketBackend {
+): TableBackend {
   let decided: BackendName | undefined;
   const fallback = (err: unknown): boolean => {
     const code = errorCode(err);
@@ -220,6 +279,7 @@ function perTable(
     unixAsync: (q: UnixQuery) => runAsync(() => netlink.unixAsync(q), () => procfsBackend().unixAsync(q)),
     visitInet: (q, visit) => run(() => netlink.visitInet(q, visit), () => procfsBackend().visitInet(q, visit)),
     visitInetAsync: (q, visit) => runAsync(() => netlink.visitInetAsync(q, visit), () => procfsBackend().visitInetAsync(q, visit)),
+    served: succeeded,
   };
 }
 

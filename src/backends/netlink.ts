@@ -48,13 +48,14 @@ import {
   type NativeBinding,
   type PackedCompact,
   type PackedInet,
+  type PackedInetPair,
   type PackedOwners,
   type PackedUnix,
   UNIX_STRIDE,
   UnixField,
 } from '../native';
 import { kernelFilter } from './kernel-filter';
-import type { InetQuery, InetRowView, OwnerQuery, OwnerScan, OwnerSource, SocketBackend, UnixQuery } from './types';
+import type { InetQuery, InetRowView, OwnerQuery, OwnerScan, OwnerSource, SocketBackend, Table, UnixQuery } from './types';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -451,9 +452,10 @@ function familyNumber(family: InetFamily): number {
   return family === 'inet' ? AF_INET : AF_INET6;
 }
 
-function describe(query: InetQuery): string {
+/** How an Internet dump is named in errors; `families`: `inet`, `inet6`, or `inet+inet6` for one dump of both. */
+function describe(query: InetBothQuery, families: string): string {
   const where = query.netns === undefined ? '' : ` in network namespace ${query.netns.label}`;
-  return `sock_diag ${query.protocol}/${query.family}${where}`;
+  return `sock_diag ${query.protocol}/${families}${where}`;
 }
 
 function describeUnix(query: UnixQuery): string {
@@ -483,8 +485,37 @@ async function guardedAsync<T>(abort: AbortHandle | undefined, what: string, cal
   }
 }
 
+/** A query for both families of one protocol's tables (see {@link NetlinkBackend.inetBoth}). */
+export type InetBothQuery = Omit<InetQuery, 'family'>;
+
+/** The two tables of one protocol, read together. */
+export interface InetPair {
+  inet: Table<InetSocket>;
+  inet6: Table<InetSocket>;
+}
+
+/**
+ * The protocols one dump can list for both families: TCP only — the kernel's
+ * old TCPDIAG_GETSOCK request runs for AF_UNSPEC (one walk of the hash
+ * tables instead of one per family); no other protocol has such a request.
+ */
+export function dumpsBothFamilies(protocol: InetProtocol): boolean {
+  return protocol === 'tcp';
+}
+
+/** The netlink backend: a SocketBackend, and both families of TCP from one dump. */
+export interface NetlinkBackend extends SocketBackend {
+  /**
+   * Both families' tables of a protocol {@link dumpsBothFamilies} covers,
+   * from one dump: the same rows as `inet` (or, with `packed`, `inetPacked`)
+   * gives for each family. Throws as `inet` does.
+   */
+  inetBoth(query: InetBothQuery, packed: boolean): InetPair;
+  inetBothAsync(query: InetBothQuery): Promise<InetPair>;
+}
+
 /** The netlink SocketBackend over a loaded binding. */
-export function createNetlinkBackend(binding: NativeBinding): SocketBackend {
+export function createNetlinkBackend(binding: NativeBinding): NetlinkBackend {
   /** dumpInet's arguments for a query (the bytecode compiled once per call). */
   const args = (q: InetQuery) =>
     [
@@ -496,8 +527,26 @@ export function createNetlinkBackend(binding: NativeBinding): SocketBackend {
       q.netns?.path ?? null,
       q.abort?.flag ?? null,
     ] as const;
-  const dump = (q: InetQuery, a = args(q)) => guarded(q.abort, describe(q), () => binding.dumpInet(...a));
-  const dumpAsync = (q: InetQuery, a = args(q)) => guardedAsync(q.abort, describe(q), () => binding.dumpInetAsync(...a));
+  const dump = (q: InetQuery, a = args(q)) => guarded(q.abort, describe(q, q.family), () => binding.dumpInet(...a));
+  const dumpAsync = (q: InetQuery, a = args(q)) => guardedAsync(q.abort, describe(q, q.family), () => binding.dumpInetAsync(...a));
+  const bothArgs = (q: InetBothQuery) =>
+    [
+      PROTOCOL_NUMBERS[q.protocol],
+      stateMask(q.protocol, q.filter),
+      q.protocol === 'tcp' && q.timers,
+      kernelFilter(q.protocol, q.filter),
+      q.netns?.path ?? null,
+      q.abort?.flag ?? null,
+    ] as const;
+  const records = (pair: PackedInetPair, q: InetBothQuery): InetPair => ({
+    inet: { rows: inetRows(pair.inet, q.protocol, 'inet', q.filter), malformed: 0 },
+    inet6: { rows: inetRows(pair.inet6, q.protocol, 'inet6', q.filter), malformed: 0 },
+  });
+  const packedTable = (packed: PackedInet, q: InetBothQuery): Table<InetSocket> => ({
+    rows: [],
+    malformed: 0,
+    packed: { dump: packed, kept: packedInetKept(packed, q.protocol, q.filter) },
+  });
   const dumpUnix = (q: UnixQuery) => guarded(q.abort, describeUnix(q), () => binding.dumpUnix(q.netns?.path ?? null, q.abort?.flag ?? null));
   const dumpUnixAsync = (q: UnixQuery) =>
     guardedAsync(q.abort, describeUnix(q), () => binding.dumpUnixAsync(q.netns?.path ?? null, q.abort?.flag ?? null));
@@ -505,10 +554,12 @@ export function createNetlinkBackend(binding: NativeBinding): SocketBackend {
     name: 'netlink',
     inet: (q) => ({ rows: inetRows(dump(q), q.protocol, q.family, q.filter), malformed: 0 }),
     inetAsync: async (q) => ({ rows: inetRows(await dumpAsync(q), q.protocol, q.family, q.filter), malformed: 0 }),
-    inetPacked: (q) => {
-      const packed = dump(q);
-      return { rows: [], malformed: 0, packed: { dump: packed, kept: packedInetKept(packed, q.protocol, q.filter) } };
+    inetPacked: (q) => packedTable(dump(q), q),
+    inetBoth: (q, packed) => {
+      const pair = guarded(q.abort, describe(q, 'inet+inet6'), () => binding.dumpInetBoth(...bothArgs(q)));
+      return packed ? { inet: packedTable(pair.inet, q), inet6: packedTable(pair.inet6, q) } : records(pair, q);
     },
+    inetBothAsync: async (q) => records(await guardedAsync(q.abort, describe(q, 'inet+inet6'), () => binding.dumpInetBothAsync(...bothArgs(q))), q),
     unix: (q) => ({ rows: unixRows(dumpUnix(q), q.filter), malformed: 0 }),
     unixAsync: async (q) => ({ rows: unixRows(await dumpUnixAsync(q), q.filter), malformed: 0 }),
     // Counting: compact rows when the kernel's filter suffices, else the full dump.
@@ -516,7 +567,7 @@ export function createNetlinkBackend(binding: NativeBinding): SocketBackend {
       const a = args(q);
       const [family, protocol, states, , bytecode, netns, cancel] = a;
       if (compactSuffices(q.protocol, q.filter, bytecode)) {
-        const packed = guarded(q.abort, describe(q), () => binding.dumpInetCompact(family, protocol, states, bytecode, netns, cancel));
+        const packed = guarded(q.abort, describe(q, q.family), () => binding.dumpInetCompact(family, protocol, states, bytecode, netns, cancel));
         visitCompactRows(packed, q.protocol, q.family, q.filter, visit);
       } else {
         visitInetRows(dump(q, a), q.protocol, q.family, q.filter, visit);
@@ -527,7 +578,7 @@ export function createNetlinkBackend(binding: NativeBinding): SocketBackend {
       const a = args(q);
       const [family, protocol, states, , bytecode, netns, cancel] = a;
       if (compactSuffices(q.protocol, q.filter, bytecode)) {
-        const packed = await guardedAsync(q.abort, describe(q), () =>
+        const packed = await guardedAsync(q.abort, describe(q, q.family), () =>
           binding.dumpInetCompactAsync(family, protocol, states, bytecode, netns, cancel),
         );
         visitCompactRows(packed, q.protocol, q.family, q.filter, visit);

@@ -13,6 +13,7 @@
  */
 import type { AbortHandle } from '../abort';
 import type { SourceChoice, Sources } from '../backends/choose';
+import type { InetBothQuery, InetPair } from '../backends/netlink';
 import type { InetQuery, InetRowView, NetnsTarget, OwnerQuery, OwnerScan, Table, UnixQuery } from '../backends/types';
 import { packedInetInodes } from '../backends/netlink';
 import { errorCode } from '../errors';
@@ -181,14 +182,39 @@ export function wantsOwners(plan: QueryPlan): boolean {
   return plan.owners || plan.ownerFilter !== undefined;
 }
 
+/**
+ * The query for reading both families of `protocol` at once, when the plan
+ * has both of its tables (one dump can then serve the two: see
+ * `Sources.inetBoth`); undefined otherwise.
+ */
+function bothQuery(plan: QueryPlan, protocol: InetProtocol): InetBothQuery | undefined {
+  const families = inetSpecs(plan).filter((t) => t.protocol === protocol).map((t) => t.family);
+  if (!families.includes('inet') || !families.includes('inet6')) return undefined;
+  const query: InetBothQuery = { protocol, filter: plan.filter, timers: plan.timers, abort: plan.abort };
+  if (plan.netns !== undefined) query.netns = plan.netns;
+  return query;
+}
+
 /** Read the plan's tables on this thread, one after the other. */
 export function readTables(plan: QueryPlan): QueryResult {
   const { sources } = plan;
+  const packed = plan.packedInet === true;
+  // Both families of a protocol read by one dump when they can be, at the first of its tables.
+  const pairs = new Map<InetProtocol, InetPair | undefined>();
+  const together = (spec: Extract<TableSpec, { kind: 'inet' }>): Table<InetSocket> | undefined => {
+    if (!pairs.has(spec.protocol)) {
+      const query = bothQuery(plan, spec.protocol);
+      pairs.set(spec.protocol, query === undefined ? undefined : sources.inetBoth?.(query, packed));
+    }
+    return pairs.get(spec.protocol)?.[spec.family];
+  };
   const inet = inetSpecs(plan).map((spec) =>
     outcome(spec, sources, () => {
+      const read = together(spec);
+      if (read !== undefined) return read;
       const backend = sources.inet(spec.protocol, spec.family);
       const query = inetQuery(plan, spec);
-      return plan.packedInet && backend.inetPacked !== undefined ? backend.inetPacked(query) : backend.inet(query);
+      return packed && backend.inetPacked !== undefined ? backend.inetPacked(query) : backend.inet(query);
     }),
   );
   const u = unixSpec(plan);
@@ -200,8 +226,19 @@ export function readTables(plan: QueryPlan): QueryResult {
 export async function readTablesAsync(plan: QueryPlan): Promise<QueryResult> {
   const { sources } = plan;
   const u = unixSpec(plan);
+  // Both families of a protocol read by one dump when they can be; both tables wait for it.
+  const pairs = new Map<InetProtocol, Promise<InetPair | undefined> | undefined>();
+  const together = async (spec: Extract<TableSpec, { kind: 'inet' }>): Promise<Table<InetSocket> | undefined> => {
+    if (!pairs.has(spec.protocol)) {
+      const query = bothQuery(plan, spec.protocol);
+      pairs.set(spec.protocol, query === undefined ? undefined : sources.inetBothAsync?.(query));
+    }
+    return (await pairs.get(spec.protocol))?.[spec.family];
+  };
+  const readInet = async (spec: Extract<TableSpec, { kind: 'inet' }>) =>
+    (await together(spec)) ?? sources.inet(spec.protocol, spec.family).inetAsync(inetQuery(plan, spec));
   const [inet, unix] = await Promise.all([
-    Promise.all(inetSpecs(plan).map((spec) => outcomeAsync(spec, sources, () => sources.inet(spec.protocol, spec.family).inetAsync(inetQuery(plan, spec))))),
+    Promise.all(inetSpecs(plan).map((spec) => outcomeAsync(spec, sources, () => readInet(spec)))),
     u === undefined ? undefined : outcomeAsync(u, sources, () => sources.unix().unixAsync(unixQuery(plan))),
   ]);
   return { inet, unix, sources: [] };

@@ -27,6 +27,29 @@ describe.skipIf(missing !== undefined)('native binding abuse', () => {
     ['dumpInetCompact', [2, 6, 1, null, '', null]],
     ['dumpInetCompactAsync', [2, 6, 1, null, null]],
     ['dumpInetCompactAsync', [2, 6, 1, null, 'a\0b', null]],
+    ['dumpInetBoth', []],
+    ['dumpInetBoth', [6, 0x1ffe, true, null, null]], // netns and cancel are required (null for none)
+    ['dumpInetBoth', [2, 6, 0x1ffe, true, null, null, null]], // dumpInet's arguments: no family here
+    ['dumpInetBoth', [6, 0x1ffe, true, null, null, null, 'extra']],
+    ['dumpInetBoth', [17, 0x1ffe, true, null, null, null]], // only TCP has a both-families request
+    ['dumpInetBoth', [255, 0x1ffe, false, null, null, null]],
+    ['dumpInetBoth', [262, 0x1ffe, false, null, null, null]], // 6 + 256: not truncated to a byte
+    ['dumpInetBoth', ['6', 0x1ffe, true, null, null, null]],
+    ['dumpInetBoth', [6, '1', true, null, null, null]],
+    ['dumpInetBoth', [6, 0x1ffe, 1, null, null, null]],
+    ['dumpInetBoth', [6, 0x1ffe, true, 'bytecode', null, null]],
+    ['dumpInetBoth', [6, 0x1ffe, true, new Uint16Array(2), null, null]],
+    ['dumpInetBoth', [6, 0x1ffe, true, new Uint8Array(65532), null, null]],
+    ['dumpInetBoth', [6, 0x1ffe, true, null, '', null]],
+    ['dumpInetBoth', [6, 0x1ffe, true, null, 'a\0b', null]],
+    ['dumpInetBoth', [6, 0x1ffe, true, null, 1, null]],
+    ['dumpInetBoth', [6, 0x1ffe, true, null, null, plainFlag]],
+    ['dumpInetBoth', [6, 0x1ffe, true, null, null, undefined]],
+    ['dumpInetBothAsync', [6, 0x1ffe, true, null, null]],
+    ['dumpInetBothAsync', [17, 0x1ffe, true, null, null, null]],
+    ['dumpInetBothAsync', [6, 0x1ffe, true, new Int8Array(4), null, null]],
+    ['dumpInetBothAsync', [6, 0x1ffe, true, null, '', null]],
+    ['dumpInetBothAsync', [6, 0x1ffe, true, null, null, plainFlag]],
     ['dumpInet', []],
     ['dumpInet', [2, 6, 1, true]], // bytecode, netns and cancel are required (null for none)
     ['dumpInet', [2, 6, 1, true, null]],
@@ -200,12 +223,14 @@ describe.skipIf(missing !== undefined)('native binding abuse', () => {
     const settle = (promise: Promise<unknown>) => promise.then(() => 'resolved', (err: unknown) => err);
     expect(() => binding.dumpInet(2, 6, 0x1ffe, false, null, missingPath, null)).toThrow(notThere);
     expect(() => binding.dumpInetCompact(2, 6, 0x1ffe, null, missingPath, null)).toThrow(notThere);
+    expect(() => binding.dumpInetBoth(6, 0x1ffe, false, null, missingPath, null)).toThrow(notThere);
     expect(() => binding.dumpUnix(missingPath, null)).toThrow(notThere);
     expect(() => binding.recordInet(2, 6, 0x1ffe, false, null, missingPath, null)).toThrow(notThere);
     expect(() => binding.recordUnix(missingPath, null)).toThrow(notThere);
     expect(() => binding.watchDestroyed(missingPath, () => {})).toThrow(notThere);
     expect(await settle(binding.dumpInetAsync(2, 6, 0x1ffe, false, null, missingPath, null))).toEqual(notThere);
     expect(await settle(binding.dumpInetCompactAsync(2, 6, 0x1ffe, null, missingPath, null))).toEqual(notThere);
+    expect(await settle(binding.dumpInetBothAsync(6, 0x1ffe, false, null, missingPath, null))).toEqual(notThere);
     expect(await settle(binding.dumpUnixAsync(missingPath, null))).toEqual(notThere);
   });
 

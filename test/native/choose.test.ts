@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AbortHandle } from '../../src/abort';
 import { chooseSources } from '../../src/backends/choose';
 import type { InetQuery } from '../../src/backends/types';
 import { NetstatError } from '../../src/errors';
@@ -19,8 +20,12 @@ function systemError(code: string, errno: number): Error {
   return Object.assign(new Error(`the kernel refused the dump: ${code}`), { code, errno, syscall: 'sock_diag' });
 }
 
-/** A binding whose dumps return nothing, or throw `errors[protocol]`. */
-function fakeBinding(errors: Record<number, Error> = {}, unixError?: Error): NativeBinding {
+/**
+ * A binding whose dumps return nothing, or throw `errors[protocol]`; the
+ * dump of both families fails as either family's would, or with `bothError`.
+ * `calls` counts the dumps of both families.
+ */
+function fakeBinding(errors: Record<number, Error> = {}, unixError?: Error, bothError?: Error, calls = { both: 0 }): NativeBinding {
   const inet = (_family: number, protocol: number) => {
     const error = errors[protocol];
     if (error !== undefined) throw error;
@@ -49,6 +54,16 @@ function fakeBinding(errors: Record<number, Error> = {}, unixError?: Error): Nat
     dumpInetCompact: (_family, protocol) => ({ fields: inet(_family, protocol).fields }),
     dumpInetCompactAsync: async (_family, protocol) => ({ fields: inet(_family, protocol).fields }),
     dumpInetAsync: async (family, protocol) => inet(family, protocol),
+    dumpInetBoth: (protocol) => {
+      calls.both++;
+      if (bothError !== undefined) throw bothError;
+      return { inet: inet(2, protocol), inet6: inet(10, protocol) };
+    },
+    dumpInetBothAsync: async (protocol) => {
+      calls.both++;
+      if (bothError !== undefined) throw bothError;
+      return { inet: inet(2, protocol), inet6: inet(10, protocol) };
+    },
     dumpUnix: unix,
     dumpUnixAsync: async () => unix(),
     scanOwners: owners,
@@ -135,5 +150,53 @@ describe('chooseSources()', () => {
     const binding = fakeBinding({ 6: systemError('ENOBUFS', 105) });
     const sources = chooseSources({ env: {}, procRoot: '/proc', native: { binding } });
     expect(() => sources.inet('tcp', 'inet').inet(TCP)).toThrow(expect.objectContaining({ code: 'ENOBUFS', name: 'NetstatError' }));
+  });
+
+  describe('both families of TCP from one dump (inetBoth)', () => {
+    const BOTH = { protocol: 'tcp' as const, filter: { selection: 'all' as const }, timers: false };
+
+    it('reads both tables and records each as served by netlink; other protocols and /proc sources have none', async () => {
+      const sources = chooseSources({ env: {}, procRoot: '/proc', native: { binding: fakeBinding() } });
+      const packed = sources.inetBoth!(BOTH, true);
+      expect(packed?.inet.packed?.kept).toBe(0);
+      expect(packed?.inet6.packed?.dump.fields).toBeInstanceOf(Uint32Array);
+      expect((await sources.inetBothAsync!(BOTH))?.inet6.rows).toEqual([]);
+      expect(sources.inetBoth!({ ...BOTH, protocol: 'udp' }, false)).toBeUndefined();
+      expect(sources.choices()).toEqual([
+        { table: 'tcp/inet', backend: 'netlink', reason: 'native engine loaded' },
+        { table: 'tcp/inet6', backend: 'netlink', reason: 'native engine loaded' },
+      ]);
+      const procfs = chooseSources({ env: { NETSTAT_BACKEND: 'procfs' }, native: notBuilt });
+      expect(procfs.inetBoth).toBeUndefined();
+    });
+
+    it('a failed combined dump is left to the per-table reads, which decide and record the fallback', async () => {
+      const calls = { both: 0 };
+      const sources = chooseSources({ env: {}, procRoot: '/proc', native: { binding: fakeBinding({ 6: systemError('EPERM', 1) }, undefined, undefined, calls) } });
+      expect(sources.inetBoth!(BOTH, true)).toBeUndefined();
+      expect(sources.choices()).toEqual([]); // nothing decided by the combined dump
+      sources.inet('tcp', 'inet').inet(TCP);
+      expect(sources.choices()).toEqual([{ table: 'tcp/inet', backend: 'procfs', code: 'EPERM', reason: expect.stringContaining('netlink refused') }]);
+      // A table on /proc is read there: no combined dump is tried any more.
+      expect(sources.inetBoth!(BOTH, true)).toBeUndefined();
+      expect(await sources.inetBothAsync!(BOTH)).toBeUndefined();
+      expect(calls.both).toBe(1);
+      // A kernel without the request (no compat handler): the tables are still read one by one, over netlink.
+      const old = chooseSources({ env: {}, procRoot: '/proc', native: { binding: fakeBinding({}, undefined, systemError('EOPNOTSUPP', 95)) } });
+      expect(await old.inetBothAsync!(BOTH)).toBeUndefined();
+      await old.inet('tcp', 'inet6').inetAsync({ ...TCP, family: 'inet6' });
+      expect(old.choices()).toEqual([{ table: 'tcp/inet6', backend: 'netlink', reason: 'native engine loaded' }]);
+    });
+
+    it('an aborted combined dump is thrown, not retried', async () => {
+      const controller = new AbortController();
+      controller.abort();
+      const abort = new AbortHandle(controller.signal);
+      const sources = chooseSources({ env: {}, procRoot: '/proc', native: { binding: fakeBinding() } });
+      expect(() => sources.inetBoth!({ ...BOTH, abort }, false)).toThrow(expect.objectContaining({ code: 'ABORT_ERR' }));
+      const cancelled = fakeBinding({}, undefined, systemError('ECANCELED', 125));
+      const live = chooseSources({ env: {}, procRoot: '/proc', native: { binding: cancelled } });
+      await expect(live.inetBothAsync!({ ...BOTH, abort: new AbortHandle(new AbortController().signal) })).rejects.toMatchObject({ code: 'ABORT_ERR' });
+    });
   });
 });

@@ -672,6 +672,16 @@ function dump(family, protocol, program) {
     return { ok: false, error: String(err && err.message) + ' ' + String(err && err.code) };
   }
 }
+// TCP of both families from one request (dumpInetBoth), as '2/6' and '10/6'.
+function dumpBoth(program) {
+  try {
+    const both = binding.dumpInetBoth(6, STATES, false, program, null, null);
+    return { '2/6': { ok: true, rows: rows(both.inet) }, '10/6': { ok: true, rows: rows(both.inet6) } };
+  } catch (err) {
+    const failed = { ok: false, error: String(err && err.message) + ' ' + String(err && err.code) };
+    return { '2/6': failed, '10/6': failed };
+  }
+}
 (async () => {
   await listen('127.0.0.1', 22);
   await listen('127.0.0.2', 22);
@@ -688,7 +698,7 @@ function dump(family, protocol, program) {
   await udp('udp6', true, '::1', 5354, ['::1', 5353]);
   await udp('udp6', false, '::ffff:127.0.0.1', 5355, ['::ffff:127.0.0.1', 53]);
   await new Promise((resolve) => setTimeout(resolve, 100)); // let the servers accept
-  const result = { unfiltered: {}, filtered: [] };
+  const result = { unfiltered: {}, filtered: [], both: [] };
   const requests = [[2, 6], [10, 6], [2, 17], [10, 17]];
   for (const [family, protocol] of requests) result.unfiltered[family + '/' + protocol] = dump(family, protocol, null);
   for (const hex of programs) {
@@ -696,6 +706,7 @@ function dump(family, protocol, program) {
     const program = Buffer.from(hex, 'hex');
     for (const [family, protocol] of requests) one[family + '/' + protocol] = dump(family, protocol, program);
     result.filtered.push(one);
+    result.both.push(dumpBoth(program));
   }
   fs.writeFileSync(outFile, JSON.stringify(result));
   process.exit(0);
@@ -716,6 +727,8 @@ type LiveDump = { ok: true; rows: LiveRow[] } | { ok: false; error: string };
 interface LiveResult {
   unfiltered: Record<string, LiveDump>;
   filtered: Record<string, LiveDump>[];
+  /** Per program: TCP of both families from one dumpInetBoth request. */
+  both: Record<string, LiveDump>[];
 }
 
 /** The bytecode-capable engine is layout 2; earlier ones take no program. */
@@ -846,9 +859,12 @@ describe('live: the kernel filters as the reference predicate says', () => {
           expect(got.rows.map(key).sort(), context).toEqual(expected.map(key).sort());
           if (expected.length > 0) nonEmpty++;
           if (expected.length > 0 && expected.length < rows.length) partial++;
+          // The same program on the one request for both families: the same rows, in the same order.
+          const both = result.both[i]![request];
+          if (both !== undefined) expect(both, `dumpInetBoth ${context}`).toEqual(got);
         }
       });
-      console.log(`bytecode live: ${withPrograms.length} programs × 4 dumps; ${nonEmpty} dumps non-empty, ${partial} strictly filtered`);
+      console.log(`bytecode live: ${withPrograms.length} programs × 4 dumps (+ TCP of both families in one); ${nonEmpty} dumps non-empty, ${partial} strictly filtered`);
       expect(partial).toBeGreaterThan(50);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
