@@ -68,6 +68,11 @@ async function workload(rounds) {
     swallow(() => binding.dumpInetCompact(2, 6, 0x1ffe, badBytecode, null, null)); // EINVAL
     await binding.dumpInetCompactAsync(2, 6, 0x1ffe, null, null, stop).catch(() => undefined); // ECANCELED
     await binding.dumpInetAsync(10, 6, 0x1ffe, false, null, null, null);
+    binding.dumpInetBoth(6, 0x1ffe, true, bytecode, null, go);
+    await binding.dumpInetBothAsync(6, 0x1ffe, false, null, ownNetns, null);
+    swallow(() => binding.dumpInetBoth(6, 0x1ffe, false, badBytecode, null, null)); // EINVAL
+    swallow(() => binding.dumpInetBoth(17, 0x1ffe, false, null, null, null)); // TypeError: only TCP
+    await binding.dumpInetBothAsync(6, 0x1ffe, false, null, null, stop).catch(() => undefined); // ECANCELED
     await binding.dumpInetAsync(2, 6, 0x1ffe, false, bytecode, null, go);
     await binding.dumpUnixAsync(null, go);
     binding.scanOwners('/proc', null, 2, null, null);
