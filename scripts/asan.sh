@@ -83,7 +83,9 @@ status=0
 backends=${NETSTAT_BACKEND:-netlink procfs}
 for backend in $backends; do
   echo "=== vitest with NETSTAT_BACKEND=$backend, ASan+UBSan addon"
-  if ! NETSTAT_BACKEND=$backend LD_PRELOAD=$libasan npx vitest run --execArgv=--require="$preload" "$@"; then
+  # The RSS bounds of test/reliability/memory.test.ts do not hold under ASan
+  # (its quarantine keeps freed memory, its shadow maps more): left out here.
+  if ! NETSTAT_BACKEND=$backend LD_PRELOAD=$libasan npx vitest run --execArgv=--require="$preload" --exclude test/reliability/memory.test.ts "$@"; then
     status=1
   fi
 done
