@@ -18,17 +18,11 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { prebuildFile } = require('./prebuild-file');
 
 const root = path.join(__dirname, '..');
 const required = process.env.NETSTAT_REQUIRE_NATIVE === '1';
 const fromSource = process.env.npm_config_build_from_source === 'true' || process.env.NETSTAT_BUILD_FROM_SOURCE === '1';
-
-/** The prebuild the loader tries first (src/native.ts nativeCandidates()). */
-function prebuildFile() {
-  const header = process.report.getReport().header;
-  const libc = header.glibcVersionRuntime ? 'glibc' : 'musl';
-  return path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, `netstat_native.${libc}.node`);
-}
 
 /** Why `file` is not an addon this Node can load, or null if it is (the loader checks its layout at run time). */
 function loadError(file) {
@@ -59,7 +53,8 @@ function fail(why) {
   process.exit(0);
 }
 
-if (!fromSource && fs.existsSync(prebuildFile()) && loadError(prebuildFile()) === null) process.exit(0);
+const prebuild = prebuildFile(root);
+if (!fromSource && fs.existsSync(prebuild) && loadError(prebuild) === null) process.exit(0);
 
 const [command, ...args] = nodeGyp();
 const result = spawnSync(command, [...args, 'rebuild', '-j', 'max'], { cwd: root, stdio: 'inherit', shell: false });

@@ -18,8 +18,7 @@ const path = require('node:path');
 // `--root DIR` builds another copy of the package (the packaging test's staging tree).
 const rootArg = process.argv.indexOf('--root');
 const root = rootArg > 0 ? path.resolve(process.argv[rootArg + 1]) : path.join(__dirname, '..');
-const libc = process.report.getReport().header.glibcVersionRuntime ? 'glibc' : 'musl';
-const target = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, `netstat_native.${libc}.node`);
+const target = require('./prebuild-file').prebuildFile(root);
 
 if (process.argv.includes('--remove')) {
   fs.rmSync(path.join(root, 'prebuilds'), { recursive: true, force: true });

@@ -342,7 +342,8 @@ export interface NativeCandidate {
  * are different files. The C library this process runs on is mapped into it;
  * its own maps say which (asking Node, `process.report.getReport()`, costs
  * ~4 ms of start-up; the mere presence of musl's loader is no proof, Debian
- * can install it beside glibc).
+ * can install it beside glibc). scripts/prebuild-file.js applies the same
+ * rule at install time.
  */
 export function runtimeLibc(): 'glibc' | 'musl' {
   try {
