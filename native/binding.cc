@@ -283,8 +283,11 @@ class PromiseWorker final : public Napi::AsyncWorker {
  public:
   using ToJs = Napi::Value (*)(Napi::Env, Result&);
 
-  static Napi::Value Start(Napi::Env env, std::function<Result()> work, ToJs to_js, Napi::Value keep_alive) {
+  // `on_settle`, if given, runs on the main thread once the promise is settled either way.
+  static Napi::Value Start(Napi::Env env, std::function<Result()> work, ToJs to_js, Napi::Value keep_alive,
+                           std::function<void()> on_settle = nullptr) {
     auto* worker = new PromiseWorker(env, std::move(work), to_js);  // deleted by AsyncWorker after OnOK/OnError
+    worker->on_settle_ = std::move(on_settle);
     if (keep_alive.IsObject()) worker->keep_alive_ = Napi::Persistent(keep_alive.As<Napi::Object>());
     Napi::Promise promise = worker->deferred_.Promise();
     worker->Queue();
@@ -317,22 +320,28 @@ class PromiseWorker final : public Napi::AsyncWorker {
     } catch (const Napi::Error& error) {
       deferred_.Reject(error.Value());
     }
-    keep_alive_.Reset();
+    Settled();
   }
 
   // Only reached if Execute() let something through (it catches std::exception).
   void OnError(const Napi::Error& error) override {
     Napi::HandleScope scope(Env());
     deferred_.Reject(error.Value());
-    keep_alive_.Reset();
+    Settled();
   }
 
  private:
   PromiseWorker(Napi::Env env, std::function<Result()> work, ToJs to_js)
       : Napi::AsyncWorker(env, "netstat-native"), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)), to_js_(to_js) {}
 
+  void Settled() {
+    if (on_settle_) on_settle_();  // first: it may touch what keep_alive_ holds
+    keep_alive_.Reset();
+  }
+
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference keep_alive_;
+  std::function<void()> on_settle_;
   std::function<Result()> work_;
   ToJs to_js_;
   Result result_{};
@@ -364,6 +373,10 @@ constexpr char kDumpUnixAsyncUsage[] = "dumpUnixAsync(" NETSTAT_UNIX_ARGS ")";
 constexpr char kScanUsage[] = "scanOwners(" NETSTAT_SCAN_ARGS ")";
 constexpr char kScanAsyncUsage[] = "scanOwnersAsync(" NETSTAT_SCAN_ARGS ")";
 constexpr char kRecordInetUsage[] = "recordInet(" NETSTAT_INET_ARGS ")";
+constexpr char kOpenStreamUsage[] = "openInetStream(" NETSTAT_INET_ARGS ")";
+constexpr char kReadStreamUsage[] = "readInetStream(stream: object from openInetStream, minRows: number >= 1, " NETSTAT_CANCEL_ARG ")";
+constexpr char kReadStreamAsyncUsage[] = "readInetStreamAsync(stream: object from openInetStream, minRows: number >= 1, " NETSTAT_CANCEL_ARG ")";
+constexpr char kCloseStreamUsage[] = "closeInetStream(stream: object from openInetStream)";
 constexpr char kRecordUnixUsage[] = "recordUnix(" NETSTAT_UNIX_ARGS ")";
 constexpr char kWatchDestroyedUsage[] = "watchDestroyed(" NETSTAT_NETNS_ARG ", onBatch: (cookies: Uint32Array, overflow: boolean, error: Error | null) => void)";
 #undef NETSTAT_UNIX_ARGS
@@ -451,6 +464,110 @@ Napi::Value RecordUnix(const Napi::CallbackInfo& info) {
     return record;
   });
   return RecordToJs(info.Env(), bytes);
+}
+
+// ---- streamed Internet dumps ---------------------------------------------
+
+// One InetDumpStream as JavaScript holds it: an object whose read-only
+// `handle` is an External owning this; the finalizer (collection or
+// teardown) frees it. `busy` is set while a read runs on a pool thread, when
+// another read or a close is refused (the stream is not thread-safe, and
+// its socket must outlive the read).
+struct StreamHandle {
+  explicit StreamHandle(const InetRequest& request) : stream(request) {}
+  InetDumpStream stream;
+  std::atomic<bool> busy{false};
+  bool closed = false;
+};
+
+struct StreamBatch {
+  PackedInet packed;
+  bool done = false;
+};
+
+Napi::Value BatchToJs(Napi::Env env, StreamBatch& batch) {
+  Napi::Object result = InetToJs(env, batch.packed).As<Napi::Object>();
+  result.Set("done", Napi::Boolean::New(env, batch.done));
+  return result;
+}
+
+// The stream behind an openInetStream object, marked busy for one read; a
+// usage error if it is not one, is closed, or is being read.
+StreamHandle* ClaimStream(const Napi::CallbackInfo& info, const char* usage) {
+  if (!info[0].IsObject()) ThrowUsage(info.Env(), usage);
+  const Napi::Value value = info[0].As<Napi::Object>().Get("handle");
+  if (!value.IsExternal()) ThrowUsage(info.Env(), usage);
+  StreamHandle* handle = value.As<Napi::External<StreamHandle>>().Data();
+  if (handle->closed) throw Napi::Error::New(info.Env(), "the stream is closed");
+  if (handle->busy.exchange(true)) throw Napi::Error::New(info.Env(), "a read of this stream is in progress");
+  return handle;
+}
+
+// minRows: a whole number from 1 to 2^24 (a batch larger than that buys nothing).
+size_t MinRowsArg(const Napi::CallbackInfo& info, const char* usage) {
+  if (info.Length() != 3 || !info[1].IsNumber()) ThrowUsage(info.Env(), usage);
+  const double rows = info[1].As<Napi::Number>().DoubleValue();
+  if (!(rows >= 1 && rows <= 16777216) || rows != static_cast<double>(static_cast<size_t>(rows))) ThrowUsage(info.Env(), usage);
+  return static_cast<size_t>(rows);
+}
+
+StreamBatch ReadBatch(StreamHandle* handle, size_t min_rows, const int32_t* cancel) {
+  StreamBatch batch;
+  batch.done = handle->stream.Next(min_rows, cancel, &batch.packed);
+  return batch;
+}
+
+// openInetStream(dumpInet's arguments) → { handle }: the socket is open and
+// the request sent; read it with readInetStream[Async] until `done`.
+Napi::Value OpenInetStream(const Napi::CallbackInfo& info) {
+  const InetRequest request = InetArgs(info, kOpenStreamUsage);
+  Napi::Env env = info.Env();
+  auto* handle = Guarded(env, [&] { return new StreamHandle(request); });
+  auto external = Napi::External<StreamHandle>::New(env, handle, [](Napi::Env, StreamHandle* h) { delete h; });
+  Napi::Object result = Napi::Object::New(env);
+  result.DefineProperty(Napi::PropertyDescriptor::Value("handle", external, napi_default));  // read-only
+  return result;
+}
+
+Napi::Value ReadInetStreamSync(const Napi::CallbackInfo& info) {
+  const size_t min_rows = MinRowsArg(info, kReadStreamUsage);
+  const int32_t* cancel = CancelArg(info, 2, kReadStreamUsage);
+  StreamHandle* handle = ClaimStream(info, kReadStreamUsage);
+  struct Release {  // whatever happens
+    StreamHandle* handle;
+    ~Release() { handle->busy.store(false); }
+  } release{handle};
+  StreamBatch batch = Guarded(info.Env(), [&] { return ReadBatch(handle, min_rows, cancel); });
+  return BatchToJs(info.Env(), batch);
+}
+
+// The worker keeps the stream object and the cancel flag alive until it
+// settles; the stream stays busy until then (cleared on the main thread, so
+// a read or close made before the promise settles is refused).
+Napi::Value ReadInetStreamAsync(const Napi::CallbackInfo& info) {
+  const size_t min_rows = MinRowsArg(info, kReadStreamAsyncUsage);
+  const int32_t* cancel = CancelArg(info, 2, kReadStreamAsyncUsage);
+  StreamHandle* handle = ClaimStream(info, kReadStreamAsyncUsage);
+  Napi::Array keep = Napi::Array::New(info.Env(), 2);
+  keep.Set(0U, info[0]);
+  keep.Set(1U, info[2]);
+  return PromiseWorker<StreamBatch>::Start(
+      info.Env(), [handle, min_rows, cancel] { return ReadBatch(handle, min_rows, cancel); }, BatchToJs, keep,
+      [handle] { handle->busy.store(false); });
+}
+
+// closeInetStream(stream): closes the socket now rather than at collection;
+// refused while a read runs. Closing twice is harmless.
+Napi::Value CloseInetStream(const Napi::CallbackInfo& info) {
+  if (info.Length() != 1 || !info[0].IsObject()) ThrowUsage(info.Env(), kCloseStreamUsage);
+  const Napi::Value value = info[0].As<Napi::Object>().Get("handle");
+  if (!value.IsExternal()) ThrowUsage(info.Env(), kCloseStreamUsage);
+  StreamHandle* handle = value.As<Napi::External<StreamHandle>>().Data();
+  if (handle->closed) return info.Env().Undefined();
+  if (handle->busy.load()) throw Napi::Error::New(info.Env(), "a read of this stream is in progress");
+  handle->closed = true;
+  handle->stream.Close();
+  return info.Env().Undefined();
 }
 
 // ---- destroy notifications ----------------------------------------------
@@ -643,6 +760,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dumpUnixAsync", Napi::Function::New(env, DumpUnixAsync, "dumpUnixAsync"));
   exports.Set("scanOwners", Napi::Function::New(env, ScanOwnersSync, "scanOwners"));
   exports.Set("scanOwnersAsync", Napi::Function::New(env, ScanOwnersAsync, "scanOwnersAsync"));
+  exports.Set("openInetStream", Napi::Function::New(env, OpenInetStream, "openInetStream"));
+  exports.Set("readInetStream", Napi::Function::New(env, ReadInetStreamSync, "readInetStream"));
+  exports.Set("readInetStreamAsync", Napi::Function::New(env, ReadInetStreamAsync, "readInetStreamAsync"));
+  exports.Set("closeInetStream", Napi::Function::New(env, CloseInetStream, "closeInetStream"));
   exports.Set("recordInet", Napi::Function::New(env, RecordInet, "recordInet"));
   exports.Set("recordUnix", Napi::Function::New(env, RecordUnix, "recordUnix"));
   exports.Set("decodeInet", Napi::Function::New(env, DecodeInetSync, "decodeInet"));

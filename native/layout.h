@@ -5,7 +5,8 @@
 // the InetField/UnixField enums in src/native.ts must agree; kLayoutVersion
 // is checked by the TypeScript loader so a stale binary is refused. It also
 // versions the exports' argument lists (2: bytecode, cancel and pids
-// arguments; 5: netns arguments, cgroup slots; 6: dumpInetBoth), so a binary
+// arguments; 5: netns arguments, cgroup slots; 6: dumpInetBoth; 7: the
+// streamed dump, openInetStream / readInetStream[Async] / closeInetStream), so a binary
 // expecting other arguments, or lacking an export, is refused as well.
 #ifndef NETSTAT_NATIVE_LAYOUT_H_
 #define NETSTAT_NATIVE_LAYOUT_H_
@@ -14,7 +15,7 @@
 
 namespace netstat {
 
-constexpr int kLayoutVersion = 6;
+constexpr int kLayoutVersion = 7;
 
 namespace inet_field {
 constexpr size_t kState = 0;

@@ -103,43 +103,49 @@ void NetlinkSocket::Dump(std::vector<uint8_t> request, const MessageSink& sink, 
                          std::vector<uint8_t>* record, const int32_t* cancel) {
   for (int attempt = 0;; ++attempt) {
     ThrowIfCancelled(cancel, "recvmsg", "the dump was cancelled");
-    const uint32_t seq = ++seq_;
-    auto* header = reinterpret_cast<nlmsghdr*>(request.data());
-    header->nlmsg_seq = seq;
-    header->nlmsg_pid = port_;
-
-    sockaddr_nl kernel{};
-    kernel.nl_family = AF_NETLINK;
-    iovec out{request.data(), request.size()};
-    msghdr message{};
-    message.msg_name = &kernel;
-    message.msg_namelen = sizeof kernel;
-    message.msg_iov = &out;
-    message.msg_iovlen = 1;
-    ssize_t sent;
-    do {
-      sent = ::sendmsg(fd_.get(), &message, 0);
-    } while (sent < 0 && errno == EINTR);
-    if (sent < 0) throw SystemError(errno, "sendmsg", "cannot send the sock_diag request");
-
+    SendDump(&request);
     bool interrupted = false;
-    bool done = false;
-    while (!done) {
-      Datagram reply = Receive();
-      const ssize_t received = reply.length;
-      if (received < 0) throw SystemError(errno, "recvmsg", "cannot receive the sock_diag reply");
-      ThrowIfCancelled(cancel, "recvmsg", "the dump was cancelled");  // once per datagram: an abort stops at the next batch
-      if (received == 0) ThrowMalformed("the netlink socket closed mid-dump");
-      if (reply.truncated) throw SystemError(EMSGSIZE, "recvmsg", "a sock_diag datagram was truncated");
-      if (reply.sender != 0) ThrowMalformed("netlink datagram not from the kernel");
-      if (record != nullptr) record->insert(record->end(), buffer_.data(), buffer_.data() + received);
-      done = WalkDumpMessages(buffer_.data(), static_cast<size_t>(received), port_, seq, &interrupted, sink);
+    while (!ReceiveDump(sink, &interrupted, record, cancel)) {
     }
     if (!interrupted) return;
     if (attempt + 1 >= kMaxRestarts) throw SystemError(EINTR, "recvmsg", "the dump stayed inconsistent (NLM_F_DUMP_INTR)");
     restart();
     if (record != nullptr) record->clear();
   }
+}
+
+void NetlinkSocket::SendDump(std::vector<uint8_t>* request) {
+  if (request->size() < sizeof(nlmsghdr)) throw SystemError(EINVAL, "sendmsg", "a netlink request needs its header");
+  const uint32_t seq = ++seq_;
+  auto* header = reinterpret_cast<nlmsghdr*>(request->data());
+  header->nlmsg_seq = seq;
+  header->nlmsg_pid = port_;
+
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  iovec out{request->data(), request->size()};
+  msghdr message{};
+  message.msg_name = &kernel;
+  message.msg_namelen = sizeof kernel;
+  message.msg_iov = &out;
+  message.msg_iovlen = 1;
+  ssize_t sent;
+  do {
+    sent = ::sendmsg(fd_.get(), &message, 0);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) throw SystemError(errno, "sendmsg", "cannot send the sock_diag request");
+}
+
+bool NetlinkSocket::ReceiveDump(const MessageSink& sink, bool* interrupted, std::vector<uint8_t>* record, const int32_t* cancel) {
+  Datagram reply = Receive();
+  const ssize_t received = reply.length;
+  if (received < 0) throw SystemError(errno, "recvmsg", "cannot receive the sock_diag reply");
+  ThrowIfCancelled(cancel, "recvmsg", "the dump was cancelled");  // once per datagram: an abort stops at the next batch
+  if (received == 0) ThrowMalformed("the netlink socket closed mid-dump");
+  if (reply.truncated) throw SystemError(EMSGSIZE, "recvmsg", "a sock_diag datagram was truncated");
+  if (reply.sender != 0) ThrowMalformed("netlink datagram not from the kernel");
+  if (record != nullptr) record->insert(record->end(), buffer_.data(), buffer_.data() + received);
+  return WalkDumpMessages(buffer_.data(), static_cast<size_t>(received), port_, seq_, interrupted, sink);
 }
 
 NetlinkSocket::Datagram NetlinkSocket::Receive() {

@@ -70,6 +70,16 @@ class NetlinkSocket {
   void Dump(std::vector<uint8_t> request, const MessageSink& sink, const std::function<void()>& restart,
             std::vector<uint8_t>* record, const int32_t* cancel = nullptr);
 
+  // The same dump, a datagram at a time, for a caller that hands batches on
+  // while the kernel builds the next (a streamed listing): SendDump sends
+  // the request, then each ReceiveDump receives one datagram, delivers its
+  // messages and returns true once NLMSG_DONE was seen. Checks, errors and
+  // `cancel` as Dump's; `*interrupted` is set when the kernel flags the
+  // dump inconsistent (NLM_F_DUMP_INTR) — the caller decides, since rows
+  // already handed on cannot be taken back by a restart.
+  void SendDump(std::vector<uint8_t>* request);
+  bool ReceiveDump(const MessageSink& sink, bool* interrupted, std::vector<uint8_t>* record, const int32_t* cancel);
+
  private:
   // One recvmsg into buffer_, retried on EINTR. `length` < 0: failed, errno says why.
   struct Datagram {

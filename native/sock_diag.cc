@@ -251,6 +251,8 @@ void InetPacker::Clear() {
   addresses_.Clear();
 }
 
+size_t InetPacker::rows() const { return packed_.fields.size() / inet_field::kStride; }
+
 PackedInet InetPacker::Take() {
   addresses_.Clear();
   return std::move(packed_);
@@ -355,6 +357,27 @@ PackedInet DumpInet(const InetRequest& request, std::vector<uint8_t>* record) {
       BuildInetRequest(request), [&packer](const nlmsghdr& message) { packer.Add(message); }, [&packer] { packer.Clear(); },
       record, request.cancel);
   return packer.Take();
+}
+
+InetDumpStream::InetDumpStream(const InetRequest& request) {
+  ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");
+  std::vector<uint8_t> message = BuildInetRequest(request);  // before the socket: a bad request opens nothing
+  socket_ = std::make_unique<NetlinkSocket>(NETLINK_SOCK_DIAG, request.netns);
+  socket_->SendDump(&message);
+}
+
+bool InetDumpStream::Next(size_t min_rows, const int32_t* cancel, PackedInet* out) {
+  bool interrupted = false;
+  bool done = socket_ == nullptr;
+  while (!done && packer_.rows() < min_rows) {
+    done = socket_->ReceiveDump([this](const nlmsghdr& message) { packer_.Add(message); }, &interrupted, nullptr, cancel);
+    // inet_diag does not flag its dumps today; if a kernel ever does, the
+    // rows already printed cannot be taken back.
+    if (interrupted) throw SystemError(EINTR, "recvmsg", "the dump changed while it was read (NLM_F_DUMP_INTR)");
+  }
+  if (done) socket_.reset();
+  *out = packer_.Take();
+  return done;
 }
 
 PackedInetPair DumpInetBoth(const InetRequest& request) {

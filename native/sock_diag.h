@@ -14,8 +14,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "netlink.h"
 
 namespace netstat {
 
@@ -96,6 +99,7 @@ class InetPacker {
   void Add(const nlmsghdr& message);
   void Clear();
   PackedInet Take();
+  size_t rows() const;
 
  private:
   PackedInet packed_;
@@ -161,6 +165,29 @@ PackedInetPair DumpInetBoth(const InetRequest& request);
 // A live dump into compact rows (`with_info` is not asked for: no column needs it).
 PackedCompact DumpInetCompact(const InetRequest& request);
 PackedUnix DumpUnix(const UnixRequest& request, std::vector<uint8_t>* record = nullptr);
+
+// One Internet dump read batch by batch, so a printer can write one batch
+// while the kernel builds the next (memory bounded by a batch, not by the
+// table). The constructor opens the socket (in request.netns) and sends the
+// request; it throws as DumpInet does. Each batch is a complete PackedInet
+// with its own address texts. A dump the kernel flags inconsistent
+// (NLM_F_DUMP_INTR) cannot be restarted once batches were handed on: Next
+// throws SystemError(EINTR) then. Not thread-safe: one Next at a time.
+class InetDumpStream {
+ public:
+  explicit InetDumpStream(const InetRequest& request);
+  // Packs reply datagrams into `out` (replacing it) until it holds at least
+  // `min_rows` rows or the dump is complete; returns true once complete
+  // (the socket is closed then, and further calls return empty batches).
+  // `cancel` as in InetRequest, checked after every datagram.
+  bool Next(size_t min_rows, const int32_t* cancel, PackedInet* out);
+  // Closes the socket before the dump is complete (later batches are empty).
+  void Close() { socket_.reset(); }
+
+ private:
+  std::unique_ptr<NetlinkSocket> socket_;
+  InetPacker packer_;
+};
 
 // Decode recorded reply bytes (a sequence of netlink messages ending in NLMSG_DONE).
 PackedInet DecodeInet(const uint8_t* data, size_t length);

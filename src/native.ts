@@ -15,7 +15,7 @@ import * as path from 'node:path';
  * built from other sources than these types is refused at load time rather
  * than misread.
  */
-export const NATIVE_LAYOUT_VERSION = 6;
+export const NATIVE_LAYOUT_VERSION = 7;
 
 /** Number of `Uint32Array` slots per Internet socket in {@link PackedInet.fields}. */
 export const INET_STRIDE = 18;
@@ -58,6 +58,16 @@ export interface PackedInet {
   fields: Uint32Array;
   /** Distinct addresses as `inet_ntop` text; rows refer to them by index. */
   addresses: string[];
+}
+
+/** A streamed Internet dump ({@link NativeBinding.openInetStream}): opaque. */
+export interface InetStreamHandle {
+  readonly handle: unknown;
+}
+
+/** One batch of a streamed dump; `done` on the last. */
+export interface InetBatch extends PackedInet {
+  done: boolean;
 }
 
 /** Both families of one TCP dump ({@link NativeBinding.dumpInetBoth}), each with its own address table. */
@@ -288,6 +298,33 @@ export interface NativeBinding {
     cancel: CancelFlag | null,
   ): Buffer;
   recordUnix(netns: NetnsPath, cancel: CancelFlag | null): Buffer;
+  /**
+   * The `dumpInet` dump read batch by batch, so a printer can write one batch
+   * while the kernel builds the next. Opens the socket and sends the request
+   * (arguments and errors as `dumpInet`'s); the stream is read with
+   * `readInetStream[Async]` until a batch says `done` (the socket is then
+   * closed), or closed early with `closeInetStream` (else at collection).
+   */
+  openInetStream(
+    family: number,
+    protocol: number,
+    states: number,
+    withInfo: boolean,
+    bytecode: Uint8Array | null,
+    netns: NetnsPath,
+    cancel: CancelFlag | null,
+  ): InetStreamHandle;
+  /**
+   * The next batch: at least `minRows` rows (1 to 2^24), fewer only in the
+   * last batch (`done`); each batch has its own address table. One read at
+   * a time per stream (a second, or a close, while one runs is an `Error`).
+   * A dump the kernel flags inconsistent fails with code `'EINTR'`: rows
+   * already handed on cannot be taken back.
+   */
+  readInetStream(stream: InetStreamHandle, minRows: number, cancel: CancelFlag | null): InetBatch;
+  readInetStreamAsync(stream: InetStreamHandle, minRows: number, cancel: CancelFlag | null): Promise<InetBatch>;
+  /** Close a stream before its end (harmless when closed or done). */
+  closeInetStream(stream: InetStreamHandle): void;
   /** Decode recorded reply bytes exactly as a live dump would be decoded. */
   decodeInet(bytes: Buffer): PackedInet;
   decodeUnix(bytes: Buffer): PackedUnix;

@@ -85,6 +85,16 @@ export interface SocketBackend {
    * that has no packed rows (/proc, or a fallback to it), records as `inet`.
    */
   inetPacked?(query: InetQuery): Table<InetSocket>;
+  /**
+   * As `inetPacked`, read in batches: `packed.dump` is the first batch (read
+   * now, so a refused socket or a missing diag module shows before anything
+   * prints) and `packed.more()` gives the next ones, each read ahead on the
+   * engine's thread while the caller prints the one before. For a printer
+   * that needs nothing from the whole table before its first row (no name
+   * look-ups, no owners). A backend without batches gives `inetPacked`'s or
+   * `inet`'s table.
+   */
+  inetStream?(query: InetQuery): Table<InetSocket>;
 }
 
 /**
@@ -97,7 +107,17 @@ export interface Table<T> extends ParsedTable<T> {
    * (`QueryPlan.packedInet`) and the backend has them: the dump, and how
    * many of its rows the filter keeps.
    */
-  packed?: { dump: PackedInet; kept: number };
+  packed?: {
+    dump: PackedInet;
+    /** How many rows of `dump` the filter keeps. */
+    kept: number;
+    /**
+     * A streamed table's following batches (see `SocketBackend.inetStream`),
+     * then undefined; rejects as the table's read would. `dump` and `kept`
+     * are then the first batch's only.
+     */
+    more?: () => Promise<PackedInet | undefined>;
+  };
 }
 
 export interface OwnerQuery {

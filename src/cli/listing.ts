@@ -85,6 +85,9 @@ function planOf(ctx: ModeContext, sources: Sources): QueryPlan {
     sources,
     // Text needs no record per Internet socket: the packed printer reads the engine's rows.
     packedInet: !o.json && !o.ndjson,
+    // Numeric text needs nothing of a table before its first row: print each
+    // batch while the kernel builds the next (memory bounded by a batch).
+    streamInet: !o.json && !o.ndjson && o.numericHosts && !owners,
   };
 }
 
@@ -204,13 +207,23 @@ async function printText(ctx: ModeContext, result: QueryResult, filter: SocketFi
     if (notice) out.err(notice);
     out.out(internetHeader(selection, columns));
   }
-  const sectionStatus = (protocol: InetProtocol): number => {
+  const sectionStatus = async (protocol: InetProtocol): Promise<number> => {
     let status = 0;
     for (const t of result.inet) {
       if (t.spec.kind !== 'inet' || t.spec.protocol !== protocol) continue;
       if (t.status === 'ok' && t.table.packed !== undefined) {
         const w = packedWriter();
-        w.table(t.table.packed.dump, protocol, t.spec.family, filter);
+        const { dump, more } = t.table.packed;
+        w.table(dump, protocol, t.spec.family, filter);
+        try {
+          for (let batch = await more?.(); batch !== undefined; batch = await more!()) w.table(batch, protocol, t.spec.family, filter);
+        } catch (error) {
+          // A streamed dump that fails midway: the rows so far are out, as a
+          // failing read leaves net-tools' (the message is ours: /proc has none).
+          w.flush();
+          out.err(failureLine(ctx, { status: 'error', spec: t.spec, source: t.source, error }));
+          return 255;
+        }
         w.flush();
         continue;
       }
@@ -231,11 +244,11 @@ async function printText(ctx: ModeContext, result: QueryResult, filter: SocketFi
   };
 
   let status = 0;
-  if ((nothing || o.tcp) && (status = sectionStatus('tcp')) !== 0) return status;
+  if ((nothing || o.tcp) && (status = await sectionStatus('tcp')) !== 0) return status;
   if ((nothing || o.sctp) && (status = await sctpSection(ctx, result.ownerScan?.owners)) !== 0) return status;
-  if ((nothing || o.udp) && (status = sectionStatus('udp')) !== 0) return status;
-  if ((nothing || o.udplite) && (status = sectionStatus('udplite')) !== 0) return status;
-  if ((nothing || o.raw) && (status = sectionStatus('raw')) !== 0) return status;
+  if ((nothing || o.udp) && (status = await sectionStatus('udp')) !== 0) return status;
+  if ((nothing || o.udplite) && (status = await sectionStatus('udplite')) !== 0) return status;
+  if ((nothing || o.raw) && (status = await sectionStatus('raw')) !== 0) return status;
   if (o.groups && (status = await groupsSection(ctx)) !== 0) return status;
 
   const unix = result.unix;

@@ -56,6 +56,13 @@ export interface QueryPlan {
    * from `ownerScan` by the printer.
    */
   packedInet?: boolean;
+  /**
+   * With `packedInet`: netlink tables are read in batches (`packed.more`),
+   * printed while the kernel builds the next — for a printer that needs
+   * nothing of the whole table first (no name look-ups); never with owners,
+   * whose join needs every row's inode.
+   */
+  streamInet?: boolean;
 }
 
 /** What became of one table. */
@@ -208,12 +215,16 @@ export function readTables(plan: QueryPlan): QueryResult {
     }
     return pairs.get(spec.protocol)?.[spec.family];
   };
+  // Streamed tables are read one family after the other: one dump of both
+  // families would hold the IPv6 rows until the IPv4 ones are printed.
+  const stream = packed && plan.streamInet === true && !wantsOwners(plan);
   const inet = inetSpecs(plan).map((spec) =>
     outcome(spec, sources, () => {
-      const read = together(spec);
-      if (read !== undefined) return read;
       const backend = sources.inet(spec.protocol, spec.family);
       const query = inetQuery(plan, spec);
+      if (stream && backend.inetStream !== undefined) return backend.inetStream(query);
+      const read = together(spec);
+      if (read !== undefined) return read;
       return packed && backend.inetPacked !== undefined ? backend.inetPacked(query) : backend.inet(query);
     }),
   );

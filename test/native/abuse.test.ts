@@ -91,6 +91,18 @@ describe.skipIf(missing !== undefined)('native binding abuse', () => {
     ['dumpInetAsync', [2, 6, 1, true, null, 'a\0b', null]],
     ['dumpInetAsync', [2, 6, 1, true, null, undefined, null]],
     ['dumpInetAsync', [2, 6, 1, true, null, {}, null]],
+    ['openInetStream', []],
+    ['openInetStream', [2, 6, 1, true, null, null]], // cancel is required (null for none)
+    ['openInetStream', [2, 6, 1, true, null, '', null]],
+    ['openInetStream', [2, 6, 1, true, null, null, plainFlag]],
+    ['readInetStream', []],
+    ['readInetStream', [null, 1, null]],
+    ['readInetStream', [{}, 1, null]],
+    ['readInetStream', [{ handle: {} }, 1, null]],
+    ['readInetStreamAsync', [{ handle: 1 }, 1, null]],
+    ['closeInetStream', []],
+    ['closeInetStream', [{}]],
+    ['closeInetStream', [{ handle: 'x' }]],
     ['dumpUnix', []],
     ['dumpUnix', [null]], // netns and cancel are required (null for none)
     ['dumpUnix', [null, 1]],

@@ -24,7 +24,7 @@ describe('loadNative()', () => {
     expect(outcome).toHaveProperty('binding');
     if (!('binding' in outcome)) return;
     expect(outcome.binding.layoutVersion).toBe(NATIVE_LAYOUT_VERSION);
-    expect([NATIVE_LAYOUT_VERSION, INET_STRIDE, COMPACT_STRIDE, UNIX_STRIDE]).toEqual([6, 18, 8, 9]);
+    expect([NATIVE_LAYOUT_VERSION, INET_STRIDE, COMPACT_STRIDE, UNIX_STRIDE]).toEqual([7, 18, 8, 9]);
     expect([outcome.binding.inetStride, outcome.binding.compactStride, outcome.binding.unixStride]).toEqual([INET_STRIDE, COMPACT_STRIDE, UNIX_STRIDE]);
     const exports = [
       'dumpInet',
@@ -43,6 +43,10 @@ describe('loadNative()', () => {
       'decodeUnix',
       'dumpRoute',
       'watchDestroyed',
+      'openInetStream',
+      'readInetStream',
+      'readInetStreamAsync',
+      'closeInetStream',
     ];
     for (const name of exports) {
       expect(typeof (outcome.binding as unknown as Record<string, unknown>)[name]).toBe('function');
@@ -84,13 +88,18 @@ describe('loadNative()', () => {
     // Layout 4 (no netns arguments, 16/6-slot rows): its calls would be misread, so it is refused.
     expect(verifyLayout({ layoutVersion: 4, inetStride: 16, unixStride: UNIX_STRIDE, compactStride: 6 })).toMatchObject({
       reason: 'failed-to-load',
-      message: expect.stringContaining('layout 4 does not match this library (6)'),
+      message: expect.stringContaining('layout 4 does not match this library (7)'),
     });
     expect(verifyLayout({ ...current, layoutVersion: 4 })).toMatchObject({ reason: 'failed-to-load' });
     // Layout 5: the same rows and arguments, but no dumpInetBoth, which the backend calls.
     expect(verifyLayout({ ...current, layoutVersion: 5 })).toMatchObject({
       reason: 'failed-to-load',
-      message: expect.stringContaining('layout 5 does not match this library (6)'),
+      message: expect.stringContaining('layout 5 does not match this library (7)'),
+    });
+    // Layout 6: no streamed dump, which the CLI's listing reads.
+    expect(verifyLayout({ ...current, layoutVersion: 6 })).toMatchObject({
+      reason: 'failed-to-load',
+      message: expect.stringContaining('layout 6 does not match this library (7)'),
     });
     expect(verifyLayout(null)).toMatchObject({ reason: 'failed-to-load' });
   });
