@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <atomic>
@@ -222,12 +223,16 @@ TypedArray CopyToTypedArray(Napi::Env env, const std::vector<T>& values) {
   return array;
 }
 
+Napi::Array AddressesToJs(Napi::Env env, const std::vector<std::string>& texts) {
+  Napi::Array addresses = Napi::Array::New(env, texts.size());
+  for (uint32_t i = 0; i < texts.size(); ++i) addresses.Set(i, Napi::String::New(env, texts[i]));
+  return addresses;
+}
+
 Napi::Value InetToJs(Napi::Env env, PackedInet& packed) {
   Napi::Object result = Napi::Object::New(env);
   result.Set("fields", CopyToTypedArray<Napi::Uint32Array>(env, packed.fields));
-  Napi::Array addresses = Napi::Array::New(env, packed.addresses.size());
-  for (uint32_t i = 0; i < packed.addresses.size(); ++i) addresses.Set(i, Napi::String::New(env, packed.addresses[i]));
-  result.Set("addresses", addresses);
+  result.Set("addresses", AddressesToJs(env, packed.addresses));
   return result;
 }
 
@@ -375,7 +380,8 @@ constexpr char kScanAsyncUsage[] = "scanOwnersAsync(" NETSTAT_SCAN_ARGS ")";
 constexpr char kRecordInetUsage[] = "recordInet(" NETSTAT_INET_ARGS ")";
 constexpr char kOpenStreamUsage[] = "openInetStream(" NETSTAT_INET_ARGS ")";
 constexpr char kReadStreamUsage[] = "readInetStream(stream: object from openInetStream, minRows: number >= 1, " NETSTAT_CANCEL_ARG ")";
-constexpr char kReadStreamAsyncUsage[] = "readInetStreamAsync(stream: object from openInetStream, minRows: number >= 1, " NETSTAT_CANCEL_ARG ")";
+constexpr char kReceiveStreamUsage[] = "receiveInetStreamAsync(stream: object from openInetStream, minRows: number >= 1, " NETSTAT_CANCEL_ARG ")";
+constexpr char kPackStreamUsage[] = "packInetStream(stream: object from openInetStream, into: Uint32Array | null)";
 constexpr char kCloseStreamUsage[] = "closeInetStream(stream: object from openInetStream)";
 constexpr char kRecordUnixUsage[] = "recordUnix(" NETSTAT_UNIX_ARGS ")";
 constexpr char kWatchDestroyedUsage[] = "watchDestroyed(" NETSTAT_NETNS_ARG ", onBatch: (cookies: Uint32Array, overflow: boolean, error: Error | null) => void)";
@@ -470,34 +476,58 @@ Napi::Value RecordUnix(const Napi::CallbackInfo& info) {
 
 // One InetDumpStream as JavaScript holds it: an object whose read-only
 // `handle` is an External owning this; the finalizer (collection or
-// teardown) frees it. `busy` is set while a read runs on a pool thread, when
-// another read or a close is refused (the stream is not thread-safe, and
-// its socket must outlive the read).
+// teardown) frees it. `busy` is set while a receive runs on a pool thread,
+// when another receive, a read or a close is refused (the socket must
+// outlive the receive); packing, which touches only the packer, is not.
 struct StreamHandle {
   explicit StreamHandle(const InetRequest& request) : stream(request) {}
   InetDumpStream stream;
   std::atomic<bool> busy{false};
   bool closed = false;
+  // Datagrams received and not yet packed, oldest first; main thread only
+  // (a receive's bytes are queued when its promise settles).
+  std::deque<std::vector<uint8_t>> received;
 };
 
 struct StreamBatch {
   PackedInet packed;
+  uint32_t address_base = 0;
   bool done = false;
 };
 
 Napi::Value BatchToJs(Napi::Env env, StreamBatch& batch) {
   Napi::Object result = InetToJs(env, batch.packed).As<Napi::Object>();
+  result.Set("addressBase", Napi::Number::New(env, batch.address_base));
   result.Set("done", Napi::Boolean::New(env, batch.done));
   return result;
 }
 
-// The stream behind an openInetStream object, marked busy for one read; a
-// usage error if it is not one, is closed, or is being read.
-StreamHandle* ClaimStream(const Napi::CallbackInfo& info, const char* usage) {
+struct StreamDatagrams {
+  StreamHandle* handle = nullptr;
+  std::vector<uint8_t> bytes;
+  bool done = false;
+};
+
+// On the main thread: the bytes join the stream's queue (they never become
+// a JavaScript buffer); JavaScript learns only whether the dump is complete.
+Napi::Value DatagramsToJs(Napi::Env env, StreamDatagrams& received) {
+  received.handle->received.push_back(std::move(received.bytes));
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("done", Napi::Boolean::New(env, received.done));
+  return result;
+}
+
+// The stream behind an openInetStream object; a usage error if it is not one.
+StreamHandle* StreamArg(const Napi::CallbackInfo& info, const char* usage) {
   if (!info[0].IsObject()) ThrowUsage(info.Env(), usage);
   const Napi::Value value = info[0].As<Napi::Object>().Get("handle");
   if (!value.IsExternal()) ThrowUsage(info.Env(), usage);
-  StreamHandle* handle = value.As<Napi::External<StreamHandle>>().Data();
+  return value.As<Napi::External<StreamHandle>>().Data();
+}
+
+// The stream, marked busy for one receive; refused if closed or being received.
+StreamHandle* ClaimStream(const Napi::CallbackInfo& info, const char* usage) {
+  StreamHandle* handle = StreamArg(info, usage);
   if (handle->closed) throw Napi::Error::New(info.Env(), "the stream is closed");
   if (handle->busy.exchange(true)) throw Napi::Error::New(info.Env(), "a read of this stream is in progress");
   return handle;
@@ -511,14 +541,9 @@ size_t MinRowsArg(const Napi::CallbackInfo& info, const char* usage) {
   return static_cast<size_t>(rows);
 }
 
-StreamBatch ReadBatch(StreamHandle* handle, size_t min_rows, const int32_t* cancel) {
-  StreamBatch batch;
-  batch.done = handle->stream.Next(min_rows, cancel, &batch.packed);
-  return batch;
-}
-
 // openInetStream(dumpInet's arguments) → { handle }: the socket is open and
-// the request sent; read it with readInetStream[Async] until `done`.
+// the request sent; read it with readInetStream, or receiveInetStreamAsync
+// and packInetStream, until `done`.
 Napi::Value OpenInetStream(const Napi::CallbackInfo& info) {
   const InetRequest request = InetArgs(info, kOpenStreamUsage);
   Napi::Env env = info.Env();
@@ -529,6 +554,7 @@ Napi::Value OpenInetStream(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// readInetStream(stream, minRows, cancel) → the next packed batch, received and packed here.
 Napi::Value ReadInetStreamSync(const Napi::CallbackInfo& info) {
   const size_t min_rows = MinRowsArg(info, kReadStreamUsage);
   const int32_t* cancel = CancelArg(info, 2, kReadStreamUsage);
@@ -537,36 +563,76 @@ Napi::Value ReadInetStreamSync(const Napi::CallbackInfo& info) {
     StreamHandle* handle;
     ~Release() { handle->busy.store(false); }
   } release{handle};
-  StreamBatch batch = Guarded(info.Env(), [&] { return ReadBatch(handle, min_rows, cancel); });
+  StreamBatch batch = Guarded(info.Env(), [&] {
+    StreamBatch read;
+    read.done = handle->stream.Next(min_rows, cancel, &read.packed, &read.address_base);
+    return read;
+  });
   return BatchToJs(info.Env(), batch);
 }
 
-// The worker keeps the stream object and the cancel flag alive until it
+// receiveInetStreamAsync(stream, minRows, cancel) → Promise<{ done }>: the
+// next datagrams, received on a pool thread and queued for packInetStream. The
+// worker keeps the stream object and the cancel flag alive until it
 // settles; the stream stays busy until then (cleared on the main thread, so
-// a read or close made before the promise settles is refused).
-Napi::Value ReadInetStreamAsync(const Napi::CallbackInfo& info) {
-  const size_t min_rows = MinRowsArg(info, kReadStreamAsyncUsage);
-  const int32_t* cancel = CancelArg(info, 2, kReadStreamAsyncUsage);
-  StreamHandle* handle = ClaimStream(info, kReadStreamAsyncUsage);
+// a receive or close made before the promise settles is refused).
+Napi::Value ReceiveInetStreamAsync(const Napi::CallbackInfo& info) {
+  const size_t min_rows = MinRowsArg(info, kReceiveStreamUsage);
+  const int32_t* cancel = CancelArg(info, 2, kReceiveStreamUsage);
+  StreamHandle* handle = ClaimStream(info, kReceiveStreamUsage);
   Napi::Array keep = Napi::Array::New(info.Env(), 2);
   keep.Set(0U, info[0]);
   keep.Set(1U, info[2]);
-  return PromiseWorker<StreamBatch>::Start(
-      info.Env(), [handle, min_rows, cancel] { return ReadBatch(handle, min_rows, cancel); }, BatchToJs, keep,
-      [handle] { handle->busy.store(false); });
+  return PromiseWorker<StreamDatagrams>::Start(
+      info.Env(),
+      [handle, min_rows, cancel] {
+        StreamDatagrams received;
+        received.handle = handle;
+        received.done = handle->stream.Receive(min_rows, cancel, &received.bytes);
+        return received;
+      },
+      DatagramsToJs, keep, [handle] { handle->busy.store(false); });
+}
+
+// packInetStream(stream, into) → the batch of the oldest received datagrams,
+// packed on this thread (while the next receive runs on the pool). `into`
+// (a Uint32Array, or null): when it has room, the rows are copied into it
+// and `fields` is a view of it — a printer that reuses one array per stream
+// allocates nothing per batch. Nothing received → a usage error.
+Napi::Value PackInetStream(const Napi::CallbackInfo& info) {
+  if (info.Length() != 2 || !NullOr(info[1], napi_uint32_array)) ThrowUsage(info.Env(), kPackStreamUsage);
+  StreamHandle* handle = StreamArg(info, kPackStreamUsage);
+  if (handle->received.empty()) throw Napi::Error::New(info.Env(), "nothing received to pack");
+  std::vector<uint8_t> bytes = std::move(handle->received.front());
+  handle->received.pop_front();
+  StreamBatch batch = Guarded(info.Env(), [&] {
+    StreamBatch packed;
+    packed.packed = handle->stream.Pack(bytes.data(), bytes.size(), &packed.address_base);
+    return packed;
+  });
+  Napi::Env env = info.Env();
+  const std::vector<uint32_t>& fields = batch.packed.fields;
+  if (info[1].IsNull() || info[1].As<Napi::Uint32Array>().ElementLength() < fields.size()) return BatchToJs(env, batch);
+  auto into = info[1].As<Napi::Uint32Array>();
+  if (!fields.empty()) std::memcpy(into.Data(), fields.data(), fields.size() * sizeof(uint32_t));
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("fields", Napi::Uint32Array::New(env, fields.size(), into.ArrayBuffer(), into.ByteOffset()));
+  result.Set("addresses", AddressesToJs(env, batch.packed.addresses));
+  result.Set("addressBase", Napi::Number::New(env, batch.address_base));
+  result.Set("done", Napi::Boolean::New(env, false));
+  return result;
 }
 
 // closeInetStream(stream): closes the socket now rather than at collection;
-// refused while a read runs. Closing twice is harmless.
+// refused while a receive runs. Closing twice is harmless.
 Napi::Value CloseInetStream(const Napi::CallbackInfo& info) {
-  if (info.Length() != 1 || !info[0].IsObject()) ThrowUsage(info.Env(), kCloseStreamUsage);
-  const Napi::Value value = info[0].As<Napi::Object>().Get("handle");
-  if (!value.IsExternal()) ThrowUsage(info.Env(), kCloseStreamUsage);
-  StreamHandle* handle = value.As<Napi::External<StreamHandle>>().Data();
+  if (info.Length() != 1) ThrowUsage(info.Env(), kCloseStreamUsage);
+  StreamHandle* handle = StreamArg(info, kCloseStreamUsage);
   if (handle->closed) return info.Env().Undefined();
   if (handle->busy.load()) throw Napi::Error::New(info.Env(), "a read of this stream is in progress");
   handle->closed = true;
   handle->stream.Close();
+  handle->received.clear();
   return info.Env().Undefined();
 }
 
@@ -762,7 +828,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("scanOwnersAsync", Napi::Function::New(env, ScanOwnersAsync, "scanOwnersAsync"));
   exports.Set("openInetStream", Napi::Function::New(env, OpenInetStream, "openInetStream"));
   exports.Set("readInetStream", Napi::Function::New(env, ReadInetStreamSync, "readInetStream"));
-  exports.Set("readInetStreamAsync", Napi::Function::New(env, ReadInetStreamAsync, "readInetStreamAsync"));
+  exports.Set("receiveInetStreamAsync", Napi::Function::New(env, ReceiveInetStreamAsync, "receiveInetStreamAsync"));
+  exports.Set("packInetStream", Napi::Function::New(env, PackInetStream, "packInetStream"));
   exports.Set("closeInetStream", Napi::Function::New(env, CloseInetStream, "closeInetStream"));
   exports.Set("recordInet", Napi::Function::New(env, RecordInet, "recordInet"));
   exports.Set("recordUnix", Napi::Function::New(env, RecordUnix, "recordUnix"));

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <utility>
 
 #include "errors.h"
 #include "layout.h"
@@ -169,7 +170,7 @@ size_t HashKey(const std::array<uint32_t, 5>& key) {
 
 }  // namespace
 
-uint32_t AddressTable::Intern(uint8_t family, const uint32_t* address, std::vector<std::string>* texts) {
+uint32_t AddressTable::Intern(uint8_t family, const uint32_t* address, std::vector<std::string>* texts, uint32_t base) {
   std::array<uint32_t, 5> key{family, address[0], 0, 0, 0};
   if (family == AF_INET6) std::memcpy(&key[1], address, 16);
   if (slots_.empty()) slots_.resize(1024);
@@ -183,10 +184,11 @@ uint32_t AddressTable::Intern(uint8_t family, const uint32_t* address, std::vect
     char text[INET6_ADDRSTRLEN];
     if (::inet_ntop(family, address, text, sizeof text) == nullptr) ThrowMalformed("unknown address family");
     texts->emplace_back(text);
+    const uint32_t index = base + static_cast<uint32_t>(texts->size() - 1);
     slot.key = key;
-    slot.index_plus_one = static_cast<uint32_t>(texts->size());
+    slot.index_plus_one = index + 1;
     if (++used_ * 2 > slots_.size()) Grow();  // keep probes short: at most half full
-    return static_cast<uint32_t>(texts->size() - 1);
+    return index;
   }
 }
 
@@ -236,8 +238,8 @@ void InetPacker::Add(const nlmsghdr& message) {
   row[kHasInfo] = has_info ? 1 : 0;
   row[kInfoRetransmits] = has_info ? attributes.data[INET_DIAG_INFO][2] : 0;
   row[kInfoProbes] = has_info ? attributes.data[INET_DIAG_INFO][3] : 0;
-  row[kLocalAddress] = addresses_.Intern(msg.idiag_family, msg.id.idiag_src, &packed_.addresses);
-  row[kRemoteAddress] = addresses_.Intern(msg.idiag_family, msg.id.idiag_dst, &packed_.addresses);
+  row[kLocalAddress] = addresses_.Intern(msg.idiag_family, msg.id.idiag_src, &packed_.addresses, address_base_);
+  row[kRemoteAddress] = addresses_.Intern(msg.idiag_family, msg.id.idiag_dst, &packed_.addresses, address_base_);
   row[kPorts] = (static_cast<uint32_t>(ntohs(msg.id.idiag_sport)) << 16) | ntohs(msg.id.idiag_dport);
   row[kCookieLow] = msg.id.idiag_cookie[0];
   row[kCookieHigh] = msg.id.idiag_cookie[1];
@@ -249,13 +251,20 @@ void InetPacker::Add(const nlmsghdr& message) {
 void InetPacker::Clear() {
   packed_ = PackedInet();
   addresses_.Clear();
+  address_base_ = 0;
 }
 
 size_t InetPacker::rows() const { return packed_.fields.size() / inet_field::kStride; }
 
 PackedInet InetPacker::Take() {
   addresses_.Clear();
-  return std::move(packed_);
+  address_base_ = 0;
+  return std::exchange(packed_, PackedInet());
+}
+
+PackedInet InetPacker::TakeBatch() {
+  address_base_ += static_cast<uint32_t>(packed_.addresses.size());
+  return std::exchange(packed_, PackedInet());
 }
 
 void InetPairPacker::Add(const nlmsghdr& message) {
@@ -366,18 +375,33 @@ InetDumpStream::InetDumpStream(const InetRequest& request) {
   socket_->SendDump(&message);
 }
 
-bool InetDumpStream::Next(size_t min_rows, const int32_t* cancel, PackedInet* out) {
+bool InetDumpStream::Next(size_t min_rows, const int32_t* cancel, PackedInet* out, uint32_t* address_base) {
+  std::vector<uint8_t> datagrams;
+  const bool done = Receive(min_rows, cancel, &datagrams);
+  *out = Pack(datagrams.data(), datagrams.size(), address_base);
+  return done;
+}
+
+bool InetDumpStream::Receive(size_t min_rows, const int32_t* cancel, std::vector<uint8_t>* datagrams) {
   bool interrupted = false;
   bool done = socket_ == nullptr;
-  while (!done && packer_.rows() < min_rows) {
-    done = socket_->ReceiveDump([this](const nlmsghdr& message) { packer_.Add(message); }, &interrupted, nullptr, cancel);
+  size_t replies = 0;
+  while (!done && replies < min_rows) {
+    done = socket_->ReceiveDump([&replies](const nlmsghdr&) { ++replies; }, &interrupted, datagrams, cancel);
     // inet_diag does not flag its dumps today; if a kernel ever does, the
     // rows already printed cannot be taken back.
     if (interrupted) throw SystemError(EINTR, "recvmsg", "the dump changed while it was read (NLM_F_DUMP_INTR)");
   }
   if (done) socket_.reset();
-  *out = packer_.Take();
   return done;
+}
+
+PackedInet InetDumpStream::Pack(const uint8_t* datagrams, size_t length, uint32_t* address_base) {
+  // Port and sequence were checked as the datagrams arrived (Receive).
+  bool interrupted = false;
+  WalkDumpMessages(datagrams, length, 0, 0, &interrupted, [this](const nlmsghdr& message) { packer_.Add(message); });
+  *address_base = packer_.address_base();
+  return packer_.TakeBatch();
 }
 
 PackedInetPair DumpInetBoth(const InetRequest& request) {

@@ -79,8 +79,10 @@ std::vector<uint8_t> BuildUnixRequest();
 // (a node-based std::unordered_map took ~15% of a 200k-socket dump).
 class AddressTable {
  public:
-  // Index of the address in `texts`, appending its inet_ntop text if new.
-  uint32_t Intern(uint8_t family, const uint32_t* address, std::vector<std::string>* texts);
+  // Index of the address, appending its inet_ntop text to `texts` if new:
+  // new addresses are numbered `base + texts->size()` (a streamed dump keeps
+  // its table across batches and hands on only each batch's new texts).
+  uint32_t Intern(uint8_t family, const uint32_t* address, std::vector<std::string>* texts, uint32_t base = 0);
   void Clear();
 
  private:
@@ -99,11 +101,17 @@ class InetPacker {
   void Add(const nlmsghdr& message);
   void Clear();
   PackedInet Take();
+  // The rows so far and the address texts new since the last batch; the
+  // address table is kept, so later rows may name earlier batches' addresses.
+  PackedInet TakeBatch();
   size_t rows() const;
+  // How many address texts earlier batches handed on: the index of this batch's first.
+  uint32_t address_base() const { return address_base_; }
 
  private:
   PackedInet packed_;
   AddressTable addresses_;
+  uint32_t address_base_ = 0;
 };
 
 // Both families of one dump, each with its own address table, kernel order
@@ -167,10 +175,12 @@ PackedCompact DumpInetCompact(const InetRequest& request);
 PackedUnix DumpUnix(const UnixRequest& request, std::vector<uint8_t>* record = nullptr);
 
 // One Internet dump read batch by batch, so a printer can write one batch
-// while the kernel builds the next (memory bounded by a batch, not by the
-// table). The constructor opens the socket (in request.netns) and sends the
-// request; it throws as DumpInet does. Each batch is a complete PackedInet
-// with its own address texts. A dump the kernel flags inconsistent
+// while the kernel builds the next (memory bounded by a batch and the
+// dump's distinct addresses, not by the table). The constructor opens the
+// socket (in request.netns) and sends the request; it throws as DumpInet
+// does. A batch's rows index the dump's address texts, of which the batch
+// carries only those new since the batch before (`address_base` is the
+// index of its first). A dump the kernel flags inconsistent
 // (NLM_F_DUMP_INTR) cannot be restarted once batches were handed on: Next
 // throws SystemError(EINTR) then. Not thread-safe: one Next at a time.
 class InetDumpStream {
@@ -180,7 +190,17 @@ class InetDumpStream {
   // `min_rows` rows or the dump is complete; returns true once complete
   // (the socket is closed then, and further calls return empty batches).
   // `cancel` as in InetRequest, checked after every datagram.
-  bool Next(size_t min_rows, const int32_t* cancel, PackedInet* out);
+  bool Next(size_t min_rows, const int32_t* cancel, PackedInet* out, uint32_t* address_base);
+
+  // Next in two halves, so the kernel's work and the packing can run on two
+  // threads: Receive appends reply datagrams, every header checked as Dump
+  // checks them, until they hold at least `min_rows` replies or the dump is
+  // complete (returns true then); Pack decodes such bytes into the next
+  // batch. Receive touches only the socket and Pack only the packer, so a
+  // Receive may run while the batch before is packed; batches must be packed
+  // in the order they were received.
+  bool Receive(size_t min_rows, const int32_t* cancel, std::vector<uint8_t>* datagrams);
+  PackedInet Pack(const uint8_t* datagrams, size_t length, uint32_t* address_base);
   // Closes the socket before the dump is complete (later batches are empty).
   void Close() { socket_.reset(); }
 

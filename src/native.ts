@@ -65,8 +65,13 @@ export interface InetStreamHandle {
   readonly handle: unknown;
 }
 
-/** One batch of a streamed dump; `done` on the last. */
+/**
+ * One batch of a streamed dump; `done` on the last. Its rows index the
+ * dump's address texts, of which `addresses` holds only those new in this
+ * batch: the first is index `addressBase` (the count handed on before).
+ */
 export interface InetBatch extends PackedInet {
+  addressBase: number;
   done: boolean;
 }
 
@@ -302,8 +307,10 @@ export interface NativeBinding {
    * The `dumpInet` dump read batch by batch, so a printer can write one batch
    * while the kernel builds the next. Opens the socket and sends the request
    * (arguments and errors as `dumpInet`'s); the stream is read with
-   * `readInetStream[Async]` until a batch says `done` (the socket is then
-   * closed), or closed early with `closeInetStream` (else at collection).
+   * `readInetStream` (receive and pack here), or `receiveInetStreamAsync`
+   * (on a pool thread) then `packInetStream` (here), until a batch says
+   * `done` (the socket is then closed), or closed early with
+   * `closeInetStream` (else at collection).
    */
   openInetStream(
     family: number,
@@ -316,13 +323,27 @@ export interface NativeBinding {
   ): InetStreamHandle;
   /**
    * The next batch: at least `minRows` rows (1 to 2^24), fewer only in the
-   * last batch (`done`); each batch has its own address table. One read at
-   * a time per stream (a second, or a close, while one runs is an `Error`).
-   * A dump the kernel flags inconsistent fails with code `'EINTR'`: rows
-   * already handed on cannot be taken back.
+   * last batch (`done`); see {@link InetBatch} for its addresses. One
+   * receive at a time per stream (a read, receive or close while an async
+   * receive runs is an `Error`). A dump the kernel flags inconsistent fails
+   * with code `'EINTR'`: rows already handed on cannot be taken back.
    */
   readInetStream(stream: InetStreamHandle, minRows: number, cancel: CancelFlag | null): InetBatch;
-  readInetStreamAsync(stream: InetStreamHandle, minRows: number, cancel: CancelFlag | null): Promise<InetBatch>;
+  /**
+   * Receive the next batch's reply datagrams (at least `minRows` replies
+   * unless `done`) on a pool thread; they stay in the stream, queued for
+   * `packInetStream`. The packing of one batch can then run here while the
+   * next is received.
+   */
+  receiveInetStreamAsync(stream: InetStreamHandle, minRows: number, cancel: CancelFlag | null): Promise<{ done: boolean }>;
+  /**
+   * Pack the oldest received datagrams into a batch (its `done` is false:
+   * the receive says). With `into` large enough, the rows are copied into it
+   * and `fields` is a view of it (reuse one array per stream: no allocation
+   * per batch; the view is overwritten by the next pack); else a new array.
+   * An `Error` when nothing was received.
+   */
+  packInetStream(stream: InetStreamHandle, into: Uint32Array | null): InetBatch;
   /** Close a stream before its end (harmless when closed or done). */
   closeInetStream(stream: InetStreamHandle): void;
   /** Decode recorded reply bytes exactly as a live dump would be decoded. */

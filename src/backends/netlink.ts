@@ -552,20 +552,32 @@ export function createNetlinkBackend(binding: NativeBinding): NetlinkBackend {
     const what = describe(q, q.family);
     const flag = q.abort?.flag ?? null;
     const handle = guarded(q.abort, what, () => binding.openInetStream(...args(q)));
+    // The dump's address texts, each sent once: every batch's rows index this one array.
+    const addresses: string[] = [];
+    const packedOf = (batch: InetBatch): PackedInet => {
+      if (batch.addressBase !== addresses.length) throw new NetstatError(`${what}: address texts out of step`, 'ERR_NATIVE_PROTOCOL');
+      for (const text of batch.addresses) addresses.push(text);
+      return { fields: batch.fields, addresses };
+    };
     const first = guarded(q.abort, what, () => binding.readInetStream(handle, 1, flag));
-    const readAhead = (): Promise<InetBatch> => {
-      const read = guardedAsync(q.abort, what, () => binding.readInetStreamAsync(handle, STREAM_BATCH_ROWS, flag));
+    // The kernel's part on a pool thread, one batch ahead; the packing here,
+    // while the next batch is received.
+    const receive = (): Promise<{ done: boolean }> => {
+      const read = guardedAsync(q.abort, what, () => binding.receiveInetStreamAsync(handle, STREAM_BATCH_ROWS, flag));
       read.catch(() => undefined); // a failure is reported to whoever awaits it, or nobody: never as unhandled
       return read;
     };
-    let ahead = first.done ? undefined : readAhead();
+    let ahead = first.done ? undefined : receive();
+    // Rows are packed into one reused array: a batch is printed before the next is asked for.
+    const into = new Uint32Array((STREAM_BATCH_ROWS + STREAM_BATCH_SLACK) * INET_STRIDE);
     const more = async (): Promise<PackedInet | undefined> => {
       if (ahead === undefined) return undefined;
-      const batch = await ahead;
-      ahead = batch.done ? undefined : readAhead();
-      return batch;
+      const received = await ahead;
+      ahead = received.done ? undefined : receive();
+      return packedOf(guarded(q.abort, what, () => binding.packInetStream(handle, into)));
     };
-    return { rows: [], malformed: 0, packed: { dump: first, kept: packedInetKept(first, q.protocol, q.filter), more } };
+    const dump = packedOf(first);
+    return { rows: [], malformed: 0, packed: { dump, kept: packedInetKept(dump, q.protocol, q.filter), more } };
   };
   const dumpUnix = (q: UnixQuery) => guarded(q.abort, describeUnix(q), () => binding.dumpUnix(q.netns?.path ?? null, q.abort?.flag ?? null));
   const dumpUnixAsync = (q: UnixQuery) =>
@@ -627,6 +639,8 @@ function pidArray(query: OwnerQuery): Int32Array | null {
  * stays flat.
  */
 const STREAM_BATCH_ROWS = 4096;
+/** A batch ends with the datagram that reaches STREAM_BATCH_ROWS: room for one more datagram's rows (~330). */
+const STREAM_BATCH_SLACK = 1024;
 
 /** Two threads: the walk is bound by readlink in the kernel, and this machine class has two cores. */
 const WALK_THREADS = 2;

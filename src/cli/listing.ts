@@ -200,7 +200,7 @@ async function printText(ctx: ModeContext, result: QueryResult, filter: SocketFi
   const packedWriter = (): PackedInetWriter =>
     (writer ??= new PackedInetWriter(
       { columns, hostNames, resolvers: ctx.resolvers, ownerLabel: (inode) => programLabel(result.ownerScan?.owners.get(inode)) },
-      (chunk) => out.out(chunk.toString('latin1')),
+      (chunk) => out.bytes(chunk),
     ));
   const notice = result.ownerScan === undefined ? '' : ownerNotice(result.ownerScan);
   if (internet) {

@@ -51,7 +51,13 @@ export function dieOfSigpipe(): void {
 }
 
 export class Output implements OutputSink {
-  private pending: string[] = [];
+  /**
+   * Standard output queued and not yet written: bytes `[0, pendingLength)`
+   * of one reused buffer (text is one byte per character), so a large
+   * listing is copied once into it and written from it, with no string per
+   * chunk to build, join and convert.
+   */
+  private pending = Buffer.allocUnsafe(CHUNK * 2);
   private pendingLength = 0;
   /** Bytes queued for standard output so far, and how many of them were handed to write(2). */
   private queued = 0;
@@ -81,14 +87,38 @@ export class Output implements OutputSink {
   /** Queue text (one byte per character) for standard output. */
   out(text: string): void {
     if (this.closed) return;
-    this.pending.push(text);
-    this.pendingLength += text.length;
+    this.room(text.length);
+    this.pendingLength += this.pending.write(text, this.pendingLength, 'latin1');
     this.queued += text.length;
+    this.afterQueue();
+  }
+
+  /** Queue bytes for standard output (copied: the caller may reuse its buffer). */
+  bytes(chunk: Uint8Array): void {
+    if (this.closed) return;
+    this.room(chunk.length);
+    this.pending.set(chunk, this.pendingLength);
+    this.pendingLength += chunk.length;
+    this.queued += chunk.length;
+    this.afterQueue();
+  }
+
+  /** After queueing: write what stdio would have written by now. */
+  private afterQueue(): void {
     if (this.block === 0) {
       if (this.pendingLength >= CHUNK) this.writeOut(this.queued);
     } else if (this.queued - this.stdioWritten > this.block) {
       this.writeBlocks();
     }
+  }
+
+  /** Make the pending buffer hold `more` bytes beyond what it holds. */
+  private room(more: number): void {
+    const need = this.pendingLength + more;
+    if (need <= this.pending.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(need, this.pending.length * 2));
+    this.pending.copy(grown, 0, 0, this.pendingLength);
+    this.pending = grown;
   }
 
   /** Write text to standard error now, after the standard output net-tools would have written by then. */
@@ -121,22 +151,21 @@ export class Output implements OutputSink {
   /** Write queued standard output until `upTo` bytes of it have been written. */
   private writeOut(upTo: number): void {
     if (upTo <= this.written || this.pendingLength === 0) return;
-    let text = this.pending.join('');
-    this.pending = [];
-    const bytes = upTo - this.written;
-    if (bytes < text.length) {
-      this.pending.push(text.slice(bytes));
-      text = text.slice(0, bytes);
+    const bytes = Math.min(upTo - this.written, this.pendingLength);
+    this.written += bytes;
+    if (!this.closed) this.write(this.stdoutFd, this.pending.subarray(0, bytes));
+    if (this.closed) {
+      this.pendingLength = 0; // nobody reads any more: drop the rest
+      return;
     }
-    this.pendingLength -= text.length;
-    this.written += text.length;
-    if (this.closed) return;
-    this.write(this.stdoutFd, text);
+    // The rest moves to the front (less than a block and a chunk: cheap).
+    this.pending.copyWithin(0, bytes, this.pendingLength);
+    this.pendingLength -= bytes;
   }
 
-  /** Write all of `text` to `fd`; a write error drops the rest of it, as stdio does. */
-  private write(fd: number, text: string): void {
-    let buffer = Buffer.from(text, 'latin1');
+  /** Write all of `data` to `fd`; a write error drops the rest of it, as stdio does. */
+  private write(fd: number, data: string | Uint8Array): void {
+    let buffer = typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     while (buffer.length > 0) {
       try {
         buffer = buffer.subarray(writeSync(fd, buffer));
@@ -149,7 +178,6 @@ export class Output implements OutputSink {
         }
         if (code === 'EPIPE') {
           this.closed = true;
-          this.pending = [];
           this.pendingLength = 0;
           this.onBrokenPipe();
         }

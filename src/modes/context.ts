@@ -15,6 +15,8 @@ import type { Resolvers } from '../resolve';
 export interface OutputSink {
   /** Queue text (one byte per character) for standard output. */
   out(text: string): void;
+  /** Queue bytes for standard output (copied: the caller may reuse its buffer). */
+  bytes(chunk: Uint8Array): void;
   /** Write text to standard error now, after the standard output that is due by then. */
   err(text: string): void;
   /** Write out what is queued for standard output. */

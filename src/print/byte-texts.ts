@@ -6,8 +6,8 @@
  */
 export class ByteTexts {
   /** Where each slot's bytes start in `bytes`; -1 while the slot has no text. */
-  readonly start: Int32Array;
-  readonly length: Int32Array;
+  start: Int32Array;
+  length: Int32Array;
   bytes: Uint8Array;
   /** The texts as strings too, for the rare field that needs string work (a cut endpoint). */
   readonly text: string[];
@@ -19,6 +19,18 @@ export class ByteTexts {
     // Room for a thousand short texts to start with; it doubles as needed.
     this.bytes = new Uint8Array(Math.min(Math.max(slots, 16), 1024) * 16);
     this.text = new Array<string>(slots);
+  }
+
+  /** Make room for slots up to `slots` (a streamed dump's address list grows batch by batch), keeping the texts. */
+  ensureSlots(slots: number): void {
+    if (slots <= this.start.length) return;
+    const size = Math.max(slots, this.start.length * 2);
+    const start = new Int32Array(size).fill(-1);
+    start.set(this.start);
+    const length = new Int32Array(size);
+    length.set(this.length);
+    this.start = start;
+    this.length = length;
   }
 
   /** Store the text of a slot (one byte per char: the printer's strings are bytes already). */

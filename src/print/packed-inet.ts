@@ -91,6 +91,9 @@ export class PackedInetWriter {
   private readonly portCache = new Map<InetProtocol, ByteTexts>();
   private readonly stateCache = new Map<InetProtocol, ByteTexts>();
   private readonly userCache = new Map<number, string>();
+  private lastAddresses: readonly string[] | undefined;
+  private lastFamily: InetFamily | undefined;
+  private lastHosts: ByteTexts | undefined;
 
   constructor(
     private readonly options: PackedInetOptions,
@@ -125,7 +128,7 @@ export class PackedInetWriter {
     const keep = packedInetKeep(packed, protocol, filter);
     const { extended, programs, timers, wide } = this.options.columns;
     const ownerLabel = this.options.ownerLabel;
-    const hosts = new ByteTexts(packed.addresses.length);
+    const hosts = this.hostTexts(packed, family);
     const ports = this.portTexts(protocol);
     const states = this.stateTexts(protocol);
     const proto = PROTO_COLUMN[protocol][family === 'inet6' ? 1 : 0];
@@ -222,6 +225,22 @@ export class PackedInetWriter {
       this.userCache.set(uid, text);
     }
     return text;
+  }
+
+  /**
+   * Host texts per address index of a dump. The batches of a streamed dump
+   * share one growing address array (each address sent once), so its texts
+   * are kept from batch to batch while that array is the one given.
+   */
+  private hostTexts(packed: PackedInet, family: InetFamily): ByteTexts {
+    if (this.lastAddresses !== packed.addresses || this.lastFamily !== family || this.lastHosts === undefined) {
+      this.lastAddresses = packed.addresses;
+      this.lastFamily = family;
+      this.lastHosts = new ByteTexts(packed.addresses.length);
+    } else {
+      this.lastHosts.ensureSlots(packed.addresses.length);
+    }
+    return this.lastHosts;
   }
 
   private portTexts(protocol: InetProtocol): ByteTexts {

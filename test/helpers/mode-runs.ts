@@ -27,6 +27,9 @@ export class CapturedOutput extends Output {
   override out(text: string): void {
     this.stdout += text;
   }
+  override bytes(chunk: Uint8Array): void {
+    this.stdout += Buffer.from(chunk).toString('latin1');
+  }
   override err(text: string): void {
     this.stderr += text;
   }

@@ -75,6 +75,15 @@ function fakeBinding(errors: Record<number, Error> = {}, unixError?: Error, both
     dumpRoute: () => Buffer.alloc(0),
     watchDestroyed: () => ({ close: () => undefined }),
     readProcIn: () => Buffer.alloc(0),
+    // A stream fails where the dump would (when it is opened); else it is one empty batch.
+    openInetStream: (family, protocol) => {
+      inet(family, protocol);
+      return { handle: {} };
+    },
+    readInetStream: () => ({ fields: new Uint32Array(0), addresses: [], addressBase: 0, done: true }),
+    receiveInetStreamAsync: async () => ({ done: true }),
+    packInetStream: () => ({ fields: new Uint32Array(0), addresses: [], addressBase: 0, done: false }),
+    closeInetStream: () => undefined,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * The streamed dump (layout 7: openInetStream, readInetStream[Async],
- * closeInetStream) and the CLI listing that prints from it.
+ * The streamed dump (layout 7: openInetStream, readInetStream,
+ * receiveInetStreamAsync + packInetStream, closeInetStream) and the CLI listing that prints from it.
  *
  * Live, in a private network namespace (root and unshare needed) holding
  * 2,500 loopback connections of each family (10k+ TCP sockets: many batches
@@ -8,7 +8,8 @@
  * - the batches of a stream, concatenated, are exactly `dumpInet`'s rows in
  *   its order, every slot, for several state masks, with a port filter in
  *   bytecode, with and without tcp_info, sync and async, in the caller's
- *   namespace and through a namespace file; every batch but the last holds
+ *   namespace and through a namespace file; each address text is sent once,
+ *   in the first batch whose rows name it; every batch but the last holds
  *   at least `minRows` rows, the last says `done`, and reads after it give
  *   nothing;
  * - one read at a time: a second read or a close during a read is refused;
@@ -81,8 +82,17 @@ const attemptAsync = async (call) => {
     const stream = binding.openInetStream(args[0], args[1], args[2], args[3], args[4], netns, null);
     const batches = [];
     for (;;) {
-      const batch = sync ? binding.readInetStream(stream, minRows, null) : await binding.readInetStreamAsync(stream, minRows, null);
-      batches.push({ rows: batch.fields.length / ${INET_STRIDE}, done: batch.done, packed: plain(batch) });
+      let batch;
+      if (sync) batch = binding.readInetStream(stream, minRows, null);
+      else {
+        const received = await binding.receiveInetStreamAsync(stream, minRows, null);
+        // Alternately into a reused array and into a new one (also when the reused one is too small).
+        const into = batches.length % 2 === 0 ? null : new Uint32Array(batches.length % 4 === 1 ? 16 : (minRows + 1024) * ${INET_STRIDE});
+        const packed = binding.packInetStream(stream, into);
+        if (into !== null && into.length >= packed.fields.length && packed.fields.buffer !== into.buffer) throw new Error('not packed into the array given');
+        batch = { ...packed, fields: Uint32Array.from(packed.fields), done: received.done };
+      }
+      batches.push({ rows: batch.fields.length / ${INET_STRIDE}, done: batch.done, addressBase: batch.addressBase, packed: plain(batch) });
       if (batch.done) break;
     }
     const after = binding.readInetStream(stream, minRows, null);
@@ -112,10 +122,14 @@ const attemptAsync = async (call) => {
 
   const errors = {};
   const stream = binding.openInetStream(2, 6, masks.all, false, null, null, null);
-  const pending = binding.readInetStreamAsync(stream, 100, null);
+  const pending = binding.receiveInetStreamAsync(stream, 100, null);
   errors.secondRead = attempt(() => binding.readInetStream(stream, 1, null));
+  errors.secondReceive = attempt(() => binding.receiveInetStreamAsync(stream, 1, null));
   errors.closeWhileReading = attempt(() => binding.closeInetStream(stream));
   await pending;
+  errors.packArgs = attempt(() => binding.packInetStream(stream, new Uint8Array(4)));
+  errors.packed = binding.packInetStream(stream, null).fields.length > 0 ? 'rows' : 'empty';
+  errors.packNothing = attempt(() => binding.packInetStream(stream, null));
   binding.closeInetStream(stream);
   errors.readClosed = attempt(() => binding.readInetStream(stream, 1, null));
   const fresh = binding.openInetStream(2, 6, masks.all, false, null, null, null);
@@ -129,7 +143,7 @@ const attemptAsync = async (call) => {
   const flag = new Int32Array(new SharedArrayBuffer(4));
   flag[0] = 1;
   errors.cancelledOpen = attempt(() => binding.openInetStream(2, 6, masks.all, false, null, null, flag));
-  errors.cancelledRead = await attemptAsync(() => binding.readInetStreamAsync(fresh, 1, flag));
+  errors.cancelledRead = await attemptAsync(() => binding.receiveInetStreamAsync(fresh, 1, flag));
   errors.badBytecode = attempt(() => {
     const bad = binding.openInetStream(2, 6, masks.all, false, Buffer.from([99, 4, 8, 0]), null, null);
     binding.readInetStream(bad, 1, null);
@@ -159,7 +173,7 @@ interface Plain {
 interface Streamed {
   whole: Plain;
   minRows: number;
-  batches: Array<{ rows: number; done: boolean; packed: Plain }>;
+  batches: Array<{ rows: number; done: boolean; addressBase: number; packed: Plain }>;
   after: { rows: number; done: boolean };
 }
 interface Run {
@@ -181,7 +195,7 @@ function rows(packed: Plain): Array<Array<number | string>> {
   return out;
 }
 
-describe('streamed dumps: openInetStream / readInetStream[Async] / closeInetStream, and the listing printed from them', () => {
+describe('streamed dumps: openInetStream / readInetStream / receiveInetStreamAsync + packInetStream / closeInetStream, and the listing printed from them', () => {
   const why = namespaceUnavailable() ?? (fs.existsSync(CLI) ? undefined : 'dist/cli.js not built (npm run build)');
   if (why !== undefined) {
     console.log(`streamed dump test skipped: ${why}`);
@@ -215,16 +229,19 @@ describe('streamed dumps: openInetStream / readInetStream[Async] / closeInetStre
     const { dumps } = load();
     let multiBatch = 0;
     for (const [key, d] of Object.entries(dumps)) {
-      const got = d.batches.flatMap((b) => rows(b.packed));
+      // Each address text is sent once, in the batch whose rows first name it.
+      const addresses: string[] = [];
+      const got = d.batches.flatMap((b, i) => {
+        expect(b.addressBase, `${key} batch ${i} addressBase`).toBe(addresses.length);
+        addresses.push(...b.packed.addresses);
+        return rows({ fields: b.packed.fields, addresses: [...addresses] });
+      });
       expect(got, key).toEqual(rows(d.whole));
+      expect(new Set(addresses).size, `${key}: no address sent twice`).toBe(addresses.length);
       d.batches.forEach((b, i) => {
         const last = i === d.batches.length - 1;
         expect(b.done, `${key} batch ${i} done`).toBe(last);
         if (!last) expect(b.rows, `${key} batch ${i} rows`).toBeGreaterThanOrEqual(d.minRows);
-        // Each batch names only its own addresses.
-        for (let o = 0; o < b.packed.fields.length; o += INET_STRIDE) {
-          expect(b.packed.fields[o + InetField.LocalAddress]!).toBeLessThan(b.packed.addresses.length);
-        }
       });
       expect(d.after, `${key} read after the end`).toEqual({ rows: 0, done: true });
       if (d.batches.length > 2) multiBatch++;
@@ -241,7 +258,11 @@ describe('streamed dumps: openInetStream / readInetStream[Async] / closeInetStre
   it('one read at a time, closed streams, argument checks, cancel and kernel errors', () => {
     const { errors } = load();
     expect(errors.secondRead).toMatchObject({ message: 'a read of this stream is in progress' });
+    expect(errors.secondReceive).toMatchObject({ message: 'a read of this stream is in progress' });
     expect(errors.closeWhileReading).toMatchObject({ message: 'a read of this stream is in progress' });
+    expect(errors.packNothing).toMatchObject({ message: 'nothing received to pack' });
+    expect(errors.packArgs).toMatchObject({ name: 'TypeError', message: expect.stringContaining('Usage: packInetStream(') });
+    expect(errors.packed).toBe('rows');
     expect(errors.readClosed).toMatchObject({ message: 'the stream is closed' });
     for (const name of ['zero', 'fraction', 'negative', 'huge', 'text']) {
       expect(errors[`minRows ${name}`], name).toMatchObject({ name: 'TypeError', message: expect.stringContaining('Usage: readInetStream(') });

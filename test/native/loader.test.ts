@@ -45,7 +45,8 @@ describe('loadNative()', () => {
       'watchDestroyed',
       'openInetStream',
       'readInetStream',
-      'readInetStreamAsync',
+      'receiveInetStreamAsync',
+      'packInetStream',
       'closeInetStream',
     ];
     for (const name of exports) {
