@@ -23,6 +23,11 @@
 //                     [--skip-slow] [--slow-runs 1]
 // --skip-slow leaves out ss -tanp, net-tools -tanp (8-30 s each at 100k) and
 // ss -tlnp 'sport = :N' (ss reads every process's fds before filtering).
+// --realtime runs the measuring side (the generator, every command and the
+// reader of their output) under `chrt -f 50` (SCHED_FIFO): on a machine busy
+// with other work, each command still gets the cores as on a quiet one
+// (the kernel keeps 5% for ordinary tasks: sched_rt_runtime_us).
+//   node bench/run.js [--sizes …] [--realtime]
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -45,6 +50,7 @@ function parseArgs(argv) {
     else if (arg === '--runs') options.runs = Number(value());
     else if (arg === '--slow-runs') options.slowRuns = Number(value());
     else if (arg === '--skip-slow') options.skipSlow = true;
+    else if (arg === '--realtime') options.realtime = true;
     else if (arg === '--inside') options.inside = Number(value());
     else throw new Error(`unknown option ${arg} (see the header of bench/run.js)`);
   }
@@ -270,7 +276,9 @@ function runSize(size, options, ours) {
   // Stage 1 (throw-away netns): size the child's TCP hash. Stage 2: the measured namespaces.
   const script = [
     `[ ${ehash} -gt 0 ] && { sysctl -q -w net.ipv4.tcp_child_ehash_entries=${ehash} || echo "bench: no private TCP hash (kernel < 6.1?)" >&2; }`,
-    'exec unshare --net --pid --fork --kill-child --mount-proc "$@"',
+    // --realtime: everything measured (and the reader of its output) at SCHED_FIFO, ahead of every
+    // ordinary task, so a machine busy with other work still gives each command its cores.
+    `exec ${options.realtime ? 'chrt -f 50 ' : ''}unshare --net --pid --fork --kill-child --mount-proc "$@"`,
   ].join('\n');
   const env = { ...process.env, BENCH_OURS: JSON.stringify(ours) };
   const result = spawnSync('unshare', ['--net', 'sh', '-c', script, 'sh', process.execPath, __filename, ...forward], {
@@ -354,7 +362,7 @@ async function main() {
   const ours = which();
   if (!ours.cli) console.error('bench: dist/cli.js -tan does not run with NETSTAT_REQUIRE_NATIVE=1 (npm run build? native engine?): no CLI rows');
   if (!ours.library) console.error('bench: bench/library.js does not run with NETSTAT_REQUIRE_NATIVE=1 (npm run build? native engine?): no library rows');
-  console.log(`bench: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Linux ${os.release()}, Node ${process.versions.node}, ${new Date().toISOString()}`);
+  console.log(`bench: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Linux ${os.release()}, Node ${process.versions.node}, ${new Date().toISOString()}${options.realtime ? ', measured at SCHED_FIFO 50 (--realtime)' : ''}`);
   for (const size of options.sizes) {
     const before = buildStamp();
     const report = runSize(size, options, ours);

@@ -274,7 +274,8 @@ function perTable(
     },
     inet: (q: InetQuery): Table<InetSocket> => run(() => netlink.inet(q), () => procfsBackend().inet(q)),
     inetPacked: (q: InetQuery): Table<InetSocket> => run(() => (netlink.inetPacked ?? netlink.inet)(q), () => procfsBackend().inet(q)),
-    inetStream: (q: InetQuery): Table<InetSocket> => run(() => (netlink.inetStream ?? netlink.inetPacked ?? netlink.inet)(q), () => procfsBackend().inet(q)),
+    inetStream: (q: InetQuery, afterFirst?: boolean): Table<InetSocket> =>
+      run(() => (netlink.inetStream !== undefined ? netlink.inetStream(q, afterFirst) : (netlink.inetPacked ?? netlink.inet)(q)), () => procfsBackend().inet(q)),
     inetAsync: (q: InetQuery) => runAsync(() => netlink.inetAsync(q), () => procfsBackend().inetAsync(q)),
     unix: (q: UnixQuery): Table<UnixSocket> => run(() => netlink.unix(q), () => procfsBackend().unix(q)),
     unixAsync: (q: UnixQuery) => runAsync(() => netlink.unixAsync(q), () => procfsBackend().unixAsync(q)),

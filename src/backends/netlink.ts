@@ -548,7 +548,7 @@ export function createNetlinkBackend(binding: NativeBinding): NetlinkBackend {
     malformed: 0,
     packed: { dump: packed, kept: packedInetKept(packed, q.protocol, q.filter) },
   });
-  const stream = (q: InetQuery): Table<InetSocket> => {
+  const stream = (q: InetQuery, afterFirst = false): Table<InetSocket> => {
     const what = describe(q, q.family);
     const flag = q.abort?.flag ?? null;
     const handle = guarded(q.abort, what, () => binding.openInetStream(...args(q)));
@@ -559,7 +559,7 @@ export function createNetlinkBackend(binding: NativeBinding): NetlinkBackend {
       for (const text of batch.addresses) addresses.push(text);
       return { fields: batch.fields, addresses };
     };
-    const first = guarded(q.abort, what, () => binding.readInetStream(handle, 1, flag));
+    const first = afterFirst ? NO_ROWS_YET : guarded(q.abort, what, () => binding.readInetStream(handle, 1, flag));
     // The kernel's part on a pool thread, one batch ahead; the packing here,
     // while the next batch is received.
     const receive = (): Promise<{ done: boolean }> => {
@@ -639,6 +639,8 @@ function pidArray(query: OwnerQuery): Int32Array | null {
  * stays flat.
  */
 const STREAM_BATCH_ROWS = 4096;
+/** The first batch of a stream not read up front (`afterFirst`): no rows, nothing received yet. */
+const NO_ROWS_YET: InetBatch = Object.freeze({ fields: new Uint32Array(0), addresses: Object.freeze([]) as unknown as string[], addressBase: 0, done: false });
 /** A batch ends with the datagram that reaches STREAM_BATCH_ROWS: room for one more datagram's rows (~330). */
 const STREAM_BATCH_SLACK = 1024;
 

@@ -92,9 +92,13 @@ export interface SocketBackend {
    * engine's thread while the caller prints the one before. For a printer
    * that needs nothing from the whole table before its first row (no name
    * look-ups, no owners). A backend without batches gives `inetPacked`'s or
-   * `inet`'s table.
+   * `inet`'s table. `afterFirst`: the other family of a protocol whose
+   * first table was just streamed from the same kernel: its first batch is
+   * not waited for (`dump` is empty) — the kernel's walk for it then runs
+   * beside the printing instead of before it; a failure of that walk, which
+   * the first table's success makes all but impossible, surfaces from `more()`.
    */
-  inetStream?(query: InetQuery): Table<InetSocket>;
+  inetStream?(query: InetQuery, afterFirst?: boolean): Table<InetSocket>;
 }
 
 /**

@@ -218,11 +218,17 @@ export function readTables(plan: QueryPlan): QueryResult {
   // Streamed tables are read one family after the other: one dump of both
   // families would hold the IPv6 rows until the IPv4 ones are printed.
   const stream = packed && plan.streamInet === true && !wantsOwners(plan);
+  // Protocols whose first table is streaming from the kernel: the other family's stream starts without waiting.
+  const streaming = new Set<InetProtocol>();
   const inet = inetSpecs(plan).map((spec) =>
     outcome(spec, sources, () => {
       const backend = sources.inet(spec.protocol, spec.family);
       const query = inetQuery(plan, spec);
-      if (stream && backend.inetStream !== undefined) return backend.inetStream(query);
+      if (stream && backend.inetStream !== undefined) {
+        const table = backend.inetStream(query, streaming.has(spec.protocol));
+        if (table.packed?.more !== undefined) streaming.add(spec.protocol);
+        return table;
+      }
       const read = together(spec);
       if (read !== undefined) return read;
       return packed && backend.inetPacked !== undefined ? backend.inetPacked(query) : backend.inet(query);
