@@ -206,14 +206,23 @@ export function inetTimer(f: Uint32Array, o: number, isTcp: boolean): SocketTime
   return TIMER_OFF;
 }
 
-/** Build model records from one packed Internet dump, keeping the rows the filter keeps. */
-export function inetRows(packed: PackedInet, protocol: InetProtocol, family: InetFamily, filter: SocketFilter = { selection: 'all' }): InetSocket[] {
+/**
+ * Build model records from one packed Internet dump, keeping the rows the
+ * filter keeps; appended to `rows` (a streamed table's batches go into one
+ * array, sharing their `cgroups` objects).
+ */
+export function inetRows(
+  packed: PackedInet,
+  protocol: InetProtocol,
+  family: InetFamily,
+  filter: SocketFilter = { selection: 'all' },
+  rows: InetSocket[] = [],
+  cgroups = new CgroupRefs(),
+): InetSocket[] {
   const f = packed.fields;
   const addresses = packed.addresses;
-  const rows: InetSocket[] = [];
   const isTcp = protocol === 'tcp';
   const isRaw = protocol === 'raw';
-  const cgroups = new CgroupRefs();
   forEachKept(packed, protocol, filter, (o) => {
     const state = f[o + InetField.State]!;
     const timer = inetTimer(f, o, isTcp);
@@ -579,20 +588,55 @@ export function createNetlinkBackend(binding: NativeBinding): NetlinkBackend {
     const dump = packedOf(first);
     return { rows: [], malformed: 0, packed: { dump, kept: packedInetKept(dump, q.protocol, q.filter), more } };
   };
+  /**
+   * An Internet table's records, read as a stream: the records of one batch
+   * are built here while the kernel builds the next on a pool thread, so the
+   * JavaScript work hides behind the kernel's (the call costs little more
+   * than the dump).
+   */
+  const streamRowsAsync = async (q: InetQuery): Promise<InetSocket[]> => {
+    const what = describe(q, q.family);
+    const flag = q.abort?.flag ?? null;
+    const handle = guarded(q.abort, what, () => binding.openInetStream(...args(q)));
+    const receive = () => guardedAsync(q.abort, what, () => binding.receiveInetStreamAsync(handle, STREAM_BATCH_ROWS, flag));
+    const into = new Uint32Array((STREAM_BATCH_ROWS + STREAM_BATCH_SLACK) * INET_STRIDE);
+    const addresses: string[] = [];
+    const rows: InetSocket[] = [];
+    const cgroups = new CgroupRefs();
+    let next: Promise<{ done: boolean }> | undefined = receive();
+    while (next !== undefined) {
+      const received: { done: boolean } = await next;
+      next = received.done ? undefined : receive();
+      try {
+        const batch = guarded(q.abort, what, () => binding.packInetStream(handle, into));
+        if (batch.addressBase !== addresses.length) throw new NetstatError(`${what}: address texts out of step`, 'ERR_NATIVE_PROTOCOL');
+        for (const text of batch.addresses) addresses.push(text);
+        inetRows({ fields: batch.fields, addresses }, q.protocol, q.family, q.filter, rows, cgroups);
+      } catch (err) {
+        next?.catch(() => undefined); // the receive in flight ends on its own; its outcome is of no interest now
+        throw err;
+      }
+    }
+    return rows;
+  };
   const dumpUnix = (q: UnixQuery) => guarded(q.abort, describeUnix(q), () => binding.dumpUnix(q.netns?.path ?? null, q.abort?.flag ?? null));
   const dumpUnixAsync = (q: UnixQuery) =>
     guardedAsync(q.abort, describeUnix(q), () => binding.dumpUnixAsync(q.netns?.path ?? null, q.abort?.flag ?? null));
   return {
     name: 'netlink',
     inet: (q) => ({ rows: inetRows(dump(q), q.protocol, q.family, q.filter), malformed: 0 }),
-    inetAsync: async (q) => ({ rows: inetRows(await dumpAsync(q), q.protocol, q.family, q.filter), malformed: 0 }),
+    inetAsync: async (q) => ({ rows: await streamRowsAsync(q), malformed: 0 }),
     inetPacked: (q) => packedTable(dump(q), q),
     inetStream: stream,
     inetBoth: (q, packed) => {
       const pair = guarded(q.abort, describe(q, 'inet+inet6'), () => binding.dumpInetBoth(...bothArgs(q)));
       return packed ? { inet: packedTable(pair.inet, q), inet6: packedTable(pair.inet6, q) } : records(pair, q);
     },
-    inetBothAsync: async (q) => records(await guardedAsync(q.abort, describe(q, 'inet+inet6'), () => binding.dumpInetBothAsync(...bothArgs(q))), q),
+    // Two streams (one per family) rather than one dump of both: the records are built while the kernel walks.
+    inetBothAsync: async (q) => {
+      const [inet, inet6] = await Promise.all([streamRowsAsync({ ...q, family: 'inet' }), streamRowsAsync({ ...q, family: 'inet6' })]);
+      return { inet: { rows: inet, malformed: 0 }, inet6: { rows: inet6, malformed: 0 } };
+    },
     unix: (q) => ({ rows: unixRows(dumpUnix(q), q.filter), malformed: 0 }),
     unixAsync: async (q) => ({ rows: unixRows(await dumpUnixAsync(q), q.filter), malformed: 0 }),
     // Counting: compact rows when the kernel's filter suffices, else the full dump.

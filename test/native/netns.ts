@@ -120,8 +120,28 @@ export function replayBinding(capture: CaptureFile, live: NativeBinding): Native
     if (!capture.unix.ok) throw captureError(capture.unix.error);
     return { fields: Uint32Array.from(capture.unix.packed.fields), names: Buffer.from(capture.unix.packed.names, 'base64') };
   };
+  // A stream answers with the captured dump in one batch (a capture's error is thrown when it is opened).
+  const streams = new WeakMap<object, { packed: PackedInet; taken: boolean }>();
+  const whole = (stream: { handle: unknown }, into: Uint32Array | null) => {
+    const entry = streams.get(stream);
+    if (entry === undefined) throw new Error('replayBinding: not a stream of this binding');
+    const packed = entry.taken ? { fields: new Uint32Array(0), addresses: [] } : entry.packed;
+    entry.taken = true;
+    const fields = into !== null && into.length >= packed.fields.length ? (into.set(packed.fields), into.subarray(0, packed.fields.length)) : packed.fields;
+    return { fields, addresses: packed.addresses, addressBase: 0, done: true };
+  };
   return {
     ...live,
+    openInetStream: (family, protocol, states, withInfo, _bytecode, netns) => {
+      ownNamespace(netns);
+      const stream = { handle: {} };
+      streams.set(stream, { packed: inet(family, protocol, states, withInfo), taken: false });
+      return stream;
+    },
+    readInetStream: (stream) => whole(stream, null),
+    receiveInetStreamAsync: async () => ({ done: true }),
+    packInetStream: (stream, into) => ({ ...whole(stream, into), done: false }),
+    closeInetStream: () => undefined,
     dumpInet: (family, protocol, states, withInfo, _bytecode, netns) => (ownNamespace(netns), inet(family, protocol, states, withInfo)),
     dumpInetAsync: async (family, protocol, states, withInfo, _bytecode, netns) => (ownNamespace(netns), inet(family, protocol, states, withInfo)),
     dumpUnix: (netns) => (ownNamespace(netns), unix()),
