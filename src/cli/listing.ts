@@ -16,6 +16,8 @@ import type { Sources } from '../backends/choose';
 import type { OwnerScan, Table } from '../backends/types';
 import { NetstatError, errorCode, strerror } from '../errors';
 import type { InetProtocol, InetSocket, UnixSocket } from '../model';
+import { inetRows } from '../backends/netlink';
+import type { PackedInet } from '../native';
 import type { ModeContext } from '../modes/context';
 import { groupsSection } from '../modes/groups';
 import type { Options } from '../options';
@@ -83,11 +85,13 @@ function planOf(ctx: ModeContext, sources: Sources): QueryPlan {
     earlyWalk: owners && selection !== 'listening' && isRoot(),
     timers: o.timers,
     sources,
-    // Text needs no record per Internet socket: the packed printer reads the engine's rows.
-    packedInet: !o.json && !o.ndjson,
-    // Numeric text needs nothing of a table before its first row: print each
-    // batch while the kernel builds the next (memory bounded by a batch).
-    streamInet: !o.json && !o.ndjson && o.numericHosts && !owners,
+    // Text needs no record per Internet socket: the packed printer reads the
+    // engine's rows. JSON without owners takes packed rows too, to stream them.
+    packedInet: (!o.json && !o.ndjson) || !owners,
+    // Numeric text and JSON need nothing of a table before its first row:
+    // print each batch while the kernel builds the next (memory bounded by a batch).
+    // (Not with --cgroups: their paths are looked up once for all rows.)
+    streamInet: (o.json || o.ndjson ? !o.cgroups : o.numericHosts) && !owners,
   };
 }
 
@@ -128,7 +132,7 @@ export async function listingPass(ctx: ModeContext, sources: Sources, netns?: Li
 
 function printListing(ctx: ModeContext, result: QueryResult, plan: QueryPlan): Promise<number> {
   const o = ctx.options;
-  if (o.json || o.ndjson) return printJson(ctx, result, plan.tables.length > 0);
+  if (o.json || o.ndjson) return printJson(ctx, result, plan, plan.tables.length > 0);
   return printText(ctx, result, plan.filter);
 }
 
@@ -302,7 +306,7 @@ function finishText(ctx: ModeContext): number {
  * are the library's (always numeric: names are not looked up). Messages and
  * statuses on stderr are net-tools' (a failing table: its message and 255).
  */
-async function printJson(ctx: ModeContext, result: QueryResult, anyTable: boolean): Promise<number> {
+async function printJson(ctx: ModeContext, result: QueryResult, plan: QueryPlan, anyTable: boolean): Promise<number> {
   const out = ctx.out;
   const o = ctx.options;
   const nothing = o.explicitCount === 0;
@@ -322,25 +326,77 @@ async function printJson(ctx: ModeContext, result: QueryResult, anyTable: boolea
     if (!o.protocolsImplied && (!nothing || o.verbose)) out.err(`netstat: no support for \`${name}' on this system.\n`);
     if (!o.protocolsImplied && !nothing) status = 1;
   }
-  const inetRows = result.inet.flatMap((t) => (t.status === 'ok' ? t.table.rows : []));
-  if (o.cgroups) await fillCgroupsAsync(inetRows);
   const unixRows = result.unix?.status === 'ok' ? result.unix.table.rows : [];
-  if (!anyTable) {
-    // `-g` alone lists no sockets: only the groups' own document.
-  } else if (o.ndjson) {
-    for (const row of inetRows) out.out('{"kind":"inet",' + recordJson(row).slice(1) + '\n');
-    for (const row of unixRows) out.out('{"kind":"unix",' + recordJson(row).slice(1) + '\n');
-  } else {
-    out.out(ctx.jsonNetns === undefined ? '{"mode":"sockets","inet":[' : `{"mode":"sockets","netns":${JSON.stringify(ctx.jsonNetns)},"inet":[`);
-    writeRows(ctx, inetRows);
-    out.out('],"unix":[');
-    writeRows(ctx, unixRows);
-    out.out(`],"tables":${jsonLine(outcomes.map(tableReport)).trimEnd()}}\n`);
+  // Rows written per streamed table: its count is known once it is written.
+  const written = new Map<TableOutcome<unknown>, number>();
+  const batches = inetBatches(result, plan.filter, written);
+  try {
+    if (!anyTable) {
+      // `-g` alone lists no sockets: only the groups' own document.
+    } else if (o.ndjson) {
+      for await (const records of batches) {
+        if (o.cgroups) await fillCgroupsAsync(records);
+        for (const row of records) out.out('{"kind":"inet",' + recordJson(row).slice(1) + '\n');
+      }
+      for (const row of unixRows) out.out('{"kind":"unix",' + recordJson(row).slice(1) + '\n');
+    } else {
+      out.out(ctx.jsonNetns === undefined ? '{"mode":"sockets","inet":[' : `{"mode":"sockets","netns":${JSON.stringify(ctx.jsonNetns)},"inet":[`);
+      let first = true;
+      for await (const records of batches) {
+        if (o.cgroups) await fillCgroupsAsync(records);
+        first = writeRows(ctx, records, first);
+      }
+      out.out('],"unix":[');
+      writeRows(ctx, unixRows, true);
+      const report = (t: TableOutcome<unknown>) => ({ ...tableReport(t), ...(written.has(t) ? { rows: written.get(t)! } : {}) });
+      out.out(`],"tables":${jsonLine(outcomes.map(report)).trimEnd()}}\n`);
+    }
+  } catch (error) {
+    if (!(error instanceof StreamFailure)) throw error;
+    // A streamed dump that failed midway: what was written stays (the document is cut short).
+    out.err(failureLine(ctx, error.outcome));
+    return 255;
   }
   if (status !== 0) return status;
   // -g with a listing: the groups print their own JSON (modes/groups.ts).
   if (o.groups && (status = await groupsSection(ctx)) !== 0) return status;
   return finishText(ctx);
+}
+
+/**
+ * The Internet records of a result, table by table; a packed table's batch
+ * by batch (a streamed one as the kernel gives them), so each batch can be
+ * written and dropped. The rows of each packed table are counted in `written`.
+ */
+async function* inetBatches(result: QueryResult, filter: SocketFilter, written: Map<TableOutcome<unknown>, number>): AsyncGenerator<InetSocket[]> {
+  for (const t of result.inet) {
+    if (t.status !== 'ok' || t.spec.kind !== 'inet') continue;
+    const packed = t.table.packed;
+    if (packed === undefined) {
+      yield t.table.rows;
+      continue;
+    }
+    let rows = 0;
+    let batch: PackedInet | undefined = packed.dump;
+    while (batch !== undefined) {
+      const records = inetRows(batch, t.spec.protocol, t.spec.family, filter);
+      rows += records.length;
+      yield records;
+      try {
+        batch = await packed.more?.();
+      } catch (error) {
+        throw new StreamFailure({ status: 'error', spec: t.spec, source: t.source, error });
+      }
+    }
+    written.set(t, rows);
+  }
+}
+
+/** A streamed table that failed while its rows were being written. */
+class StreamFailure extends Error {
+  constructor(readonly outcome: Extract<TableOutcome<unknown>, { status: 'error' }>) {
+    super('a streamed table failed');
+  }
 }
 
 /**
@@ -353,9 +409,14 @@ function recordJson(row: InetSocket | UnixSocket): string {
   return jsonLine(row).slice(0, -1);
 }
 
-/** Rows as comma-separated JSON, written as they are turned into text (no one large string). */
-function writeRows(ctx: ModeContext, rows: ReadonlyArray<InetSocket | UnixSocket>): void {
-  for (let i = 0; i < rows.length; i++) ctx.out.out(i === 0 ? recordJson(rows[i]!) : ',' + recordJson(rows[i]!));
+/**
+ * Rows as comma-separated JSON, written as they are turned into text (no one
+ * large string); `first`: no comma before the first. Returns whether still
+ * nothing was written.
+ */
+function writeRows(ctx: ModeContext, rows: ReadonlyArray<InetSocket | UnixSocket>, first: boolean): boolean {
+  for (let i = 0; i < rows.length; i++) ctx.out.out(first && i === 0 ? recordJson(rows[i]!) : ',' + recordJson(rows[i]!));
+  return first && rows.length === 0;
 }
 
 /** net-tools' stderr notice after loading the process table as a non-root user. */

@@ -18,7 +18,9 @@
  *   from the first read;
  * - `netstat -tan`, `-tuwan`, `-tln`, `-6tan`, `-4tn`, `-tanW`, `-tanp` of this
  *   project print what /usr/bin/netstat prints there, byte for byte, under
- *   the backend the suite runs with (netlink streams every TCP table here).
+ *   the backend the suite runs with (netlink streams every TCP table here);
+ * - `--json` / `--ndjson` without owners (streamed) give the same records,
+ *   and table counts, as the `-p` document (read whole).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -158,7 +160,12 @@ const attemptAsync = async (call) => {
       theirs: { stdout: theirs.stdout, stderr: theirs.stderr, status: theirs.status },
     };
   }
-  fs.writeFileSync(outFile, JSON.stringify({ dumps, errors, runs }));
+  const json = {};
+  for (const args of [['-tan', '--json'], ['-tan', '--ndjson'], ['-tanp', '--json'], ['-tuwan', '--json']]) {
+    const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 28 });
+    json[args.join(' ')] = { stdout: run.stdout, stderr: run.stderr, status: run.status };
+  }
+  fs.writeFileSync(outFile, JSON.stringify({ dumps, errors, runs, json }));
   process.exit(0);
 })().catch((err) => {
   console.error(err && err.stack);
@@ -202,7 +209,12 @@ describe('streamed dumps: openInetStream / readInetStream / receiveInetStreamAsy
     it.skip(`live sockets in a private namespace (${why})`, () => {});
     return;
   }
-  let result: { dumps: Record<string, Streamed>; errors: Record<string, unknown>; runs: Record<string, { ours: Run; theirs: Run }> };
+  let result: {
+    dumps: Record<string, Streamed>;
+    errors: Record<string, unknown>;
+    runs: Record<string, { ours: Run; theirs: Run }>;
+    json: Record<string, Run>;
+  };
   const load = () => {
     if (result !== undefined) return result;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netstat-dump-stream-'));
@@ -274,6 +286,31 @@ describe('streamed dumps: openInetStream / readInetStream / receiveInetStreamAsy
     expect(errors.cancelledOpen).toMatchObject({ code: 'ECANCELED', syscall: 'recvmsg' });
     expect(errors.cancelledRead).toMatchObject({ code: 'ECANCELED', syscall: 'recvmsg' });
     expect(errors.badBytecode).toMatchObject({ code: 'EINVAL', syscall: 'sock_diag' });
+  });
+
+  it('--json and --ndjson streamed (no owners) give the records of the unstreamed -p document, and the right counts', () => {
+    const { json } = load();
+    for (const run of Object.values(json)) {
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+    }
+    type Doc = { inet: Array<Record<string, unknown>>; tables: Array<{ table: string; rows: number }> };
+    const streamed = JSON.parse(json['-tan --json']!.stdout) as Doc;
+    const whole = JSON.parse(json['-tanp --json']!.stdout) as Doc;
+    // Expiry moves between two listings; owners are -p's alone.
+    const comparable = (r: Record<string, unknown>) => {
+      const { owners: _o, pid: _p, program: _g, ...rest } = r;
+      return { ...rest, timer: { ...(r.timer as object), expiresMs: 0 } };
+    };
+    expect(streamed.inet.length).toBeGreaterThan(4 * CONNECTIONS);
+    expect(streamed.inet.map(comparable)).toEqual(whole.inet.map(comparable));
+    expect(streamed.tables.map((t) => [t.table, t.rows])).toEqual(whole.tables.map((t) => [t.table, t.rows]));
+    expect(streamed.tables.reduce((n, t) => n + t.rows, 0)).toBe(streamed.inet.length);
+    const lines = json['-tan --ndjson']!.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map(({ kind: _k, ...r }) => comparable(r))).toEqual(streamed.inet.map(comparable));
+    expect(lines.every((line) => line.kind === 'inet')).toBe(true);
+    const all = JSON.parse(json['-tuwan --json']!.stdout) as Doc;
+    expect(all.inet.filter((r) => r.protocol === 'tcp').map(comparable)).toEqual(streamed.inet.map(comparable));
   });
 
   for (const args of CLI_ARGS) {
