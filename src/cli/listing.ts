@@ -71,6 +71,7 @@ function planOf(ctx: ModeContext, sources: Sources): QueryPlan {
   // to know whether to print net-tools' notice. SCTP rows are read later, as
   // text: their owners need the complete walk too.
   const completeWalk = !isRoot() || ((nothing || o.sctp) && sctpPresent(ctx.procRoot));
+  const earlyWalk = owners && selection !== 'listening' && isRoot();
   return {
     tables,
     filter: { selection },
@@ -82,7 +83,7 @@ function planOf(ctx: ModeContext, sources: Sources): QueryPlan {
     // cheaper). Only as root: the walk then also sees this process's own
     // netlink socket of the dump in progress, which would count as
     // "identified" for net-tools' non-root notice.
-    earlyWalk: owners && selection !== 'listening' && isRoot(),
+    earlyWalk,
     timers: o.timers,
     sources,
     // Text needs no record per Internet socket: the packed printer reads the
@@ -91,7 +92,9 @@ function planOf(ctx: ModeContext, sources: Sources): QueryPlan {
     // Numeric text and JSON need nothing of a table before its first row:
     // print each batch while the kernel builds the next (memory bounded by a batch).
     // (Not with --cgroups: their paths are looked up once for all rows.)
-    streamInet: (o.json || o.ndjson ? !o.cgroups : o.numericHosts) && !owners,
+    // With owners, text streams when the walk is the complete early one: it
+    // ends before the first row prints, while the kernel dumps beside it.
+    streamInet: o.json || o.ndjson ? !o.cgroups && !owners : o.numericHosts && (!owners || earlyWalk),
   };
 }
 

@@ -59,8 +59,8 @@ export interface QueryPlan {
   /**
    * With `packedInet`: netlink tables are read in batches (`packed.more`),
    * printed while the kernel builds the next — for a printer that needs
-   * nothing of the whole table first (no name look-ups); never with owners,
-   * whose join needs every row's inode.
+   * nothing of the whole table first (no name look-ups); with owners only
+   * when the walk is the complete early one (no wanted inodes to gather).
    */
   streamInet?: boolean;
 }
@@ -217,7 +217,8 @@ export function readTables(plan: QueryPlan): QueryResult {
   };
   // Streamed tables are read one family after the other: one dump of both
   // families would hold the IPv6 rows until the IPv4 ones are printed.
-  const stream = packed && plan.streamInet === true && !wantsOwners(plan);
+  // Owners need every row's inode before the walk, unless the walk is the complete early one.
+  const stream = packed && plan.streamInet === true && (!wantsOwners(plan) || plan.earlyWalk === true);
   // Protocols whose first table is streaming from the kernel: the other family's stream starts without waiting.
   const streaming = new Set<InetProtocol>();
   const inet = inetSpecs(plan).map((spec) =>
