@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Fuzz the native engine's byte decoders (native/fuzz/fuzz_decode.cc) with
-# libFuzzer, under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Fuzz the native engine's byte decoders (native/fuzz/fuzz_decode.cc: the
+# netlink walk, the inet, both-families, compact and UNIX packers, destroy
+# notifications, program names) with libFuzzer, under AddressSanitizer and
+# UndefinedBehaviorSanitizer.
 #
 #   scripts/fuzz.sh            build, then replay the corpus and fuzz for FUZZ_SECONDS (default 60)
 #   scripts/fuzz.sh --corpus   build, then only replay the corpus (every input once)

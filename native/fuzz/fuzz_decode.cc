@@ -1,21 +1,26 @@
 // fuzz_decode.cc — libFuzzer harness for the engine's byte decoders: the
 // netlink message walk (netlink.cc), the inet_diag / unix_diag packers
-// (sock_diag.cc), the destroy notification parse (destroy_monitor.cc) and
-// net-tools' program name rule (proc_fds.cc). No N-API and no socket: each
-// input is handed to every decoder as if it were a received datagram or a
-// recording, so lengths that lie, attributes past the end, zero-length
+// (sock_diag.cc: one family, both families of one TCPDIAG_GETSOCK dump,
+// compact rows, UNIX), the destroy notification parse (destroy_monitor.cc)
+// and net-tools' program name rule (proc_fds.cc). No N-API and no socket:
+// each input is handed to every decoder as if it were a received datagram or
+// a recording, so lengths that lie, attributes past the end, zero-length
 // messages, unknown types and truncated batches all reach the same code a
 // live dump runs. Built and run by scripts/fuzz.sh (`npm run fuzz`).
 //
 // Beyond "no crash" (ASan/UBSan watch every access), the harness checks the
 // decoders' contracts and traps when one is broken: malformed input may only
 // raise SystemError; packed tables have whole rows; every index a row holds
-// points inside its table.
+// points inside its table. The packers that share InetPacker's rules are held
+// to it: the both-families packer must give exactly its rows, each in the
+// table of its family, and the compact packer the same sockets with the same
+// values; each must reject exactly the datagrams it rejects.
 #include <linux/netlink.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "../destroy_monitor.h"
@@ -65,6 +70,64 @@ void DecodeRecordings(const uint8_t* data, size_t size) {
   }
 }
 
+// Walks one datagram into a packer, as NetlinkSocket::Dump does; true when
+// the walk or the packer rejected it (SystemError, the only error allowed).
+template <typename Packer>
+bool Feed(const uint8_t* data, size_t size, uint32_t port, uint32_t seq, Packer* packer) {
+  bool interrupted = false;
+  try {
+    netstat::WalkDumpMessages(data, size, port, seq, &interrupted, [packer](const nlmsghdr& m) { packer->Add(m); });
+  } catch (const SystemError&) {
+    return true;
+  }
+  return false;
+}
+
+// inet_ntop's text says the family: only IPv6 text has a ':'.
+bool IsInet6Text(const std::string& text) { return text.find(':') != std::string::npos; }
+
+// The both-families packer against the one-table packer on the same
+// accepted datagram: the one table's rows, in order, are the pair's two
+// tables merged by family — every slot equal, addresses by their text.
+void CheckPairAgainstOne(const netstat::PackedInetPair& pair, const netstat::PackedInet& one) {
+  using namespace netstat::inet_field;
+  size_t next[2] = {0, 0};  // next row of pair.inet, pair.inet6
+  for (size_t row = 0; row < one.fields.size(); row += kStride) {
+    const std::string& local = one.addresses[one.fields[row + kLocalAddress]];
+    const int which = IsInet6Text(local) ? 1 : 0;
+    const netstat::PackedInet& side = which == 1 ? pair.inet6 : pair.inet;
+    const size_t at = next[which];
+    Require(at < side.fields.size());
+    for (size_t slot = 0; slot < kStride; ++slot) {
+      if (slot == kLocalAddress || slot == kRemoteAddress) continue;
+      Require(side.fields[at + slot] == one.fields[row + slot]);
+    }
+    Require(side.addresses[side.fields[at + kLocalAddress]] == local);
+    Require(side.addresses[side.fields[at + kRemoteAddress]] == one.addresses[one.fields[row + kRemoteAddress]]);
+    next[which] = at + kStride;
+  }
+  Require(next[0] == pair.inet.fields.size() && next[1] == pair.inet6.fields.size());
+  for (const auto& text : pair.inet.addresses) Require(!IsInet6Text(text));
+  for (const auto& text : pair.inet6.addresses) Require(IsInet6Text(text));
+}
+
+// Compact rows are the same sockets as the one-table packer's, with its values.
+void CheckCompactAgainstOne(const netstat::PackedCompact& compact, const netstat::PackedInet& one) {
+  namespace in = netstat::inet_field;
+  namespace co = netstat::compact_field;
+  Require(compact.fields.size() / co::kStride == one.fields.size() / in::kStride);
+  for (size_t c = 0, i = 0; c < compact.fields.size(); c += co::kStride, i += in::kStride) {
+    Require(compact.fields[c + co::kState] == one.fields[i + in::kState]);
+    Require(compact.fields[c + co::kLocalPort] == one.fields[i + in::kPorts] >> 16);
+    Require(compact.fields[c + co::kUid] == one.fields[i + in::kUid]);
+    Require(compact.fields[c + co::kInode] == one.fields[i + in::kInode]);
+    Require(compact.fields[c + co::kRecvQueue] == one.fields[i + in::kRecvQueue]);
+    Require(compact.fields[c + co::kSendQueue] == one.fields[i + in::kSendQueue]);
+    Require(compact.fields[c + co::kCgroupLow] == one.fields[i + in::kCgroupLow]);
+    Require(compact.fields[c + co::kCgroupHigh] == one.fields[i + in::kCgroupHigh]);
+  }
+}
+
 // One datagram of a live dump, with the port and sequence checks on (taken
 // from the first header, so that inputs can pass them), into each packer.
 void DecodeDatagram(const uint8_t* data, size_t size) {
@@ -76,26 +139,29 @@ void DecodeDatagram(const uint8_t* data, size_t size) {
     port = first.nlmsg_pid;
     seq = first.nlmsg_seq;
   }
-  bool interrupted = false;
   netstat::InetPacker inet;
-  try {
-    netstat::WalkDumpMessages(data, size, port, seq, &interrupted, [&inet](const nlmsghdr& m) { inet.Add(m); });
-  } catch (const SystemError&) {
-  }
-  CheckInet(inet.Take());
+  const bool inet_rejected = Feed(data, size, port, seq, &inet);
+  const netstat::PackedInet one = inet.Take();
+  CheckInet(one);
 
-  netstat::CompactPacker compact;
-  try {
-    netstat::WalkDumpMessages(data, size, port, seq, &interrupted, [&compact](const nlmsghdr& m) { compact.Add(m); });
-  } catch (const SystemError&) {
-  }
-  Require(compact.Take().fields.size() % netstat::compact_field::kStride == 0);
+  // dumpInetBoth (layout 6): the same replies split by idiag_family.
+  netstat::InetPairPacker pair_packer;
+  const bool pair_rejected = Feed(data, size, port, seq, &pair_packer);
+  const netstat::PackedInetPair pair = pair_packer.Take();
+  CheckInet(pair.inet);
+  CheckInet(pair.inet6);
+  Require(pair_rejected == inet_rejected);
+  if (!inet_rejected) CheckPairAgainstOne(pair, one);
+
+  netstat::CompactPacker compact_packer;
+  const bool compact_rejected = Feed(data, size, port, seq, &compact_packer);
+  const netstat::PackedCompact compact = compact_packer.Take();
+  Require(compact.fields.size() % netstat::compact_field::kStride == 0);
+  Require(compact_rejected == inet_rejected);
+  if (!inet_rejected) CheckCompactAgainstOne(compact, one);
 
   netstat::UnixPacker unix_packer;
-  try {
-    netstat::WalkDumpMessages(data, size, port, seq, &interrupted, [&unix_packer](const nlmsghdr& m) { unix_packer.Add(m); });
-  } catch (const SystemError&) {
-  }
+  Feed(data, size, port, seq, &unix_packer);
   CheckUnix(unix_packer.Take());
 }
 
