@@ -53,6 +53,8 @@ export function netlinkMessages(bytes: Buffer): Message[] {
     if (type === NLMSG_DONE) break;
     if (type === NLMSG_ERROR) {
       const errno = body.length >= 4 ? -body.readInt32LE(0) : 0;
+      // Kernel errors are 1…4095 (MAX_ERRNO), as the engine's netlink walk requires; anything else is no errno.
+      if (errno < 0 || errno > 4095) throw new NetstatError('malformed rtnetlink error status', 'EBADMSG');
       if (errno !== 0) throw new NetstatError(`rtnetlink dump failed (errno ${errno})`, 'ERR_RTNETLINK', { errno, syscall: 'recvmsg' });
     } else messages.push({ type, body });
     at += (length + 3) & ~3;
