@@ -30,8 +30,18 @@ function minimumFields(protocol: InetProtocol): number {
  */
 const TIMER_OFF: SocketTimer = Object.freeze({ kind: 0, expiresMs: 0, retransmits: 0, probes: 0 });
 
-/** Slots of the address text caches (direct-mapped; a collision just replaces). */
-const CACHE_SLOTS = 4096;
+/**
+ * Slots of the address text caches (direct-mapped; a collision just
+ * replaces): a power of two of about one slot per 32 bytes of the table (a
+ * line is over 140 bytes and holds two addresses), 16 to 4096. Sized to the
+ * table because allocating 4096 slots cost more than parsing a table of a
+ * few lines (~0.1 ms each).
+ */
+function cacheSlots(tableBytes: number): number {
+  let slots = 16;
+  while (slots < 4096 && slots * 32 < tableBytes) slots *= 2;
+  return slots;
+}
 
 /**
  * Decodes hex addresses into canonical text. A table repeats few distinct
@@ -41,14 +51,22 @@ const CACHE_SLOTS = 4096;
  * line are read: up to 8 digits → both IPv4, more → both IPv6.
  */
 class AddressDecoder {
-  private readonly v4Keys = new Uint32Array(CACHE_SLOTS);
-  private readonly v4Texts: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS).fill(undefined);
-  private readonly v6Keys = new Uint32Array(CACHE_SLOTS * 4);
-  private readonly v6Texts: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS).fill(undefined);
+  private readonly mask: number;
+  private readonly v4Keys: Uint32Array;
+  private readonly v4Texts: (string | undefined)[];
+  private readonly v6Keys: Uint32Array;
+  private readonly v6Texts: (string | undefined)[];
   private readonly words = new Uint32Array(4);
   private readonly bytes = new Uint8Array(16);
 
-  constructor(private readonly buf: Buffer) {}
+  constructor(private readonly buf: Buffer) {
+    const slots = cacheSlots(buf.length);
+    this.mask = slots - 1;
+    this.v4Keys = new Uint32Array(slots);
+    this.v4Texts = new Array<string | undefined>(slots).fill(undefined);
+    this.v6Keys = new Uint32Array(slots * 4);
+    this.v6Texts = new Array<string | undefined>(slots).fill(undefined);
+  }
 
   decode(start: number, length: number, asV6: boolean): string {
     return asV6 ? this.decodeV6(start, length) : this.decodeV4(start, length);
@@ -68,7 +86,7 @@ class AddressDecoder {
       while (first < end && this.buf[first] === 0x30) first++;
       word = end - first > 16 ? 0xffffffff : hexValue(this.buf, Math.max(first, end - 8), Math.min(8, end - first));
     }
-    const slot = (word ^ (word >>> 12) ^ (word >>> 24)) & (CACHE_SLOTS - 1);
+    const slot = (word ^ (word >>> 12) ^ (word >>> 24)) & this.mask;
     let text = this.v4Texts[slot];
     if (text === undefined || this.v4Keys[slot] !== word) {
       text = formatIPv4(word & 0xff, (word >>> 8) & 0xff, (word >>> 16) & 0xff, word >>> 24);
@@ -93,7 +111,7 @@ class AddressDecoder {
       words[word] = value;
       hash = (Math.imul(hash, 31) + value) | 0;
     }
-    const slot = (hash ^ (hash >>> 12) ^ (hash >>> 24)) & (CACHE_SLOTS - 1);
+    const slot = (hash ^ (hash >>> 12) ^ (hash >>> 24)) & this.mask;
     const keys = this.v6Keys;
     const k = slot * 4;
     let text = this.v6Texts[slot];

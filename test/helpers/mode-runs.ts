@@ -4,7 +4,9 @@
  * private mount namespace, so both read identical files.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { parseArgs } from '../../src/cli/args';
 import { Output } from '../../src/cli/output';
 import type { ModeContext, ModePass } from '../../src/modes/context';
@@ -73,4 +75,34 @@ export function runOracle(tree: string, args: string[], user: 'root' | 'nobody' 
     timeout: 30_000,
   });
   return { stdout: result.stdout, stderr: result.stderr, status: result.status ?? -1 };
+}
+
+/** One shell word, whatever bytes it holds. */
+function shellWord(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * net-tools once per argument list over one copy of `tree` on /proc: one
+ * mount namespace for all of them (the runs only read the tree), so checking
+ * several options per generated tree starts one namespace, not one per run.
+ * Each run's output goes to files, so stdout and stderr stay apart as with
+ * runOracle.
+ */
+export function runOracleEach(tree: string, argLists: string[][]): Run[] {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'netstat-oracle-'));
+  try {
+    const runs = argLists.map((args, i) => `${ORACLE} ${args.map(shellWord).join(' ')} >"$1/${i}.out" 2>"$1/${i}.err"; echo $? >"$1/${i}.status"`);
+    const script = ['mount -t tmpfs none /proc && cp -a "$0"/. /proc/ || exit 1', ...runs].join('\n');
+    const result = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, tree, out], {
+      encoding: 'latin1',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
+      timeout: 30_000,
+    });
+    if (result.status !== 0) throw new Error(`net-tools runs over ${tree} failed: ${result.stderr}`);
+    const read = (name: string) => readFileSync(path.join(out, name), 'latin1');
+    return argLists.map((_, i) => ({ stdout: read(`${i}.out`), stderr: read(`${i}.err`), status: Number(read(`${i}.status`)) }));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }

@@ -20,8 +20,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GROUPS_HEADER, groupsSection, parseIgmp, parseIgmp6 } from '../../src/modes/groups';
-import { oracleUnavailable, type Run, runOracle, runPass } from '../helpers/mode-runs';
+import { oracleUnavailable, type Run, runOracleEach, runPass } from '../helpers/mode-runs';
 import { hexText, LineBuilder } from './generators';
+import { runs } from './runs';
 
 const char = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('0', '1', 'f', 'F', ' ', '\t', ':', '-', 'l', 'o') },
@@ -37,16 +38,11 @@ describe('igmp/igmp6 parsers on arbitrary text', () => {
         const v6 = parseIgmp6(body);
         expect(v6.length).toBe(lineCount);
         const v4 = parseIgmp(header + body);
-        for (const item of [...v6, ...v4]) {
-          if (item.kind === 'group') {
-            expect(isIP(item.address)).toBe(item.family === 'inet' ? 4 : 6);
-            expect(item.users === (item.users | 0)).toBe(true);
-          } else {
-            expect(Number.isInteger(item.line)).toBe(true);
-          }
-        }
+        const valid = (item: (typeof v4)[number]) =>
+          item.kind === 'group' ? isIP(item.address) === (item.family === 'inet' ? 4 : 6) && item.users === (item.users | 0) : Number.isInteger(item.line);
+        expect([...v6, ...v4].filter((item) => !valid(item))).toEqual([]);
       }),
-      { numRuns: 1500 },
+      { numRuns: runs(1500) },
     );
   });
 });
@@ -89,8 +85,7 @@ const unavailable = oracleUnavailable();
 if (unavailable !== null) console.warn(`groups differential property skipped: ${unavailable}`);
 
 /** -g is a section of the listing: net-tools' stdout counts from the groups header on. */
-function oracle(dir: string, args: string[]): Run {
-  const run = runOracle(dir, args);
+function fromGroupsHeader(run: Run): Run {
   const start = run.stdout.indexOf(GROUPS_HEADER);
   return { ...run, stdout: start < 0 ? run.stdout : run.stdout.slice(start) };
 }
@@ -106,11 +101,13 @@ describe('netstat -gn over generated igmp and igmp6 files', () => {
           fc.asyncProperty(fc.array(igmpLine, { maxLength: 30 }), fc.array(igmp6Line, { maxLength: 30 }), async (v4, v6) => {
             writeFileSync(path.join(dir, 'net', 'igmp'), 'Idx\tDevice    : Count Querier\tGroup    Users Timer\tReporter\n' + v4.map((l) => l + '\n').join(''), 'latin1');
             writeFileSync(path.join(dir, 'net', 'igmp6'), v6.map((l) => l + '\n').join(''), 'latin1');
-            for (const args of [['-gn'], ['-gn6'], ['-gn4']]) {
-              expect(await runPass(groupsSection, dir, args), `netstat ${args.join(' ')}`).toEqual(oracle(dir, args));
+            const argLists = [['-gn'], ['-gn6'], ['-gn4']];
+            const reference = runOracleEach(dir, argLists).map(fromGroupsHeader);
+            for (const [i, args] of argLists.entries()) {
+              expect(await runPass(groupsSection, dir, args), `netstat ${args.join(' ')}`).toEqual(reference[i]);
             }
           }),
-          { numRuns: 10, endOnFailure: true },
+          { numRuns: runs(10), endOnFailure: true },
         );
       } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findCgroup2Mount, parseMountinfo } from '../../src/cgroup/mount';
+import { runs } from './runs';
 
 /** The kernel's escaping of a path (fs/proc_namespace.c mangle: space, tab, newline, backslash). */
 function mangle(path: string): string {
@@ -26,7 +27,7 @@ describe('mountinfo', () => {
         const text = mounts.map(([root, point, opt, type], i) => [String(20 + i), '1', '0:27', mangle(root), mangle(point), 'rw,nosuid', ...opt, '-', type, 'none', 'rw'].join(' ')).join('\n');
         expect(parseMountinfo(text)).toEqual(mounts.map(([root, mountPoint, , fsType]) => ({ root, mountPoint, fsType })));
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 
@@ -35,10 +36,10 @@ describe('mountinfo', () => {
     fc.assert(
       fc.property(fc.array(char, { maxLength: 300 }), (chars) => {
         const text = chars.join('');
-        for (const e of parseMountinfo(text)) expect(e.fsType.length).toBeGreaterThan(0);
+        expect(parseMountinfo(text).filter((e) => e.fsType.length === 0)).toEqual([]);
         findCgroup2Mount(text);
       }),
-      { numRuns: 1500 },
+      { numRuns: runs(1500) },
     );
   });
 });

@@ -10,10 +10,11 @@
 import fc from 'fast-check';
 import { isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { SctpAddress, SctpAssociation, SctpEndpoint } from '../../src/model';
+import type { SctpAssociation, SctpEndpoint } from '../../src/model';
 import { runToEnd } from '../../src/procfs/slices';
 import { parseSctpAssociations, parseSctpEndpoints } from '../../src/procfs/sctp-table';
 import { blanks } from './generators';
+import { runs } from './runs';
 
 const EPS_HEADER = ' ENDPT     SOCK   STY SST HBKT LPORT   UID INODE LADDRS\n';
 const ASSOCS_HEADER = ' ASSOC     SOCK   STY SST ST HBKT ASSOC-ID TX_QUEUE RX_QUEUE UID INODE LPORT RPORT LADDRS <-> RADDRS\n';
@@ -51,13 +52,12 @@ describe('SCTP endpoints: /proc/net/sctp{,6}/eps', () => {
     fc.assert(
       fc.property(number, fc.nat(0xffff), number, number, fc.array(address, { maxLength: 4 }), fc.array(blanks, { minLength: 1, maxLength: 1 }), fc.constantFrom(' ', '  ', '    '), (state, port, uid, inode, addrs, g, before) => {
         const line = ['ffff888003a1c000', 'ffff888003a1c800', '2', String(state), '29', String(port), String(uid), String(inode)].join(g[0]!) + before + addrs.map((a) => a.text).join(' ') + ' ';
-        const table = eps(line + '\n');
-        expect(table.malformed).toBe(0);
-        const row = table.rows[0] as SctpEndpoint;
-        expect(row).toMatchObject({ state, localPort: port, uid, inode });
-        expect(row.localAddresses.map((a) => a.address)).toEqual(addrs.map((a) => a.want));
+        expect(eps(line + '\n')).toMatchObject({
+          malformed: 0,
+          rows: [{ state, localPort: port, uid, inode, localAddresses: addrs.map((a) => ({ address: a.want })) }],
+        });
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 
@@ -67,9 +67,9 @@ describe('SCTP endpoints: /proc/net/sctp{,6}/eps', () => {
         const table = eps(lines.map((l) => l + '\n').join(''));
         expect(table.malformed).toBe(lines.filter((l) => tokens(l) < 8).length);
         expect(table.rows.length).toBe(lines.filter((l) => tokens(l) >= 8).length);
-        for (const row of table.rows) checkRow(row);
+        expect(table.rows.flatMap(rowProblems)).toEqual([]);
       }),
-      { numRuns: 1500 },
+      { numRuns: runs(1500) },
     );
   });
 });
@@ -86,16 +86,14 @@ describe('SCTP associations: /proc/net/sctp{,6}/assocs', () => {
           const fields = ['ffff888003a2c000', 'ffff888003a2c800', '0', String(state), '4', '1', '1', String(tx), String(rx), String(uid), String(inode), String(lport & 0xffff), String(rport & 0xffff)];
           const list = (addrs: typeof local) => addrs.map((a, i) => (i === 0 ? '*' : '') + a.text).join(' ');
           const line = `${fields.join(' ')} ${list(local)} <-> ${list(remote)} \t    1000    10    10   10    0    0        0        1        0   212992   212992`;
-          const table = assocs(line + '\n');
-          expect(table.malformed).toBe(0);
-          const row = table.rows[0] as SctpAssociation;
-          expect(row).toMatchObject({ state, sendQueue: tx, recvQueue: rx, uid, inode, localPort: lport & 0xffff, remotePort: rport & 0xffff });
-          const texts = (addrs: SctpAddress[]) => addrs.map((a) => [a.address, a.primary]);
-          expect(texts(row.localAddresses)).toEqual(local.map((a, i) => [a.want, i === 0]));
-          expect(texts(row.remoteAddresses)).toEqual(remote.map((a, i) => [a.want, i === 0]));
+          const texts = (addrs: typeof local) => addrs.map((a, i) => ({ address: a.want, primary: i === 0 }));
+          expect(assocs(line + '\n')).toMatchObject({
+            malformed: 0,
+            rows: [{ state, sendQueue: tx, recvQueue: rx, uid, inode, localPort: lport & 0xffff, remotePort: rport & 0xffff, localAddresses: texts(local), remoteAddresses: texts(remote) }],
+          });
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 
@@ -104,21 +102,23 @@ describe('SCTP associations: /proc/net/sctp{,6}/assocs', () => {
       fc.property(fc.array(hostileLine, { maxLength: 10 }), (lines) => {
         const table = assocs(lines.map((l) => l + '\n').join(''));
         expect(table.malformed).toBe(lines.filter((l) => tokens(l) < 13).length);
-        for (const row of table.rows) {
-          checkRow(row);
-          const a = row as SctpAssociation;
-          for (const port of [a.localPort, a.remotePort]) expect(port >= 0 && port <= 0xffff).toBe(true);
-          for (const value of [a.sendQueue, a.recvQueue, a.uid]) expect(value >= 0 && value <= 0xffffffff).toBe(true);
-        }
+        const cSized = (a: SctpAssociation) => [a.localPort, a.remotePort].every((port) => port >= 0 && port <= 0xffff) && [a.sendQueue, a.recvQueue, a.uid].every((value) => value >= 0 && value <= 0xffffffff);
+        expect(table.rows.flatMap(rowProblems)).toEqual([]);
+        expect((table.rows as SctpAssociation[]).filter((a) => !cSized(a))).toEqual([]);
       }),
-      { numRuns: 1500 },
+      { numRuns: runs(1500) },
     );
   });
 });
 
-function checkRow(row: SctpEndpoint | SctpAssociation): void {
+/** What is wrong with a row: addresses that are not valid text of their family, a state or inode no C type holds. */
+function rowProblems(row: SctpEndpoint | SctpAssociation): string[] {
   const lists = row.kind === 'association' ? [row.localAddresses, row.remoteAddresses] : [row.localAddresses];
-  for (const a of lists.flat()) expect(isIP(a.address), a.address).toBe(a.family === 'inet' ? 4 : 6);
-  expect(Number.isInteger(row.state) && Math.abs(row.state) <= 2 ** 31).toBe(true);
-  expect(Number.isFinite(row.inode) && row.inode >= 0).toBe(true);
+  const problems = lists
+    .flat()
+    .filter((a) => isIP(a.address) !== (a.family === 'inet' ? 4 : 6))
+    .map((a) => `${a.family} address ${a.address}`);
+  if (!(Number.isInteger(row.state) && Math.abs(row.state) <= 2 ** 31)) problems.push(`state ${row.state}`);
+  if (!(Number.isFinite(row.inode) && row.inode >= 0)) problems.push(`inode ${row.inode}`);
+  return problems;
 }

@@ -1,11 +1,16 @@
 /**
  * The strongest form of the socket table properties: generated /proc/net
- * trees (tcp, tcp6, udp, udp6, raw, raw6, unix) with hundreds of lines each —
+ * trees (tcp, tcp6, udp, udp6, raw, raw6, unix) with up to 60 lines each —
  * well-formed ones with any blanks and hex case, lines cut short, hostile
- * bytes, names that are not UTF-8 — read by our CLI and by net-tools 2.10 over
- * the same fake /proc (test/fakeproc/harness.ts): stdout, stderr (the "bogus
- * line" warnings) and exit status must be identical. Few program runs (each
- * costs ~100 ms), many lines per run.
+ * bytes, names that are not UTF-8 — listed by our socket listing and by
+ * net-tools 2.10 over the same files: stdout, stderr (the "bogus line"
+ * warnings) and exit status must be identical.
+ *
+ * The listing runs in-process (`listingPass`, the CLI's own pass, over the
+ * tree as its proc root, on the /proc backend), so a tree costs net-tools'
+ * runs only (one mount namespace for both option sets, runOracleEach) and
+ * many trees fit in CI. The same files read by the whole program over a
+ * fake /proc, messages and statuses included, are test/fakeproc's.
  *
  * Lines net-tools reads into uninitialised variables are not generated: an
  * inet line completing 11–13 (TCP) or 10–13 (UDP/RAW) of its 14 conversions,
@@ -13,13 +18,17 @@
  * name tables.
  */
 import fc from 'fast-check';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type FakeTree, runOverFakeProc, unavailable } from '../fakeproc/harness';
+import { chooseSources } from '../../src/backends/choose';
+import { listingPass } from '../../src/cli/listing';
+import { captureContext, oracleUnavailable, runOracleEach, type Run } from '../helpers/mode-runs';
 import { inetLine, inetRow, layout, type InetRow, unixLine, unixRow } from './generators';
+import { runs } from './runs';
 
-const cli = [process.execPath, path.join(__dirname, '../../dist/cli.js')];
-const why = unavailable();
+const why = oracleUnavailable();
 if (why) console.warn(`socket table differential properties skipped: ${why}`);
 
 const TCP_HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
@@ -71,7 +80,8 @@ function table(header: string, kind: Kind, v6: boolean): fc.Arbitrary<string> {
   });
 }
 
-const tree: fc.Arbitrary<FakeTree> = fc.record({
+/** The files of a generated tree, by path below the proc root. */
+const tree = fc.record({
   'net/tcp': table(TCP_HEADER, 'tcp', false),
   'net/tcp6': table(TCP_HEADER, 'tcp', true),
   'net/udp': table(UDP_HEADER, 'udp', false),
@@ -81,19 +91,36 @@ const tree: fc.Arbitrary<FakeTree> = fc.record({
   'net/unix': table(UNIX_HEADER, 'unix', false),
 });
 
+const OPTION_SETS = [['-anW'], ['-aneoW']];
+
+/** The listing over `procRoot`, in-process, as the CLI's pass prints it. */
+async function listing(procRoot: string, args: string[]): Promise<Run> {
+  const ctx = captureContext(procRoot, args);
+  const status = await listingPass(ctx, chooseSources({ env: {}, procRoot, backend: 'procfs' }));
+  return { stdout: ctx.out.stdout, stderr: ctx.out.stderr, status };
+}
+
 describe('socket tables against net-tools on generated /proc trees', () => {
   it.skipIf(why !== null)(
     'same stdout, stderr and status for every generated tree',
-    () => {
-      fc.assert(
-        fc.property(tree, (files) => {
-          for (const { args, reference, candidate } of runOverFakeProc(files, [['-anW'], ['-aneoW']], cli)) {
-            expect(candidate, `netstat ${args.join(' ')}`).toEqual(reference);
-          }
-        }),
-        // No shrinking: each step would start both programs again; the whole tree is reported.
-        { numRuns: 4, endOnFailure: true },
-      );
+    async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'netstat-tables-property-'));
+      try {
+        mkdirSync(path.join(dir, 'net'));
+        await fc.assert(
+          fc.asyncProperty(tree, async (files) => {
+            for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text, 'latin1');
+            const reference = runOracleEach(dir, OPTION_SETS);
+            for (const [i, args] of OPTION_SETS.entries()) {
+              expect(await listing(dir, args), `netstat ${args.join(' ')}`).toEqual(reference[i]);
+            }
+          }),
+          // No shrinking: each step would run net-tools again; the whole tree is reported.
+          { numRuns: runs(12), endOnFailure: true },
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     120_000,
   );

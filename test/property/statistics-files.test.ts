@@ -18,7 +18,8 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { statisticsPass } from '../../src/modes/statistics';
 import { pairSections, parseCounter, sctpSection, snmp6Sections, type StatFilters } from '../../src/modes/statistics-read';
-import { oracleUnavailable, runOracle, runPass } from '../helpers/mode-runs';
+import { oracleUnavailable, runOracleEach, runPass } from '../helpers/mode-runs';
+import { runs } from './runs';
 
 const MAX = 2n ** 64n - 1n;
 
@@ -42,7 +43,7 @@ describe('statistics counters and sections', () => {
       fc.property(counterText, (text) => {
         expect(parseCounter(text)).toBe(strtoull(text));
       }),
-      { numRuns: 2500 },
+      { numRuns: runs(2500) },
     );
   });
 
@@ -53,11 +54,10 @@ describe('statistics counters and sections', () => {
       fc.property(fc.array(char, { maxLength: 300 }), (chars) => {
         const text = chars.join('');
         const { sections } = pairSections(text, '/proc/net/snmp', filters);
-        for (const s of [...sections, ...snmp6Sections(text, filters), sctpSection(text, filters)]) {
-          for (const c of s.counters) expect(typeof c.name).toBe('string');
-        }
+        const counters = [...sections, ...snmp6Sections(text, filters), sctpSection(text, filters)].flatMap((s) => s.counters);
+        expect(counters.filter((c) => typeof c.name !== 'string')).toEqual([]);
       }),
-      { numRuns: 1500 },
+      { numRuns: runs(1500) },
     );
   });
 });
@@ -96,11 +96,13 @@ describe('netstat -s over a kernel tree with hostile values', () => {
                 .join('\n');
               writeFileSync(path.join(dir, file), text, 'latin1');
             }
-            for (const args of [['-s'], ['-s6'], ['-st']]) {
-              expect(await runPass(statisticsPass, dir, args), `netstat ${args.join(' ')}`).toEqual(runOracle(dir, args));
+            const argLists = [['-s'], ['-s6'], ['-st']];
+            const reference = runOracleEach(dir, argLists);
+            for (const [i, args] of argLists.entries()) {
+              expect(await runPass(statisticsPass, dir, args), `netstat ${args.join(' ')}`).toEqual(reference[i]);
             }
           }),
-          { numRuns: 8, endOnFailure: true },
+          { numRuns: runs(8), endOnFailure: true },
         );
       } finally {
         rmSync(dir, { recursive: true, force: true });
