@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzz the native engine's byte decoders (native/fuzz/fuzz_decode.cc: the
-# netlink walk, the inet, both-families, compact and UNIX packers, destroy
+# netlink walk, the inet, both-families, streamed, compact and UNIX packers, destroy
 # notifications, program names) with libFuzzer, under AddressSanitizer and
 # UndefinedBehaviorSanitizer.
 #

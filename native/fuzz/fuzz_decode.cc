@@ -1,7 +1,7 @@
 // fuzz_decode.cc — libFuzzer harness for the engine's byte decoders: the
 // netlink message walk (netlink.cc), the inet_diag / unix_diag packers
 // (sock_diag.cc: one family, both families of one TCPDIAG_GETSOCK dump,
-// compact rows, UNIX), the destroy notification parse (destroy_monitor.cc)
+// streamed batches, compact rows, UNIX), the destroy notification parse (destroy_monitor.cc)
 // and net-tools' program name rule (proc_fds.cc). No N-API and no socket:
 // each input is handed to every decoder as if it were a received datagram or
 // a recording, so lengths that lie, attributes past the end, zero-length
@@ -13,8 +13,9 @@
 // raise SystemError; packed tables have whole rows; every index a row holds
 // points inside its table. The packers that share InetPacker's rules are held
 // to it: the both-families packer must give exactly its rows, each in the
-// table of its family, and the compact packer the same sockets with the same
-// values; each must reject exactly the datagrams it rejects.
+// table of its family, the streamed batches together exactly its result, and
+// the compact packer the same sockets with the same values; each must reject
+// exactly the datagrams it rejects.
 #include <linux/netlink.h>
 
 #include <cstddef>
@@ -165,6 +166,52 @@ void DecodeDatagram(const uint8_t* data, size_t size) {
   CheckUnix(unix_packer.Take());
 }
 
+// A streamed dump (InetDumpStream::Pack, layout 7): the replies packed batch
+// by batch into one InetPacker, each batch (TakeBatch) carrying only the
+// address texts new since the batch before, its rows indexing all texts
+// handed on so far from address_base. Here every message is a batch of its
+// own, the most batches the bytes allow. Concatenated, the batches must be
+// the one-table packer's result exactly — the same rows, the same address
+// indexes, the same texts in the same order — and the stream must reject
+// exactly what it rejects.
+void DecodeStream(const uint8_t* data, size_t size) {
+  netstat::InetPacker whole;
+  const bool whole_rejected = Feed(data, size, 0, 0, &whole);
+  const netstat::PackedInet one = whole.Take();
+
+  netstat::InetPacker packer;
+  netstat::PackedInet streamed;  // every batch's rows and new texts, in order
+  bool rejected = false;
+  for (size_t offset = 0; offset < size;) {
+    // The next batch: one message, or all the rest when its header does not say where it ends.
+    size_t length = size - offset;
+    if (length >= sizeof(nlmsghdr)) {
+      nlmsghdr header;
+      std::memcpy(&header, data + offset, sizeof header);
+      const size_t aligned = (static_cast<size_t>(header.nlmsg_len) + NLMSG_ALIGNTO - 1) & ~static_cast<size_t>(NLMSG_ALIGNTO - 1);
+      if (header.nlmsg_len >= sizeof(nlmsghdr) && aligned <= length) length = aligned;
+    }
+    // As Pack walks received datagrams: port and sequence were checked on receipt.
+    bool interrupted = false;
+    bool done = false;
+    try {
+      done = netstat::WalkDumpMessages(data + offset, length, 0, 0, &interrupted, [&packer](const nlmsghdr& m) { packer.Add(m); });
+    } catch (const SystemError&) {
+      rejected = true;
+      break;
+    }
+    Require(packer.address_base() == streamed.addresses.size());
+    netstat::PackedInet batch = packer.TakeBatch();
+    streamed.fields.insert(streamed.fields.end(), batch.fields.begin(), batch.fields.end());
+    streamed.addresses.insert(streamed.addresses.end(), batch.addresses.begin(), batch.addresses.end());
+    CheckInet(streamed);  // each batch's indexes point into the texts handed on so far
+    offset += length;
+    if (done) break;
+  }
+  Require(rejected == whole_rejected);
+  if (!rejected) Require(streamed.fields == one.fields && streamed.addresses == one.addresses);
+}
+
 // A multicast datagram of destroy notifications, as ReceiveNotifications walks it.
 void DecodeNotifications(const uint8_t* data, size_t size) {
   std::vector<uint32_t> cookies;
@@ -189,6 +236,7 @@ void DecodeCmdline(const uint8_t* data, size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   DecodeRecordings(data, size);
   DecodeDatagram(data, size);
+  DecodeStream(data, size);
   DecodeNotifications(data, size);
   DecodeCmdline(data, size);
   // The same bytes one byte off alignment: WalkDumpMessages then hands the
