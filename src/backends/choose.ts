@@ -27,7 +27,7 @@ import * as path from 'node:path';
 import { NetstatError, errorCode } from '../errors';
 import type { InetFamily, InetProtocol, InetSocket, UnixSocket } from '../model';
 import { type NativeBinding, type NativeLoadOutcome, nativeOutcome } from '../native';
-import { procRoot as defaultProcRoot } from '../proc/root';
+import { procRoot as defaultProcRoot } from '../procfs/root';
 import {
   ERR_UNIX_EMBRYOS,
   type InetBothQuery,

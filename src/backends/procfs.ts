@@ -11,7 +11,7 @@
  */
 import * as path from 'node:path';
 import type { InetFamily, InetProtocol, InetSocket, UnixSocket } from '../model';
-import { procRoot } from '../proc/root';
+import { procRoot } from '../procfs/root';
 import { parseInetTable } from '../procfs/inet-table';
 import { type OwnerWalkOptions, walkOwners } from '../procfs/owner-walk';
 import { readProcFile, readProcFileAsync } from '../procfs/read-file';

@@ -8,7 +8,7 @@
  * which tells a full mount from a bind mount of one subtree.
  */
 import { readProcFile, readProcFileAsync } from '../procfs/read-file';
-import { procPath, procRoot } from '../proc/root';
+import { procPath, procRoot } from '../procfs/root';
 
 /** The fields of one mountinfo line that matter here (proc(5), "/proc/pid/mountinfo"). */
 export interface MountinfoEntry {

@@ -5,7 +5,7 @@
  * exit status instead of printing, so it is testable.
  */
 import { readFileSync } from 'node:fs';
-import type { AfName, Options } from '../options';
+import type { AfName, Options } from '../modes/options';
 import { getoptLong, type LongOption } from './getopt';
 import { ROUTABLE_FAMILIES, USAGE, VERSION } from './texts';
 

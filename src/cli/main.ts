@@ -9,11 +9,11 @@ import { nativeOutcome } from '../native';
 import { NetstatError, errorCode } from '../errors';
 import { argumentBytes, parseArgs } from './args';
 import { engineLine, fallbackNotice } from './engine-report';
-import { type ListingNamespaces, listingPass } from './listing';
+import { type ListingNamespaces, listingPass } from '../modes/listing';
 import { Output } from './output';
 import type { ModeContext, ModePass } from '../modes/context';
-import type { Options } from '../options';
-import { procRoot } from '../proc/root';
+import type { Options } from '../modes/options';
+import { procRoot } from '../procfs/root';
 import { createResolvers } from '../resolve';
 
 /**
@@ -74,7 +74,7 @@ async function interfacesMode(): Promise<ModePass> {
   const { createInterfacesPass, interfacesPass } = await import('../modes/interfaces');
   const native = nativeOutcome();
   if (!('binding' in native)) return interfacesPass;
-  const { rtnetlinkFacts } = await import('../modes/interfaces-rtnetlink');
+  const { rtnetlinkFacts } = await import('../modes/interfaces/rtnetlink');
   const binding = native.binding;
   return createInterfacesPass(rtnetlinkFacts((type, family) => binding.dumpRoute(type, family)));
 }

@@ -9,13 +9,13 @@
 import type { Selection } from '../backends/types';
 import type { InetFamily, InetSocket, UnixSocket } from '../model';
 import type { ModeContext } from '../modes/context';
-import type { Options } from '../options';
+import type { Options } from '../modes/options';
 import { resolveHosts } from '../print/address';
 import { jsonLine } from '../print/json';
 import { InetRowFormatter, unixRow } from '../print/sockets';
 import type { SocketProtocol, SocketQuery } from '../query/request';
 import { type SocketEvent, watchSockets } from '../watch';
-import { columnsOf } from './columns';
+import { columnsOf } from '../modes/listing/columns';
 
 const MARKS: Record<SocketEvent['type'], string> = { added: '+', removed: '-', changed: '~' };
 

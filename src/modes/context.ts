@@ -4,7 +4,7 @@
  * the `-c` loop and the process exit.
  */
 import type { NetnsRef } from '../model';
-import type { Options } from '../options';
+import type { Options } from './options';
 import type { Resolvers } from '../resolve';
 
 /**

@@ -13,7 +13,7 @@
  * like are in practice; a byte that is not UTF-8 becomes U+FFFD), and then
  * written by `jsonLine`.
  */
-import type { Options } from '../options';
+import type { Options } from './options';
 import { jsonLine } from '../print/json';
 import type { ModeContext } from './context';
 

@@ -21,7 +21,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errnoOf, errorCode, NetstatError, strerror } from '../errors';
-import { procRoot as defaultProcRoot } from '../proc/root';
+import { procRoot as defaultProcRoot } from '../procfs/root';
 
 export interface Namespace {
   /** The namespace's inode (`net:[N]` of `/proc/PID/ns/net`; `st_ino` of an nsfs file). */

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { errorCode } from '../errors';
-import { procPath } from './root';
+import { procPath } from '../procfs/root';
 
 /**
  * The text, or why there is none. `opened` tells a file that could be opened

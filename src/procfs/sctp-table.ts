@@ -43,7 +43,7 @@
 import { existsSync } from 'node:fs';
 import { formatIPv4, formatIPv6 } from '../inet-text';
 import { type InetFamily, type SctpAddress, type SctpAssociation, type SctpEndpoint, sctpStateName } from '../model';
-import { procPath } from '../proc/root';
+import { procPath } from './root';
 import { isSpace, LineScanner } from './line-scanner';
 import { readProcFile } from './read-file';
 import { runToEnd } from './slices';

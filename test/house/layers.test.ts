@@ -54,10 +54,6 @@ const LAYERS: Record<string, number> = {
   'query/': 3,
   'print/': 3,
   'modes/': 3,
-  // The parsed command line. cli/args.ts produces it, but it is what every
-  // mode is asked to do, so it sits at the modes' layer: a mode never
-  // depends on the CLI to know its request.
-  'options.ts': 3,
 
   'api.ts': 4,
   'watch.ts': 4,

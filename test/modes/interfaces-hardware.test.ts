@@ -32,7 +32,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KNOWN_HARDWARE_TYPES } from '../../src/modes/interfaces-hardware';
+import { KNOWN_HARDWARE_TYPES } from '../../src/modes/interfaces/hardware';
 import { namespaceSkipReason, requireBuilt, runPhases, type Phase, type PhaseResults } from './interfaces-netns';
 
 const ROOT = path.resolve(__dirname, '../..');

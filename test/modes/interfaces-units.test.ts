@@ -5,16 +5,16 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Output } from '../../src/cli/output';
 import type { ModeContext } from '../../src/modes/context';
-import { humanBytes, longBlock, shortRow } from '../../src/modes/interfaces-format';
-import { hardwareOf } from '../../src/modes/interfaces-hardware';
+import { humanBytes, longBlock, shortRow } from '../../src/modes/interfaces/format';
+import { hardwareOf } from '../../src/modes/interfaces/hardware';
 import { createInterfacesPass } from '../../src/modes/interfaces';
-import { compareInterfaceNames } from '../../src/modes/interfaces-order';
-import { parseProcNetDev } from '../../src/modes/interfaces-procnetdev';
-import { interfaceRecord } from '../../src/modes/interfaces-record';
-import type { LinkInfo } from '../../src/modes/interfaces-source';
+import { compareInterfaceNames } from '../../src/modes/interfaces/order';
+import { parseProcNetDev } from '../../src/modes/interfaces/procnetdev';
+import { interfaceRecord } from '../../src/modes/interfaces/record';
+import type { LinkInfo } from '../../src/modes/interfaces/source';
 import { routeExtendLevel } from '../../src/modes/route';
 import { createResolvers } from '../../src/resolve';
-import type { Options } from '../../src/options';
+import type { Options } from '../../src/modes/options';
 
 describe('natural interface order (nstrcmp)', () => {
   it('sorts as net-tools does', () => {

@@ -13,8 +13,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { statisticsPass } from '../../src/modes/statistics';
-import { pairSections, parseCounter, snmp6Sections, type StatSection } from '../../src/modes/statistics-read';
-import { StatisticsPrinter } from '../../src/modes/statistics-text';
+import { pairSections, parseCounter, snmp6Sections, type StatSection } from '../../src/modes/statistics/read';
+import { StatisticsPrinter } from '../../src/modes/statistics/text';
 import { ORACLE, type Run, oracleUnavailable, runOracle, runPass } from '../helpers/mode-runs';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'snmp');

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseProcNetDev } from '../../src/modes/interfaces-procnetdev';
+import { parseProcNetDev } from '../../src/modes/interfaces/procnetdev';
 import { runs } from './runs';
 
 const HEADER =

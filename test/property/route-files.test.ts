@@ -20,7 +20,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decimal, hex, scan, word, type Conversion } from '../../src/modes/route-read';
+import { decimal, hex, scan, word, type Conversion } from '../../src/modes/route/read';
 import { routePass } from '../../src/modes/route';
 import { oracleUnavailable, runOracleEach, runPass } from '../helpers/mode-runs';
 import { blanks, hexText, LineBuilder } from './generators';

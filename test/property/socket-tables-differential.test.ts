@@ -23,7 +23,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chooseSources } from '../../src/backends/choose';
-import { listingPass } from '../../src/cli/listing';
+import { listingPass } from '../../src/modes/listing';
 import { captureContext, oracleUnavailable, runOracleEach, type Run } from '../helpers/mode-runs';
 import { inetLine, inetRow, layout, type InetRow, unixLine, unixRow } from './generators';
 import { runs } from './runs';

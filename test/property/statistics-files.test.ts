@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { statisticsPass } from '../../src/modes/statistics';
-import { pairSections, parseCounter, sctpSection, snmp6Sections, type StatFilters } from '../../src/modes/statistics-read';
+import { pairSections, parseCounter, sctpSection, snmp6Sections, type StatFilters } from '../../src/modes/statistics/read';
 import { oracleUnavailable, runOracleEach, runPass } from '../helpers/mode-runs';
 import { runs } from './runs';
 

@@ -5,8 +5,8 @@
  * not convert.
  */
 import { readFileSync } from 'node:fs';
-import { errorCode } from '../errors';
-import { procPath } from '../proc/root';
+import { errorCode } from '../../errors';
+import { procPath } from '../../procfs/root';
 
 export type ProcText = { text: string } | { errorCode: string };
 

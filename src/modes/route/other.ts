@@ -8,11 +8,11 @@
  * (no kernel we run on has them); that case prints the same messages.
  */
 import { readFileSync } from 'node:fs';
-import { strerror } from '../errors';
+import { strerror } from '../../errors';
 import type { AfName } from '../options';
-import type { ModeContext } from './context';
-import type { Collected } from './route-data';
-import { readProcNet } from './route-read';
+import type { ModeContext } from '../context';
+import type { Collected } from './data';
+import { readProcNet } from './read';
 
 /** net-tools' message on standard output, as the family's table, with status 1. */
 function unavailable(family: AfName, message: string): Collected {

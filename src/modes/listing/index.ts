@@ -12,27 +12,27 @@
  */
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { sctpPresent, sctpSection } from './sctp';
-import type { Sources } from '../backends/choose';
-import type { OwnerScan, Table } from '../backends/types';
-import { NetstatError, errorCode, strerror } from '../errors';
-import type { InetProtocol, InetSocket, UnixSocket } from '../model';
-import { inetRows } from '../backends/netlink';
-import type { PackedInet } from '../native';
-import type { ModeContext } from '../modes/context';
-import { groupsSection } from '../modes/groups';
+import type { Sources } from '../../backends/choose';
+import type { OwnerScan, Table } from '../../backends/types';
+import { NetstatError, errorCode, strerror } from '../../errors';
+import type { InetProtocol, InetSocket, UnixSocket } from '../../model';
+import { inetRows } from '../../backends/netlink';
+import type { PackedInet } from '../../native';
+import type { ModeContext } from '../context';
+import { groupsSection } from '../groups';
 import type { Options } from '../options';
-import { procPath } from '../proc/root';
-import { resolveHosts } from '../print/address';
-import { jsonLine } from '../print/json';
-import { InetRowFormatter, internetHeader, programLabel, unixHeader, unixRow } from '../print/sockets';
-import { PackedInetWriter, keptAddresses } from '../print/packed-inet';
-import type { SocketFilter } from '../filter';
+import { procPath } from '../../procfs/root';
+import { resolveHosts } from '../../print/address';
+import { jsonLine } from '../../print/json';
+import { InetRowFormatter, internetHeader, programLabel, unixHeader, unixRow } from '../../print/sockets';
+import { PackedInetWriter, keptAddresses } from '../../print/packed-inet';
+import type { SocketFilter } from '../../filter';
 import { columnsOf } from './columns';
-import { type QueryPlan, type QueryResult, type TableOutcome, type TableSpec, runQueryAsync, tableReport } from '../query/engine';
-import type { Selection } from '../backends/types';
-import { fillCgroupsAsync } from '../cgroup/fill';
-import type { Namespace } from '../netns/discover';
-import { namespaceError, runNamespacesAsync } from '../query/namespaces';
+import { type QueryPlan, type QueryResult, type TableOutcome, type TableSpec, runQueryAsync, tableReport } from '../../query/engine';
+import type { Selection } from '../../backends/types';
+import { fillCgroupsAsync } from '../../cgroup/fill';
+import type { Namespace } from '../../netns/discover';
+import { namespaceError, runNamespacesAsync } from '../../query/namespaces';
 /** What net-tools names a family in "no support" messages, and in bogus-line warnings. */
 const SUPPORT_NAME: Record<InetProtocol, string> = {
   tcp: 'AF INET (tcp)',

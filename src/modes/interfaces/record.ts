@@ -1,14 +1,14 @@
 /**
  * What `netstat -i` collects about one interface: plain, JSON-safe data,
- * printed as net-tools' text by interfaces-format.ts and as JSON by
- * interfaces.ts. Like the text, the short form (`-i`) carries the table's
+ * printed as net-tools' text by format.ts and as JSON by
+ * index.ts. Like the text, the short form (`-i`) carries the table's
  * columns; from `-e` on, addresses, hardware, the device map and every
  * counter of `/proc/net/dev`. Addresses are numeric, as in the text.
  */
-import { numbersOf, type Exact } from './counters';
-import { hardwareOf, type Hardware } from './interfaces-hardware';
-import type { DeviceStatistics } from './interfaces-procnetdev';
-import type { Ipv4Address, LinkInfo } from './interfaces-source';
+import { numbersOf, type Exact } from '../counters';
+import { hardwareOf, type Hardware } from './hardware';
+import type { DeviceStatistics } from './procnetdev';
+import type { Ipv4Address, LinkInfo } from './source';
 
 const IFF_BROADCAST = 0x2;
 const IFF_POINTOPOINT = 0x10;

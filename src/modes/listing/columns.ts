@@ -1,6 +1,6 @@
 /** The listing's columns (`print/sockets.ts` `Columns`) as the options choose them. */
 import type { Options } from '../options';
-import type { Columns } from '../print/sockets';
+import type { Columns } from '../../print/sockets';
 
 export function columnsOf(o: Options): Columns {
   return {

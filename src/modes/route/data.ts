@@ -1,6 +1,6 @@
 /**
  * What `netstat -r` collects: plain, JSON-safe data, printed as net-tools'
- * text by route-text.ts and as JSON by route.ts. Field selection follows the
+ * text by text.ts and as JSON by index.ts. Field selection follows the
  * options as the text does (the `-e` level picks the column sets); names are
  * present only without `-n`/`-N`: a `…Name` field is what the text shows in
  * place of the address (a host or network name, `default`, `[::]`), or null

@@ -1,12 +1,12 @@
 /**
  * `netstat -r` tables as net-tools 2.10 prints them (spec §3), from the
- * collected data (route-data.ts): the heading for the `-e` level, then the
+ * collected data (data.ts): the heading for the `-e` level, then the
  * rows, names and addresses cut to their columns.
  */
-import type { InetCacheEntry, InetRoute, Inet6Route, RouteTable } from './route-data';
-import { cacheFlags, fibFlags, inet6Flags } from './route-flags';
-import { stripV4Mapped } from './route-ipv6-text';
-import { left, right } from './route-read';
+import type { InetCacheEntry, InetRoute, Inet6Route, RouteTable } from './data';
+import { cacheFlags, fibFlags, inet6Flags } from './flags';
+import { stripV4Mapped } from './ipv6-text';
+import { left, right } from './read';
 
 const RTF_REJECT = 0x200;
 

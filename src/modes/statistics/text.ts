@@ -1,15 +1,15 @@
 /**
  * `netstat -s` text (spec §7): counters net-tools knows become sentences
- * (statistics-tables.ts); others print as `Name: value`. Indentation follows
+ * (tables.ts); others print as `Name: value`. Indentation follows
  * net-tools' small state machine: entering an ICMP histogram prints its title
  * at the indentation of the state being left, and unknown sections keep
  * whatever state the previous section left behind; a known section resets
  * it, even one the options leave out. Both quirks are visible in net-tools'
  * output and kept.
  */
-import { counterText } from './counters';
-import { parseCounter, type StatCounter, type StatSection } from './statistics-read';
-import { knownTable, type StatTable } from './statistics-tables';
+import { counterText } from '../counters';
+import { parseCounter, type StatCounter, type StatSection } from './read';
+import { knownTable, type StatTable } from './tables';
 
 /** The indentation state: plain sentences, or inside the input/output ICMP histogram. */
 type State = 'normal' | 'input' | 'output';

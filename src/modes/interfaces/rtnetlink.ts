@@ -11,8 +11,8 @@
  * linux/if_addr.h (IFA_*). All fields are host byte order (little endian
  * on the machines we run on), addresses network order.
  */
-import { NetstatError } from '../errors';
-import type { DeviceMap, InterfaceFacts, Ipv4Address, LinkInfo } from './interfaces-source';
+import { NetstatError } from '../../errors';
+import type { DeviceMap, InterfaceFacts, Ipv4Address, LinkInfo } from './source';
 
 export const RTM_NEWLINK = 16;
 export const RTM_GETLINK = 18;

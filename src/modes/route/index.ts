@@ -1,19 +1,19 @@
 /**
  * `netstat -r`: the routing tables of each family in the `-A` list, in
- * order (spec §3). Each table is collected (route-inet.ts, route-inet6.ts,
- * route-other.ts) and then printed, as net-tools' text (route-text.ts) or as
+ * order (spec §3). Each table is collected (inet.ts, inet6.ts,
+ * other.ts) and then printed, as net-tools' text (text.ts) or as
  * JSON. Families without a table printer in net-tools end the run with
  * status 3; those whose kernel support is absent say so and end it with
  * status 1.
  */
 import type { AfName } from '../options';
-import type { ModeContext, ModePass } from './context';
-import { JsonPass, wantsJson } from './json-output';
-import type { Collected, RouteTable } from './route-data';
-import { collectInetCache, collectInetFib, type RouteStyle } from './route-inet';
-import { collectInet6 } from './route-inet6';
-import { collectUnconfiguredFamily } from './route-other';
-import { routeTableText } from './route-text';
+import type { ModeContext, ModePass } from '../context';
+import { JsonPass, wantsJson } from '../json-output';
+import type { Collected, RouteTable } from './data';
+import { collectInetCache, collectInetFib, type RouteStyle } from './inet';
+import { collectInet6 } from './inet6';
+import { collectUnconfiguredFamily } from './other';
+import { routeTableText } from './text';
 
 /**
  * The table printers' extend level from the `-e` count (1 + number of `-e`):

@@ -2,20 +2,20 @@
  * `netstat -i`: the kernel interface table (spec §4). Names come from
  * `/proc/net/dev` plus the IPv4 address labels, in natural order; an
  * interface is shown when it is up, or always with `-a`. Each is collected
- * into a record (interfaces-record.ts), then printed: short rows below `-e`,
+ * into a record (record.ts), then printed: short rows below `-e`,
  * ifconfig-like blocks from `-e` on, or JSON.
  */
 import { readFileSync } from 'node:fs';
-import { errorCode, strerror } from '../errors';
-import { procPath } from '../proc/root';
-import type { ModeContext, ModePass } from './context';
-import { longBlock, SHORT_HEADER, shortRow } from './interfaces-format';
-import { compareInterfaceNames } from './interfaces-order';
-import { parseProcNetDev, type DeviceStatistics } from './interfaces-procnetdev';
-import { interfaceRecord, scopeNames, type InterfaceRecord, type Ipv6Address } from './interfaces-record';
-import { sysfsFacts, type InterfaceFactsSource } from './interfaces-source';
-import { JsonPass, wantsJson } from './json-output';
-import { ipv6BytesFromHex, ipv6Text } from './route-ipv6-text';
+import { errorCode, strerror } from '../../errors';
+import { procPath } from '../../procfs/root';
+import type { ModeContext, ModePass } from '../context';
+import { longBlock, SHORT_HEADER, shortRow } from './format';
+import { compareInterfaceNames } from './order';
+import { parseProcNetDev, type DeviceStatistics } from './procnetdev';
+import { interfaceRecord, scopeNames, type InterfaceRecord, type Ipv6Address } from './record';
+import { sysfsFacts, type InterfaceFactsSource } from './source';
+import { JsonPass, wantsJson } from '../json-output';
+import { ipv6BytesFromHex, ipv6Text } from '../route/ipv6-text';
 
 const IFF_UP = 0x1;
 

@@ -2,12 +2,12 @@
  * `netstat -r` for IPv6 (`-6`, `-A inet6`): `/proc/net/ipv6_route` read and
  * named as net-tools 2.10 does it (spec §3.3). The `-e` level changes nothing here.
  */
-import { strerror } from '../errors';
-import type { ModeContext } from './context';
-import type { Collected, Inet6Route } from './route-data';
-import { routeFlagNames } from './route-flags';
-import { hex, lines, readProcNet, RowState, word, type Conversion } from './route-read';
-import { ipv6Text, isUnspecified, stripV4Mapped } from './route-ipv6-text';
+import { strerror } from '../../errors';
+import type { ModeContext } from '../context';
+import type { Collected, Inet6Route } from './data';
+import { routeFlagNames } from './flags';
+import { hex, lines, readProcNet, RowState, word, type Conversion } from './read';
+import { ipv6Text, isUnspecified, stripV4Mapped } from './ipv6-text';
 
 const RTF_CACHE = 0x01000000;
 

@@ -6,15 +6,15 @@
  * without the sctp module have none of these files, in which case only
  * net-tools' "no support" behaviour is visible.
  */
-import { errorCode, strerror } from '../errors';
-import type { InetFamily, ProcessRef, SctpAssociation, SctpEndpoint } from '../model';
-import type { ModeContext } from '../modes/context';
-import { resolveHosts } from '../print/address';
-import { sctpAddressesToName, sctpAssociationRow, sctpEndpointRow } from '../print/sctp';
+import { errorCode, strerror } from '../../errors';
+import type { InetFamily, ProcessRef, SctpAssociation, SctpEndpoint } from '../../model';
+import type { ModeContext } from '../context';
+import { resolveHosts } from '../../print/address';
+import { sctpAddressesToName, sctpAssociationRow, sctpEndpointRow } from '../../print/sctp';
 import { columnsOf } from './columns';
-import { readSctpAssociations, readSctpEndpoints, type SctpTableKind, sctpTablePath } from '../procfs/sctp-table';
+import { readSctpAssociations, readSctpEndpoints, type SctpTableKind, sctpTablePath } from '../../procfs/sctp-table';
 
-export { sctpPresent } from '../procfs/sctp-table';
+export { sctpPresent } from '../../procfs/sctp-table';
 
 /** What net-tools names the tables in its "bogus line" warnings. */
 const WARNING_NAME: Record<SctpTableKind, string> = { eps: 'eps', assocs: 'assoc' };

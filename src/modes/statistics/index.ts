@@ -2,18 +2,18 @@
  * `netstat -s`: the kernel's SNMP-style counters (spec §7). IPv4 reads
  * `/proc/net/snmp`, `/proc/net/netstat` and `/proc/net/sctp/snmp`; IPv6
  * (`-6`, `-A inet6`) reads `/proc/net/snmp6` and the `Tcp` section of
- * `/proc/net/snmp`. Each file is read into sections (statistics-read.ts),
- * which are then printed in net-tools' wording (statistics-text.ts) or as
+ * `/proc/net/snmp`. Each file is read into sections (read.ts),
+ * which are then printed in net-tools' wording (text.ts) or as
  * JSON, before the next file is read: complaints about a file come after
  * what was printed before it, as with net-tools' line-buffered stdout.
  */
-import { strerror } from '../errors';
+import { strerror } from '../../errors';
 import type { Options } from '../options';
-import { readProcText } from '../proc/read';
-import type { ModePass } from './context';
-import { JsonPass, wantsJson } from './json-output';
-import { filtersOf, pairSections, sctpSection, snmp6Sections, type StatSection } from './statistics-read';
-import { StatisticsPrinter } from './statistics-text';
+import { readProcText } from '../../proc/read';
+import type { ModePass } from '../context';
+import { JsonPass, wantsJson } from '../json-output';
+import { filtersOf, pairSections, sctpSection, snmp6Sections, type StatSection } from './read';
+import { StatisticsPrinter } from './text';
 
 /** Which report the `-A` list asks for, or null when `-s` has none for it. */
 function reportFamily(options: Options): 'inet' | 'inet6' | null {

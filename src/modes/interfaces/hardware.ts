@@ -9,7 +9,7 @@
  * that buffer, some past it (see `printerView`), and several format through
  * signed `char`, so bytes of 0x80 and above come out sign-extended.
  */
-import type { DeviceStatistics } from './interfaces-procnetdev';
+import type { DeviceStatistics } from './procnetdev';
 
 /** The bytes a printer may read, starting at hwaddr[0] (see `printerView`). */
 type AddressPrinter = (bytes: readonly number[]) => string;

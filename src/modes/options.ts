@@ -1,7 +1,9 @@
 /**
  * The parsed command line of `netstat`, as net-tools 2.10 derives it
  * (`../shared/spec/netstat-2.10.md` §1). Produced by `cli/getopt.ts` +
- * `cli/args.ts`; read by every mode.
+ * `cli/args.ts`; read by every mode. It lives with the modes, not the CLI,
+ * because it is what a mode is asked to do: a mode needs its request, never
+ * the program that parsed it.
  */
 
 /** Canonical address-family names as `-A` accumulates them (`ip` → `inet`, `econet` → `ec`, …). */

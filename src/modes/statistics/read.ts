@@ -4,11 +4,11 @@
  * as `Title: names…` / `Title: values…` line pairs, `/proc/net/sctp/snmp`
  * and `/proc/net/snmp6` as `Name value` lines. A known section whose
  * `-t/-u/-w/-S` filter is off is kept, not selected and without counters:
- * the text's indentation depends on it (statistics-text.ts).
+ * the text's indentation depends on it (text.ts).
  */
 import type { Options } from '../options';
-import { numbersOf, type Exact } from './counters';
-import { knownTable, type StatFile, type TableFilter } from './statistics-tables';
+import { numbersOf, type Exact } from '../counters';
+import { knownTable, type StatFile, type TableFilter } from './tables';
 
 /**
  * One counter: the kernel's name, and its value as the file has it (Tcp

@@ -3,11 +3,11 @@
  * cache from `/proc/net/rt_cache` (spec §3.1, §3.2), read and named as
  * net-tools 2.10 reads and names them.
  */
-import { strerror } from '../errors';
-import type { ModeContext } from './context';
-import type { Collected, InetCacheEntry, InetRoute } from './route-data';
-import { cacheFlagNames, routeFlagNames } from './route-flags';
-import { decimal, hex, lines, readProcNet, RowState, word, type Conversion } from './route-read';
+import { strerror } from '../../errors';
+import type { ModeContext } from '../context';
+import type { Collected, InetCacheEntry, InetRoute } from './data';
+import { cacheFlagNames, routeFlagNames } from './flags';
+import { decimal, hex, lines, readProcNet, RowState, word, type Conversion } from './read';
 
 const RTF_UP = 0x1;
 const RTF_HOST = 0x4;

@@ -1,12 +1,12 @@
 /**
  * The rows of `netstat -i` (short table) and `netstat -ie` (ifconfig-like
  * blocks), byte for byte as net-tools 2.10 prints them (spec §4.2, §4.3),
- * from the collected records (interfaces-record.ts).
+ * from the collected records (record.ts).
  */
-import { counterText, exactValue } from './counters';
-import { countsCompressed, hardwareLine } from './interfaces-hardware';
-import type { CounterName, Counters, InterfaceRecord } from './interfaces-record';
-import { stripV4Mapped } from './route-ipv6-text';
+import { counterText, exactValue } from '../counters';
+import { countsCompressed, hardwareLine } from './hardware';
+import type { CounterName, Counters, InterfaceRecord } from './record';
+import { stripV4Mapped } from '../route/ipv6-text';
 
 export const SHORT_HEADER = 'Iface             MTU    RX-OK RX-ERR RX-DRP RX-OVR    TX-OK TX-ERR TX-DRP TX-OVR Flg\n';
 
