@@ -87,3 +87,8 @@ export function strerror(code: string): string {
   const errno = errnoOf(code);
   return errno === undefined ? code : `Unknown error ${errno}`;
 }
+
+/** What `perror(what)` writes before its newline: `WHAT: strerror text`. */
+export function perrorText(what: string, code: string): string {
+  return `${what}: ${strerror(code)}`;
+}

@@ -14,7 +14,7 @@ import type { InetFamily, InetProtocol, InetSocket, UnixSocket } from '../model'
 import { procRoot } from '../procfs/root';
 import { parseInetTable } from '../procfs/inet-table';
 import { type OwnerWalkOptions, walkOwners } from '../procfs/owner-walk';
-import { readProcFile, readProcFileAsync } from '../procfs/read-file';
+import { readProcFile, readProcFileAsync } from '../procfs/read';
 import { runInSlices, runToEnd } from '../procfs/slices';
 import { parseUnixTable } from '../procfs/unix-table';
 import { NetstatError } from '../errors';

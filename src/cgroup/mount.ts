@@ -7,7 +7,7 @@
  * `/proc/mounts`, also gives the root of the hierarchy each mount shows,
  * which tells a full mount from a bind mount of one subtree.
  */
-import { readProcFile, readProcFileAsync } from '../procfs/read-file';
+import { readProcFile, readProcFileAsync } from '../procfs/read';
 import { procPath, procRoot } from '../procfs/root';
 
 /** The fields of one mountinfo line that matter here (proc(5), "/proc/pid/mountinfo"). */

@@ -17,7 +17,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { errnoOf, errorCode, NetstatError, strerror } from '../errors';
+import { errnoOf, errorCode, NetstatError, perrorText } from '../errors';
 import { cgroup2Mount } from './mount';
 
 export interface CgroupResolverOptions {
@@ -81,7 +81,7 @@ function walkError(err: unknown, file: string): NetstatError {
   const code = errorCode(err) ?? 'EIO';
   const errno = errnoOf(code);
   const syscall = typeof err === 'object' && err !== null && 'syscall' in err ? String((err as { syscall: unknown }).syscall) : undefined;
-  return new NetstatError(`${file}: ${strerror(code)}`, code, {
+  return new NetstatError(perrorText(file, code), code, {
     ...(errno === undefined ? {} : { errno }),
     ...(syscall === undefined ? {} : { syscall }),
     path: file,

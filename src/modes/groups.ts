@@ -14,15 +14,16 @@
  * (a flag it never resets) and prints garbage; this port reads every pass
  * correctly.
  */
-import { strerror } from '../errors';
+import { perrorText } from '../errors';
 import { formatIPv4, formatIPv6 } from '../inet-text';
 import type { InetFamily } from '../model';
 import { resolveHosts } from '../print/address';
-import { readProcText } from '../proc/read';
+import { isAbsent, readProcText } from '../procfs/read';
 import type { Resolvers } from '../resolve';
 import type { ModeContext } from './context';
 import { shownName, shownText } from './host-names';
 import { JsonPass, wantsJson } from './json-output';
+import { noSupport } from './no-support';
 
 export const GROUPS_HEADER =
   'IPv6/IPv4 Group Memberships\n' + 'Interface       RefCnt Group\n' + '--------------- ------ ---------------------\n';
@@ -245,13 +246,10 @@ export async function readGroups(ctx: ModeContext): Promise<GroupsRead> {
     const igmp = readProcText('net/igmp', ctx.procRoot);
     if (igmp.ok) {
       parsed.push(...parseIgmp(igmp.text, state));
-    } else if (igmp.code === 'ENOENT' || igmp.code === 'EACCES') {
-      if (!options.protocolsImplied) {
-        out.err("netstat: no support for `AF INET (igmp)' on this system.\n");
-        status = 1;
-      }
+    } else if (isAbsent(igmp.code)) {
+      status = noSupport(ctx, 'AF INET (igmp)', { explicit: true });
     } else {
-      out.err(`/proc/net/igmp: ${strerror(igmp.code)}\n`);
+      out.err(`${perrorText('/proc/net/igmp', igmp.code)}\n`);
       return { status: 255, items: [] };
     }
   }

@@ -8,15 +8,16 @@
  * neither file exists does it print net-tools' message.
  */
 import { type ConntrackEntry, isNatted, isSourceNatted, parseConntrack } from '../conntrack/proc';
-import { strerror } from '../errors';
+import { perrorText } from '../errors';
 import type { InetFamily } from '../model';
 import { resolveHosts } from '../print/address';
-import { readProcText } from '../proc/read';
+import { readProcText } from '../procfs/read';
 import type { Resolvers, ServiceProtocol } from '../resolve';
 import type { ModeContext, ModePass } from './context';
 import { exactValue, numbersOf, type Exact } from './counters';
 import { shownName, shownText } from './host-names';
 import { JsonPass, wantsJson } from './json-output';
+import { noSupport } from './no-support';
 
 /** One row of the masquerade table as read, whatever file it came from. */
 interface MasqueradeRow {
@@ -320,18 +321,16 @@ export const masqueradePass: ModePass = async (ctx) => {
     ctx.out.err("masq_info: Internal Error `fgets() failed'.\n");
     return 255;
   }
+  // Unlike the socket tables, only a missing file means "no support" here: net-tools perrors any other failure.
   if (masq.code !== 'ENOENT') {
-    ctx.out.err(`/proc/net/ip_masquerade: ${strerror(masq.code)}\n`);
+    ctx.out.err(`${perrorText('/proc/net/ip_masquerade', masq.code)}\n`);
     return 255;
   }
 
   const conntrack = readProcText('net/nf_conntrack', ctx.procRoot);
   if (!conntrack.ok) {
-    if (conntrack.code === 'ENOENT') {
-      ctx.out.err("netstat: no support for `ip_masquerade' on this system.\n");
-      return 1;
-    }
-    ctx.out.err(`/proc/net/nf_conntrack: ${strerror(conntrack.code)}\n`);
+    if (conntrack.code === 'ENOENT') return noSupport(ctx, 'ip_masquerade', { explicit: true, implied: false });
+    ctx.out.err(`${perrorText('/proc/net/nf_conntrack', conntrack.code)}\n`);
     return 255;
   }
   await printConnections(ctx, parseConntrack(conntrack.text).filter(isNatted).map(conntrackRow));

@@ -45,7 +45,7 @@ import { formatIPv4, formatIPv6 } from '../inet-text';
 import { type InetFamily, type SctpAddress, type SctpAssociation, type SctpEndpoint, sctpStateName } from '../model';
 import { procPath } from './root';
 import { isSpace, LineScanner } from './line-scanner';
-import { readProcFile } from './read-file';
+import { readProcFile } from './read';
 import { runToEnd } from './slices';
 import type { LINES_PER_SLICE } from './slices';
 import { type ParsedTable, parseTableLines } from './table-lines';

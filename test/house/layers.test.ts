@@ -41,7 +41,6 @@ const LAYERS: Record<string, number> = {
   'kernel-text.ts': 0,
   'inet-text.ts': 0,
 
-  'proc/': 1,
   'procfs/': 1,
   'cgroup/': 1,
   'netns/': 1,

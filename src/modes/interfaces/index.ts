@@ -5,9 +5,8 @@
  * into a record (record.ts), then printed: short rows below `-e`,
  * ifconfig-like blocks from `-e` on, or JSON.
  */
-import { readFileSync } from 'node:fs';
-import { errorCode, strerror } from '../../errors';
-import { procPath } from '../../procfs/root';
+import { strerror } from '../../errors';
+import { readProcText } from '../../procfs/read';
 import type { ModeContext, ModePass } from '../context';
 import { longBlock, SHORT_HEADER, shortRow } from './format';
 import { compareInterfaceNames } from './order';
@@ -68,27 +67,21 @@ export const interfacesPass: ModePass = createInterfacesPass(sysfsFacts());
 /** Counters by device name; a missing file is a warning and no statistics at all. */
 function readStatistics(ctx: ModeContext): Map<string, DeviceStatistics> {
   const statistics = new Map<string, DeviceStatistics>();
-  let text: string;
-  try {
-    text = readFileSync(procPath('net/dev', ctx.procRoot), 'latin1');
-  } catch (err) {
-    ctx.out.err(`Warning: cannot open /proc/net/dev (${strerror(errorCode(err) ?? 'EIO')}). Limited output.\n`);
+  const file = readProcText('net/dev', ctx.procRoot);
+  if (!file.ok) {
+    ctx.out.err(`Warning: cannot open /proc/net/dev (${strerror(file.code)}). Limited output.\n`);
     return statistics;
   }
-  for (const { name, stats } of parseProcNetDev(text)) if (!statistics.has(name)) statistics.set(name, stats);
+  for (const { name, stats } of parseProcNetDev(file.text)) if (!statistics.has(name)) statistics.set(name, stats);
   return statistics;
 }
 
 /** `/proc/net/if_inet6` lines: address, prefix length, scope, device (file order). */
 function readIfInet6(ctx: ModeContext): Array<Ipv6Address & { device: string }> {
-  let text: string;
-  try {
-    text = readFileSync(procPath('net/if_inet6', ctx.procRoot), 'latin1');
-  } catch {
-    return [];
-  }
+  const file = readProcText('net/if_inet6', ctx.procRoot);
+  if (!file.ok) return [];
   const lines = [];
-  for (const line of text.split('\n')) {
+  for (const line of file.text.split('\n')) {
     const f = line.trim().split(/[ \t]+/);
     if (f.length < 6) continue;
     const bytes = ipv6BytesFromHex(f[0]!);

@@ -14,7 +14,7 @@ import { closeSync, fstatSync, openSync } from 'node:fs';
 import { sctpPresent, sctpSection } from './sctp';
 import type { Sources } from '../../backends/choose';
 import type { OwnerScan, Table } from '../../backends/types';
-import { NetstatError, errorCode, strerror } from '../../errors';
+import { NetstatError, errorCode, perrorText } from '../../errors';
 import type { InetProtocol, InetSocket, UnixSocket } from '../../model';
 import { inetRows } from '../../backends/netlink';
 import type { PackedInet } from '../../native';
@@ -28,6 +28,7 @@ import { InetRowFormatter, internetHeader, programLabel, unixHeader, unixRow } f
 import { PackedInetWriter, keptAddresses } from '../../print/packed-inet';
 import type { SocketFilter } from '../../filter';
 import { columnsOf } from './columns';
+import { noSupport } from '../no-support';
 import { type QueryPlan, type QueryResult, type TableOutcome, type TableSpec, runQueryAsync, tableReport } from '../../query/engine';
 import type { Selection } from '../../backends/types';
 import { fillCgroupsAsync } from '../../cgroup/fill';
@@ -100,7 +101,7 @@ function planOf(ctx: ModeContext, sources: Sources): QueryPlan {
 
 /** A system error as `perror(path)` prints it. */
 function perrorLine(path: string, error: unknown): string {
-  return `${path}: ${strerror(errorCode(error) ?? 'EIO')}\n`;
+  return `${perrorText(path, errorCode(error) ?? 'EIO')}\n`;
 }
 
 /** A table's failure as net-tools would report it: perror on the /proc file; a netlink failure by its own message. */
@@ -244,8 +245,7 @@ async function printText(ctx: ModeContext, result: QueryResult, filter: SocketFi
         return 255;
       }
       if (t.spec.family === 'inet6') continue; // a missing IPv6 file is silent
-      if (!o.protocolsImplied && (!nothing || o.verbose)) out.err(`netstat: no support for \`${SUPPORT_NAME[protocol]}' on this system.\n`);
-      if (!o.protocolsImplied && !nothing) status = 1;
+      status = noSupport(ctx, SUPPORT_NAME[protocol]) || status;
     }
     return status;
   };
@@ -267,9 +267,8 @@ async function printText(ctx: ModeContext, result: QueryResult, filter: SocketFi
     } else if (unix.status === 'error') {
       out.err(failureLine(ctx, unix));
       return 255;
-    } else {
-      if (!o.protocolsImplied && (!nothing || o.verbose)) out.err("netstat: no support for `AF UNIX' on this system.\n");
-      if (!o.protocolsImplied && !nothing) return 1;
+    } else if ((status = noSupport(ctx, 'AF UNIX')) !== 0) {
+      return status;
     }
   }
   return finishText(ctx);
@@ -312,7 +311,6 @@ function finishText(ctx: ModeContext): number {
 async function printJson(ctx: ModeContext, result: QueryResult, plan: QueryPlan, anyTable: boolean): Promise<number> {
   const out = ctx.out;
   const o = ctx.options;
-  const nothing = o.explicitCount === 0;
   const notice = result.ownerScan === undefined ? '' : ownerNotice(result.ownerScan);
   if (notice) out.err(notice);
   const outcomes: Array<TableOutcome<unknown>> = [...result.inet, ...(result.unix === undefined ? [] : [result.unix])];
@@ -325,9 +323,7 @@ async function printJson(ctx: ModeContext, result: QueryResult, plan: QueryPlan,
   let status = 0;
   for (const t of outcomes) {
     if (t.status !== 'absent' || (t.spec.kind === 'inet' && t.spec.family === 'inet6')) continue;
-    const name = t.spec.kind === 'unix' ? 'AF UNIX' : SUPPORT_NAME[t.spec.protocol];
-    if (!o.protocolsImplied && (!nothing || o.verbose)) out.err(`netstat: no support for \`${name}' on this system.\n`);
-    if (!o.protocolsImplied && !nothing) status = 1;
+    status = noSupport(ctx, t.spec.kind === 'unix' ? 'AF UNIX' : SUPPORT_NAME[t.spec.protocol]) || status;
   }
   const unixRows = result.unix?.status === 'ok' ? result.unix.table.rows : [];
   // Rows written per streamed table: its count is known once it is written.
@@ -477,8 +473,8 @@ function otherFamilies(ctx: ModeContext): number {
     if (present) {
       throw new NetstatError(`listing ${name} sockets is not implemented`, 'ERR_UNSUPPORTED_FAMILY');
     }
-    if (!nothing || o.verbose) ctx.out.err(`netstat: no support for \`${name}' on this system.\n`);
-    if (!nothing) return 1;
+    const status = noSupport(ctx, name, { implied: false });
+    if (status !== 0) return status;
   }
   return 0;
 }

@@ -6,12 +6,14 @@
  * without the sctp module have none of these files, in which case only
  * net-tools' "no support" behaviour is visible.
  */
-import { errorCode, strerror } from '../../errors';
+import { errorCode, perrorText } from '../../errors';
 import type { InetFamily, ProcessRef, SctpAssociation, SctpEndpoint } from '../../model';
 import type { ModeContext } from '../context';
 import { resolveHosts } from '../../print/address';
 import { sctpAddressesToName, sctpAssociationRow, sctpEndpointRow } from '../../print/sctp';
 import { columnsOf } from './columns';
+import { noSupport } from '../no-support';
+import { isAbsent } from '../../procfs/read';
 import { readSctpAssociations, readSctpEndpoints, type SctpTableKind, sctpTablePath } from '../../procfs/sctp-table';
 
 export { sctpPresent } from '../../procfs/sctp-table';
@@ -40,12 +42,11 @@ export async function sctpSection(ctx: ModeContext, owners?: ReadonlyMap<number,
       } catch (error) {
         if (family === 'inet6') continue; // a missing IPv6 file is silent
         const code = errorCode(error);
-        if (code !== 'ENOENT' && code !== 'EACCES') {
-          ctx.out.err(`${sctpTablePath(kind, family, ctx.procRoot)}: ${strerror(code ?? 'EIO')}\n`);
+        if (!isAbsent(code)) {
+          ctx.out.err(`${perrorText(sctpTablePath(kind, family, ctx.procRoot), code ?? 'EIO')}\n`);
           return 255;
         }
-        if (!o.protocolsImplied && (!nothing || o.verbose)) ctx.out.err("netstat: no support for `AF INET (sctp)' on this system.\n");
-        if (!o.protocolsImplied && !nothing) status = 1;
+        status = noSupport(ctx, 'AF INET (sctp)') || status;
         continue;
       }
       for (let k = 0; k < table.malformed; k++) ctx.out.err(`warning, got bogus sctp ${WARNING_NAME[kind]} line.\n`);

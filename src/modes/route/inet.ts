@@ -3,11 +3,12 @@
  * cache from `/proc/net/rt_cache` (spec §3.1, §3.2), read and named as
  * net-tools 2.10 reads and names them.
  */
-import { strerror } from '../../errors';
+import { perrorText } from '../../errors';
+import { readProcText } from '../../procfs/read';
 import type { ModeContext } from '../context';
 import type { Collected, InetCacheEntry, InetRoute } from './data';
 import { cacheFlagNames, routeFlagNames } from './flags';
-import { decimal, hex, lines, readProcNet, RowState, word, type Conversion } from './read';
+import { decimal, hex, lines, RowState, word, type Conversion } from './read';
 
 const RTF_UP = 0x1;
 const RTF_HOST = 0x4;
@@ -26,8 +27,8 @@ const showsWindows = (extend: number): boolean => extend >= 2;
 
 /** `Kernel IP routing table`: its routes; status 1 for an empty file (net-tools has no header line to go on). */
 export async function collectInetFib(ctx: ModeContext, style: RouteStyle): Promise<Collected> {
-  const file = readProcNet(ctx.procRoot, 'route');
-  if ('errorCode' in file) return notConfigured(ctx, 'route', file.errorCode);
+  const file = readProcText('net/route', ctx.procRoot);
+  if (!file.ok) return notConfigured(ctx, 'route', file.code);
   const all = lines(file.text);
   if (all.length === 0) return { table: { kind: 'inet', routes: [] }, status: 1 };
 
@@ -91,8 +92,8 @@ function nameOrNull(shown: string, numeric: string): string | null {
  * its entries (none since Linux 3.6).
  */
 export async function collectInetCache(ctx: ModeContext, style: RouteStyle): Promise<Collected> {
-  const file = readProcNet(ctx.procRoot, 'rt_cache');
-  if ('errorCode' in file) return notConfigured(ctx, 'rt_cache', file.errorCode);
+  const file = readProcText('net/rt_cache', ctx.procRoot);
+  if (!file.ok) return notConfigured(ctx, 'rt_cache', file.code);
   const all = lines(file.text);
   const bits = cacheLayoutBits(all[0]);
   const layout = bits === 63 ? '2.2' : bits === 97 ? '2.0' : null;
@@ -167,7 +168,7 @@ function cacheLayoutBits(header: string | undefined): number {
 
 /** perror(path) on stderr; net-tools' "not configured" line is the table; status 1. */
 function notConfigured(ctx: ModeContext, file: string, code: string): Collected {
-  ctx.out.err(`/proc/net/${file}: ${strerror(code)}\n`);
+  ctx.out.err(`${perrorText(`/proc/net/${file}`, code)}\n`);
   return { table: { kind: 'unavailable', family: 'inet', message: 'INET (IPv4) not configured in this system.' }, status: 1 };
 }
 

@@ -2,11 +2,12 @@
  * `netstat -r` for IPv6 (`-6`, `-A inet6`): `/proc/net/ipv6_route` read and
  * named as net-tools 2.10 does it (spec §3.3). The `-e` level changes nothing here.
  */
-import { strerror } from '../../errors';
+import { perrorText } from '../../errors';
+import { readProcText } from '../../procfs/read';
 import type { ModeContext } from '../context';
 import type { Collected, Inet6Route } from './data';
 import { routeFlagNames } from './flags';
-import { hex, lines, readProcNet, RowState, word, type Conversion } from './read';
+import { hex, lines, RowState, word, type Conversion } from './read';
 import { ipv6Text, isUnspecified, stripV4Mapped } from './ipv6-text';
 
 const RTF_CACHE = 0x01000000;
@@ -15,9 +16,9 @@ const RTF_CACHE = 0x01000000;
 export type Inet6View = 'table' | 'cache';
 
 export async function collectInet6(ctx: ModeContext, numeric: boolean, view: Inet6View): Promise<Collected> {
-  const file = readProcNet(ctx.procRoot, 'ipv6_route');
-  if ('errorCode' in file) {
-    ctx.out.err(`/proc/net/ipv6_route: ${strerror(file.errorCode)}\n`);
+  const file = readProcText('net/ipv6_route', ctx.procRoot);
+  if (!file.ok) {
+    ctx.out.err(`${perrorText('/proc/net/ipv6_route', file.code)}\n`);
     return { table: { kind: 'unavailable', family: 'inet6', message: 'INET6 (IPv6) not configured in this system.' }, status: 1 };
   }
   const rows = parseRoutes(file.text).filter((row) => ((row.flags & RTF_CACHE) !== 0) === (view === 'cache'));

@@ -7,12 +7,11 @@
  * it. Listing these tables when the files do exist is not implemented
  * (no kernel we run on has them); that case prints the same messages.
  */
-import { readFileSync } from 'node:fs';
-import { strerror } from '../../errors';
+import { perrorText, strerror } from '../../errors';
 import type { AfName } from '../options';
 import type { ModeContext } from '../context';
 import type { Collected } from './data';
-import { readProcNet } from './read';
+import { readProcText } from '../../procfs/read';
 
 /** net-tools' message on standard output, as the family's table, with status 1. */
 function unavailable(family: AfName, message: string): Collected {
@@ -24,12 +23,12 @@ const nothing = (status: number): Collected => ({ table: null, status });
 
 export function collectUnconfiguredFamily(ctx: ModeContext, family: AfName): Collected {
   const missing = (name: string): string | null => {
-    const file = readProcNet(ctx.procRoot, name);
-    return 'errorCode' in file ? file.errorCode : null;
+    const file = readProcText(`net/${name}`, ctx.procRoot);
+    return file.ok ? null : file.code;
   };
   switch (family) {
     case 'ax25':
-      ctx.out.err(`/proc/net/ax25_route: ${strerror(missing('ax25_route') ?? 'ENOENT')}\n`);
+      ctx.out.err(`${perrorText('/proc/net/ax25_route', missing('ax25_route') ?? 'ENOENT')}\n`);
       return unavailable(family, 'AX.25 not configured in this system.');
     case 'netrom': {
       // Both files are opened first, then perror'ed one after the other.
@@ -37,14 +36,14 @@ export function collectUnconfiguredFamily(ctx: ModeContext, family: AfName): Col
       const neighbours = missing('nr_neigh');
       let lastErrno = neighbours ?? nodes ?? 'ENOENT';
       if (nodes !== null) {
-        ctx.out.err(`/proc/net/nr_nodes: ${strerror(lastErrno)}\n`);
+        ctx.out.err(`${perrorText('/proc/net/nr_nodes', lastErrno)}\n`);
         lastErrno = errnoAfterPerror(lastErrno);
       }
-      if (neighbours !== null) ctx.out.err(`/proc/net/nr_neigh: ${strerror(lastErrno)}\n`);
+      if (neighbours !== null) ctx.out.err(`${perrorText('/proc/net/nr_neigh', lastErrno)}\n`);
       return unavailable(family, 'NET/ROM not configured in this system.');
     }
     case 'rose':
-      ctx.out.err(`/proc/net/rose_nodes: ${strerror(missing('rose_nodes') ?? 'ENOENT')}\n`);
+      ctx.out.err(`${perrorText('/proc/net/rose_nodes', missing('rose_nodes') ?? 'ENOENT')}\n`);
       ctx.out.err('ROSE not configured in this system.\n');
       return nothing(1);
     case 'ipx': {
@@ -71,12 +70,10 @@ export function collectUnconfiguredFamily(ctx: ModeContext, family: AfName): Col
  * terminal usually is; a pipe or a redirected file is not).
  */
 function errnoAfterPerror(errnoBefore: string): string {
-  try {
-    const info = readFileSync('/proc/self/fdinfo/2', 'latin1');
-    const flags = /^flags:\s*([0-7]+)/m.exec(info);
-    if (flags !== null && (Number.parseInt(flags[1]!, 8) & 3) === 2) return errnoBefore;
-  } catch {
-    // No fdinfo: assume the common case, a write-only stderr.
-  }
+  // This process's own stderr, so the live /proc whatever the proc root. No
+  // fdinfo: assume the common case, a write-only stderr.
+  const info = readProcText('self/fdinfo/2', '/proc');
+  const flags = info.ok ? /^flags:\s*([0-7]+)/m.exec(info.text) : null;
+  if (flags !== null && (Number.parseInt(flags[1]!, 8) & 3) === 2) return errnoBefore;
   return 'EINVAL';
 }

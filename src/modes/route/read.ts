@@ -1,23 +1,8 @@
 /**
- * Reading the routing `/proc` files the way net-tools does: the text as
- * latin1 bytes (or the errno code when `fopen` would fail), and rows taken
+ * Reading the rows of the routing `/proc` files the way net-tools does: taken
  * apart like its `sscanf` formats, which stop at the first field that does
  * not convert.
  */
-import { readFileSync } from 'node:fs';
-import { errorCode } from '../../errors';
-import { procPath } from '../../procfs/root';
-
-export type ProcText = { text: string } | { errorCode: string };
-
-/** The text of `net/<name>` below the proc root, or why it could not be opened. */
-export function readProcNet(procRoot: string, name: string): ProcText {
-  try {
-    return { text: readFileSync(procPath(`net/${name}`, procRoot), 'latin1') };
-  } catch (err) {
-    return { errorCode: errorCode(err) ?? 'EIO' };
-  }
-}
 
 /** The file's lines (a final newline does not make an empty last line). */
 export function lines(text: string): string[] {

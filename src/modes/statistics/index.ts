@@ -7,9 +7,9 @@
  * JSON, before the next file is read: complaints about a file come after
  * what was printed before it, as with net-tools' line-buffered stdout.
  */
-import { strerror } from '../../errors';
+import { perrorText, strerror } from '../../errors';
 import type { Options } from '../options';
-import { readProcText } from '../../proc/read';
+import { readProcText } from '../../procfs/read';
 import type { ModePass } from '../context';
 import { JsonPass, wantsJson } from '../json-output';
 import { filtersOf, pairSections, sctpSection, snmp6Sections, type StatSection } from './read';
@@ -50,7 +50,7 @@ export const statisticsPass: ModePass = async (ctx) => {
     }
   };
   const filters = filtersOf(options);
-  const readError = (file: string, result: { code: string }): void => out.err(`/proc/${file}: ${strerror(result.code)}\n`);
+  const readError = (file: string, result: { code: string }): void => out.err(`${perrorText(`/proc/${file}`, result.code)}\n`);
 
   const first = family === 'inet' ? 'net/snmp' : 'net/snmp6';
   const main = readProcText(first, ctx.procRoot);
