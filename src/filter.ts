@@ -14,6 +14,7 @@
  * the query engine after the owner join.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { isWildcard } from './inet-text';
 import type { InetFamily, InetProtocol } from './model';
 
 /**
@@ -60,28 +61,23 @@ export function selectionFilter(selection: Selection): SocketFilter {
 
 /** Whether the filter keeps every row (nothing to test per row). */
 export function keepsEverything(filter: SocketFilter): boolean {
-  return (
-    filter.selection === 'all' &&
-    filter.inetStates === undefined &&
-    filter.localPorts === undefined &&
-    filter.remotePorts === undefined &&
-    filter.localAddresses === undefined &&
-    filter.remoteAddresses === undefined &&
-    filter.uids === undefined &&
-    filter.cgroupIds === undefined
-  );
+  return filter.selection === 'all' && filter.inetStates === undefined && !hasInetOnlyConditions(filter);
 }
 
 /** Whether UNIX sockets can match at all (they have no ports, addresses or uid). */
 export function unixCanMatch(filter: SocketFilter): boolean {
+  return !hasInetOnlyConditions(filter) && (filter.unixStates === undefined || filter.unixStates.size > 0);
+}
+
+/** Conditions only an Internet socket can meet: ports, addresses, uid, cgroup. */
+function hasInetOnlyConditions(filter: SocketFilter): boolean {
   return (
-    filter.localPorts === undefined &&
-    filter.remotePorts === undefined &&
-    filter.localAddresses === undefined &&
-    filter.remoteAddresses === undefined &&
-    filter.uids === undefined &&
-    filter.cgroupIds === undefined &&
-    (filter.unixStates === undefined || filter.unixStates.size > 0)
+    filter.localPorts !== undefined ||
+    filter.remotePorts !== undefined ||
+    filter.localAddresses !== undefined ||
+    filter.remoteAddresses !== undefined ||
+    filter.uids !== undefined ||
+    filter.cgroupIds !== undefined
   );
 }
 
@@ -108,7 +104,7 @@ export function inetKeep(filter: SocketFilter, protocol: InetProtocol): InetKeep
   return (state, localPort, remotePort, localAddress, remoteAddress, uid) => {
     if (selection !== 'all') {
       // net-tools: a TCP server has remote port 0, a UDP/RAW server an all-zero remote address.
-      const server = isTcp ? remotePort === 0 : remoteAddress === '0.0.0.0' || remoteAddress === '::';
+      const server = isTcp ? remotePort === 0 : isWildcard(remoteAddress);
       if (server !== (selection === 'listening')) return false;
     }
     if (inetStates !== undefined && (inetStates & (1 << state)) === 0) return false;

@@ -1,12 +1,22 @@
 /**
  * Internet addresses as text, exactly as glibc's `inet_ntop` writes them,
  * because net-tools prints what `inet_ntop` returns and this project must
- * match it byte for byte.
+ * match it byte for byte; and the kernel's hex forms of addresses in
+ * `/proc` files, turned into bytes.
  */
 
 /** Dotted quad of four bytes in network order (`[127, 0, 0, 1]` → `127.0.0.1`). */
 export function formatIPv4(b0: number, b1: number, b2: number, b3: number): string {
   return `${b0}.${b1}.${b2}.${b3}`;
+}
+
+/**
+ * An IPv4 address the kernel prints as its in-memory 32-bit word (`%08X` of
+ * a `__be32`), read back into a number on a little-endian host: the lowest
+ * byte of the word is the address's first.
+ */
+export function formatIPv4Word(word: number): string {
+  return formatIPv4(word & 0xff, (word >>> 8) & 0xff, (word >>> 16) & 0xff, word >>> 24);
 }
 
 /**
@@ -54,4 +64,49 @@ export function formatIPv6(bytes: ArrayLike<number>): string {
   }
   if (bestStart !== -1 && bestStart + bestLength === 8) text += ':';
   return text;
+}
+
+/**
+ * The 16 bytes of eight groups of one to four hex digits (`2001`, `db8`, …:
+ * the kernel's `%pI6` and `/proc/net/ipv6_route` fields), or null unless
+ * there are eight and each is one.
+ */
+export function ipv6FromGroups(groups: readonly string[]): Uint8Array | null {
+  if (groups.length !== 8 || !groups.every((group) => /^[0-9a-fA-F]{1,4}$/.test(group))) return null;
+  const bytes = new Uint8Array(16);
+  groups.forEach((group, i) => {
+    const value = Number.parseInt(group, 16);
+    bytes[2 * i] = value >> 8;
+    bytes[2 * i + 1] = value & 0xff;
+  });
+  return bytes;
+}
+
+/** The 16 bytes of the kernel's 32-hex-digit form (`/proc/net/if_inet6`), or null if malformed. */
+export function ipv6FromHex(hex: string): Uint8Array | null {
+  if (hex.length !== 32) return null;
+  const groups: string[] = [];
+  for (let i = 0; i < 32; i += 4) groups.push(hex.slice(i, i + 4));
+  return ipv6FromGroups(groups);
+}
+
+/** True for the all-zero address of either family (`0.0.0.0`, `::`) in canonical text. */
+export function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+/** True for a v4-mapped IPv6 address in canonical text (`::ffff:a.b.c.d`). */
+export function isV4Mapped(address: string): boolean {
+  return address.startsWith('::ffff:') && address.includes('.');
+}
+
+/**
+ * net-tools shows a v4-mapped address by its IPv4 part: when the text shown
+ * for it (`text`: the address, or a name) has a `.`, everything up to the
+ * last `:` before that goes. `address` is the canonical text.
+ */
+export function stripV4Mapped(address: string, text: string): string {
+  if (!isV4Mapped(address)) return text;
+  const dot = text.indexOf('.');
+  return dot < 0 ? text : text.slice(text.lastIndexOf(':', dot) + 1);
 }

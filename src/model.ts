@@ -82,6 +82,13 @@ export interface SocketTimer {
   probes: number;
 }
 
+/**
+ * The timer of a socket with none pending, shared by every such row (most of
+ * them on a busy server) to save an object per row: frozen, so no caller can
+ * change it for the others.
+ */
+export const TIMER_OFF: SocketTimer = Object.freeze({ kind: 0, expiresMs: 0, retransmits: 0, probes: 0 });
+
 /** A process holding a socket open. */
 export interface ProcessRef {
   pid: number;

@@ -9,7 +9,8 @@
  * the reply direction. The timeout is absent for offloaded flows. IPv6
  * addresses come in the kernel's full `%pI6` form and are made canonical here.
  */
-import { formatIPv6 } from '../inet-text';
+import { formatIPv6, ipv6FromGroups } from '../inet-text';
+import { textLines } from '../procfs/lines';
 
 /** One direction of a connection. Ports are the tuple's ports, ICMP ids or GRE keys; null when the protocol has none. */
 export interface ConntrackTuple {
@@ -34,15 +35,8 @@ export interface ConntrackEntry {
 
 /** `%pI6` text (eight 4-digit groups) → inet_ntop text; other text is returned as is. */
 function canonicalIPv6(text: string): string {
-  const groups = text.split(':');
-  if (groups.length !== 8 || !groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return text;
-  const bytes = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    const value = parseInt(g, 16);
-    bytes[2 * i] = value >> 8;
-    bytes[2 * i + 1] = value & 0xff;
-  });
-  return formatIPv6(bytes);
+  const bytes = ipv6FromGroups(text.split(':'));
+  return bytes === null ? text : formatIPv6(bytes);
 }
 
 /** The key=value words of one direction that matter here. */
@@ -131,7 +125,7 @@ export function parseConntrackLine(line: string): ConntrackEntry | null {
 /** All entries of the file, in file order; lines not in the kernel's format are left out. */
 export function parseConntrack(content: string): ConntrackEntry[] {
   const entries: ConntrackEntry[] = [];
-  for (const line of content.split('\n')) {
+  for (const line of textLines(content)) {
     if (line.trim() === '') continue;
     const entry = parseConntrackLine(line);
     if (entry !== null) entries.push(entry);

@@ -7,17 +7,19 @@
  * `hexaddr users …`, the address being the in-memory 32-bit word (host byte
  * order). `/proc/net/igmp6` has one line per group, `idx name hexaddr users
  * …`, with the address in network byte order. net-tools reads both with
- * `sscanf`; the small scanner below follows the same conversions so that odd
- * lines are taken or rejected as net-tools takes or rejects them.
+ * `sscanf`; so does this (`procfs/line-scanner.ts`), so that odd lines are
+ * taken or rejected as net-tools takes or rejects them.
  *
  * Under `-c`, net-tools reads the IPv4 file as IPv6 from the second pass on
  * (a flag it never resets) and prints garbage; this port reads every pass
  * correctly.
  */
 import { perrorText } from '../errors';
-import { formatIPv4, formatIPv6 } from '../inet-text';
+import { formatIPv4Word, formatIPv6 } from '../inet-text';
 import type { InetFamily } from '../model';
 import { resolveHosts } from '../print/address';
+import { hexValue, LineScanner } from '../procfs/line-scanner';
+import { fgetsLines } from '../procfs/lines';
 import { isAbsent, readProcText } from '../procfs/read';
 import type { Resolvers } from '../resolve';
 import type { ModeContext } from './context';
@@ -32,56 +34,6 @@ export const GROUPS_HEADER =
 export type GroupItem =
   | { kind: 'group'; device: string; users: number; family: InetFamily; address: string }
   | { kind: 'bogus'; file: 'igmp' | 'igmp6'; line: number };
-
-const WHITESPACE = /[ \t\n\v\f\r]/;
-
-/** A cursor over one line with the `sscanf` conversions net-tools uses. */
-class Scanner {
-  private pos = 0;
-
-  constructor(private readonly text: string) {}
-
-  /** A blank in a `scanf` format: skip any blanks (none is fine). */
-  space(): void {
-    while (this.pos < this.text.length && WHITESPACE.test(this.text[this.pos]!)) this.pos++;
-  }
-
-  /** `%d`: optional sign and decimal digits after blanks; null when none. */
-  decimal(): number | null {
-    this.space();
-    const match = /^[+-]?[0-9]+/.exec(this.text.slice(this.pos));
-    if (match === null) return null;
-    this.pos += match[0].length;
-    return Number(BigInt.asIntN(32, BigInt(match[0]))); // stored into a C int
-  }
-
-  /** `%<width>[0-9A-Fa-f]`: a run of hex digits, not skipping blanks first; null when none. */
-  hexDigits(width: number): string | null {
-    const match = /^[0-9A-Fa-f]+/.exec(this.text.slice(this.pos, this.pos + width));
-    if (match === null) return null;
-    this.pos += match[0].length;
-    return match[0];
-  }
-
-  /** `%<width>s`: a run of non-blanks after blanks (at most `width`); null at end of line. */
-  word(width: number): string | null {
-    this.space();
-    let end = this.pos;
-    while (end < this.text.length && end - this.pos < width && !WHITESPACE.test(this.text[end]!)) end++;
-    if (end === this.pos) return null;
-    const word = this.text.slice(this.pos, end);
-    this.pos = end;
-    return word;
-  }
-
-  /** `%<count>c`: the next characters as they are (fewer at the end of the line); null when none. */
-  chars(count: number): string | null {
-    if (this.pos >= this.text.length) return null;
-    const text = this.text.slice(this.pos, this.pos + count);
-    this.pos += text.length;
-    return text;
-  }
-}
 
 /**
  * What net-tools carries from one line to the next. The device name lives in
@@ -138,37 +90,29 @@ export class GroupScanState {
   }
 }
 
-/** Lines as `fgets` returns them: each with its newline, if it has one. */
-function fileLines(content: string): string[] {
-  const lines = content.split(/(?<=\n)/);
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
-
-/** The IPv4 dotted text of an in-memory address word read on a little-endian host. */
-function inAddrText(word: number): string {
-  return formatIPv4(word & 0xff, (word >>> 8) & 0xff, (word >>> 16) & 0xff, word >>> 24);
+/** A scanner over one line as `fgets` returns it (with its newline: `%15c` can read it). */
+function lineScanner(line: string): LineScanner {
+  const scan = new LineScanner(Buffer.from(line, 'latin1'));
+  scan.setLine(0, line.length);
+  return scan;
 }
 
 /** One `/proc/net/igmp6` line (`%d %15s %64[0-9A-Fa-f] %d`). */
 function igmp6Item(line: string, index: number, state: GroupScanState): GroupItem {
   const bogus: GroupItem = { kind: 'bogus', file: 'igmp6', line: index };
-  const scan = new Scanner(line);
-  if (scan.decimal() === null) return bogus;
-  const device = scan.word(15);
-  if (device === null) return bogus;
-  state.setDeviceWord(device);
-  scan.space();
-  const hex = scan.hexDigits(64);
-  if (hex === null) return bogus;
-  const users = scan.decimal();
-  if (users === null) return bogus;
-  return { kind: 'group', family: 'inet6', device: state.deviceName(), users, address: state.ipv6Address(hex) };
+  const scan = lineScanner(line);
+  if (!scan.decimal() || !scan.word(15)) return bogus;
+  state.setDeviceWord(scan.text());
+  scan.skipSpace();
+  if (scan.hexRun(64) === 0) return bogus;
+  const hex = scan.text();
+  if (!scan.decimal()) return bogus;
+  return { kind: 'group', family: 'inet6', device: state.deviceName(), users: scan.int32(), address: state.ipv6Address(hex) };
 }
 
 /** Parse `/proc/net/igmp6`. Warnings count lines from 0, as net-tools does. */
 export function parseIgmp6(content: string, state = new GroupScanState()): GroupItem[] {
-  return fileLines(content).map((line, index) => igmp6Item(line, index, state));
+  return fgetsLines(content).map((line, index) => igmp6Item(line, index, state));
 }
 
 /**
@@ -179,7 +123,7 @@ export function parseIgmp6(content: string, state = new GroupScanState()): Group
  * device of the TAB-indented group lines (`\t%8[0-9A-Fa-f] %d`) below them.
  */
 export function parseIgmp(content: string, state = new GroupScanState()): GroupItem[] {
-  const lines = fileLines(content);
+  const lines = fgetsLines(content);
   const header = lines[0];
   if (header === undefined) return [];
   if (!header.includes('Device')) return parseIgmp6(content, state);
@@ -188,25 +132,24 @@ export function parseIgmp(content: string, state = new GroupScanState()): GroupI
   for (let index = 1; index < lines.length; index++) {
     const line = lines[index]!;
     const bogus: GroupItem = { kind: 'bogus', file: 'igmp', line: index };
-    const scan = new Scanner(line);
+    const scan = lineScanner(line);
     if (line.startsWith('\t')) {
-      scan.space();
-      const hex = scan.hexDigits(8);
-      const users = hex === null ? null : scan.decimal();
-      if (hex === null || users === null) items.push(bogus);
-      else items.push({ kind: 'group', family: 'inet', device: state.deviceName(), users, address: inAddrText(parseInt(hex, 16)) });
+      scan.skipSpace();
+      const digits = scan.hexRun(8);
+      const word = hexValue(scan.buf, scan.runStart, digits);
+      if (digits === 0 || !scan.decimal()) items.push(bogus);
+      else items.push({ kind: 'group', family: 'inet', device: state.deviceName(), users: scan.int32(), address: formatIPv4Word(word) });
       continue;
     }
     if (indexed) {
-      if (scan.decimal() === null) {
+      if (!scan.decimal()) {
         items.push(bogus);
         continue;
       }
-      scan.space();
+      scan.skipSpace();
     }
-    const name = scan.chars(15);
-    if (name === null) items.push(bogus);
-    else state.setDeviceChars(name);
+    if (scan.chars(15)) state.setDeviceChars(scan.text());
+    else items.push(bogus);
   }
   return items;
 }

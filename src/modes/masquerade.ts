@@ -9,10 +9,12 @@
  */
 import { type ConntrackEntry, isNatted, isSourceNatted, parseConntrack } from '../conntrack/proc';
 import { perrorText } from '../errors';
-import type { InetFamily } from '../model';
-import { resolveHosts } from '../print/address';
+import { formatIPv4 } from '../inet-text';
+import type { InetFamily, InetProtocol } from '../model';
+import { resolveHosts, serviceProtocol } from '../print/address';
+import { LineScanner } from '../procfs/line-scanner';
 import { readProcText } from '../procfs/read';
-import type { Resolvers, ServiceProtocol } from '../resolve';
+import type { Resolvers } from '../resolve';
 import type { ModeContext, ModePass } from './context';
 import { exactValue, numbersOf, type Exact } from './counters';
 import { shownName, shownText } from './host-names';
@@ -51,77 +53,15 @@ class MasqueradeFileError extends Error {
   }
 }
 
+const COLON = 0x3a;
+
 /** net-tools' protocol words in `/proc/net/ip_masquerade` and how it prints them. */
 const MASQ_PROTOCOLS: Record<string, string> = { TCP: 'tcp', UDP: 'udp', ICMP: 'icmp', IP: 'ip', GRE: 'gre', ESP: 'esp' };
-
-/**
- * `fscanf` over the whole file: net-tools reads the records as one stream of
- * conversions, not line by line, so a stray word becomes the start of the
- * next record. Each method is one conversion; null means it failed.
- */
-class StreamScanner {
-  private pos = 0;
-
-  constructor(private readonly text: string) {}
-
-  private skipSpace(): void {
-    // C's isspace, not JavaScript's \s: the text is latin1, and \xa0 or \x85 is no blank to fscanf.
-    while (this.pos < this.text.length && /[ \t\n\v\f\r]/.test(this.text[this.pos]!)) this.pos++;
-  }
-
-  /** True when only blanks are left (fscanf would return EOF before its first conversion). */
-  atEnd(): boolean {
-    this.skipSpace();
-    return this.pos >= this.text.length;
-  }
-
-  private take(pattern: RegExp): string | null {
-    this.skipSpace();
-    const match = pattern.exec(this.text.slice(this.pos));
-    if (match === null || match[0] === '') return null;
-    this.pos += match[0].length;
-    return match[0];
-  }
-
-  /** `%s` */
-  word(): string | null {
-    return this.take(/^[^ \t\n\v\f\r]+/);
-  }
-
-  /** `%x`-family, as an unsigned value of `bits` bits (strtoul wraps a minus sign). */
-  hex(bits: number): bigint | null {
-    const text = this.take(/^[+-]?(0[xX](?=[0-9a-fA-F]))?[0-9a-fA-F]+/);
-    if (text === null) return null;
-    const negative = text.startsWith('-');
-    const digits = text.replace(/^[+-]/, '').replace(/^0[xX]/, '');
-    const value = BigInt(`0x${digits}`);
-    return BigInt.asUintN(bits, negative ? -value : value);
-  }
-
-  /** `%d`-family, as a signed value of `bits` bits. */
-  signed(bits: number): bigint | null {
-    const text = this.take(/^[+-]?[0-9]+/);
-    return text === null ? null : BigInt.asIntN(bits, BigInt(text));
-  }
-
-  /** `%lu` (a minus sign wraps, as strtoul does). */
-  unsigned(): bigint | null {
-    const text = this.take(/^[+-]?[0-9]+/);
-    return text === null ? null : BigInt.asUintN(64, BigInt(text));
-  }
-
-  /** A literal character of the format (no blank skipping: `%x:%x`). */
-  literal(char: string): boolean {
-    if (this.text[this.pos] !== char) return false;
-    this.pos++;
-    return true;
-  }
-}
 
 /** The dotted text of a 32-bit address read as one big-endian hex number (`7F000001`). */
 function hexAddress(value: bigint): string {
   const n = Number(value);
-  return [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].join('.');
+  return formatIPv4(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
 /**
@@ -135,20 +75,31 @@ export function parseIpMasquerade(content: string): MasqueradeRow[] {
   if (content === '') throw new MasqueradeFileError('masq_info', 'fgets() failed');
   const header = newline < 0 ? content : content.slice(0, newline + 1);
   const hasPreviousDelta = header.includes('PDelta');
-  const scan = new StreamScanner(newline < 0 ? '' : content.slice(newline + 1));
+  // net-tools reads the records with `fscanf`: one stream of conversions, not
+  // line by line, so a stray word becomes the start of the next record.
+  const bytes = Buffer.from(content, 'latin1');
+  const scan = new LineScanner(bytes);
+  scan.setLine(newline < 0 ? bytes.length : newline + 1, bytes.length);
+  // One conversion each; null when it fails. `%x` and `%lu` store unsigned
+  // (strtoul wraps a minus sign), `%hd` signed, each into its C type's bits.
+  const word = (): string | null => (scan.word() ? scan.text() : null);
+  const hex = (bits: number): bigint | null => (scan.hex() ? BigInt.asUintN(bits, scan.exact()) : null);
+  const signed = (bits: number): bigint | null => (scan.decimal() ? BigInt.asIntN(bits, scan.exact()) : null);
+  const unsigned = (): bigint | null => (scan.decimal() ? BigInt.asUintN(64, scan.exact()) : null);
+  const colon = (): boolean => scan.literal(COLON);
   const rows: MasqueradeRow[] = [];
   while (!scan.atEnd()) {
     // Conversions in order; the record is good only if all of them succeed.
-    const proto = scan.word();
-    const src = proto === null ? null : scan.hex(32);
-    const sport = src === null || !scan.literal(':') ? null : scan.hex(16);
-    const dst = sport === null ? null : scan.hex(32);
-    const dport = dst === null || !scan.literal(':') ? null : scan.hex(16);
-    const mport = dport === null ? null : scan.hex(16);
-    const initseq = mport === null ? null : scan.hex(64);
-    const delta = initseq === null ? null : scan.signed(16);
-    const pdelta = delta === null || !hasPreviousDelta ? null : scan.signed(16);
-    const expires = delta === null || (hasPreviousDelta && pdelta === null) ? null : scan.unsigned();
+    const proto = word();
+    const src = proto === null ? null : hex(32);
+    const sport = src === null || !colon() ? null : hex(16);
+    const dst = sport === null ? null : hex(32);
+    const dport = dst === null || !colon() ? null : hex(16);
+    const mport = dport === null ? null : hex(16);
+    const initseq = mport === null ? null : hex(64);
+    const delta = initseq === null ? null : signed(16);
+    const pdelta = delta === null || !hasPreviousDelta ? null : signed(16);
+    const expires = delta === null || (hasPreviousDelta && pdelta === null) ? null : unsigned();
     if (expires === null) throw new MasqueradeFileError('masq_info.c', 'ip_masquerade format error');
     const protocol = MASQ_PROTOCOLS[proto!];
     if (protocol === undefined) throw new MasqueradeFileError('masq_info.c', 'ip_masquerade unknown type');
@@ -218,12 +169,8 @@ export interface MasqueradeConnection extends Exact {
   masqueradePortName?: string | null;
 }
 
-/** The services database a protocol's ports are named from (net-tools names only TCP and UDP ports here). */
-function serviceProtocol(protocol: string): ServiceProtocol | null {
-  if (protocol === 'tcp') return 'tcp';
-  if (protocol === 'udp' || protocol === 'udplite') return 'udp';
-  return null;
-}
+/** The protocols whose ports `-M` names: net-tools names only TCP and UDP ports here (UDP-Lite, from conntrack, as UDP). */
+const NAMED_PORTS: ReadonlySet<string> = new Set<InetProtocol>(['tcp', 'udp', 'udplite']);
 
 /** The rows as connections, with the names the text shows unless numeric. */
 async function connections(ctx: ModeContext, rows: MasqueradeRow[]): Promise<MasqueradeConnection[]> {
@@ -231,7 +178,7 @@ async function connections(ctx: ModeContext, rows: MasqueradeRow[]): Promise<Mas
   const extend = options.extend >= 2;
   const hostNames = options.numericHosts ? null : await resolveHosts(rows.flatMap((row) => [row.source, row.destination]), resolvers);
   return rows.map((row) => {
-    const services = serviceProtocol(row.protocol);
+    const services = NAMED_PORTS.has(row.protocol) ? serviceProtocol(row.protocol as InetProtocol) : null;
     const portName = (port: number): string | null =>
       port === 0 || services === null ? null : resolvers.services.name(port, services);
     const expires = numbersOf({ expiresHundredths: row.expires });

@@ -4,6 +4,7 @@
  * a service name) and the 23-column `address:port` field with its peculiar
  * truncation.
  */
+import { isWildcard, stripV4Mapped } from '../inet-text';
 import type { InetFamily, InetProtocol } from '../model';
 import type { Resolvers, ServiceProtocol } from '../resolve';
 
@@ -32,16 +33,6 @@ export function bytes(text: string): string {
  */
 export function kernelBytes(text: string, base64: string | undefined): string {
   return base64 === undefined ? bytes(text) : Buffer.from(base64, 'base64').toString('latin1');
-}
-
-/** True for an all-zero address (`0.0.0.0` or `::`). */
-export function isWildcard(address: string): boolean {
-  return address === '0.0.0.0' || address === '::';
-}
-
-/** True for a v4-mapped IPv6 address in canonical text (`::ffff:a.b.c.d`). */
-export function isV4Mapped(address: string): boolean {
-  return address.startsWith('::ffff:') && address.includes('.');
 }
 
 /** The 32-bit value of a dotted IPv4 address, in host order (first octet most significant). */
@@ -96,15 +87,7 @@ export function hostText(
       text = bytes(hostNames.get(address) ?? address);
     }
   }
-  return family === 'inet6' && isV4Mapped(address) ? stripMappedPrefix(text) : text;
-}
-
-/** Drop everything up to the last `:` before the first `.` (`::ffff:127.0.0.1` → `127.0.0.1`). */
-function stripMappedPrefix(text: string): string {
-  const dot = text.indexOf('.');
-  if (dot < 0) return text;
-  const colon = text.lastIndexOf(':', dot);
-  return colon < 0 ? text : text.slice(colon + 1);
+  return family === 'inet6' ? stripV4Mapped(address, text) : text;
 }
 
 /** The services database a protocol's ports are named from (UDP-Lite uses `udp`). */

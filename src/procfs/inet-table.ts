@@ -10,9 +10,9 @@
  * is "bogus": counted in `malformed` and skipped. Fields a short but
  * accepted line lacks are 0 (net-tools leaves them uninitialised).
  */
-import { formatIPv4, formatIPv6 } from '../inet-text';
+import { formatIPv4Word, formatIPv6 } from '../inet-text';
 import { type SocketFilter, inetKeep } from '../filter';
-import { type InetFamily, type InetProtocol, type InetSocket, type SocketTimer, tcpStateName } from '../model';
+import { type InetFamily, type InetProtocol, type InetSocket, TIMER_OFF, tcpStateName } from '../model';
 import { hexValue, LineScanner } from './line-scanner';
 import type { LINES_PER_SLICE } from './slices';
 import { type ParsedTable, parseTableLines } from './table-lines';
@@ -23,12 +23,6 @@ const COLON = 0x3a;
 function minimumFields(protocol: InetProtocol): number {
   return protocol === 'tcp' ? 11 : 10;
 }
-
-/**
- * The timer of every row without one (most rows), shared and frozen to save
- * an allocation per row, as the netlink backend does.
- */
-const TIMER_OFF: SocketTimer = Object.freeze({ kind: 0, expiresMs: 0, retransmits: 0, probes: 0 });
 
 /**
  * Slots of the address text caches (direct-mapped; a collision just
@@ -89,7 +83,7 @@ class AddressDecoder {
     const slot = (word ^ (word >>> 12) ^ (word >>> 24)) & this.mask;
     let text = this.v4Texts[slot];
     if (text === undefined || this.v4Keys[slot] !== word) {
-      text = formatIPv4(word & 0xff, (word >>> 8) & 0xff, (word >>> 16) & 0xff, word >>> 24);
+      text = formatIPv4Word(word);
       this.v4Keys[slot] = word;
       this.v4Texts[slot] = text;
     }

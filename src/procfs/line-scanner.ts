@@ -1,14 +1,18 @@
 /**
- * A cursor over one line of a `/proc` file that converts fields the way
- * glibc's `sscanf` does for the conversions net-tools uses (`%d`, `%u`,
- * `%lu`, `%X`, `%lX`, `%p`, `%64[0-9A-Fa-f]`, literal characters, blanks).
- * net-tools decides whether a line is "bogus" by how many conversions its
- * `sscanf` call completed, so the parsers count conversions the same way.
+ * The one `sscanf` of src/: a cursor over a span of a `/proc` file (a line,
+ * or for formats read with `fscanf`, the rest of the file) that converts
+ * fields the way glibc does for the conversions net-tools uses (`%d`, `%u`,
+ * `%lu`, `%X`, `%lX`, `%p`, `%Ns`, `%Nc`, `%64[0-9A-Fa-f]`, a field width,
+ * literal characters, blanks). net-tools decides whether a line is "bogus"
+ * by how many conversions its `sscanf` call completed, so the parsers count
+ * conversions the same way: each method is one conversion and says whether
+ * it converted.
  *
- * Works on bytes (char codes) of the file buffer: no regular expressions and
- * no per-line strings, because a `/proc/net/tcp` can have 200k lines.
- * Values are JS numbers: exact up to 2^53, which covers every field the kernel
- * writes; overflowing input is not reproduced bit for bit.
+ * Works on bytes (char codes): no regular expressions and no per-line
+ * strings, because a `/proc/net/tcp` can have 200k lines. `value` is a JS
+ * number, exact up to 2^53 (every field the kernel writes); `exact()` gives
+ * any value exactly, and `int32()`/`uint32()` store it into a C int as a
+ * cast does.
  */
 
 const SPACE = 0x20;
@@ -17,21 +21,19 @@ const CR = 0x0d;
 const PLUS = 0x2b;
 const MINUS = 0x2d;
 const ZERO = 0x30;
-const NINE = 0x39;
 const LOWER_X = 0x78;
-const UPPER_X = 0x58;
 
-/** Hex digit values by char code, -1 for non-digits (a table: this is the hot path). */
-const HEX_DIGIT = new Int8Array(256).fill(-1);
-for (let i = 0; i < 10; i++) HEX_DIGIT[ZERO + i] = i;
+/** Digit values by char code (0-9, a-f, A-F), -1 for others (a table: this is the hot path). */
+const DIGIT = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) DIGIT[ZERO + i] = i;
 for (let i = 0; i < 6; i++) {
-  HEX_DIGIT[0x41 + i] = 10 + i;
-  HEX_DIGIT[0x61 + i] = 10 + i;
+  DIGIT[0x41 + i] = 10 + i;
+  DIGIT[0x61 + i] = 10 + i;
 }
 
 /** Value of a hex digit char code, or -1. */
-function hexDigit(code: number): number {
-  return HEX_DIGIT[code]!;
+export function hexDigit(code: number): number {
+  return DIGIT[code & 0xff]!;
 }
 
 /** C `isspace` in the C locale. */
@@ -39,15 +41,25 @@ export function isSpace(code: number): boolean {
   return code === SPACE || (code >= TAB && code <= CR);
 }
 
+/** True when `code` is the `x` or `X` of a `0x` prefix. */
+export function isHexPrefix(code: number): boolean {
+  return (code | 0x20) === LOWER_X;
+}
+
 export class LineScanner {
   /** Next byte to read. */
   pos = 0;
-  /** End of the current line (exclusive; the newline is not part of it). */
+  /** End of the span (exclusive; a line's newline is not part of it unless the format can read it). */
   end = 0;
   /** Result of the last successful numeric conversion. */
   value = 0;
-  /** Start of the last successful `hexRun`. */
+  /** Start of the text the last `hexRun`, `word` or `chars` took (it ends at `pos`). */
   runStart = 0;
+  /** The last numeric conversion's digits `[digitsStart, digitsEnd)`, base and sign, for `exact()`. */
+  private digitsStart = 0;
+  private digitsEnd = 0;
+  private base = 10;
+  private negative = false;
 
   constructor(readonly buf: Uint8Array) {}
 
@@ -63,6 +75,12 @@ export class LineScanner {
     while (this.pos < this.end && isSpace(buf[this.pos]!)) this.pos++;
   }
 
+  /** Only blanks are left: `fscanf` would return EOF before its first conversion. */
+  atEnd(): boolean {
+    this.skipSpace();
+    return this.pos >= this.end;
+  }
+
   /** A literal character in the format: must match exactly, no blanks skipped. */
   literal(code: number): boolean {
     if (this.pos < this.end && this.buf[this.pos] === code) {
@@ -72,57 +90,17 @@ export class LineScanner {
     return false;
   }
 
-  /** `%d`, `%u`, `%lu`: blanks, optional sign, at least one decimal digit. */
-  decimal(): boolean {
-    this.skipSpace();
-    const buf = this.buf;
-    let pos = this.pos;
-    const negative = this.sign();
-    if (negative !== 0) pos++;
-    const digitsStart = pos;
-    let value = 0;
-    while (pos < this.end) {
-      const code = buf[pos]!;
-      if (code < ZERO || code > NINE) break;
-      value = value * 10 + (code - ZERO);
-      pos++;
-    }
-    if (pos === digitsStart) return false;
-    this.pos = pos;
-    this.value = negative < 0 ? -value : value;
-    return true;
+  /** `%d`, `%u`, `%lu` (`%Nd` with a width): blanks, optional sign, at least one decimal digit. */
+  decimal(width?: number): boolean {
+    return this.number(10, width);
   }
 
   /**
-   * `%X`, `%lX`, `%p`: blanks, optional sign, optional `0x`, at least one hex
-   * digit.
+   * `%X`, `%lX`, `%p` (`%NX` with a width): blanks, optional sign, optional
+   * `0x` (taken only when a hex digit follows it), at least one hex digit.
    */
-  hex(): boolean {
-    this.skipSpace();
-    const buf = this.buf;
-    let pos = this.pos;
-    const negative = this.sign();
-    if (negative !== 0) pos++;
-    if (
-      pos + 2 < this.end &&
-      buf[pos] === ZERO &&
-      (buf[pos + 1] === LOWER_X || buf[pos + 1] === UPPER_X) &&
-      hexDigit(buf[pos + 2]!) >= 0
-    ) {
-      pos += 2;
-    }
-    const digitsStart = pos;
-    let value = 0;
-    while (pos < this.end) {
-      const digit = hexDigit(buf[pos]!);
-      if (digit < 0) break;
-      value = value * 16 + digit;
-      pos++;
-    }
-    if (pos === digitsStart) return false;
-    this.pos = pos;
-    this.value = negative < 0 ? -value : value;
-    return true;
+  hex(width?: number): boolean {
+    return this.number(16, width);
   }
 
   /**
@@ -140,11 +118,75 @@ export class LineScanner {
     return pos - start;
   }
 
-  /** -1 for a leading `-`, 1 for `+`, 0 for none (at the current position). */
-  private sign(): number {
-    if (this.pos >= this.end) return 0;
-    const code = this.buf[this.pos]!;
-    return code === MINUS ? -1 : code === PLUS ? 1 : 0;
+  /** `%s` (`%Ns` with a width): blanks, then one to `width` bytes that are not blanks. */
+  word(width = Number.MAX_SAFE_INTEGER): boolean {
+    this.skipSpace();
+    const buf = this.buf;
+    const limit = Math.min(this.end, this.pos + width);
+    let pos = this.pos;
+    while (pos < limit && !isSpace(buf[pos]!)) pos++;
+    if (pos === this.pos) return false;
+    this.runStart = this.pos;
+    this.pos = pos;
+    return true;
+  }
+
+  /** `%Nc`: the next `count` bytes as they are, blanks included (fewer at the end of the span; none fails). */
+  chars(count: number): boolean {
+    if (this.pos >= this.end) return false;
+    this.runStart = this.pos;
+    this.pos = Math.min(this.end, this.pos + count);
+    return true;
+  }
+
+  /** The text the last `hexRun`, `word` or `chars` took, one char per byte. */
+  text(): string {
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength).toString('latin1', this.runStart, this.pos);
+  }
+
+  /** The last numeric conversion's value, exactly (the digits can be any number of them). */
+  exact(): bigint {
+    if (Number.isSafeInteger(this.value)) return BigInt(this.value);
+    const digits = Buffer.from(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength).toString('latin1', this.digitsStart, this.digitsEnd);
+    const magnitude = BigInt(this.base === 16 ? `0x${digits}` : digits);
+    return this.negative ? -magnitude : magnitude;
+  }
+
+  /** The last numeric conversion stored into a C `int` (the low 32 bits, signed). */
+  int32(): number {
+    return Number.isSafeInteger(this.value) ? this.value | 0 : Number(BigInt.asIntN(32, this.exact()));
+  }
+
+  /** The last numeric conversion stored into a C `unsigned int` (the low 32 bits). */
+  uint32(): number {
+    return Number.isSafeInteger(this.value) ? this.value >>> 0 : Number(BigInt.asUintN(32, this.exact()));
+  }
+
+  private number(base: number, width: number | undefined): boolean {
+    this.skipSpace();
+    const buf = this.buf;
+    const end = width === undefined ? this.end : Math.min(this.end, this.pos + width);
+    let pos = this.pos;
+    const sign = pos < end ? buf[pos]! : 0;
+    const negative = sign === MINUS;
+    if (negative || sign === PLUS) pos++;
+    if (base === 16 && pos + 2 < end && buf[pos] === ZERO && isHexPrefix(buf[pos + 1]!) && hexDigit(buf[pos + 2]!) >= 0) pos += 2;
+    const digitsStart = pos;
+    let value = 0;
+    while (pos < end) {
+      const digit = DIGIT[buf[pos]!]!;
+      if (digit < 0 || digit >= base) break;
+      value = value * base + digit;
+      pos++;
+    }
+    if (pos === digitsStart) return false;
+    this.pos = pos;
+    this.value = negative ? -value : value;
+    this.digitsStart = digitsStart;
+    this.digitsEnd = pos;
+    this.base = base;
+    this.negative = negative;
+    return true;
   }
 }
 

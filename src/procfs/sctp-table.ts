@@ -44,9 +44,10 @@ import { existsSync } from 'node:fs';
 import { formatIPv4, formatIPv6 } from '../inet-text';
 import { type InetFamily, type SctpAddress, type SctpAssociation, type SctpEndpoint, sctpStateName } from '../model';
 import { procPath } from './root';
-import { isSpace, LineScanner } from './line-scanner';
+import { hexDigit, isHexPrefix, isSpace, LineScanner } from './line-scanner';
 import { readProcFile } from './read';
 import { runToEnd } from './slices';
+import { cNumberAt, digitsValue, strtoul } from './strtoul';
 import type { LINES_PER_SLICE } from './slices';
 import { type ParsedTable, parseTableLines } from './table-lines';
 
@@ -102,10 +103,8 @@ const PLUS = 0x2b;
 const MINUS = 0x2d;
 const DOT = 0x2e;
 const ZERO = 0x30;
-const SEVEN = 0x37;
 const NINE = 0x39;
 const COLON = 0x3a;
-const LOWER_X = 0x78;
 
 /** A delimiter set of a `strtok` call, as a lookup table by byte. */
 function delimiters(chars: string): Uint8Array {
@@ -278,49 +277,11 @@ function atoi(s: LineScanner, start: number, stop: number): number {
   s.setLine(start, stop);
   if (!s.decimal()) return 0;
   if (Number.isSafeInteger(s.value)) return s.value | 0;
-  // Long digit strings: exactly, through BigInt.
-  const text = Buffer.from(s.buf.buffer, s.buf.byteOffset + start, s.pos - start).toString('latin1').trim();
-  let value = BigInt(text.startsWith('+') ? text.slice(1) : text);
   const max = (1n << 63n) - 1n;
+  let value = s.exact();
   if (value > max) value = max;
   else if (value < -max - 1n) value = -max - 1n;
   return Number(BigInt.asIntN(32, value));
-}
-
-/**
- * `strtoul(text, NULL, 0)`: white space, a sign (negation modulo 2^64), then
- * `0x` + hex digits, `0` + octal digits, or decimal digits; 0 when none;
- * ULONG_MAX on overflow. Exact up to 2^53.
- */
-function strtoul(buf: Uint8Array, start: number, stop: number): number {
-  let p = start;
-  while (p < stop && isSpace(buf[p]!)) p++;
-  let negative = false;
-  if (p < stop && (buf[p] === PLUS || buf[p] === MINUS)) negative = buf[p++] === MINUS;
-  let base = 10;
-  if (p < stop && buf[p] === ZERO) {
-    if (p + 2 < stop && (buf[p + 1]! | 0x20) === LOWER_X && hexDigit(buf[p + 2]!) >= 0) {
-      base = 16;
-      p += 2;
-    } else {
-      base = 8;
-    }
-  }
-  const ULONG_MAX = (1n << 64n) - 1n;
-  let value = 0n;
-  for (; p < stop; p++) {
-    const digit = base === 16 ? hexDigit(buf[p]!) : buf[p]! >= ZERO && buf[p]! <= (base === 8 ? SEVEN : NINE) ? buf[p]! - ZERO : -1;
-    if (digit < 0) break;
-    value = value * BigInt(base) + BigInt(digit);
-    if (value > ULONG_MAX) return Number(ULONG_MAX);
-  }
-  return Number(negative ? BigInt.asUintN(64, -value) : value);
-}
-
-function hexDigit(code: number): number {
-  if (code >= ZERO && code <= NINE) return code - ZERO;
-  const lower = code | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
 /** Parts of an IPv4 address whose last part may span the rest: a, a.b (24 bits), a.b.c (16 bits), a.b.c.d. */
@@ -341,23 +302,10 @@ function inetAddr(token: Uint8Array): string {
   for (;;) {
     if (p >= end || token[p]! < ZERO || token[p]! > NINE) return NONE;
     // strtoul(p, &endp, 0), the first character being a digit.
-    let base = 10;
-    if (token[p] === ZERO) {
-      if (p + 2 < end && (token[p + 1]! | 0x20) === LOWER_X && hexDigit(token[p + 2]!) >= 0) {
-        base = 16;
-        p += 2;
-      } else {
-        base = 8;
-      }
-    }
-    value = 0;
-    for (; p < end; p++) {
-      const code = token[p]!;
-      const digit = base === 16 ? hexDigit(code) : code >= ZERO && code <= (base === 8 ? SEVEN : NINE) ? code - ZERO : -1;
-      if (digit < 0) break;
-      value = value * base + digit;
-      if (value > 0xffffffff) return NONE;
-    }
+    const part = cNumberAt(token, p, end);
+    value = digitsValue(token, part);
+    if (value > 0xffffffff) return NONE;
+    p = part.digitsEnd;
     if (p < end && token[p] === DOT) {
       if (parts.length > 2 || value > 0xff) return NONE;
       parts.push(value);
@@ -405,7 +353,7 @@ function ipv6Groups(token: Uint8Array): string {
       p++;
       width--;
       digits++;
-      if (width > 0 && p < end && (token[p]! | 0x20) === LOWER_X) {
+      if (width > 0 && p < end && isHexPrefix(token[p]!)) {
         p++;
         width--;
       }

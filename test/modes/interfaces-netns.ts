@@ -19,7 +19,7 @@ const DIST = path.resolve(__dirname, '../../dist');
 
 /** Throws a clear error when dist/ (the CLI and the library the runners load) has not been built. */
 export function requireBuilt(): void {
-  for (const file of ['cli.js', 'modes/interfaces.js']) {
+  for (const file of ['cli.js', 'modes/interfaces/index.js']) {
     if (!existsSync(path.join(DIST, file))) throw new Error(`${path.join(DIST, file)} is missing: run \`npm run build\` first`);
   }
 }

@@ -15,9 +15,9 @@ const dist = path.join(__dirname, '../../dist');
 const { parseArgs } = require(`${dist}/cli/args.js`);
 const { Output } = require(`${dist}/cli/output.js`);
 const { createResolvers } = require(`${dist}/resolve/index.js`);
-const { procRoot } = require(`${dist}/proc/root.js`);
-const { interfacesPass, createInterfacesPass } = require(`${dist}/modes/interfaces.js`);
-const { rtnetlinkFacts, RTM_GETLINK } = require(`${dist}/modes/interfaces-rtnetlink.js`);
+const { procRoot } = require(`${dist}/procfs/root.js`);
+const { interfacesPass, createInterfacesPass } = require(`${dist}/modes/interfaces/index.js`);
+const { rtnetlinkFacts, RTM_GETLINK } = require(`${dist}/modes/interfaces/rtnetlink.js`);
 
 const recorded = process.env.RTNL_DIR;
 const pass = recorded

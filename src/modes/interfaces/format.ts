@@ -6,7 +6,7 @@
 import { counterText, exactValue } from '../counters';
 import { countsCompressed, hardwareLine } from './hardware';
 import type { CounterName, Counters, InterfaceRecord } from './record';
-import { stripV4Mapped } from '../route/ipv6-text';
+import { stripV4Mapped } from '../../inet-text';
 
 export const SHORT_HEADER = 'Iface             MTU    RX-OK RX-ERR RX-DRP RX-OVR    TX-OK TX-ERR TX-DRP TX-OVR Flg\n';
 

@@ -6,6 +6,7 @@
  * ifconfig-like blocks from `-e` on, or JSON.
  */
 import { strerror } from '../../errors';
+import { textLines } from '../../procfs/lines';
 import { readProcText } from '../../procfs/read';
 import type { ModeContext, ModePass } from '../context';
 import { longBlock, SHORT_HEADER, shortRow } from './format';
@@ -14,7 +15,7 @@ import { parseProcNetDev, type DeviceStatistics } from './procnetdev';
 import { interfaceRecord, scopeNames, type InterfaceRecord, type Ipv6Address } from './record';
 import { sysfsFacts, type InterfaceFactsSource } from './source';
 import { JsonPass, wantsJson } from '../json-output';
-import { ipv6BytesFromHex, ipv6Text } from '../route/ipv6-text';
+import { formatIPv6, ipv6FromHex } from '../../inet-text';
 
 const IFF_UP = 0x1;
 
@@ -81,15 +82,15 @@ function readIfInet6(ctx: ModeContext): Array<Ipv6Address & { device: string }> 
   const file = readProcText('net/if_inet6', ctx.procRoot);
   if (!file.ok) return [];
   const lines = [];
-  for (const line of file.text.split('\n')) {
+  for (const line of textLines(file.text)) {
     const f = line.trim().split(/[ \t]+/);
     if (f.length < 6) continue;
-    const bytes = ipv6BytesFromHex(f[0]!);
+    const bytes = ipv6FromHex(f[0]!);
     if (bytes === null) continue;
     const scope = Number.parseInt(f[3]!, 16);
     lines.push({
       device: f[5]!.slice(0, 15),
-      address: ipv6Text(bytes),
+      address: formatIPv6(bytes),
       prefixLength: Number.parseInt(f[2]!, 16),
       scope,
       scopeNames: scopeNames(scope),

@@ -3,6 +3,7 @@
  * (spec §4.1): two header lines, a name of up to 15 bytes before the colon
  * (a `name:digits:` form keeps `:digits`), then the counters.
  */
+import { textLines } from '../../procfs/lines';
 
 export interface DeviceStatistics {
   rxBytes: bigint;
@@ -25,7 +26,7 @@ export interface DeviceStatistics {
 
 /** Device names in file order, each with its counters. */
 export function parseProcNetDev(text: string): Array<{ name: string; stats: DeviceStatistics }> {
-  const rows = text.split('\n').slice(2);
+  const rows = textLines(text).slice(2);
   const devices: Array<{ name: string; stats: DeviceStatistics }> = [];
   for (const row of rows) {
     const parsed = parseRow(row);

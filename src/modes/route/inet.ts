@@ -4,11 +4,13 @@
  * net-tools 2.10 reads and names them.
  */
 import { perrorText } from '../../errors';
+import { formatIPv4 } from '../../inet-text';
 import { readProcText } from '../../procfs/read';
 import type { ModeContext } from '../context';
 import type { Collected, InetCacheEntry, InetRoute } from './data';
 import { cacheFlagNames, routeFlagNames } from './flags';
-import { decimal, hex, lines, RowState, word, type Conversion } from './read';
+import { decimal, hex, RowState, word, type Conversion } from './read';
+import { textLines } from '../../procfs/lines';
 
 const RTF_UP = 0x1;
 const RTF_HOST = 0x4;
@@ -29,7 +31,7 @@ const showsWindows = (extend: number): boolean => extend >= 2;
 export async function collectInetFib(ctx: ModeContext, style: RouteStyle): Promise<Collected> {
   const file = readProcText('net/route', ctx.procRoot);
   if (!file.ok) return notConfigured(ctx, 'route', file.code);
-  const all = lines(file.text);
+  const all = textLines(file.text);
   if (all.length === 0) return { table: { kind: 'inet', routes: [] }, status: 1 };
 
   // Iface Destination Gateway Flags RefCnt Use Metric Mask MTU Window IRTT
@@ -94,7 +96,7 @@ function nameOrNull(shown: string, numeric: string): string | null {
 export async function collectInetCache(ctx: ModeContext, style: RouteStyle): Promise<Collected> {
   const file = readProcText('net/rt_cache', ctx.procRoot);
   if (!file.ok) return notConfigured(ctx, 'rt_cache', file.code);
-  const all = lines(file.text);
+  const all = textLines(file.text);
   const bits = cacheLayoutBits(all[0]);
   const layout = bits === 63 ? '2.2' : bits === 97 ? '2.0' : null;
   const warning = layout === null ? `ERROR: proc_guess_fmt(/proc/net/rt_cache,... returned: ${bits}` : undefined;
@@ -177,15 +179,15 @@ function notConfigured(ctx: ModeContext, file: string, code: string): Collected 
  * four bytes in network order; null unless it starts with 8 hex digits
  * (net-tools' INET_getsock then leaves its sockaddr as it was).
  */
-export function inetFromHex(text: string): number[] | null {
+function inetFromHex(text: string): number[] | null {
   if (!/^[0-9a-fA-F]{8}/.test(text)) return null;
   const bytes: number[] = [];
   for (let i = 6; i >= 0; i -= 2) bytes.push(Number.parseInt(text.slice(i, i + 2), 16));
   return bytes;
 }
 
-export function dotted(bytes: readonly number[]): string {
-  return bytes.join('.');
+function dotted(bytes: readonly number[]): string {
+  return formatIPv4(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!);
 }
 
 function toNumber(bytes: readonly number[]): number {

@@ -7,8 +7,9 @@ import { readProcText } from '../../procfs/read';
 import type { ModeContext } from '../context';
 import type { Collected, Inet6Route } from './data';
 import { routeFlagNames } from './flags';
-import { hex, lines, RowState, word, type Conversion } from './read';
-import { ipv6Text, isUnspecified, stripV4Mapped } from './ipv6-text';
+import { hex, RowState, word, type Conversion } from './read';
+import { textLines } from '../../procfs/lines';
+import { formatIPv6, ipv6FromGroups, isWildcard, stripV4Mapped } from '../../inet-text';
 
 const RTF_CACHE = 0x01000000;
 
@@ -25,8 +26,8 @@ export async function collectInet6(ctx: ModeContext, numeric: boolean, view: Ine
   const routes = await Promise.all(
     rows.map(async (row): Promise<Inet6Route> => {
       const names = numeric ? null : await Promise.all([addressName(ctx, row.destination), addressName(ctx, row.nextHop)]);
-      const destination = ipv6Text(row.destination);
-      const nextHop = ipv6Text(row.nextHop);
+      const destination = formatIPv6(row.destination);
+      const nextHop = formatIPv6(row.nextHop);
       return {
         destination,
         ...(names && { destinationName: names[0] }),
@@ -46,9 +47,9 @@ export async function collectInet6(ctx: ModeContext, numeric: boolean, view: Ine
 }
 
 interface Row {
-  destination: number[];
+  destination: Uint8Array;
   prefixLength: number;
-  nextHop: number[];
+  nextHop: Uint8Array;
   metric: number;
   refCnt: number;
   use: number;
@@ -69,14 +70,15 @@ function parseRoutes(text: string): Row[] {
     ...address, hex(2), ...address, hex(2), ...address, hex(8), hex(8), hex(8), hex(8), word(15),
   ];
   const state = new RowState([...Array<string>(8).fill(''), 0, ...Array<string>(8).fill(''), 0, ...Array<string>(8).fill(''), 0, 0, 0, 0, '']);
-  let destination = new Array<number>(16).fill(0);
-  let nextHop = new Array<number>(16).fill(0);
+  let destination: Uint8Array = new Uint8Array(16);
+  let nextHop: Uint8Array = new Uint8Array(16);
   const routes: Row[] = [];
-  for (const line of lines(text)) {
+  for (const line of textLines(text)) {
     state.scanInto(line, conversions);
     const v = state.values;
-    destination = groupsToBytes(v.slice(0, 8) as string[]) ?? destination;
-    nextHop = groupsToBytes(v.slice(18, 26) as string[]) ?? nextHop;
+    // inet_pton of "g0:g1:…:g7"; when it fails, the sockaddr keeps its old value.
+    destination = ipv6FromGroups(v.slice(0, 8) as string[]) ?? destination;
+    nextHop = ipv6FromGroups(v.slice(18, 26) as string[]) ?? nextHop;
     routes.push({
       destination,
       prefixLength: v[8] as number,
@@ -91,24 +93,13 @@ function parseRoutes(text: string): Row[] {
   return routes;
 }
 
-/** inet_pton of "g0:g1:…:g7", or null when it would fail (the sockaddr then keeps its old value). */
-function groupsToBytes(groups: string[]): number[] | null {
-  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return null;
-  const bytes: number[] = [];
-  for (const g of groups) {
-    const value = Number.parseInt(g, 16);
-    bytes.push(value >> 8, value & 0xff);
-  }
-  return bytes;
-}
-
 /**
  * The name the text shows for an address, or null when it shows the address:
  * `[::]` for the unspecified address, else getnameinfo's answer; a
  * v4-mapped address is shown by its IPv4 part either way.
  */
-async function addressName(ctx: ModeContext, bytes: number[]): Promise<string | null> {
-  const text = ipv6Text(bytes);
-  const shown = isUnspecified(bytes) ? '[::]' : stripV4Mapped(text, (await ctx.resolvers.hosts.name(text)) ?? text);
+async function addressName(ctx: ModeContext, bytes: Uint8Array): Promise<string | null> {
+  const text = formatIPv6(bytes);
+  const shown = isWildcard(text) ? '[::]' : stripV4Mapped(text, (await ctx.resolvers.hosts.name(text)) ?? text);
   return shown === stripV4Mapped(text, text) ? null : shown;
 }

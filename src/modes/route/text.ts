@@ -5,10 +5,19 @@
  */
 import type { InetCacheEntry, InetRoute, Inet6Route, RouteTable } from './data';
 import { cacheFlags, fibFlags, inet6Flags } from './flags';
-import { stripV4Mapped } from './ipv6-text';
-import { left, right } from './read';
+import { stripV4Mapped } from '../../inet-text';
 
 const RTF_REJECT = 0x200;
+
+/** `printf("%-Ns")`: pad on the right to at least `width` (never cut). */
+function left(text: string, width: number): string {
+  return text.padEnd(width);
+}
+
+/** `printf("%Ns")` / `%Nd`: pad on the left to at least `width`. */
+function right(text: string | number, width: number): string {
+  return String(text).padStart(width);
+}
 
 /** A table's text at extend level `extend` (0–3, see `routeExtendLevel`). */
 export function routeTableText(table: RouteTable, extend: number): string {

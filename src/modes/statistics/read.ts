@@ -7,6 +7,7 @@
  * the text's indentation depends on it (text.ts).
  */
 import type { Options } from '../options';
+import { textLines } from '../../procfs/lines';
 import { numbersOf, type Exact } from '../counters';
 import { knownTable, type StatFile, type TableFilter } from './tables';
 
@@ -80,13 +81,6 @@ function words(text: string): string[] {
   return text.split(/[ \t\n\v\f\r]+/).filter((w) => w !== '');
 }
 
-/** A file's lines as `fgets` returns them (without the newline; no empty piece after a final newline). */
-function linesOf(content: string): string[] {
-  const lines = content.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
-
 /**
  * The line pairs of `/proc/net/snmp` or `/proc/net/netstat`. With
  * `titlePrefix`, only pairs whose title starts with it (the IPv6 report takes
@@ -100,7 +94,7 @@ export function pairSections(
   titlePrefix?: string,
 ): { sections: StatSection[]; complete: boolean } {
   const sections: StatSection[] = [];
-  const lines = linesOf(content);
+  const lines = textLines(content);
   let i = 0;
   while (i < lines.length) {
     const names = lines[i++]!;
@@ -154,7 +148,7 @@ function pairValues(text: string, count: number): bigint[] {
  */
 export function sctpSection(content: string, filters: StatFilters): StatSection {
   const current = section('Sctp', '/proc/net/sctp/snmp', filters);
-  for (const line of linesOf(content)) {
+  for (const line of textLines(content)) {
     const split = line.search(/[ \t]/);
     if (split < 0) continue;
     const rest = line.slice(split);
@@ -177,7 +171,7 @@ export function snmp6Sections(content: string, filters: StatFilters): StatSectio
   let current: StatSection | undefined;
   let name: string | undefined;
   let value = '';
-  for (const line of linesOf(content)) {
+  for (const line of textLines(content)) {
     const [first, second] = words(line);
     if (first !== undefined) name = first;
     // `%llu` fails on a word that is no number: the previous value stays then too.
