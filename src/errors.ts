@@ -92,3 +92,24 @@ export function strerror(code: string): string {
 export function perrorText(what: string, code: string): string {
   return `${what}: ${strerror(code)}`;
 }
+
+/** The failing call a Node system error names (`'open'`, `'read'`, …), if it names one. */
+export function syscallOf(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'syscall' in err ? String((err as { syscall: unknown }).syscall) : undefined;
+}
+
+/**
+ * A system error (Node's, from `fs`) as a `NetstatError`: its code (`EIO`
+ * when it has none) and errno, the failing call, the path, and perror's
+ * wording, `WHAT: strerror text` (`what` is the path unless given).
+ */
+export function systemError(err: unknown, path: string, syscall: string | undefined, what: string = path): NetstatError {
+  const code = errorCode(err) ?? 'EIO';
+  const errno = errnoOf(code);
+  return new NetstatError(perrorText(what, code), code, {
+    ...(errno === undefined ? {} : { errno }),
+    ...(syscall === undefined ? {} : { syscall }),
+    path,
+    cause: err,
+  });
+}

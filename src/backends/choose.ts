@@ -237,6 +237,15 @@ function perTable(
       code: ERR_UNIX_EMBRYOS,
     });
 
+  /** After a failed netlink read: /proc when the rules send the table there, else the error. */
+  function recover<T>(err: unknown, viaProcfs: () => T): T {
+    if (errorCode(err) === ERR_UNIX_EMBRYOS) {
+      embryos();
+      return viaProcfs();
+    }
+    if (fallback(err)) return viaProcfs();
+    throw err;
+  }
   function run<T>(viaNetlink: () => T, viaProcfs: () => T): T {
     if (decided === 'procfs') return viaProcfs();
     try {
@@ -244,12 +253,7 @@ function perTable(
       succeeded();
       return result;
     } catch (err) {
-      if (errorCode(err) === ERR_UNIX_EMBRYOS) {
-        embryos();
-        return viaProcfs();
-      }
-      if (fallback(err)) return viaProcfs();
-      throw err;
+      return recover(err, viaProcfs);
     }
   }
   async function runAsync<T>(viaNetlink: () => Promise<T>, viaProcfs: () => Promise<T>): Promise<T> {
@@ -259,12 +263,7 @@ function perTable(
       succeeded();
       return result;
     } catch (err) {
-      if (errorCode(err) === ERR_UNIX_EMBRYOS) {
-        embryos();
-        return viaProcfs();
-      }
-      if (fallback(err)) return viaProcfs();
-      throw err;
+      return recover(err, viaProcfs);
     }
   }
 
@@ -301,47 +300,29 @@ function note(log: SourceChoice[], choice: SourceChoice): void {
   else log[at] = choice;
 }
 
-/** A backend whose first read of each kind records the choice. */
+/** `read()`, once `record()` has noted the choice. */
+function recorded<T>(record: () => void, read: () => T): T {
+  record();
+  return read();
+}
+
+/** A backend whose every read records the choice (`note` keeps one entry per table). */
 function recording(backend: SocketBackend, record: () => void): SocketBackend {
   return {
     name: backend.name,
-    inet: (q) => {
-      record();
-      return backend.inet(q);
-    },
-    inetAsync: (q) => {
-      record();
-      return backend.inetAsync(q);
-    },
-    unix: (q) => {
-      record();
-      return backend.unix(q);
-    },
-    unixAsync: (q) => {
-      record();
-      return backend.unixAsync(q);
-    },
-    visitInet: (q, visit) => {
-      record();
-      return backend.visitInet(q, visit);
-    },
-    visitInetAsync: (q, visit) => {
-      record();
-      return backend.visitInetAsync(q, visit);
-    },
+    inet: (q) => recorded(record, () => backend.inet(q)),
+    inetAsync: (q) => recorded(record, () => backend.inetAsync(q)),
+    unix: (q) => recorded(record, () => backend.unix(q)),
+    unixAsync: (q) => recorded(record, () => backend.unixAsync(q)),
+    visitInet: (q, visit) => recorded(record, () => backend.visitInet(q, visit)),
+    visitInetAsync: (q, visit) => recorded(record, () => backend.visitInetAsync(q, visit)),
   };
 }
 
 function recordingOwners(owners: OwnerSource, record: () => void): OwnerSource {
   return {
     name: owners.name,
-    scan: (q) => {
-      record();
-      return owners.scan(q);
-    },
-    scanAsync: (q) => {
-      record();
-      return owners.scanAsync(q);
-    },
+    scan: (q) => recorded(record, () => owners.scan(q)),
+    scanAsync: (q) => recorded(record, () => owners.scanAsync(q)),
   };
 }

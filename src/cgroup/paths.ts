@@ -17,7 +17,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { errnoOf, errorCode, NetstatError, perrorText } from '../errors';
+import { errorCode, NetstatError, syscallOf, systemError } from '../errors';
 import { cgroup2Mount } from './mount';
 
 export interface CgroupResolverOptions {
@@ -78,15 +78,7 @@ function skippable(err: unknown): boolean {
 
 /** A failure the walk cannot step around (the mount point itself unreadable, EMFILE, …), as a `NetstatError`. */
 function walkError(err: unknown, file: string): NetstatError {
-  const code = errorCode(err) ?? 'EIO';
-  const errno = errnoOf(code);
-  const syscall = typeof err === 'object' && err !== null && 'syscall' in err ? String((err as { syscall: unknown }).syscall) : undefined;
-  return new NetstatError(perrorText(file, code), code, {
-    ...(errno === undefined ? {} : { errno }),
-    ...(syscall === undefined ? {} : { syscall }),
-    path: file,
-    cause: err,
-  });
+  return systemError(err, file, syscallOf(err));
 }
 
 /** Child path under the cgroup root: `/` + `a` → `/a`, `/a` + `b` → `/a/b`. */
@@ -140,79 +132,111 @@ class Resolver implements CgroupResolver {
     return missing.size === 0;
   }
 
+  /** The walk below `mount`, whose root stat'ed as `root` (nothing to walk when the root was all that was missing). */
+  private begin(mount: string, root: fs.BigIntStats, missing: Set<string>): Walk {
+    return new Walk(mount, root.dev, this.see(root.ino, '/', missing) ? [] : ['/']);
+  }
+
   private walkSync(mount: string, missing: Set<string>): void {
-    let rootStat: fs.BigIntStats;
+    let root: fs.BigIntStats;
     try {
-      rootStat = fs.statSync(mount, { bigint: true });
+      root = fs.statSync(mount, { bigint: true });
     } catch (err) {
       throw walkError(err, mount);
     }
-    if (this.see(rootStat.ino, '/', missing)) return;
-    const queue: string[] = ['/'];
-    for (let head = 0; head < queue.length; head++) {
-      const next = queue[head];
+    const walk = this.begin(mount, root, missing);
+    for (const next of walk.directories()) {
       let entries: fs.Dirent[];
       try {
-        entries = fs.readdirSync(path.join(mount, next), { withFileTypes: true });
+        entries = fs.readdirSync(walk.full(next), { withFileTypes: true });
       } catch (err) {
-        if (skippable(err)) continue;
-        throw walkError(err, path.join(mount, next));
+        walk.skipOrThrow(err, next);
+        continue;
       }
-      for (const entry of entries) {
-        // Every cgroup is a directory; the interface files (cgroup.procs, …) are not.
-        if (!entry.isDirectory()) continue;
-        const rel = childPath(next, entry.name);
-        let st: fs.BigIntStats;
+      for (const rel of walk.children(next, entries)) {
+        let st: fs.BigIntStats | undefined;
         try {
-          st = fs.lstatSync(path.join(mount, rel), { bigint: true });
+          st = fs.lstatSync(walk.full(rel), { bigint: true });
         } catch (err) {
-          if (skippable(err)) continue;
-          throw walkError(err, path.join(mount, rel));
+          walk.skipOrThrow(err, rel);
         }
-        // Something mounted inside the tree is not a cgroup: its inode numbers mean nothing here.
-        if (st.dev !== rootStat.dev) continue;
-        if (this.see(st.ino, rel, missing)) return;
-        queue.push(rel);
+        if (walk.found(st, rel, (ino) => this.see(ino, rel, missing))) return;
       }
     }
   }
 
   private async walkAsync(mount: string, missing: Set<string>): Promise<void> {
-    let rootStat: fs.BigIntStats;
-    try {
-      rootStat = await fs.promises.stat(mount, { bigint: true });
-    } catch (err) {
+    const root = await fs.promises.stat(mount, { bigint: true }).catch((err: unknown) => {
       throw walkError(err, mount);
-    }
-    if (this.see(rootStat.ino, '/', missing)) return;
-    const queue: string[] = ['/'];
-    for (let head = 0; head < queue.length; head++) {
-      const next = queue[head];
+    });
+    const walk = this.begin(mount, root, missing);
+    for (const next of walk.directories()) {
       let entries: fs.Dirent[];
       try {
-        entries = await fs.promises.readdir(path.join(mount, next), { withFileTypes: true });
+        entries = await fs.promises.readdir(walk.full(next), { withFileTypes: true });
       } catch (err) {
-        if (skippable(err)) continue;
-        throw walkError(err, path.join(mount, next));
+        walk.skipOrThrow(err, next);
+        continue;
       }
-      const dirs = entries.filter((e) => e.isDirectory()).map((e) => childPath(next, e.name));
+      const dirs = walk.children(next, entries);
       // Siblings are stat'ed together: one directory's children at a time keeps the fan-out bounded.
       const stats = await Promise.all(
         dirs.map((rel) =>
-          fs.promises.lstat(path.join(mount, rel), { bigint: true }).catch((err: unknown) => {
-            if (skippable(err)) return undefined;
-            throw walkError(err, path.join(mount, rel));
+          fs.promises.lstat(walk.full(rel), { bigint: true }).catch((err: unknown) => {
+            walk.skipOrThrow(err, rel);
+            return undefined;
           }),
         ),
       );
       for (let i = 0; i < dirs.length; i++) {
-        const st = stats[i];
-        const rel = dirs[i];
-        if (st === undefined || st.dev !== rootStat.dev) continue;
-        if (this.see(st.ino, rel, missing)) return;
-        queue.push(rel);
+        const rel = dirs[i]!;
+        if (walk.found(stats[i], rel, (ino) => this.see(ino, rel, missing))) return;
       }
     }
+  }
+}
+
+/**
+ * What the sync and async walks share: the breadth-first queue of cgroup
+ * paths below `mount`, which entries are worth a stat, and what a stat'ed
+ * child means.
+ */
+class Walk {
+  constructor(
+    private readonly mount: string,
+    private readonly dev: bigint,
+    private readonly queue: string[],
+  ) {}
+
+  /** The directories to list, in breadth-first order; `found` adds to them as the walk goes. */
+  *directories(): Generator<string> {
+    for (let head = 0; head < this.queue.length; head++) yield this.queue[head]!;
+  }
+
+  full(rel: string): string {
+    return path.join(this.mount, rel);
+  }
+
+  /** The subdirectories of `parent` (every cgroup is a directory; the interface files, cgroup.procs and the like, are not). */
+  children(parent: string, entries: fs.Dirent[]): string[] {
+    return entries.filter((entry) => entry.isDirectory()).map((entry) => childPath(parent, entry.name));
+  }
+
+  /** A failure on `rel`: stepped around when the tree merely changed (see `skippable`), else thrown. */
+  skipOrThrow(err: unknown, rel: string): void {
+    if (!skippable(err)) throw walkError(err, this.full(rel));
+  }
+
+  /**
+   * A stat'ed child (undefined: skipped): `see` its inode, and list it later.
+   * Something mounted inside the tree is not a cgroup: its inode numbers mean
+   * nothing here. True once `see` says nothing more is missing.
+   */
+  found(st: fs.BigIntStats | undefined, rel: string, see: (ino: bigint) => boolean): boolean {
+    if (st === undefined || st.dev !== this.dev) return false;
+    if (see(st.ino)) return true;
+    this.queue.push(rel);
+    return false;
   }
 }
 

@@ -20,7 +20,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { errnoOf, errorCode, NetstatError, strerror } from '../errors';
+import { errorCode, NetstatError, systemError } from '../errors';
 import { procRoot as defaultProcRoot } from '../procfs/root';
 
 export interface Namespace {
@@ -246,7 +246,7 @@ function* discover(roots: Roots): Steps<Discovery> {
   try {
     entries = yield* perform({ op: 'readdir', path: roots.proc });
   } catch (err) {
-    throw systemError(err, `cannot list the processes in ${roots.proc}`, roots.proc, 'scandir');
+    throw namespaceFileError(err, `cannot list the processes in ${roots.proc}`, roots.proc, 'scandir');
   }
   const pids = entries.filter((name) => /^\d+$/.test(name)).map(Number);
   const links = yield* perform({ op: 'readlinks', paths: pids.map((pid) => path.join(roots.proc, String(pid), 'ns', 'net')) });
@@ -294,7 +294,7 @@ function* namedNamespaces(dir: string): Steps<Map<number, string[]>> {
   } catch (err) {
     // No directory: nobody ever named a namespace here.
     if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return named;
-    throw systemError(err, `cannot list the named network namespaces in ${dir}`, dir, 'scandir');
+    throw namespaceFileError(err, `cannot list the named network namespaces in ${dir}`, dir, 'scandir');
   }
   names.sort();
   for (const name of names) {
@@ -315,7 +315,7 @@ function* nsfsInode(file: string): Steps<number | undefined> {
     return (yield* perform({ op: 'statfs', path: file })) === NSFS_MAGIC ? inode : undefined;
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return undefined; // deleted meanwhile
-    throw systemError(err, `cannot inspect the named network namespace ${file}`, file, 'stat');
+    throw namespaceFileError(err, `cannot inspect the named network namespace ${file}`, file, 'stat');
   }
 }
 
@@ -361,7 +361,7 @@ function* byPid(pid: number, roots: Roots): Steps<Namespace> {
   } catch (err) {
     const code = errorCode(err) ?? '';
     if (GONE.has(code) || code === 'ENOTDIR') throw notFound(`network namespace of PID ${pid} not found (no ${link})`, link);
-    throw systemError(err, `cannot read the network namespace of PID ${pid}`, link, 'readlink');
+    throw namespaceFileError(err, `cannot read the network namespace of PID ${pid}`, link, 'readlink');
   }
   const inode = inodeOfNetLink(text);
   if (inode === undefined) throw invalid(`${link} is not a network namespace link (it reads ${JSON.stringify(text)})`, link);
@@ -379,7 +379,7 @@ function* byPath(target: string, roots: Roots): Steps<Namespace> {
   } catch (err) {
     const code = errorCode(err) ?? '';
     if (GONE.has(code) || code === 'ENOTDIR') throw notFound(`network namespace file "${target}" not found`, file);
-    if (code !== 'EINVAL') throw systemError(err, 'cannot read the network namespace file', file, 'readlink');
+    if (code !== 'EINVAL') throw namespaceFileError(err, 'cannot read the network namespace file', file, 'readlink');
     // EINVAL: not a symlink, e.g. a bind mount such as /run/netns/NAME.
   }
   const link = text === undefined ? null : /^([a-z_]+):\[(\d+)\]$/.exec(text);
@@ -394,7 +394,7 @@ function* byPath(target: string, roots: Roots): Steps<Namespace> {
       type = yield* perform({ op: 'statfs', path: file });
     } catch (err) {
       if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') throw notFound(`network namespace file "${target}" not found`, file);
-      throw systemError(err, 'cannot read the network namespace file', file, 'stat');
+      throw namespaceFileError(err, 'cannot read the network namespace file', file, 'stat');
     }
     if (type !== NSFS_MAGIC) throw invalid(`"${target}" is not a network namespace file`, file);
   }
@@ -415,7 +415,7 @@ function* byName(name: string, roots: Roots): Steps<Namespace> {
     const code = errorCode(err);
     if (code === 'ENOENT' || code === 'ENOTDIR') throw notFound(`network namespace "${name}" not found (no ${file})`, file);
     if (code === 'ENAMETOOLONG') throw invalid(`invalid network namespace name ${JSON.stringify(name)}: too long`, file);
-    throw systemError(err, `cannot read the network namespace "${name}"`, file, 'stat');
+    throw namespaceFileError(err, `cannot read the network namespace "${name}"`, file, 'stat');
   }
   // Not found rather than invalid: the listing does not show such a leftover either.
   if (type !== NSFS_MAGIC) throw notFound(`network namespace "${name}" not found (${file} is not a mounted namespace)`, file);
@@ -445,7 +445,6 @@ function notFound(message: string, file: string): NetstatError {
 }
 
 /** A system error with its code kept (`EACCES`, …) and the C library's wording. */
-function systemError(err: unknown, what: string, file: string, syscall: string): NetstatError {
-  const code = errorCode(err) ?? 'EIO';
-  return new NetstatError(`${what} (${file}): ${strerror(code)}`, code, { errno: errnoOf(code), syscall, path: file, cause: err });
+function namespaceFileError(err: unknown, what: string, file: string, syscall: string): NetstatError {
+  return systemError(err, file, syscall, `${what} (${file})`);
 }

@@ -13,7 +13,7 @@
  * byte-identical to the file.
  */
 import * as fs from 'node:fs';
-import { errnoOf, errorCode, NetstatError, perrorText } from '../errors';
+import { type NetstatError, syscallOf, systemError } from '../errors';
 import { procPath } from './root';
 
 export function readProcFile(path: string): Buffer {
@@ -55,13 +55,5 @@ export function isAbsent(code: string | undefined): boolean {
 }
 
 function readFailure(err: unknown, path: string): NetstatError {
-  const code = errorCode(err) ?? 'EIO';
-  const syscall = typeof err === 'object' && err !== null && 'syscall' in err ? String((err as { syscall: unknown }).syscall) : 'open';
-  const errno = errnoOf(code);
-  return new NetstatError(perrorText(path, code), code, {
-    ...(errno === undefined ? {} : { errno }),
-    syscall,
-    path,
-    cause: err,
-  });
+  return systemError(err, path, syscallOf(err) ?? 'open');
 }

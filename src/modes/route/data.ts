@@ -7,13 +7,12 @@
  * when it shows the address itself.
  */
 
-/** A route of `/proc/net/route` (the IPv4 FIB). */
-export interface InetRoute {
+/** What the IPv4 FIB and routing cache have alike: the destination, gateway, flags, device and column sets. */
+interface InetRouteBase {
   destination: string;
   destinationName?: string | null;
   gateway: string;
   gatewayName?: string | null;
-  genmask: string;
   flags: number;
   flagNames: string[];
   iface: string;
@@ -27,23 +26,15 @@ export interface InetRoute {
   irtt?: number;
 }
 
+/** A route of `/proc/net/route` (the IPv4 FIB). */
+export interface InetRoute extends InetRouteBase {
+  genmask: string;
+}
+
 /** An entry of `/proc/net/rt_cache` (the IPv4 routing cache, empty since Linux 3.6). */
-export interface InetCacheEntry {
+export interface InetCacheEntry extends InetRouteBase {
   source: string;
   sourceName?: string | null;
-  destination: string;
-  destinationName?: string | null;
-  gateway: string;
-  gatewayName?: string | null;
-  flags: number;
-  flagNames: string[];
-  iface: string;
-  metric?: number;
-  refCnt?: number;
-  use?: number;
-  mss?: number;
-  window?: number;
-  irtt?: number;
   /** With `-ee` only. */
   tos?: number;
   hhRef?: number;
