@@ -54,4 +54,4 @@ export {
 export { socketKey, watchSockets, type SocketChange, type SocketEvent, type SocketWatch, type WatchOptions, type WatchStats, type WatchedSocket } from './watch';
 export type { AddressSpec, PortSpec, SocketProtocol, SocketQuery, StateName, TcpStateName, UnixStateName } from './query/request';
 export type { SourceChoice } from './backends/choose';
-export type { Selection } from './backends/types';
+export type { Selection } from './filter';

@@ -6,7 +6,7 @@
  * event per line. Runs until interrupted (SIGINT/SIGTERM) or stdout closes;
  * the first dump reports every socket present as added.
  */
-import type { Selection } from '../backends/types';
+import type { Selection } from '../filter';
 import type { InetFamily, InetSocket, UnixSocket } from '../model';
 import type { ModeContext } from '../modes/context';
 import type { Options } from '../modes/options';

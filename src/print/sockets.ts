@@ -16,7 +16,7 @@ import {
   type UnixSocket,
 } from '../model';
 import type { Resolvers } from '../resolve';
-import type { Selection } from '../backends/types';
+import type { Selection } from '../filter';
 import { endpointField, kernelBytes, hostText, portText } from './address';
 
 /** The columns a listing shows, from the options. */

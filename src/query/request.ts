@@ -13,9 +13,8 @@
  */
 import { statSync } from 'node:fs';
 import type { BackendRequest } from '../backends/choose';
-import type { Selection } from '../backends/types';
 import { NetstatError } from '../errors';
-import { type AddressPrefix, type PortRange, type SocketFilter, parseAddress, unixCanMatch } from '../filter';
+import { type AddressPrefix, type PortRange, type Selection, type SocketFilter, parseAddress, unixCanMatch } from '../filter';
 import { INET_FAMILIES, INET_PROTOCOLS, type InetFamily, type InetProtocol, TCP_STATE_NAMES } from '../model';
 import type { OwnerFilter, TableSpec } from './engine';
 
