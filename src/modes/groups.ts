@@ -18,7 +18,7 @@ import { perrorText } from '../errors';
 import { formatIPv4Word, formatIPv6 } from '../inet-text';
 import type { InetFamily } from '../model';
 import { resolveHosts } from '../print/address';
-import { hexValue, LineScanner } from '../procfs/line-scanner';
+import { hexValue, textScanner } from '../procfs/line-scanner';
 import { fgetsLines } from '../procfs/lines';
 import { isAbsent, readProcText } from '../procfs/read';
 import type { Resolvers } from '../resolve';
@@ -90,17 +90,10 @@ export class GroupScanState {
   }
 }
 
-/** A scanner over one line as `fgets` returns it (with its newline: `%15c` can read it). */
-function lineScanner(line: string): LineScanner {
-  const scan = new LineScanner(Buffer.from(line, 'latin1'));
-  scan.setLine(0, line.length);
-  return scan;
-}
-
 /** One `/proc/net/igmp6` line (`%d %15s %64[0-9A-Fa-f] %d`). */
 function igmp6Item(line: string, index: number, state: GroupScanState): GroupItem {
   const bogus: GroupItem = { kind: 'bogus', file: 'igmp6', line: index };
-  const scan = lineScanner(line);
+  const scan = textScanner(line);
   if (!scan.decimal() || !scan.word(15)) return bogus;
   state.setDeviceWord(scan.text());
   scan.skipSpace();
@@ -132,7 +125,8 @@ export function parseIgmp(content: string, state = new GroupScanState()): GroupI
   for (let index = 1; index < lines.length; index++) {
     const line = lines[index]!;
     const bogus: GroupItem = { kind: 'bogus', file: 'igmp', line: index };
-    const scan = lineScanner(line);
+    // The line with its newline, as fgets leaves it: `%15c` can read it.
+    const scan = textScanner(line);
     if (line.startsWith('\t')) {
       scan.skipSpace();
       const digits = scan.hexRun(8);

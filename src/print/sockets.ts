@@ -15,6 +15,7 @@ import {
   type SocketTimer,
   type UnixSocket,
 } from '../model';
+import { LineScanner } from '../procfs/line-scanner';
 import type { Resolvers } from '../resolve';
 import type { Selection } from '../filter';
 import { endpointField, kernelBytes, hostText, portText } from './address';
@@ -235,8 +236,11 @@ function unixFlagsText(flags: number): string {
  * kernel writes neither, but a differential property test feeds both).
  */
 function unixPathText(socket: UnixSocket): string {
-  const path = kernelBytes(socket.path, socket.pathBase64);
-  return /^[ \t\n\v\f\r]*([^ \t\n\v\f\r\0]*)/.exec(path)![1]!;
+  const path = Buffer.from(kernelBytes(socket.path, socket.pathBase64), 'latin1');
+  const nul = path.indexOf(0);
+  const scan = new LineScanner(path);
+  scan.setLine(0, nul < 0 ? path.length : nul);
+  return scan.word() ? scan.text() : '';
 }
 
 /** One UNIX row. */

@@ -190,6 +190,13 @@ export class LineScanner {
   }
 }
 
+/** A scanner over all of `text`, a line or file read as latin1 (one char per byte). */
+export function textScanner(text: string): LineScanner {
+  const scan = new LineScanner(Buffer.from(text, 'latin1'));
+  scan.setLine(0, text.length);
+  return scan;
+}
+
 /** Value of `count` hex digits at `start` (count ≤ 8, so the result is exact). */
 export function hexValue(buf: Uint8Array, start: number, count: number): number {
   let value = 0;

@@ -3,7 +3,7 @@
  * apart like its `sscanf` formats, which stop at the first field that does
  * not convert, into variables that outlive a line.
  */
-import { LineScanner } from '../../procfs/line-scanner';
+import { textScanner } from '../../procfs/line-scanner';
 
 /** One `sscanf` conversion: `s` a word, `d` a signed decimal int, `x` an unsigned hex int; optional field width. */
 export interface Conversion {
@@ -23,8 +23,7 @@ export const hex = (width?: number): Conversion => (width === undefined ? { kind
  * Numbers are stored into a C `int`, as net-tools' variables are.
  */
 export function scan(line: string, conversions: readonly Conversion[]): Array<string | number> {
-  const scanner = new LineScanner(Buffer.from(line, 'latin1'));
-  scanner.setLine(0, line.length);
+  const scanner = textScanner(line);
   const values: Array<string | number> = [];
   for (const { kind, width } of conversions) {
     if (kind === 's') {

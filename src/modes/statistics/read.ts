@@ -7,7 +7,9 @@
  * the text's indentation depends on it (text.ts).
  */
 import type { Options } from '../options';
+import { textScanner } from '../../procfs/line-scanner';
 import { textLines } from '../../procfs/lines';
+import { cNumberAt, exactValue, unsignedLong } from '../../procfs/strtoul';
 import { numbersOf, type Exact } from '../counters';
 import { knownTable, type StatFile, type TableFilter } from './tables';
 
@@ -43,19 +45,18 @@ export function filtersOf(options: Options): StatFilters {
  * non-digit, and saturation at 2^64-1 on overflow.
  */
 export function parseCounter(text: string): bigint {
-  const match = /^[ \t\n\v\f\r]*([+-]?)([0-9]*)/.exec(text);
-  if (match === null || match[2] === '') return 0n;
-  const max = (1n << 64n) - 1n;
-  let value = BigInt(match[2]);
-  if (value > max) return max;
-  if (match[1] === '-') value = (1n << 64n) - value;
-  return value & max;
+  const bytes = Buffer.from(text, 'latin1');
+  return unsignedLong(bytes, cNumberAt(bytes, 0, bytes.length, 10));
 }
 
-/** The integer a counter's text starts with (sign and digits; 0 when none), as the file has it. */
-function fileValue(text: string): bigint {
-  const match = /^[ \t\n\v\f\r]*([+-]?)([0-9]*)/.exec(text);
-  return match === null || match[2] === '' ? 0n : BigInt(`${match[1]}${match[2]}`);
+/**
+ * The counter `strtoull` finds at `from` (blanks, a sign, digits), as the
+ * file has it (signed, unwrapped), and where it ends; undefined when there
+ * are no digits there.
+ */
+function counterAt(bytes: Buffer, from = 0): { value: bigint; end: number } | undefined {
+  const n = cNumberAt(bytes, from, bytes.length, 10);
+  return n.digitsEnd === n.digitsStart ? undefined : { value: exactValue(bytes, n), end: n.digitsEnd };
 }
 
 /** A section of `file`, selected unless it is known and its filter is off. */
@@ -75,10 +76,6 @@ function splitTitle(line: string): { title: string; rest: string } | null {
   const colon = line.indexOf(':');
   if (colon < 0) return null;
   return { title: line.slice(0, colon), rest: line.slice(colon + 1) };
-}
-
-function words(text: string): string[] {
-  return text.split(/[ \t\n\v\f\r]+/).filter((w) => w !== '');
 }
 
 /**
@@ -115,9 +112,6 @@ export function pairSections(
   return { sections, complete: true };
 }
 
-/** A counter's text at the cursor: blanks, a sign, digits (what `strtoull` takes). */
-const COUNTER_AT = /[ \t\n\v\f\r]*[+-]?[0-9]+/y;
-
 /**
  * The values of a pair as net-tools reads them: one `strtoull(np, &np, 10)`
  * per name, each from where the last stopped. Text that is no number does
@@ -126,17 +120,13 @@ const COUNTER_AT = /[ \t\n\v\f\r]*[+-]?[0-9]+/y;
  * a differential property test (test/property/statistics-files.test.ts) does.
  */
 function pairValues(text: string, count: number): bigint[] {
+  const bytes = Buffer.from(text, 'latin1');
   const values: bigint[] = [];
   let pos = 0;
   for (let k = 0; k < count; k++) {
-    COUNTER_AT.lastIndex = pos;
-    const match = COUNTER_AT.exec(text);
-    if (match === null) {
-      values.push(0n);
-      continue;
-    }
-    values.push(fileValue(match[0]));
-    pos = COUNTER_AT.lastIndex;
+    const counter = counterAt(bytes, pos);
+    values.push(counter?.value ?? 0n);
+    if (counter !== undefined) pos = counter.end;
   }
   return values;
 }
@@ -151,9 +141,8 @@ export function sctpSection(content: string, filters: StatFilters): StatSection 
   for (const line of textLines(content)) {
     const split = line.search(/[ \t]/);
     if (split < 0) continue;
-    const rest = line.slice(split);
-    if (!/^[ \t\n\v\f\r]*[+-]?[0-9]/.test(rest)) continue;
-    addCounter(current, line.slice(0, split), fileValue(rest));
+    const counter = counterAt(Buffer.from(line.slice(split), 'latin1'));
+    if (counter !== undefined) addCounter(current, line.slice(0, split), counter.value);
   }
   return current;
 }
@@ -170,19 +159,19 @@ export function snmp6Sections(content: string, filters: StatFilters): StatSectio
   const sections: StatSection[] = [];
   let current: StatSection | undefined;
   let name: string | undefined;
-  let value = '';
+  let value = 0n;
   for (const line of textLines(content)) {
-    const [first, second] = words(line);
-    if (first !== undefined) name = first;
+    const scan = textScanner(line);
+    if (scan.word()) name = scan.text();
     // `%llu` fails on a word that is no number: the previous value stays then too.
-    if (second !== undefined && /^[+-]?[0-9]/.test(second)) value = second;
+    if (scan.decimal()) value = scan.exact();
     if (name === undefined) continue;
     if (current === undefined || !name.includes(current.section)) {
       const six = name.indexOf('6');
       current = section(six < 0 ? name : name.slice(0, six + 1), '/proc/net/snmp6', filters);
       sections.push(current);
     }
-    addCounter(current, name, fileValue(value));
+    addCounter(current, name, value);
   }
   return sections;
 }
