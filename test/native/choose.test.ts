@@ -191,10 +191,14 @@ describe('chooseSources()', () => {
       expect(await sources.inetBothAsync!(BOTH)).toBeUndefined();
       expect(calls.both).toBe(1);
       // A kernel without the request (no compat handler): the tables are still read one by one, over netlink.
-      const old = chooseSources({ env: {}, procRoot: '/proc', native: { binding: fakeBinding({}, undefined, systemError('EOPNOTSUPP', 95)) } });
-      expect(await old.inetBothAsync!(BOTH)).toBeUndefined();
+      const oldCalls = { both: 0 };
+      const old = chooseSources({ env: {}, procRoot: '/proc', native: { binding: fakeBinding({}, undefined, systemError('EOPNOTSUPP', 95), oldCalls) } });
+      expect(old.inetBoth!(BOTH, false)).toBeUndefined();
       await old.inet('tcp', 'inet6').inetAsync({ ...TCP, family: 'inet6' });
       expect(old.choices()).toEqual([{ table: 'tcp/inet6', backend: 'netlink', reason: 'native engine loaded' }]);
+      // Off the main thread both families are two streams, not the combined request.
+      expect(await old.inetBothAsync!(BOTH)).toMatchObject({ inet: { rows: [] }, inet6: { rows: [] } });
+      expect(oldCalls.both).toBe(1);
     });
 
     it('an aborted combined dump is thrown, not retried', async () => {
@@ -203,7 +207,7 @@ describe('chooseSources()', () => {
       const abort = new AbortHandle(controller.signal);
       const sources = chooseSources({ env: {}, procRoot: '/proc', native: { binding: fakeBinding() } });
       expect(() => sources.inetBoth!({ ...BOTH, abort }, false)).toThrow(expect.objectContaining({ code: 'ABORT_ERR' }));
-      const cancelled = fakeBinding({}, undefined, systemError('ECANCELED', 125));
+      const cancelled = fakeBinding({ 6: systemError('ECANCELED', 125) });
       const live = chooseSources({ env: {}, procRoot: '/proc', native: { binding: cancelled } });
       await expect(live.inetBothAsync!({ ...BOTH, abort: new AbortHandle(new AbortController().signal) })).rejects.toMatchObject({ code: 'ABORT_ERR' });
     });
