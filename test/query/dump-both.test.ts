@@ -1,8 +1,10 @@
 /**
  * The engine reads TCP's two tables through one dump of both families
  * (dumpInetBoth) when the plan has both — packed for the CLI's listing,
- * records for the library, sync and async — and through the per-family dump
- * otherwise; every table keeps its own outcome and recorded source. A fake
+ * records for the library's sync calls — and through the per-family dump
+ * otherwise; off the main thread, through one stream per family (records
+ * built while the kernel walks); every table keeps its own outcome and
+ * recorded source. A fake
  * binding counts the calls; the dumps themselves are compared live in
  * test/native/dump-both.test.ts.
  */
@@ -36,6 +38,9 @@ function fake(bothError?: Error) {
   const none = () => {
     throw new Error('not used here');
   };
+  // A stream gives its family's one row in one batch.
+  const streams = new Map<object, PackedInet>();
+  const whole = (stream: object) => ({ ...streams.get(stream)!, addressBase: 0, done: true });
   const binding = {
     layoutVersion: NATIVE_LAYOUT_VERSION,
     inetStride: INET_STRIDE,
@@ -45,6 +50,16 @@ function fake(bothError?: Error) {
     dumpInetAsync: async (family: number, protocol: number) => inet(family, protocol),
     dumpInetBoth: both,
     dumpInetBothAsync: async (protocol: number) => both(protocol),
+    openInetStream: (family: number, protocol: number) => {
+      calls.push(`openInetStream ${family}/${protocol}`);
+      const stream = { handle: {} };
+      streams.set(stream, family === 2 ? oneRow('127.0.0.1', 22) : oneRow('::1', 80));
+      return stream;
+    },
+    readInetStream: whole,
+    receiveInetStreamAsync: async () => ({ done: true }),
+    packInetStream: (stream: object) => ({ ...whole(stream), done: false }),
+    closeInetStream: () => undefined,
     dumpInetCompact: none,
     dumpInetCompactAsync: none,
     dumpUnix: none,
@@ -95,10 +110,13 @@ describe('the engine reads both TCP tables from one dump', () => {
   });
 
   it('records (listSockets), sync and async', async () => {
-    for (const read of [readTables, readTablesAsync]) {
+    for (const [read, expected] of [
+      [readTables, ['dumpInetBoth 6']],
+      [readTablesAsync, ['openInetStream 2/6', 'openInetStream 10/6']],
+    ] as const) {
       const { binding, calls } = fake();
       const result = await read(plan(binding, BOTH_TCP.slice(0, 2), false));
-      expect(calls).toEqual(['dumpInetBoth 6']);
+      expect(calls).toEqual(expected);
       expect(result.inet.map((t) => (t.status === 'ok' ? t.table.rows.map((s) => `${s.family} ${s.localAddress}:${s.localPort}`) : t.status))).toEqual([
         ['inet 127.0.0.1:22'],
         ['inet6 ::1:80'],
@@ -111,10 +129,13 @@ describe('the engine reads both TCP tables from one dump', () => {
     readTables(plan(alone.binding, [spec('tcp', 'inet6')], true));
     expect(alone.calls).toEqual(['dumpInet 10/6']);
     const unsupported = Object.assign(new Error('no compat handler'), { code: 'EOPNOTSUPP', errno: 95, syscall: 'sock_diag' });
-    for (const read of [readTables, readTablesAsync]) {
+    for (const [read, expected] of [
+      [readTables, ['dumpInetBoth 6', 'dumpInet 2/6', 'dumpInet 10/6']],
+      [readTablesAsync, ['openInetStream 2/6', 'openInetStream 10/6']], // the combined request is not asked for
+    ] as const) {
       const { binding, calls } = fake(unsupported);
       const result = await read(plan(binding, BOTH_TCP.slice(0, 2), true));
-      expect(calls).toEqual(['dumpInetBoth 6', 'dumpInet 2/6', 'dumpInet 10/6']);
+      expect(calls).toEqual(expected);
       expect(result.inet.map((t) => [t.spec.name, t.status, t.source.backend])).toEqual([
         ['tcp/inet', 'ok', 'netlink'],
         ['tcp/inet6', 'ok', 'netlink'],
