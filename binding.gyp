@@ -5,6 +5,7 @@
       "sources": [
         "native/binding.cc",
         "native/destroy_monitor.cc",
+        "native/interface_ioctl.cc",
         "native/netlink.cc",
         "native/netns.cc",
         "native/proc_fds.cc",

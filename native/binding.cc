@@ -27,6 +27,7 @@
 
 #include "destroy_monitor.h"
 #include "errors.h"
+#include "interface_ioctl.h"
 #include "layout.h"
 #include "netns.h"
 #include "proc_fds.h"
@@ -797,6 +798,34 @@ Napi::Value DumpRouteSync(const Napi::CallbackInfo& info) {
   return RecordToJs(info.Env(), bytes);
 }
 
+constexpr char kReadInterfacesUsage[] = "readInterfaces(names: string[])";
+
+Napi::Array StringsToJs(Napi::Env env, const std::vector<std::string>& strings) {
+  Napi::Array array = Napi::Array::New(env, strings.size());
+  for (uint32_t i = 0; i < strings.size(); ++i) array.Set(i, Napi::String::New(env, strings[i]));
+  return array;
+}
+
+// readInterfaces(names) → { names, fields, configured }: `netstat -i`'s
+// SIOCGIF* facts (interface_ioctl.h), for when rtnetlink is refused.
+Napi::Value ReadInterfacesSync(const Napi::CallbackInfo& info) {
+  if (info.Length() != 1 || !info[0].IsArray()) ThrowUsage(info.Env(), kReadInterfacesUsage);
+  const auto names = info[0].As<Napi::Array>();
+  InterfaceRequest request;
+  for (uint32_t i = 0; i < names.Length(); ++i) {
+    const Napi::Value name = names.Get(i);
+    if (!name.IsString()) ThrowUsage(info.Env(), kReadInterfacesUsage);
+    request.names.push_back(name.As<Napi::String>().Utf8Value());
+    if (request.names.back().find('\0') != std::string::npos) ThrowUsage(info.Env(), kReadInterfacesUsage);
+  }
+  PackedInterfaces packed = Guarded(info.Env(), [&] { return ReadInterfaces(request); });
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("names", StringsToJs(info.Env(), packed.names));
+  result.Set("fields", CopyToTypedArray<Napi::Uint32Array>(info.Env(), packed.fields));
+  result.Set("configured", StringsToJs(info.Env(), packed.configured));
+  return result;
+}
+
 Napi::Value DecodeInetSync(const Napi::CallbackInfo& info) {
   size_t length = 0;
   const uint8_t* data = BufferArg(info, &length, kDecodeInetUsage);
@@ -836,6 +865,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("decodeInet", Napi::Function::New(env, DecodeInetSync, "decodeInet"));
   exports.Set("decodeUnix", Napi::Function::New(env, DecodeUnixSync, "decodeUnix"));
   exports.Set("dumpRoute", Napi::Function::New(env, DumpRouteSync, "dumpRoute"));
+  exports.Set("readInterfaces", Napi::Function::New(env, ReadInterfacesSync, "readInterfaces"));
   exports.Set("watchDestroyed", Napi::Function::New(env, WatchDestroyed, "watchDestroyed"));
   exports.Set("readProcIn", Napi::Function::New(env, ReadProcInSync, "readProcIn"));
   return exports;

@@ -6,8 +6,9 @@
 // is checked by the TypeScript loader so a stale binary is refused. It also
 // versions the exports' argument lists (2: bytecode, cancel and pids
 // arguments; 5: netns arguments, cgroup slots; 6: dumpInetBoth; 7: the
-// streamed dump, openInetStream / readInetStream[Async] / closeInetStream), so a binary
-// expecting other arguments, or lacking an export, is refused as well.
+// streamed dump, openInetStream / readInetStream[Async] / closeInetStream;
+// 8: readInterfaces), so a binary expecting other arguments, or lacking an
+// export, is refused as well.
 #ifndef NETSTAT_NATIVE_LAYOUT_H_
 #define NETSTAT_NATIVE_LAYOUT_H_
 
@@ -15,7 +16,7 @@
 
 namespace netstat {
 
-constexpr int kLayoutVersion = 7;
+constexpr int kLayoutVersion = 8;
 
 namespace inet_field {
 constexpr size_t kState = 0;
@@ -64,6 +65,34 @@ constexpr size_t kCookieLow = 7;
 constexpr size_t kCookieHigh = 8;
 constexpr size_t kStride = 9;
 }  // namespace unix_field
+
+// Interface rows (readInterfaces, interface_ioctl.h): what net-tools keeps of
+// its SIOCGIF* answers for one name. IPv4 addresses are numbers in host order
+// (a.b.c.d is a << 24 | b << 16 | c << 8 | d).
+namespace interface_field {
+constexpr size_t kError = 0;  // errno of SIOCGIFFLAGS; 0 when the row holds the facts below
+constexpr size_t kFlags = 1;  // ifr_flags, 16 bits
+constexpr size_t kType = 2;   // ARPHRD_* (ifr_hwaddr.sa_family)
+constexpr size_t kMtu = 3;    // 0 when SIOCGIFMTU failed
+constexpr size_t kHardwareLow = 4;   // hardware address bytes 0-3, byte i in bits 8i..8i+7
+constexpr size_t kHardwareHigh = 5;  // bytes 4-7 (net-tools keeps 8)
+constexpr size_t kHasTxQueueLen = 6;
+constexpr size_t kTxQueueLen = 7;
+constexpr size_t kMemStartLow = 8;  // struct ifmap
+constexpr size_t kMemStartHigh = 9;
+constexpr size_t kMemEndLow = 10;
+constexpr size_t kMemEndHigh = 11;
+constexpr size_t kBaseAddr = 12;
+constexpr size_t kIrq = 13;
+constexpr size_t kDma = 14;
+constexpr size_t kPort = 15;
+constexpr size_t kHasAddress = 16;   // SIOCGIFADDR found an IPv4 address labelled with this name
+constexpr size_t kAddress = 17;
+constexpr size_t kDestination = 18;  // 0 when its ioctl failed, as the next two
+constexpr size_t kBroadcast = 19;
+constexpr size_t kNetmask = 20;
+constexpr size_t kStride = 21;
+}  // namespace interface_field
 
 }  // namespace netstat
 

@@ -3,7 +3,7 @@
 // tx queue length and device map, and every IPv4 address with its label,
 // broadcast and peer — what net-tools reads with SIOCGIF* ioctls, which have
 // no file under /proc or /sys. The bytes are decoded in TypeScript
-// (src/modes/interfaces-rtnetlink.ts); this layer only fetches them, with the
+// (src/backends/interfaces/rtnetlink.ts); this layer only fetches them, with the
 // netlink checks of netlink.h.
 //
 // Error contract: throws SystemError as NetlinkSocket::Dump does.

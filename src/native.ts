@@ -15,7 +15,7 @@ import * as path from 'node:path';
  * built from other sources than these types is refused at load time rather
  * than misread.
  */
-export const NATIVE_LAYOUT_VERSION = 7;
+export const NATIVE_LAYOUT_VERSION = 8;
 
 /** Number of `Uint32Array` slots per Internet socket in {@link PackedInet.fields}. */
 export const INET_STRIDE = 18;
@@ -132,6 +132,51 @@ export enum UnixField {
 export interface PackedUnix {
   fields: Uint32Array;
   names: Buffer;
+}
+
+/** Number of `Uint32Array` slots per row in {@link PackedInterfaces.fields}. */
+export const INTERFACE_STRIDE = 21;
+/** Slot offsets within one interface row: what net-tools keeps of its SIOCGIF* answers. */
+export enum InterfaceField {
+  /** errno of SIOCGIFFLAGS (ENODEV: no such device); 0 when the slots below hold the facts. */
+  Error = 0,
+  /** `ifr_flags` (16 bits). */
+  Flags = 1,
+  /** ARPHRD_* hardware type. */
+  Type = 2,
+  /** 0 when SIOCGIFMTU failed. */
+  Mtu = 3,
+  /** Hardware address bytes 0–3 (byte i in bits 8i…8i+7), then 4–7. */
+  HardwareLow = 4,
+  HardwareHigh = 5,
+  /** 1 when SIOCGIFTXQLEN answered (then TxQueueLen is valid). */
+  HasTxQueueLen = 6,
+  TxQueueLen = 7,
+  /** The device map (struct ifmap). */
+  MemStartLow = 8,
+  MemStartHigh = 9,
+  MemEndLow = 10,
+  MemEndHigh = 11,
+  BaseAddr = 12,
+  Irq = 13,
+  Dma = 14,
+  Port = 15,
+  /** 1 when an IPv4 address is labelled with this name (SIOCGIFADDR); the next four are IPv4 numbers, host order. */
+  HasAddress = 16,
+  Address = 17,
+  /** SIOCGIFDSTADDR, SIOCGIFBRDADDR, SIOCGIFNETMASK: 0 when the call failed. */
+  Destination = 18,
+  Broadcast = 19,
+  Netmask = 20,
+}
+
+/** What {@link NativeBinding.readInterfaces} learnt: row `i` of `fields` is about `names[i]`. */
+export interface PackedInterfaces {
+  /** The names asked about, then SIOCGIFCONF's not among them, each once. */
+  names: string[];
+  fields: Uint32Array;
+  /** SIOCGIFCONF's names, kernel order: one per IPv4 address, labelled (`lo:1`) or the device's. */
+  configured: string[];
 }
 
 /**
@@ -356,6 +401,16 @@ export interface NativeBinding {
    * and peer addresses). Decoded in TypeScript.
    */
   dumpRoute(type: number, family: number): Buffer;
+  /**
+   * `netstat -i`'s interface facts from SIOCGIF* ioctls on an AF_INET socket,
+   * asked as net-tools asks them: SIOCGIFCONF's names, and for each of
+   * `names` and those, the link facts and the IPv4 address labelled with it
+   * (a name of more than 15 bytes is cut to 15, as net-tools cuts it). For
+   * where netlink sockets are refused. Errors: `code` from `socket` (e.g.
+   * `'EPERM'`) or `ioctl` (SIOCGIFCONF); a name the kernel does not know is
+   * no error but a row with `Error` set.
+   */
+  readInterfaces(names: string[]): PackedInterfaces;
   /**
    * Watch the sockets the kernel frees (the sock_diag destroy multicast
    * groups: TCP and UDP over IPv4 and IPv6) in a network namespace. A thread

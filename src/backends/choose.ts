@@ -126,7 +126,7 @@ export function chooseSources(opts: ChooseOptions = {}): Sources {
   return nativeSources(binding, request === 'netlink', root, procfsInside, log);
 }
 
-function parseBackendEnv(value: string | undefined): BackendRequest {
+export function parseBackendEnv(value: string | undefined): BackendRequest {
   if (value === undefined || value === '' || value === 'auto') return 'auto';
   if (value === 'netlink' || value === 'procfs') return value;
   throw new NetstatError(`NETSTAT_BACKEND must be netlink, procfs or auto (got ${JSON.stringify(value)})`, 'ERR_INVALID_BACKEND');

@@ -64,19 +64,11 @@ async function listingNamespaces(options: Options): Promise<ListingNamespaces | 
   return { namespaces: [await resolveNamespaceAsync(options.netns!)], explicit: true };
 }
 
-/**
- * `-i` takes link and IPv4 address facts from rtnetlink through the native
- * engine — the same answers net-tools gets from its SIOCGIF* ioctls — and
- * falls back to sysfs and os.networkInterfaces(), which cannot see broadcast
- * or peer addresses, nor addresses of interfaces that are down.
- */
+/** `-i` over the interface facts source the engine seam chose (backends/interfaces/choose.ts). */
 async function interfacesMode(): Promise<ModePass> {
-  const { createInterfacesPass, interfacesPass } = await import('../modes/interfaces');
-  const native = nativeOutcome();
-  if (!('binding' in native)) return interfacesPass;
-  const { rtnetlinkFacts } = await import('../modes/interfaces/rtnetlink');
-  const binding = native.binding;
-  return createInterfacesPass(rtnetlinkFacts((type, family) => binding.dumpRoute(type, family)));
+  const { createInterfacesPass } = await import('../modes/interfaces');
+  const { chooseInterfaceSource } = await import('../backends/interfaces/choose');
+  return createInterfacesPass(chooseInterfaceSource());
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

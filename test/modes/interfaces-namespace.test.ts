@@ -8,8 +8,9 @@
  * The IPv4 addresses here are only on `lo` (up and running). Broadcast and
  * point-to-point addresses, and addresses of interfaces that are down or
  * without carrier, have no pure-TypeScript source (see
- * src/modes/interfaces-source.ts); they wait for the addon's RTM_GETADDR.
- * Our side is the real option parser plus interfacesPass, from dist/
+ * src/backends/interfaces/sysfs.ts); the engine's sources have them (the
+ * second and third suites). Our side is the real option parser plus the
+ * interfaces pass over the chosen facts, from dist/
  * (interfaces-runner.js); the namespace runs go through interfaces-netns.ts.
  */
 import * as path from 'node:path';

@@ -12,7 +12,7 @@ import { parseArgs } from '../../src/cli/args';
 import { Output } from '../../src/cli/output';
 import type { ModeContext } from '../../src/modes/context';
 import { createInterfacesPass } from '../../src/modes/interfaces';
-import { decodeIpv4Addresses, decodeLinks, netlinkMessages, RTM_GETLINK, rtnetlinkFacts } from '../../src/modes/interfaces/rtnetlink';
+import { decodeIpv4Addresses, decodeLinks, netlinkMessages, RTM_GETLINK, rtnetlinkFacts } from '../../src/backends/interfaces/rtnetlink';
 import { createResolvers } from '../../src/resolve';
 
 const FIXTURE = path.resolve(__dirname, '../../fixtures/interfaces/rtnetlink');

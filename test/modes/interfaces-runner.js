@@ -2,8 +2,9 @@
 'use strict';
 // `netstat -i…` through the compiled library (dist/) with a chosen source of
 // interface facts, for the namespace tests of -i (interfaces-namespace.test.ts,
-// interfaces-hardware.test.ts). The CLI picks rtnetlink whenever the engine
-// loads; this runs the other sources on the same machine state:
+// interfaces-hardware.test.ts). The CLI picks its source in
+// src/backends/interfaces/choose.ts, never these two while the engine loads;
+// this runs them on the same machine state:
 //
 // - default: the pure-TypeScript facts (sysfs + getifaddrs);
 // - RTNL_DIR=dir: rtnetlink facts decoded from dumps recorded in dir
@@ -16,13 +17,14 @@ const { parseArgs } = require(`${dist}/cli/args.js`);
 const { Output } = require(`${dist}/cli/output.js`);
 const { createResolvers } = require(`${dist}/resolve/index.js`);
 const { procRoot } = require(`${dist}/procfs/root.js`);
-const { interfacesPass, createInterfacesPass } = require(`${dist}/modes/interfaces/index.js`);
-const { rtnetlinkFacts, RTM_GETLINK } = require(`${dist}/modes/interfaces/rtnetlink.js`);
+const { createInterfacesPass } = require(`${dist}/modes/interfaces/index.js`);
+const { rtnetlinkFacts, RTM_GETLINK } = require(`${dist}/backends/interfaces/rtnetlink.js`);
+const { sysfsFacts } = require(`${dist}/backends/interfaces/sysfs.js`);
 
 const recorded = process.env.RTNL_DIR;
-const pass = recorded
-  ? createInterfacesPass(rtnetlinkFacts((type) => readFileSync(path.join(recorded, type === RTM_GETLINK ? 'link.bin' : 'addr.bin'))))
-  : interfacesPass;
+const pass = createInterfacesPass(
+  recorded ? rtnetlinkFacts((type) => readFileSync(path.join(recorded, type === RTM_GETLINK ? 'link.bin' : 'addr.bin'))) : sysfsFacts(),
+);
 
 (async () => {
   const out = new Output();

@@ -26,10 +26,11 @@ import Ajv2020 from 'ajv/dist/2020';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModePass } from '../../src/modes/context';
 import { GROUPS_HEADER, groupsSection } from '../../src/modes/groups';
-import { createInterfacesPass, interfacesPass } from '../../src/modes/interfaces';
+import { createInterfacesPass } from '../../src/modes/interfaces';
 import { longBlock, SHORT_HEADER, shortRow } from '../../src/modes/interfaces/format';
 import type { InterfaceRecord } from '../../src/modes/interfaces/record';
-import { RTM_GETLINK, rtnetlinkFacts } from '../../src/modes/interfaces/rtnetlink';
+import { RTM_GETLINK, rtnetlinkFacts } from '../../src/backends/interfaces/rtnetlink';
+import { sysfsFacts } from '../../src/backends/interfaces/sysfs';
 import { masqueradePass } from '../../src/modes/masquerade';
 import { routeExtendLevel, routePass } from '../../src/modes/route';
 import type { RouteTable } from '../../src/modes/route/data';
@@ -40,6 +41,9 @@ import { StatisticsPrinter } from '../../src/modes/statistics/text';
 import { createResolvers } from '../../src/resolve';
 import { runUntil } from '../helpers/continuous';
 import { captureContext, type Run } from '../helpers/mode-runs';
+
+/** `-i` over the pure-TypeScript facts (sysfs + getifaddrs), as a run without the engine has it. */
+const interfacesPass = createInterfacesPass(sysfsFacts());
 
 const ROOT = path.resolve(__dirname, '../..');
 const FIXTURES = path.join(ROOT, 'fixtures');

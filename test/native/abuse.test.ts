@@ -188,6 +188,13 @@ describe.skipIf(missing !== undefined)('native binding abuse', () => {
     ['dumpRoute', ['18', 0]],
     ['dumpRoute', [70000, 0]],
     ['dumpRoute', [18, 256]],
+    ['readInterfaces', []],
+    ['readInterfaces', ['lo']],
+    ['readInterfaces', [['lo', 1]]],
+    ['readInterfaces', [['lo', null]]],
+    ['readInterfaces', [['lo\0x']]],
+    ['readInterfaces', [[], []]],
+    ['readInterfaces', [{ length: 1, 0: 'lo' }]],
   ];
   const show = (a: unknown): string => {
     if (typeof a === 'function') return 'function';

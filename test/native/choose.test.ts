@@ -73,6 +73,7 @@ function fakeBinding(errors: Record<number, Error> = {}, unixError?: Error, both
     decodeInet: () => ({ fields: new Uint32Array(0), addresses: [] }),
     decodeUnix: () => ({ fields: new Uint32Array(0), names: Buffer.alloc(0) }),
     dumpRoute: () => Buffer.alloc(0),
+    readInterfaces: () => ({ names: [], fields: new Uint32Array(0), configured: [] }),
     watchDestroyed: () => ({ close: () => undefined }),
     readProcIn: () => Buffer.alloc(0),
     // A stream fails where the dump would (when it is opened); else it is one empty batch.

@@ -4,7 +4,7 @@
 // (TCP/UDP/UNIX dumps sync and async, with and without a bytecode filter and
 // a cancel flag, in the caller's namespace and through a namespace file,
 // owner scans sync and async, whole and PID-restricted, recorded dump
-// decoding, rtnetlink dumps, destroy watches created and closed, with and
+// decoding, rtnetlink dumps, interface ioctls, destroy watches created and closed, with and
 // without a batch delivered, and the error paths: kernel refusals, rejected
 // bytecode, cancellation, namespace files that cannot be opened or entered,
 // usage errors) under valgrind, and
@@ -86,6 +86,8 @@ async function workload(rounds) {
     binding.recordInet(2, 6, 0x1ffe, false, bytecode, null, go);
     binding.dumpRoute(18, 0); // RTM_GETLINK
     binding.dumpRoute(22, 2); // RTM_GETADDR, AF_INET
+    binding.readInterfaces(['lo', 'no-such-dev', 'a-name-longer-than-15-bytes']); // SIOCGIF* ioctls: ENODEV rows, a cut name
+    swallow(() => binding.readInterfaces(['lo', 7])); // TypeError
     swallow(() => binding.decodeInet(tcp.subarray(0, tcp.length - 20))); // EBADMSG
     swallow(() => binding.dumpInet(99, 6, 0x1ffe, false, null, null, null)); // kernel refusal
     swallow(() => binding.dumpInet(2, 255, 0x1ffe, false, null, null, null)); // ENOENT without raw_diag

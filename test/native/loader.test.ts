@@ -24,7 +24,7 @@ describe('loadNative()', () => {
     expect(outcome).toHaveProperty('binding');
     if (!('binding' in outcome)) return;
     expect(outcome.binding.layoutVersion).toBe(NATIVE_LAYOUT_VERSION);
-    expect([NATIVE_LAYOUT_VERSION, INET_STRIDE, COMPACT_STRIDE, UNIX_STRIDE]).toEqual([7, 18, 8, 9]);
+    expect([NATIVE_LAYOUT_VERSION, INET_STRIDE, COMPACT_STRIDE, UNIX_STRIDE]).toEqual([8, 18, 8, 9]);
     expect([outcome.binding.inetStride, outcome.binding.compactStride, outcome.binding.unixStride]).toEqual([INET_STRIDE, COMPACT_STRIDE, UNIX_STRIDE]);
     const exports = [
       'dumpInet',
@@ -42,6 +42,7 @@ describe('loadNative()', () => {
       'decodeInet',
       'decodeUnix',
       'dumpRoute',
+      'readInterfaces',
       'watchDestroyed',
       'openInetStream',
       'readInetStream',
@@ -89,19 +90,21 @@ describe('loadNative()', () => {
     // Layout 4 (no netns arguments, 16/6-slot rows): its calls would be misread, so it is refused.
     expect(verifyLayout({ layoutVersion: 4, inetStride: 16, unixStride: UNIX_STRIDE, compactStride: 6 })).toMatchObject({
       reason: 'failed-to-load',
-      message: expect.stringContaining('layout 4 does not match this library (7)'),
+      message: expect.stringContaining(`layout 4 does not match this library (${NATIVE_LAYOUT_VERSION})`),
     });
     expect(verifyLayout({ ...current, layoutVersion: 4 })).toMatchObject({ reason: 'failed-to-load' });
     // Layout 5: the same rows and arguments, but no dumpInetBoth, which the backend calls.
     expect(verifyLayout({ ...current, layoutVersion: 5 })).toMatchObject({
       reason: 'failed-to-load',
-      message: expect.stringContaining('layout 5 does not match this library (7)'),
+      message: expect.stringContaining(`layout 5 does not match this library (${NATIVE_LAYOUT_VERSION})`),
     });
     // Layout 6: no streamed dump, which the CLI's listing reads.
     expect(verifyLayout({ ...current, layoutVersion: 6 })).toMatchObject({
       reason: 'failed-to-load',
-      message: expect.stringContaining('layout 6 does not match this library (7)'),
+      message: expect.stringContaining(`layout 6 does not match this library (${NATIVE_LAYOUT_VERSION})`),
     });
+    // Layout 7: no readInterfaces, which -i calls where rtnetlink is refused.
+    expect(verifyLayout({ ...current, layoutVersion: 7 })).toMatchObject({ reason: 'failed-to-load' });
     expect(verifyLayout(null)).toMatchObject({ reason: 'failed-to-load' });
   });
 

@@ -5,7 +5,7 @@
  */
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { RTM_GETADDR, RTM_GETLINK, decodeIpv4Addresses, decodeLinks } from '../../src/modes/interfaces/rtnetlink';
+import { RTM_GETADDR, RTM_GETLINK, decodeIpv4Addresses, decodeLinks } from '../../src/backends/interfaces/rtnetlink';
 import { nativeOutcome } from '../../src/native';
 
 const outcome = nativeOutcome();

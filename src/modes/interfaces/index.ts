@@ -3,8 +3,10 @@
  * `/proc/net/dev` plus the IPv4 address labels, in natural order; an
  * interface is shown when it is up, or always with `-a`. Each is collected
  * into a record (record.ts), then printed: short rows below `-e`,
- * ifconfig-like blocks from `-e` on, or JSON.
+ * ifconfig-like blocks from `-e` on, or JSON. The facts come from the source
+ * the caller chose (backends/interfaces/choose.ts).
  */
+import type { InterfaceFactsSource } from '../../backends/interfaces/facts';
 import { strerror } from '../../errors';
 import { textLines } from '../../procfs/lines';
 import { readProcText } from '../../procfs/read';
@@ -13,13 +15,12 @@ import { longBlock, SHORT_HEADER, shortRow } from './format';
 import { compareInterfaceNames } from './order';
 import { parseProcNetDev, type DeviceStatistics } from './procnetdev';
 import { interfaceRecord, scopeNames, type InterfaceRecord, type Ipv6Address } from './record';
-import { sysfsFacts, type InterfaceFactsSource } from './source';
 import { JsonPass, wantsJson } from '../json-output';
 import { formatIPv6, ipv6FromHex } from '../../inet-text';
 
 const IFF_UP = 0x1;
 
-/** The `-i` pass over the given facts (tests and the native addon supply their own). */
+/** The `-i` pass over the given source of interface facts. */
 export function createInterfacesPass(facts: InterfaceFactsSource): ModePass {
   return async (ctx: ModeContext): Promise<number> => {
     const { options, out } = ctx;
@@ -37,7 +38,8 @@ export function createInterfacesPass(facts: InterfaceFactsSource): ModePass {
     }
 
     const statistics = readStatistics(ctx);
-    const { link: linkOf, ipv4: addresses } = facts();
+    const { link: linkOf, ipv4: addresses, source } = facts([...statistics.keys()]);
+    if (options.sources && source !== undefined) out.err(`netstat: interfaces: ${source.backend} (${source.reason})\n`);
     const names = [...statistics.keys()];
     for (const address of addresses) names.push(address.label);
     const unique = [...new Set(names)].sort(compareInterfaceNames);
@@ -62,8 +64,6 @@ export function createInterfacesPass(facts: InterfaceFactsSource): ModePass {
     return status;
   };
 }
-
-export const interfacesPass: ModePass = createInterfacesPass(sysfsFacts());
 
 /** Counters by device name; a missing file is a warning and no statistics at all. */
 function readStatistics(ctx: ModeContext): Map<string, DeviceStatistics> {

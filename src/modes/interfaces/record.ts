@@ -5,10 +5,10 @@
  * columns; from `-e` on, addresses, hardware, the device map and every
  * counter of `/proc/net/dev`. Addresses are numeric, as in the text.
  */
+import type { Ipv4Address, LinkInfo } from '../../backends/interfaces/facts';
 import { numbersOf, type Exact } from '../counters';
 import { hardwareOf, type Hardware } from './hardware';
 import type { DeviceStatistics } from './procnetdev';
-import type { Ipv4Address, LinkInfo } from './source';
 
 const IFF_BROADCAST = 0x2;
 const IFF_POINTOPOINT = 0x10;

@@ -1,11 +1,7 @@
 /**
- * What `-i` needs to know about each interface besides its counters, and
- * where a pure-TypeScript run can get it (spec §4.1).
- *
- * net-tools asks the kernel with ioctls (SIOCGIFFLAGS, SIOCGIFMTU,
- * SIOCGIFHWADDR, SIOCGIFTXQLEN, SIOCGIFMAP, SIOCGIFADDR/NETMASK/BRDADDR/
- * DSTADDR, and SIOCGIFCONF for the IPv4 address labels). Node cannot issue
- * ioctls, so:
+ * `-i`'s interface facts for a run without the native engine, from what
+ * Node can read (spec §4.1). net-tools asks the kernel with ioctls, which
+ * Node cannot issue, so:
  *
  * - link facts come from `/sys/class/net/<dev>/` (`flags` is dev->flags, so
  *   RUNNING is derived from `operstate` as the kernel's dev_get_flags()
@@ -14,67 +10,20 @@
  *   device map (irq/base/memory/dma/port) has no sysfs file and reads as
  *   zeros (virtual devices, the only ones a namespace can make, have no other).
  * - IPv4 addresses and their labels (`lo:1`) have no /proc or sysfs file at
- *   all (`/proc/net/fib_trie` has neither labels nor devices). The fallback
- *   uses Node's `os.networkInterfaces()` (getifaddrs, i.e. rtnetlink inside
+ *   all (`/proc/net/fib_trie` has neither labels nor devices). They come
+ *   from Node's `os.networkInterfaces()` (getifaddrs, i.e. rtnetlink inside
  *   glibc), which gives labels, addresses and netmasks, but only for
  *   interfaces that are UP and RUNNING, and no broadcast or point-to-point
- *   peer address. Exact output for the rest needs the native addon's
- *   RTM_GETADDR dump, which plugs in as another `Ipv4AddressSource`.
+ *   peer address. Where rtnetlink is refused, getifaddrs fails and so does
+ *   `-i`, with that refusal: leaving the addresses out would print a table
+ *   that looks complete and is not. The engine's sources (rtnetlink.ts,
+ *   ioctl.ts) give the exact facts.
  */
 import { readFileSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
+import { constants, networkInterfaces } from 'node:os';
 import * as path from 'node:path';
-
-/** The device map SIOCGIFMAP reports. */
-export interface DeviceMap {
-  memStart: bigint;
-  memEnd: bigint;
-  baseAddr: number;
-  irq: number;
-  dma: number;
-  /** dev->if_port: the medium (`media` line of `-ie` with IFF_PORTSEL). */
-  port: number;
-}
-
-export interface LinkInfo {
-  /** The 16-bit interface flags as SIOCGIFFLAGS reports them (IFF_UP = 0x1 …). */
-  flags: number;
-  mtu: number;
-  /** ARPHRD_* hardware type. */
-  type: number;
-  /** The first 8 bytes of the hardware address, zero-padded (what net-tools keeps). */
-  hwAddress: number[];
-  /** null when unknown (net-tools then omits `txqueuelen`). */
-  txQueueLen: number | null;
-  map: DeviceMap;
-}
-
-/** One IPv4 address as the SIOCGIF*ADDR ioctls would give it for its label. */
-export interface Ipv4Address {
-  /** The address label: the device name, or an alias such as `lo:1`. */
-  label: string;
-  address: string;
-  netmask: string;
-  /** null when the source cannot know it (then not printed). */
-  broadcast: string | null;
-  /** Point-to-point peer; null when the source cannot know it. */
-  destination: string | null;
-}
-
-/** Link facts for a device name (no alias part), or null if there is no such device. */
-export type LinkSource = (device: string) => LinkInfo | null;
-
-/** Every IPv4 address, in the kernel's order (per device: primary first). */
-export type Ipv4AddressSource = () => Ipv4Address[];
-
-/** What one `-i` pass knows: link facts by device name, and the IPv4 addresses with their labels. */
-export interface InterfaceFacts {
-  link: LinkSource;
-  ipv4: Ipv4Address[];
-}
-
-/** Gathers the facts afresh; called once per pass. */
-export type InterfaceFactsSource = () => InterfaceFacts;
+import { NetstatError, strerror } from '../../errors';
+import type { InterfaceFactsSource, Ipv4Address, Ipv4AddressSource, LinkInfo, LinkSource } from './facts';
 
 const IFF_UP = 0x1;
 const IFF_RUNNING = 0x40;
@@ -117,7 +66,7 @@ export function sysfsLinks(sysRoot = '/sys'): LinkSource {
 /** IPv4 labels and addresses from getifaddrs (UP and RUNNING interfaces only; see above). */
 export const osIpv4Addresses: Ipv4AddressSource = () => {
   const addresses: Ipv4Address[] = [];
-  for (const [label, entries] of Object.entries(networkInterfaces())) {
+  for (const [label, entries] of Object.entries(getifaddrs())) {
     for (const entry of entries ?? []) {
       if (entry.family !== 'IPv4') continue;
       addresses.push({ label, address: entry.address, netmask: entry.netmask, broadcast: null, destination: null });
@@ -130,4 +79,23 @@ export const osIpv4Addresses: Ipv4AddressSource = () => {
 export function sysfsFacts(sysRoot = '/sys'): InterfaceFactsSource {
   const link = sysfsLinks(sysRoot);
   return () => ({ link, ipv4: osIpv4Addresses() });
+}
+
+/**
+ * os.networkInterfaces(), its failure as a NetstatError naming the errno
+ * (Node reports libuv's as "Unknown system error 1").
+ */
+function getifaddrs(): ReturnType<typeof networkInterfaces> {
+  try {
+    return networkInterfaces();
+  } catch (err) {
+    const errno = (err as { info?: { errno?: unknown } }).info?.errno;
+    if (typeof errno !== 'number') throw err;
+    const code = Object.entries(constants.errno).find(([, n]) => n === Math.abs(errno))?.[0] ?? 'EIO';
+    throw new NetstatError(`cannot list IPv4 addresses (getifaddrs): ${strerror(code)}`, code, {
+      errno: Math.abs(errno),
+      syscall: 'getifaddrs',
+      cause: err,
+    });
+  }
 }

@@ -4,7 +4,7 @@
  * request and hand back what the kernel answered. These carry exactly what
  * net-tools' ioctls return — IPv4 labels, broadcast and peer addresses of
  * every interface, up or down, dev_get_flags() flags and the device map —
- * which sysfs and getifaddrs cannot give (see interfaces-source.ts).
+ * which sysfs and getifaddrs cannot give (see sysfs.ts).
  *
  * Layouts: linux/netlink.h (nlmsghdr), linux/rtnetlink.h (rtattr,
  * ifinfomsg, ifaddrmsg), linux/if_link.h (IFLA_*, rtnl_link_ifmap),
@@ -12,7 +12,7 @@
  * on the machines we run on), addresses network order.
  */
 import { NetstatError } from '../../errors';
-import type { DeviceMap, InterfaceFacts, Ipv4Address, LinkInfo } from './source';
+import type { DeviceMap, InterfaceFactsSource, Ipv4Address, LinkInfo } from './facts';
 
 export const RTM_NEWLINK = 16;
 export const RTM_GETLINK = 18;
@@ -159,7 +159,7 @@ function maskText(prefixLength: number): string {
 }
 
 /** `-i` facts from one RTM_GETLINK and one RTM_GETADDR dump (one of each per pass). */
-export function rtnetlinkFacts(dump: RouteDumper): () => InterfaceFacts {
+export function rtnetlinkFacts(dump: RouteDumper): InterfaceFactsSource {
   return () => {
     const links = decodeLinks(dump(RTM_GETLINK, 0));
     const ipv4 = decodeIpv4Addresses(dump(RTM_GETADDR, AF_INET));
