@@ -3,7 +3,7 @@
  * directory, and the prefix that runs a command under its filter.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -15,7 +15,10 @@ let built: { path: string } | { reason: string } | undefined;
 
 function build(): { path: string } | { reason: string } {
   if (spawnSync('sh', ['-c', 'command -v cc']).status !== 0) return { reason: 'no C compiler (cc) to build seccomp-run' };
-  const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'netstat-seccomp-')), 'seccomp-run');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'netstat-seccomp-'));
+  // Commands run as uid 65534 start it too.
+  chmodSync(dir, 0o755);
+  const out = path.join(dir, 'seccomp-run');
   const cc = spawnSync('cc', ['-O2', '-Wall', '-Werror', '-o', out, path.join(__dirname, 'seccomp-run.c')], { encoding: 'utf8' });
   if (cc.status !== 0) return { reason: `seccomp-run.c does not build here: ${cc.stderr.trim()}` };
   // The kernel may lack seccomp filters (CONFIG_SECCOMP_FILTER) or refuse them.
