@@ -9,8 +9,9 @@
  * point-to-point addresses, and addresses of interfaces that are down or
  * without carrier, have no pure-TypeScript source (see
  * src/backends/interfaces/sysfs.ts); the engine's sources have them (the
- * second and third suites). Our side is the real option parser plus the
- * interfaces pass over the chosen facts, from dist/
+ * recorded-rtnetlink suite below; the ioctls in
+ * test/faults/interfaces-refused.test.ts). Our side is the real option parser
+ * plus the interfaces pass over the chosen facts, from dist/
  * (interfaces-runner.js); the namespace runs go through interfaces-netns.ts.
  */
 import * as path from 'node:path';
