@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { ioctlFacts } from '../../src/backends/interfaces/ioctl';
 import { rtnetlinkFacts } from '../../src/backends/interfaces/rtnetlink';
 import { INTERFACE_STRIDE, InterfaceField as F, nativeOutcome, type PackedInterfaces } from '../../src/native';
-import { parseProcNetDev } from '../../src/modes/interfaces-procnetdev';
+import { parseProcNetDev } from '../../src/modes/interfaces/procnetdev';
 
 const outcome = nativeOutcome();
 const why = 'binding' in outcome ? null : `native engine unavailable (${outcome.reason}: ${outcome.message})`;

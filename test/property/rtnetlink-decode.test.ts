@@ -15,8 +15,8 @@ import { isIP } from 'node:net';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NetstatError } from '../../src/errors';
-import { decodeIpv4Addresses, decodeLinks } from '../../src/modes/interfaces/rtnetlink';
-import type { Ipv4Address, LinkInfo } from '../../src/modes/interfaces/source';
+import { decodeIpv4Addresses, decodeLinks } from '../../src/backends/interfaces/rtnetlink';
+import type { Ipv4Address, LinkInfo } from '../../src/backends/interfaces/facts';
 import { editedRecording } from './netlink-edits';
 import { runs } from './runs';
 
