@@ -1,5 +1,5 @@
 /**
- * The `-i` decoders of rtnetlink replies (src/modes/interfaces-rtnetlink.ts:
+ * The `-i` decoders of rtnetlink replies (src/backends/interfaces/rtnetlink.ts:
  * the bytes of RTM_GETLINK / RTM_GETADDR dumps, which the engine hands over
  * undecoded), fed the recordings of fixtures/interfaces/rtnetlink/ with the
  * hostile edits of netlink-edits.ts. The rule: a result has the shape of what
