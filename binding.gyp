@@ -4,6 +4,8 @@
       "target_name": "netstat_native",
       "sources": [
         "native/binding.cc",
+        "native/bpf_owners.cc",
+        "native/btf.cc",
         "native/destroy_monitor.cc",
         "native/interface_ioctl.cc",
         "native/netlink.cc",

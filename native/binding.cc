@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "bpf_owners.h"
 #include "destroy_monitor.h"
 #include "errors.h"
 #include "interface_ioctl.h"
@@ -176,8 +177,8 @@ UnixRequest UnixArgs(const Napi::CallbackInfo& info, const char* usage) {
   return request;
 }
 
-OwnerScanRequest OwnerArgs(const Napi::CallbackInfo& info, const char* usage) {
-  if (info.Length() != 5 || !info[0].IsString() || !NullOr(info[1], napi_float64_array) || !info[2].IsNumber() ||
+OwnerScanRequest OwnerArgs(const Napi::CallbackInfo& info, const char* usage, size_t arity = 5) {
+  if (info.Length() != arity || !info[0].IsString() || !NullOr(info[1], napi_float64_array) || !info[2].IsNumber() ||
       !NullOr(info[3], napi_int32_array)) {
     ThrowUsage(info.Env(), usage);
   }
@@ -378,6 +379,8 @@ constexpr char kDumpUnixAsyncUsage[] = "dumpUnixAsync(" NETSTAT_UNIX_ARGS ")";
 #define NETSTAT_SCAN_ARGS "procRoot: string, wanted: Float64Array | null, threads: number, pids: Int32Array | null, " NETSTAT_CANCEL_ARG
 constexpr char kScanUsage[] = "scanOwners(" NETSTAT_SCAN_ARGS ")";
 constexpr char kScanAsyncUsage[] = "scanOwnersAsync(" NETSTAT_SCAN_ARGS ")";
+constexpr char kScanBpfUsage[] = "scanOwnersBpf(" NETSTAT_SCAN_ARGS ", forced: boolean)";
+constexpr char kScanBpfAsyncUsage[] = "scanOwnersBpfAsync(" NETSTAT_SCAN_ARGS ", forced: boolean)";
 constexpr char kRecordInetUsage[] = "recordInet(" NETSTAT_INET_ARGS ")";
 constexpr char kOpenStreamUsage[] = "openInetStream(" NETSTAT_INET_ARGS ")";
 constexpr char kReadStreamUsage[] = "readInetStream(stream: object from openInetStream, minRows: number >= 1, " NETSTAT_CANCEL_ARG ")";
@@ -451,6 +454,36 @@ Napi::Value ScanOwnersSync(const Napi::CallbackInfo& info) {
 Napi::Value ScanOwnersAsync(const Napi::CallbackInfo& info) {
   OwnerScanRequest request = OwnerArgs(info, kScanAsyncUsage);
   return PromiseWorker<OwnerRows>::Start(info.Env(), [request = std::move(request)] { return ScanOwners(request); }, OwnersToJs, info[4]);
+}
+
+// The fd walk by a BPF task_file iterator when it can be had (bpf_owners.h),
+// else the /proc walk; the last argument `forced` makes "cannot be had" an error.
+OwnerScanRequest BpfOwnerArgs(const Napi::CallbackInfo& info, const char* usage, bool* forced) {
+  if (info.Length() != 6 || !info[5].IsBoolean()) ThrowUsage(info.Env(), usage);
+  *forced = info[5].As<Napi::Boolean>().Value();
+  return OwnerArgs(info, usage, 6);
+}
+
+Napi::Value ChosenOwnersToJs(Napi::Env env, OwnerRows& rows) {
+  Napi::Object result = OwnersToJs(env, rows).As<Napi::Object>();
+  result.Set("method", Napi::String::New(env, rows.method));
+  result.Set("methodReason", Napi::String::New(env, rows.method_reason));
+  if (rows.method_errno != 0) result.Set("methodCode", Napi::String::New(env, ErrnoName(rows.method_errno)));
+  return result;
+}
+
+Napi::Value ScanOwnersBpfSync(const Napi::CallbackInfo& info) {
+  bool forced;
+  const OwnerScanRequest request = BpfOwnerArgs(info, kScanBpfUsage, &forced);
+  OwnerRows rows = Guarded(info.Env(), [&] { return ScanOwnersPreferBpf(request, forced); });
+  return ChosenOwnersToJs(info.Env(), rows);
+}
+
+Napi::Value ScanOwnersBpfAsync(const Napi::CallbackInfo& info) {
+  bool forced;
+  OwnerScanRequest request = BpfOwnerArgs(info, kScanBpfAsyncUsage, &forced);
+  return PromiseWorker<OwnerRows>::Start(
+      info.Env(), [request = std::move(request), forced] { return ScanOwnersPreferBpf(request, forced); }, ChosenOwnersToJs, info[4]);
 }
 
 Napi::Value RecordInet(const Napi::CallbackInfo& info) {
@@ -855,6 +888,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dumpUnixAsync", Napi::Function::New(env, DumpUnixAsync, "dumpUnixAsync"));
   exports.Set("scanOwners", Napi::Function::New(env, ScanOwnersSync, "scanOwners"));
   exports.Set("scanOwnersAsync", Napi::Function::New(env, ScanOwnersAsync, "scanOwnersAsync"));
+  exports.Set("scanOwnersBpf", Napi::Function::New(env, ScanOwnersBpfSync, "scanOwnersBpf"));
+  exports.Set("scanOwnersBpfAsync", Napi::Function::New(env, ScanOwnersBpfAsync, "scanOwnersBpfAsync"));
   exports.Set("openInetStream", Napi::Function::New(env, OpenInetStream, "openInetStream"));
   exports.Set("readInetStream", Napi::Function::New(env, ReadInetStreamSync, "readInetStream"));
   exports.Set("receiveInetStreamAsync", Napi::Function::New(env, ReceiveInetStreamAsync, "receiveInetStreamAsync"));

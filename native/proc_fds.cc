@@ -210,7 +210,7 @@ class Walk {
       if (!have_program) {
         // Read on the process's first socket; if that fails the socket is
         // skipped and the read retried on the next one (as net-tools does).
-        if (!ReadProgram(pid, &result.program)) {
+        if (!ReadProgram(root_fd_, pid, &result.program)) {
           if (!vanished_counted) ++counters->vanished;
           vanished_counted = true;
           return;
@@ -235,20 +235,6 @@ class Walk {
         return true;
       }
     }
-  }
-
-  bool ReadProgram(const std::string& pid, std::string* program) {
-    const std::string path = pid + "/cmdline";
-    Fd file(::openat(root_fd_, path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!file.valid()) return false;
-    char buffer[kCmdlineLimit];
-    ssize_t length;
-    do {
-      length = ::read(file.get(), buffer, sizeof buffer);
-    } while (length < 0 && errno == EINTR);
-    if (length < 0) return false;
-    *program = ProgramName(buffer, static_cast<size_t>(length));
-    return true;
   }
 
   const OwnerScanRequest& request_;
@@ -280,6 +266,20 @@ std::string ProgramName(const char* cmdline, size_t length) {
     }
   }
   return std::string(cmdline + start, length - start);
+}
+
+bool ReadProgram(int root_fd, const std::string& pid, std::string* program) {
+  const std::string path = pid + "/cmdline";
+  Fd file(::openat(root_fd, path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file.valid()) return false;
+  char buffer[kCmdlineLimit];
+  ssize_t length;
+  do {
+    length = ::read(file.get(), buffer, sizeof buffer);
+  } while (length < 0 && errno == EINTR);
+  if (length < 0) return false;
+  *program = ProgramName(buffer, static_cast<size_t>(length));
+  return true;
 }
 
 OwnerRows ScanOwners(const OwnerScanRequest& request) {

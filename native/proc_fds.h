@@ -34,6 +34,12 @@ struct OwnerRows {
   std::vector<int32_t> denied_pids;
   uint32_t vanished = 0;
   bool proc_unreadable = false;
+  // How the walk was done: "proc" (readlink under /proc/PID/fd, here) or
+  // "bpf" (the kernel's task_file iterator, bpf_owners.h); why; and the errno
+  // that made the BPF walk give way to the /proc walk, if one did.
+  const char* method = "proc";
+  std::string method_reason;
+  int method_errno = 0;
 };
 
 struct OwnerScanRequest {
@@ -62,6 +68,11 @@ OwnerRows ScanOwners(const OwnerScanRequest& request);
 // net-tools' program name rule: the first NUL-terminated string of up to
 // 511 bytes of cmdline; if it starts with '/', only what follows the last '/'.
 std::string ProgramName(const char* cmdline, size_t length);
+
+// The program name of process `pid` (a directory name under the open proc
+// root `root_fd`): one read() of up to 511 bytes of its cmdline, as
+// net-tools reads it, through ProgramName. False if it cannot be opened or read.
+bool ReadProgram(int root_fd, const std::string& pid, std::string* program);
 
 }  // namespace netstat
 

@@ -61,8 +61,12 @@ export interface SocketList {
   sources: SourceChoice[];
   /** Malformed /proc lines skipped, over all tables. */
   malformed: number;
-  /** Present when owners were read: how complete the fd walk was. */
-  ownerWalk?: { denied: number; vanished: number; procUnreadable: boolean };
+  /**
+   * Present when owners were read: how complete the fd walk was, and how it
+   * read the fds — `bpf` (the kernel's task_file iterator) or `proc`
+   * (readlink under `/proc/PID/fd`) — and why (for `proc`, why not `bpf`).
+   */
+  ownerWalk?: { denied: number; vanished: number; procUnreadable: boolean; method: 'bpf' | 'proc'; methodReason?: string };
   /**
    * Present when owners were read and some processes' fds could not be
    * (`ownerWalk.denied` of them): which ones and why, in `/proc` order. The
@@ -180,8 +184,9 @@ function toList(result: QueryResult): SocketList {
 
 /** How complete the fd walk was, and which processes it could not read. */
 function reportWalk(list: SocketList, scan: OwnerScan): void {
-  const { denied, vanished, procUnreadable, deniedPids } = scan;
-  list.ownerWalk = { denied, vanished, procUnreadable };
+  const { denied, vanished, procUnreadable, deniedPids, method = 'proc', methodReason } = scan;
+  list.ownerWalk = { denied, vanished, procUnreadable, method };
+  if (methodReason !== undefined) list.ownerWalk.methodReason = methodReason;
   if (deniedPids !== undefined) list.unreadableOwners = deniedPids.map((pid) => ({ pid, code: 'EACCES' }));
 }
 

@@ -202,6 +202,16 @@ export interface PackedOwners {
   procUnreadable: boolean;
 }
 
+/** {@link PackedOwners} of a walk whose method the engine chose ({@link NativeBinding.scanOwnersBpf}). */
+export interface ChosenOwners extends PackedOwners {
+  /** `bpf`: the kernel's task_file iterator; `proc`: readlink under `/proc/PID/fd`. */
+  method: 'bpf' | 'proc';
+  /** Why this method (for `proc`: why not the BPF walk). */
+  methodReason: string;
+  /** The error code that made the BPF walk give way to `/proc`, if one did (`EPERM`, `EXDEV`, …). */
+  methodCode?: string;
+}
+
 /**
  * A cancellation flag for the native calls: an `Int32Array` of at least one
  * element on a `SharedArrayBuffer` (`new Int32Array(new SharedArrayBuffer(4))`;
@@ -334,6 +344,33 @@ export interface NativeBinding {
     pids: Int32Array | null,
     cancel: CancelFlag | null,
   ): Promise<PackedOwners>;
+  /**
+   * The same walk (same rows, same order; arguments as for {@link scanOwners})
+   * done by a BPF task_file iterator when it can be had — root, `procRoot` a
+   * proc file system of the caller's PID namespace, BTF and bpf() working —
+   * and, unless `forced`, worth its set-up (the program is loaded once per
+   * process; below a few hundred fds the /proc walk is cheaper); else the
+   * /proc walk. The result says which and why (native/bpf_owners.h). With
+   * `forced`, a BPF walk that cannot be had is an error (`code` EPERM, EXDEV,
+   * ENOENT, …; `syscall` `bpf`, `btf`, `statfs` or `open`) instead.
+   * Absent from engines built before it existed.
+   */
+  scanOwnersBpf?(
+    procRoot: string,
+    wanted: Float64Array | null,
+    threads: number,
+    pids: Int32Array | null,
+    cancel: CancelFlag | null,
+    forced: boolean,
+  ): ChosenOwners;
+  scanOwnersBpfAsync?(
+    procRoot: string,
+    wanted: Float64Array | null,
+    threads: number,
+    pids: Int32Array | null,
+    cancel: CancelFlag | null,
+    forced: boolean,
+  ): Promise<ChosenOwners>;
   /**
    * The raw reply bytes of a dump (every netlink message, as received): for
    * recording fixtures. Arguments as for {@link dumpInet} / {@link dumpUnix}.

@@ -22,6 +22,10 @@
  * - a UNIX table with connections waiting to be accepted is read from /proc
  *   for that call even when netlink is forced: unix_diag cannot list those
  *   rows, and an exact table matters more than the source.
+ * - owners, with the engine: the fd walk by the kernel's BPF iterator when
+ *   the engine can have it, else through /proc (`owner-walk.ts`); each scan
+ *   records its method (`walk`) and why in the `owners` choice.
+ *   `NETSTAT_OWNER_WALK=proc|bpf` forces one.
  */
 import * as path from 'node:path';
 import { NetstatError, errorCode } from '../errors';
@@ -33,10 +37,10 @@ import {
   type InetBothQuery,
   type InetPair,
   type NetlinkBackend,
-  createNativeOwners,
   createNetlinkBackend,
   dumpsBothFamilies,
 } from './netlink';
+import { type OwnerWalkRequest, createChosenOwners, parseOwnerWalkEnv, refusingOwners } from './owner-walk';
 import { createProcfsBackend, createProcfsOwners } from './procfs';
 import type { BackendName, InetQuery, OwnerSource, SocketBackend, Table, UnixQuery } from './types';
 
@@ -52,6 +56,8 @@ export interface SourceChoice {
   reason: string;
   /** The error code that caused a fallback, when one did. */
   code?: string;
+  /** `owners` on the native engine: how the fds were read, `bpf` (the kernel's task_file iterator) or `proc`. */
+  walk?: 'bpf' | 'proc';
 }
 
 export interface Sources {
@@ -93,6 +99,7 @@ export function chooseSources(opts: ChooseOptions = {}): Sources {
   const root = opts.procRoot ?? defaultProcRoot(env);
   const fixtureRoot = path.resolve(root) !== '/proc';
   const requireNative = env.NETSTAT_REQUIRE_NATIVE === '1';
+  const walk = parseOwnerWalkEnv(env.NETSTAT_OWNER_WALK);
   const log: SourceChoice[] = [];
 
   let procfs: SocketBackend | undefined;
@@ -103,7 +110,7 @@ export function chooseSources(opts: ChooseOptions = {}): Sources {
     return {
       inet: (protocol, family) => recording(procfsBackend(), () => record(`${protocol}/${family}`)),
       unix: () => recording(procfsBackend(), () => record('unix')),
-      owners: recordingOwners(createProcfsOwners(root), () => record('owners')),
+      owners: walk === 'bpf' ? refusingOwners('procfs', `the owners are read by /proc (${reason})`) : recordingOwners(createProcfsOwners(root), () => record('owners')),
       choices: () => log.slice(),
     };
   };
@@ -123,7 +130,7 @@ export function chooseSources(opts: ChooseOptions = {}): Sources {
   // With the engine, /proc can also be read inside a namespace no process is in.
   const binding = outcome.binding;
   const procfsInside = (): SocketBackend => (procfs ??= createProcfsBackend(root, fixtureRoot ? undefined : (netns, file) => binding.readProcIn(netns, file)));
-  return nativeSources(binding, request === 'netlink', root, procfsInside, log);
+  return nativeSources(binding, request === 'netlink', root, procfsInside, log, walk);
 }
 
 export function parseBackendEnv(value: string | undefined): BackendRequest {
@@ -138,6 +145,7 @@ function nativeSources(
   root: string,
   procfsBackend: () => SocketBackend,
   log: SourceChoice[],
+  walk: OwnerWalkRequest,
 ): Sources {
   const netlink = createNetlinkBackend(binding);
   const reason = forced ? 'forced by NETSTAT_BACKEND=netlink' : 'native engine loaded';
@@ -159,7 +167,9 @@ function nativeSources(
   return {
     inet: (protocol, family) => table(`${protocol}/${family}`),
     unix: () => table('unix'),
-    owners: recordingOwners(createNativeOwners(binding, root), () => note(log, { table: 'owners', backend: 'native', reason })),
+    owners: createChosenOwners(binding, root, walk, (c) =>
+      note(log, { table: 'owners', backend: 'native', reason: `${reason}; fd walk: ${c.method} (${c.reason})`, walk: c.method, ...(c.code === undefined ? {} : { code: c.code }) }),
+    ),
     inetBoth: (query, packed) => {
       const pair = pairOf(query.protocol);
       if (pair === undefined) return undefined;

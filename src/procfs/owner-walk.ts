@@ -45,6 +45,10 @@ export interface OwnerScan {
   vanished: number;
   /** True when `/proc` itself could not be listed. */
   procUnreadable: boolean;
+  /** How the fds were read: `proc` (readlink under `/proc/PID/fd`) or `bpf` (the kernel's task_file iterator); absent = `proc`. */
+  method?: 'bpf' | 'proc';
+  /** Why that method, when one was chosen (for `proc`: why not the BPF walk). */
+  methodReason?: string;
 }
 
 export interface OwnerWalkOptions {
