@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -300,6 +301,30 @@ void CheckSamePidNamespace(int root_fd) {
   if (numbers != 1) throw SystemError(EXDEV, "open", "/proc shows another PID namespace than the caller's");
 }
 
+// A PID list may name a thread: /proc/TID is there (unlisted) and
+// /proc/TID/fd is that thread's table, but the iterator lists processes
+// only, so such a list is left to the /proc walk. The thread group's id is
+// the Tgid line of /proc/PID/status (a process that is gone passes: the
+// iterator then finds nothing, as the /proc walk finds no fd directory).
+void CheckNotThread(int root_fd, int32_t pid) {
+  Fd file(::openat(root_fd, (std::to_string(pid) + "/status").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file.valid()) return;
+  char buffer[512];
+  ssize_t got;
+  do {
+    got = ::read(file.get(), buffer, sizeof buffer - 1);
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) return;
+  buffer[got] = '\0';
+  const char* line = std::strstr(buffer, "\nTgid:");
+  if (line == nullptr) return;
+  const long tgid = std::strtol(line + 6, nullptr, 10);  // NOLINT(runtime/int)
+  if (tgid != pid) {
+    throw SystemError(EINVAL, "open", "PID " + std::to_string(pid) + " is a thread of process " + std::to_string(tgid) +
+                                          " (the iterator lists processes only)");
+  }
+}
+
 // Wanted inodes, open addressing (as proc_fds.cc): claims mark first holders.
 class InodeSet {
  public:
@@ -503,10 +528,9 @@ OwnerRows WalkOwnerProgram(int program_fd, const OwnerScanRequest& request) {
   }
   // The given processes in the given order, each through an iterator of its
   // own; checked and de-duplicated as the /proc walk does.
+  std::vector<int32_t> pids;
   std::unordered_set<int32_t> seen;
   for (int32_t pid : request.pids) {
-    if (collector.Done()) break;
-    ThrowIfCancelled(request.cancel, "read", "the fd walk was cancelled");
     if (pid <= 0 || !seen.insert(pid).second) continue;
     const std::string name = std::to_string(pid);
     struct stat status;
@@ -515,6 +539,12 @@ OwnerRows WalkOwnerProgram(int program_fd, const OwnerScanRequest& request) {
     } else if (!S_ISDIR(status.st_mode)) {
       continue;
     }
+    CheckNotThread(root.get(), pid);
+    pids.push_back(pid);
+  }
+  for (int32_t pid : pids) {
+    if (collector.Done()) break;
+    ThrowIfCancelled(request.cancel, "read", "the fd walk was cancelled");
     Fd iterator = CreateIterator(program_fd, pid);
     Drain(iterator.get(), request, &collector);
   }

@@ -6,8 +6,10 @@
 // The program is a few dozen hand-written instructions (no libbpf, no
 // compiler at run time). The kernel-internal offsets it needs and the id of
 // the function it attaches to come from the kernel's BTF,
-// /sys/kernel/btf/vmlinux, read by btf.h; the verifier checks every load
-// against the same BTF, so a wrong offset is refused at load, never read.
+// /sys/kernel/btf/vmlinux, read by btf.h. The verifier types every pointer
+// the program loads from that same BTF and refuses a dereference that does
+// not fit its type, so the program cannot read outside the structures it
+// names.
 //
 // Same answer as ScanOwners over the live /proc (same OwnerRows, same rows
 // in the same order), because the kernel visits what /proc lists in the

@@ -11,7 +11,7 @@
  * listing without owners never meets it).
  */
 import type { AbortHandle } from '../abort';
-import { NetstatError } from '../errors';
+import { NetstatError, errorCode } from '../errors';
 import type { ChosenOwners, NativeBinding, PackedOwners } from '../native';
 import { createNativeOwners, ownerScan, toNetstatError } from './netlink';
 import type { OwnerQuery, OwnerScan, OwnerSource } from './types';
@@ -82,8 +82,8 @@ export function createChosenOwners(
   };
   const failed = (err: unknown, abort: AbortHandle | undefined): unknown => {
     const error = toNetstatError(err, what, abort);
-    // Only a forced walk throws for want of BPF (an abort stays an abort).
-    return forced && error instanceof NetstatError ? bpfUnavailable(error.message, error) : error;
+    // Only a forced walk throws for want of BPF; an abort stays an abort.
+    return forced && error instanceof NetstatError && errorCode(err) !== 'ECANCELED' ? bpfUnavailable(error.message, error) : error;
   };
   return {
     name: 'native',

@@ -9,6 +9,7 @@
  * TARGET sock_diag  socket(AF_NETLINK, *, NETLINK_SOCK_DIAG) is refused
  *        route      socket(AF_NETLINK, *, NETLINK_ROUTE) is refused
  *        netlink    every socket(AF_NETLINK, ...) is refused
+ *        bpf        every bpf() call is refused (as docker's default profile does)
  *
  * No libseccomp: the filter is a hand-written classic BPF program. It only
  * knows the calling convention of the architecture it was compiled for, so a
@@ -45,7 +46,7 @@
 #endif
 
 static int usage(void) {
-  fprintf(stderr, "usage: seccomp-run EPERM|EACCES sock_diag|route|netlink COMMAND [ARG...]\n");
+  fprintf(stderr, "usage: seccomp-run EPERM|EACCES sock_diag|route|netlink|bpf COMMAND [ARG...]\n");
   return 2;
 }
 
@@ -56,9 +57,10 @@ int main(int argc, char **argv) {
   else if (strcmp(argv[1], "EACCES") == 0) error = EACCES;
   else return usage();
 
-  /* -1: every netlink protocol; otherwise the one protocol refused. */
+  /* -1: every netlink protocol; otherwise the one protocol refused; -2: bpf(). */
   int protocol;
-  if (strcmp(argv[2], "sock_diag") == 0) protocol = NETLINK_SOCK_DIAG;
+  if (strcmp(argv[2], "bpf") == 0) protocol = -2;
+  else if (strcmp(argv[2], "sock_diag") == 0) protocol = NETLINK_SOCK_DIAG;
   else if (strcmp(argv[2], "route") == 0) protocol = NETLINK_ROUTE;
   else if (strcmp(argv[2], "netlink") == 0) protocol = -1;
   else return usage();
@@ -77,7 +79,20 @@ int main(int argc, char **argv) {
       /* 9 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (error & SECCOMP_RET_DATA)),
       /* 10 allow */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
+  struct sock_filter bpf_program[] = {
+      /* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, THIS_ARCH, 1, 0),
+      /* 2 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+      /* 3 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      /* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_bpf, 0, 1 /* allow */),
+      /* 5 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (error & SECCOMP_RET_DATA)),
+      /* 6 allow */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
   struct sock_fprog filter = {.len = sizeof program / sizeof program[0], .filter = program};
+  if (protocol == -2) {
+    filter.len = sizeof bpf_program / sizeof bpf_program[0];
+    filter.filter = bpf_program;
+  }
 
   /* Lets an unprivileged caller install a filter, and keeps the command from gaining privileges past it. */
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {

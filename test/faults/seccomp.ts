@@ -8,8 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export type Refusal = 'EPERM' | 'EACCES';
-/** sock_diag: NETLINK_SOCK_DIAG only; route: NETLINK_ROUTE only; netlink: every AF_NETLINK socket. */
-export type Target = 'sock_diag' | 'route' | 'netlink';
+/** sock_diag: NETLINK_SOCK_DIAG only; route: NETLINK_ROUTE only; netlink: every AF_NETLINK socket; bpf: the bpf() system call. */
+export type Target = 'sock_diag' | 'route' | 'netlink' | 'bpf';
 
 let built: { path: string } | { reason: string } | undefined;
 

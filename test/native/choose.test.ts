@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AbortHandle } from '../../src/abort';
 import { chooseSources } from '../../src/backends/choose';
+import type { ChosenOwners } from '../../src/native';
 import type { InetQuery } from '../../src/backends/types';
 import { NetstatError } from '../../src/errors';
 import { COMPACT_STRIDE, INET_STRIDE, NATIVE_LAYOUT_VERSION, type NativeBinding, type NativeLoadOutcome, UNIX_STRIDE } from '../../src/native';
@@ -98,7 +99,8 @@ describe('chooseSources()', () => {
     expect(sources.choices()).toEqual([
       { table: 'tcp/inet', backend: 'netlink', reason: 'native engine loaded' },
       { table: 'unix', backend: 'netlink', reason: 'native engine loaded' },
-      { table: 'owners', backend: 'native', reason: 'native engine loaded' },
+      // This fake engine predates the BPF walk (no scanOwnersBpf): /proc, and it says so.
+      { table: 'owners', backend: 'native', reason: 'native engine loaded; fd walk: proc (this native engine has no BPF walk)', walk: 'proc' },
     ]);
   });
 
@@ -211,6 +213,104 @@ describe('chooseSources()', () => {
       const cancelled = fakeBinding({ 6: systemError('ECANCELED', 125) });
       const live = chooseSources({ env: {}, procRoot: '/proc', native: { binding: cancelled } });
       await expect(live.inetBothAsync!({ ...BOTH, abort: new AbortHandle(new AbortController().signal) })).rejects.toMatchObject({ code: 'ABORT_ERR' });
+    });
+  });
+
+  describe('the fd walk: BPF iterator or /proc (NETSTAT_OWNER_WALK)', () => {
+    const chosen = (method: 'bpf' | 'proc', methodReason: string, methodCode?: string): ChosenOwners => ({
+      inodes: new Float64Array([7001]),
+      pids: new Int32Array([42]),
+      programOffsets: new Uint32Array([0]),
+      programLengths: new Uint32Array([4]),
+      programs: Buffer.from('sshd'),
+      denied: 0,
+      vanished: 0,
+      procUnreadable: false,
+      method,
+      methodReason,
+      ...(methodCode === undefined ? {} : { methodCode }),
+    });
+    /** A binding with the BPF walk: `answer` gives its result (or throws); `calls` records each call's `forced`. */
+    const withBpf = (answer: () => ChosenOwners, calls: boolean[] = []): NativeBinding => ({
+      ...fakeBinding(),
+      scanOwnersBpf: (_root, _wanted, _threads, _pids, _cancel, forced) => {
+        calls.push(forced);
+        return answer();
+      },
+      scanOwnersBpfAsync: async (_root, _wanted, _threads, _pids, _cancel, forced) => {
+        calls.push(forced);
+        return answer();
+      },
+    });
+
+    it("records the engine's choice and reason for each scan, and the scan carries its method", async () => {
+      const calls: boolean[] = [];
+      const sources = chooseSources({ env: {}, procRoot: '/proc', native: { binding: withBpf(() => chosen('bpf', "the kernel's task_file iterator"), calls) } });
+      const scan = sources.owners.scan({});
+      expect(scan).toMatchObject({ method: 'bpf', methodReason: "the kernel's task_file iterator" });
+      expect(scan.owners.get(7001)).toEqual([{ pid: 42, program: 'sshd' }]);
+      expect(sources.choices()).toEqual([
+        { table: 'owners', backend: 'native', reason: "native engine loaded; fd walk: bpf (the kernel's task_file iterator)", walk: 'bpf' },
+      ]);
+      expect(await sources.owners.scanAsync({})).toMatchObject({ method: 'bpf' });
+      expect(calls).toEqual([false, false]); // auto: the engine may fall back
+      const fellBack = chooseSources({ env: {}, procRoot: '/proc', native: { binding: withBpf(() => chosen('proc', 'BPF walk unavailable: BPF_PROG_LOAD: Operation not permitted', 'EPERM')) } });
+      expect(fellBack.owners.scan({})).toMatchObject({ method: 'proc' });
+      expect(fellBack.choices()).toEqual([
+        { table: 'owners', backend: 'native', code: 'EPERM', walk: 'proc', reason: 'native engine loaded; fd walk: proc (BPF walk unavailable: BPF_PROG_LOAD: Operation not permitted)' },
+      ]);
+    });
+
+    it('NETSTAT_OWNER_WALK=proc: the /proc walk, without asking the engine', () => {
+      const calls: boolean[] = [];
+      const sources = chooseSources({ env: { NETSTAT_OWNER_WALK: 'proc' }, procRoot: '/proc', native: { binding: withBpf(() => chosen('bpf', ''), calls) } });
+      expect(sources.owners.scan({})).toMatchObject({ method: 'proc', methodReason: 'forced by NETSTAT_OWNER_WALK=proc' });
+      expect(calls).toEqual([]);
+      expect(sources.choices()).toEqual([{ table: 'owners', backend: 'native', walk: 'proc', reason: 'native engine loaded; fd walk: proc (forced by NETSTAT_OWNER_WALK=proc)' }]);
+    });
+
+    it('NETSTAT_OWNER_WALK=bpf: forced, and an error naming why when it cannot be had', async () => {
+      const calls: boolean[] = [];
+      const ok = chooseSources({ env: { NETSTAT_OWNER_WALK: 'bpf' }, procRoot: '/proc', native: { binding: withBpf(() => chosen('bpf', 'x'), calls) } });
+      expect(ok.owners.scan({})).toMatchObject({ method: 'bpf' });
+      expect(calls).toEqual([true]);
+      const refused = Object.assign(new Error('BPF_PROG_LOAD of the task_file program: Operation not permitted'), { code: 'EPERM', errno: 1, syscall: 'bpf' });
+      const failing = chooseSources({ env: { NETSTAT_OWNER_WALK: 'bpf' }, procRoot: '/proc', native: { binding: withBpf(() => { throw refused; }) } });
+      const expected = {
+        code: 'ERR_OWNER_WALK_UNAVAILABLE',
+        errno: 1,
+        syscall: 'bpf',
+        message: 'NETSTAT_OWNER_WALK=bpf but the BPF fd walk is unavailable: scanning /proc: BPF_PROG_LOAD of the task_file program: Operation not permitted',
+      };
+      expect(() => failing.owners.scan({})).toThrow(expect.objectContaining(expected));
+      await expect(failing.owners.scanAsync({})).rejects.toMatchObject(expected);
+      expect(failing.choices()).toEqual([]);
+      // Where no BPF walk exists at all: an engine without it, the /proc backend, a fixture proc root.
+      const unavailable = [
+        [chooseSources({ env: { NETSTAT_OWNER_WALK: 'bpf' }, procRoot: '/proc', native: { binding: fakeBinding() } }), 'this native engine has no BPF walk'],
+        [chooseSources({ env: { NETSTAT_OWNER_WALK: 'bpf', NETSTAT_BACKEND: 'procfs' } }), 'the owners are read by /proc (forced by NETSTAT_BACKEND=procfs)'],
+        [chooseSources({ env: { NETSTAT_OWNER_WALK: 'bpf' }, procRoot: FIXTURE_PROC }), `the owners are read by /proc (proc root ${FIXTURE_PROC} is not the live /proc)`],
+      ] as const;
+      for (const [sources, why] of unavailable) {
+        expect(() => sources.owners.scan({})).toThrow(expect.objectContaining({ code: 'ERR_OWNER_WALK_UNAVAILABLE', message: `NETSTAT_OWNER_WALK=bpf but the BPF fd walk is unavailable: ${why}` }));
+        await expect(sources.owners.scanAsync({})).rejects.toMatchObject({ code: 'ERR_OWNER_WALK_UNAVAILABLE' });
+      }
+    });
+
+    it('an aborted walk is an AbortError, forced or not', async () => {
+      const cancelled = Object.assign(new Error('the fd walk was cancelled'), { code: 'ECANCELED', errno: 125, syscall: 'read' });
+      for (const env of [{}, { NETSTAT_OWNER_WALK: 'bpf' }]) {
+        const sources = chooseSources({ env, procRoot: '/proc', native: { binding: withBpf(() => { throw cancelled; }) } });
+        const abort = new AbortHandle(new AbortController().signal);
+        expect(() => sources.owners.scan({ abort })).toThrow(expect.objectContaining({ code: 'ABORT_ERR' }));
+        await expect(sources.owners.scanAsync({ abort })).rejects.toMatchObject({ code: 'ABORT_ERR' });
+      }
+    });
+
+    it('rejects an unknown NETSTAT_OWNER_WALK', () => {
+      expect(() => chooseSources({ env: { NETSTAT_OWNER_WALK: 'ebpf' }, native: { binding: fakeBinding() } })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OWNER_WALK', message: 'NETSTAT_OWNER_WALK must be proc, bpf or auto (got "ebpf")' }),
+      );
     });
   });
 });
