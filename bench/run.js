@@ -68,6 +68,9 @@ function parseArgs(argv) {
  * listening ports of the generator (the "who listens on N" rows): the
  * listeners of its last and of its first worker in /proc order.
  */
+/** The environment of the rows that force the /proc fd walk (the way owners were read before the BPF iterator). */
+const PROC_WALK = { NETSTAT_OWNER_WALK: 'proc' };
+
 function commands(ours, port, firstPort) {
   const node = process.execPath;
   const cli = path.join(repo, 'dist/cli.js');
@@ -89,6 +92,8 @@ function commands(ours, port, firstPort) {
   list.push({ group: 'listing', name: 'ss -tanp', argv: ['ss', '-tanp'], ref: SS, slow: true });
   list.push({ group: 'listing', name: 'net-tools netstat -tanp', argv: ['/usr/bin/netstat', '-tanp'], ref: SS, slow: true });
   if (ours.cli) list.push({ group: 'listing', name: 'ours: netstat -tanp', argv: [node, cli, '-tanp'], ref: SS, ours: true });
+  // The same with the fd walk through /proc (readlink per fd) instead of the BPF iterator.
+  if (ours.cli) list.push({ group: 'listing', name: 'ours: netstat -tanp, /proc walk', argv: [node, cli, '-tanp'], env: PROC_WALK, ref: SS, ours: true });
   // Every socket family (-an: UNIX too) against ss's, and the statistics against net-tools' own.
   list.push({ group: 'listing', name: 'ss -an', argv: ['ss', '-an'], ref: 'ss -an' });
   list.push({ group: 'listing', name: 'net-tools netstat -an', argv: ['/usr/bin/netstat', '-an'], ref: 'ss -an' });
@@ -102,6 +107,7 @@ function commands(ours, port, firstPort) {
     list.push({ group: 'library', name: 'lib: listSockets tcp, timers:false', argv: [node, lib, 'rows-lean'], ref: DUMP, ours: true, check: 'rows' });
     list.push({ group: 'library', name: 'lib: listSockets tcp, line/socket', argv: [node, lib, 'lines'], ref: DUMP, ours: true });
     list.push({ group: 'library', name: 'lib: listSockets tcp+owners, line/socket', argv: [node, lib, 'p'], ref: DUMP, ours: true });
+    list.push({ group: 'library', name: 'lib: listSockets tcp+owners, line/socket, /proc walk', argv: [node, lib, 'p'], env: PROC_WALK, ref: DUMP, ours: true });
     list.push({ group: 'library', name: 'lib: countSockets tcp by state', argv: [node, lib, 'count'], ref: DUMP, ours: true, check: 'count' });
   }
 
@@ -110,6 +116,7 @@ function commands(ours, port, firstPort) {
     list.push({ group: 'listeners', name: SSP, argv: ['ss', '-tlnp', `sport = :${port}`], ref: SSP, slow: true, check: 'listen-ssp' });
     if (ours.library) {
       list.push({ group: 'listeners', name: `lib: findListeners(${port}) (owner last)`, argv: [node, lib, 'listen', String(port)], ref: SSP, ours: true, check: 'listen' });
+      list.push({ group: 'listeners', name: `lib: findListeners(${port}) (owner last), /proc walk`, argv: [node, lib, 'listen', String(port)], env: PROC_WALK, ref: SSP, ours: true, check: 'listen' });
       list.push({ group: 'listeners', name: `lib: findListeners(${firstPort}) (owner first)`, argv: [node, lib, 'listen', String(firstPort)], ref: SSP, ours: true, check: 'listen-first' });
       list.push({ group: 'listeners', name: `lib: findListeners(${port}, owners:false)`, argv: [node, lib, 'listen-bare', String(port)], ref: SSP, ours: true, check: 'listen-bare' });
     }
@@ -136,11 +143,11 @@ function median(values) {
  * One measured run through bench/measure: wall ms (fork to reaping), CPU ms
  * (user + sys), peak RSS in MB, output lines (the output goes through a pipe).
  */
-function timeOnce(argv) {
+function timeOnce(argv, env = {}) {
   const result = spawnSync(path.join(here, 'measure'), argv, {
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     maxBuffer: 1 << 30,
-    env: { ...process.env, NETSTAT_REQUIRE_NATIVE: '1' },
+    env: { ...process.env, NETSTAT_REQUIRE_NATIVE: '1', ...env },
   });
   if (result.error) throw result.error;
   const report = result.output[3].toString().trim().split(' ').map(Number);
@@ -183,16 +190,32 @@ function crossCheck(list, outputs, listeners, port, firstPort) {
   // The owner findListeners names must be the worker loadgen says listens there (and the one ss -p names).
   const ownerPid = (out) => / (\d+)\/\S+$/m.exec(out ?? '')?.[1];
   for (const [check, p] of [['listen', port], ['listen-first', firstPort]]) {
-    const c = list.find((x) => x.check === check);
-    if (c === undefined) continue;
-    const pid = ownerPid(text(c.name));
-    const expected = listeners.find((l) => l.port === p)?.pid;
-    if (String(expected) !== pid) warnings.push(`${c.name}: owner pid ${pid}, loadgen says ${expected} (output ${JSON.stringify(text(c.name))})`);
+    for (const c of list.filter((x) => x.check === check)) {
+      const pid = ownerPid(text(c.name));
+      const expected = listeners.find((l) => l.port === p)?.pid;
+      if (String(expected) !== pid) warnings.push(`${c.name}: owner pid ${pid}, loadgen says ${expected} (output ${JSON.stringify(text(c.name))})`);
+    }
   }
   const ssp = list.find((c) => c.check === 'listen-ssp');
   const sspPid = ssp && /pid=(\d+)/.exec(text(ssp.name) ?? '')?.[1];
   const expected = listeners.find((l) => l.port === port)?.pid;
   if (sspPid && String(expected) !== sspPid) warnings.push(`${ssp.name}: pid ${sspPid}, loadgen says ${expected}`);
+  return warnings;
+}
+
+/**
+ * Our -p rows read owners by the BPF iterator unless named ", /proc walk":
+ * a warning when `--sources` says otherwise (e.g. bpf() refused here).
+ */
+function walkWarnings(list) {
+  const cli = list.find((c) => c.name === 'ours: netstat -tanp');
+  if (cli === undefined) return [];
+  const warnings = [];
+  for (const [expected, env] of [['bpf', {}], ['proc', PROC_WALK]]) {
+    const run = spawnSync(cli.argv[0], [cli.argv[1], '-tlnp', '--sources'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const line = /^netstat: owners: .*$/m.exec(run.stderr)?.[0] ?? `no owners line (${run.stderr.slice(0, 200)})`;
+    if (!line.includes(`fd walk: ${expected} `)) warnings.push(`the ${expected === 'bpf' ? 'BPF' : '/proc'} walk rows did not walk that way: ${line}`);
+  }
   return warnings;
 }
 
@@ -232,7 +255,7 @@ async function inside(options) {
   for (let round = 0; round < rounds; round++) {
     for (const command of list) {
       if (round >= (command.slow ? options.slowRuns : options.runs)) continue;
-      const run = timeOnce(command.argv);
+      const run = timeOnce(command.argv, command.env);
       if (run.status !== 0) throw new Error(`${command.name} failed (${run.status}): ${run.stderr}`);
       samples.get(command.name).push(run);
       outputs.set(command.name, run);
@@ -240,7 +263,7 @@ async function inside(options) {
     load.push(os.loadavg()[0]);
   }
   generator.kill('SIGTERM');
-  const warnings = crossCheck(list, outputs, listeners, port, firstPort);
+  const warnings = [...crossCheck(list, outputs, listeners, port, firstPort), ...walkWarnings(list)];
   const results = list.map((c) => {
     const runs = samples.get(c.name);
     return {

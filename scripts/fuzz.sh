@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fuzz the native engine's byte decoders (native/fuzz/fuzz_decode.cc: the
 # netlink walk, the inet, both-families, streamed, compact and UNIX packers, destroy
-# notifications, program names) with libFuzzer, under AddressSanitizer and
-# UndefinedBehaviorSanitizer.
+# notifications, program names) and its BTF reader with libFuzzer, under
+# AddressSanitizer and UndefinedBehaviorSanitizer.
 #
 #   scripts/fuzz.sh            build, then replay the corpus and fuzz for FUZZ_SECONDS (default 60)
 #   scripts/fuzz.sh --corpus   build, then only replay the corpus (every input once)
@@ -51,7 +51,7 @@ mkdir -p "$out/seeds" "$out/corpus" "$out/crashes"
 [ -f build-sanitizers/.gitignore ] || echo '*' >build-sanitizers/.gitignore
 
 # The decoders and what they link; binding.cc (N-API) is not among them.
-sources=(native/fuzz/fuzz_decode.cc native/sock_diag.cc native/netlink.cc native/netns.cc native/destroy_monitor.cc native/proc_fds.cc)
+sources=(native/fuzz/fuzz_decode.cc native/sock_diag.cc native/netlink.cc native/netns.cc native/destroy_monitor.cc native/proc_fds.cc native/btf.cc)
 binary=$out/fuzz_decode
 stale=0
 [ -x "$binary" ] || stale=1

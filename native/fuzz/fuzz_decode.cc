@@ -6,7 +6,8 @@
 // each input is handed to every decoder as if it were a received datagram or
 // a recording, so lengths that lie, attributes past the end, zero-length
 // messages, unknown types and truncated batches all reach the same code a
-// live dump runs. Built and run by scripts/fuzz.sh (`npm run fuzz`).
+// live dump runs; and to the BTF reader (btf.cc) as if it were the kernel's
+// /sys/kernel/btf/vmlinux. Built and run by scripts/fuzz.sh (`npm run fuzz`).
 //
 // Beyond "no crash" (ASan/UBSan watch every access), the harness checks the
 // decoders' contracts and traps when one is broken: malformed input may only
@@ -16,6 +17,7 @@
 // table of its family, the streamed batches together exactly its result, and
 // the compact packer the same sockets with the same values; each must reject
 // exactly the datagrams it rejects.
+#include <linux/btf.h>
 #include <linux/netlink.h>
 
 #include <cstddef>
@@ -24,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "../btf.h"
 #include "../destroy_monitor.h"
 #include "../errors.h"
 #include "../layout.h"
@@ -231,6 +234,32 @@ void DecodeCmdline(const uint8_t* data, size_t size) {
   Require(name.find('\0') == std::string::npos);
 }
 
+// BTF: a blob either parses or says why; what the owner walk asks of a
+// parsed one (btf.h) answers within the blob (ASan watches every read), and
+// a member found has a kind Parse accepted.
+void DecodeBtf(const uint8_t* data, size_t size) {
+  netstat::Btf btf;
+  std::string error;
+  if (!btf.Parse(data, size, &error)) {
+    Require(!error.empty());
+    return;
+  }
+  static const char* const kNames[] = {"task_struct", "pid", "upid", "file", "inode", "super_block", "bpf_iter__task_file", "bpf_iter_meta"};
+  static const char* const kMembers[] = {"pid", "tgid", "thread_pid", "level", "numbers", "nr", "f_inode", "i_ino", "i_sb", "s_magic", "seq", "file"};
+  btf.Find(BTF_KIND_FUNC, "bpf_iter_task_file");
+  std::vector<uint32_t> ids;
+  for (const char* name : kNames) ids.push_back(btf.Find(BTF_KIND_STRUCT, name));
+  // And the first types, whatever their names: the fuzzer need not guess them.
+  for (uint32_t id = 1; id <= btf.type_count() && id <= 16; ++id) ids.push_back(id);
+  for (uint32_t id : ids) {
+    btf.StructSize(id);
+    for (const char* member : kMembers) {
+      netstat::BtfMember found;
+      if (btf.Member(id, member, &found)) Require(found.kind >= BTF_KIND_INT && found.kind <= BTF_KIND_MAX);
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -239,10 +268,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   DecodeStream(data, size);
   DecodeNotifications(data, size);
   DecodeCmdline(data, size);
+  DecodeBtf(data, size);
   // The same bytes one byte off alignment: WalkDumpMessages then hands the
   // sinks an aligned copy of each message (a recording need not be aligned).
   std::vector<uint8_t> shifted(size + 1);
   if (size > 0) std::memcpy(shifted.data() + 1, data, size);
   DecodeRecordings(shifted.data() + 1, size);
+  DecodeBtf(shifted.data() + 1, size);
   return 0;
 }

@@ -37,6 +37,8 @@ describe('loadNative()', () => {
       'dumpUnixAsync',
       'scanOwners',
       'scanOwnersAsync',
+      'scanOwnersBpf',
+      'scanOwnersBpfAsync',
       'recordInet',
       'recordUnix',
       'decodeInet',
