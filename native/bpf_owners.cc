@@ -115,7 +115,6 @@ class Assembler {
  public:
   // dst = *(size *)(src + off)
   void Load(uint8_t dst, uint8_t src, const BpfField& field) { Emit(BPF_LDX | BPF_MEM | SizeCode(field.size), dst, src, Offset(field.offset), 0); }
-  void LoadAt(uint8_t dst, uint8_t src, int16_t off, uint32_t size) { Emit(BPF_LDX | BPF_MEM | SizeCode(size), dst, src, off, 0); }
   // *(size *)(dst + off) = src
   void Store(uint8_t dst, int16_t off, uint8_t src, uint32_t size) { Emit(BPF_STX | BPF_MEM | SizeCode(size), dst, src, off, 0); }
   void Move(uint8_t dst, uint8_t src) { Emit(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0); }

@@ -3,11 +3,12 @@
 // Leak check of the native engine: runs 1,000 rounds of every entry point
 // (TCP/UDP/UNIX dumps sync and async, with and without a bytecode filter and
 // a cancel flag, in the caller's namespace and through a namespace file,
-// owner scans sync and async, whole and PID-restricted, recorded dump
-// decoding, rtnetlink dumps, interface ioctls, destroy watches created and closed, with and
-// without a batch delivered, and the error paths: kernel refusals, rejected
-// bytecode, cancellation, namespace files that cannot be opened or entered,
-// usage errors) under valgrind, and
+// owner scans sync and async, whole and PID-restricted, by /proc and by the
+// BPF iterator, recorded dump decoding, rtnetlink dumps, interface ioctls,
+// destroy watches created and closed, with and without a batch delivered,
+// and the error paths: kernel refusals, rejected bytecode, cancellation,
+// namespace files that cannot be opened or entered, usage errors) under
+// valgrind, and
 // fails if valgrind finds memory *definitely lost* from a stack through the
 // addon (netstat_native.node). Node's own startup allocations are not ours
 // and are ignored; an addon leak grows with the rounds and shows up by name.
@@ -80,6 +81,14 @@ async function workload(rounds) {
     binding.scanOwners('/proc', null, 2, pids, null);
     await binding.scanOwnersAsync('/proc', null, 2, null, null);
     await binding.scanOwnersAsync('/proc', null, 1, pids, go);
+    // The BPF walk (as root: forced; else it gives way to /proc) and its refusals.
+    const root = process.getuid() === 0;
+    swallow(() => binding.scanOwnersBpf('/proc', null, 2, null, null, root));
+    swallow(() => binding.scanOwnersBpf('/proc', new Float64Array([1, 2, 3]), 2, pids, go, root));
+    await binding.scanOwnersBpfAsync('/proc', null, 2, pids, null, root).catch(() => undefined);
+    binding.scanOwnersBpf(FIXTURES, null, 1, null, null, false); // not a proc file system: /proc walk
+    swallow(() => binding.scanOwnersBpf(FIXTURES, null, 1, null, null, true)); // EXDEV
+    swallow(() => binding.scanOwnersBpf('/proc', null, 2, null, stop, true)); // ECANCELED
     binding.decodeInet(tcp);
     binding.decodeUnix(unix);
     binding.recordUnix(null, null);
