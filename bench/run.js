@@ -262,8 +262,9 @@ async function inside(options) {
     }
     load.push(os.loadavg()[0]);
   }
+  const walks = walkWarnings(list); // while the generator's fds are there
   generator.kill('SIGTERM');
-  const warnings = [...crossCheck(list, outputs, listeners, port, firstPort), ...walkWarnings(list)];
+  const warnings = [...crossCheck(list, outputs, listeners, port, firstPort), ...walks];
   const results = list.map((c) => {
     const runs = samples.get(c.name);
     return {
