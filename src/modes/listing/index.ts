@@ -15,7 +15,7 @@ import { sctpPresent, sctpSection } from './sctp';
 import type { Sources } from '../../backends/choose';
 import type { OwnerScan, Table } from '../../backends/types';
 import { NetstatError, errorCode, perrorText } from '../../errors';
-import type { InetProtocol, InetSocket, UnixSocket } from '../../model';
+import type { InetProtocol, InetSocket, ProcessRef, UnixSocket } from '../../model';
 import { inetRows } from '../../backends/netlink';
 import type { PackedInet } from '../../native';
 import type { ModeContext } from '../context';
@@ -206,7 +206,7 @@ async function printText(ctx: ModeContext, result: QueryResult, filter: SocketFi
   let writer: PackedInetWriter | undefined;
   const packedWriter = (): PackedInetWriter =>
     (writer ??= new PackedInetWriter(
-      { columns, hostNames, resolvers: ctx.resolvers, ownerLabel: (inode) => programLabel(result.ownerScan?.owners.get(inode)) },
+      { columns, hostNames, resolvers: ctx.resolvers, ownerLabel: ownerLabels(result.ownerScan) },
       (chunk) => out.bytes(chunk),
     ));
   const notice = result.ownerScan === undefined ? '' : ownerNotice(result.ownerScan);
@@ -415,6 +415,23 @@ function recordJson(row: InetSocket | UnixSocket): string {
 function writeRows(ctx: ModeContext, rows: ReadonlyArray<InetSocket | UnixSocket>, first: boolean): boolean {
   for (let i = 0; i < rows.length; i++) ctx.out.out(first && i === 0 ? recordJson(rows[i]!) : ',' + recordJson(rows[i]!));
   return first && rows.length === 0;
+}
+
+/**
+ * The `-p` column's text per socket inode, made once per process (its first
+ * holder's `ProcessRef` is shared by all its sockets): a server's 100k
+ * sockets are a handful of processes.
+ */
+function ownerLabels(scan: OwnerScan | undefined): (inode: number) => string {
+  const byProcess = new Map<ProcessRef, string>();
+  return (inode) => {
+    const owners = scan?.owners.get(inode);
+    const first = owners?.[0];
+    if (first === undefined) return '-';
+    let label = byProcess.get(first);
+    if (label === undefined) byProcess.set(first, (label = programLabel(owners)));
+    return label;
+  };
 }
 
 /** net-tools' stderr notice after loading the process table as a non-root user. */
