@@ -386,11 +386,19 @@ bool InetDumpStream::Receive(size_t min_rows, const int32_t* cancel, std::vector
   bool interrupted = false;
   bool done = socket_ == nullptr;
   size_t replies = 0;
-  while (!done && replies < min_rows) {
-    done = socket_->ReceiveDump([&replies](const nlmsghdr&) { ++replies; }, &interrupted, datagrams, cancel);
-    // inet_diag does not flag its dumps today; if a kernel ever does, the
-    // rows already printed cannot be taken back.
-    if (interrupted) throw SystemError(EINTR, "recvmsg", "the dump changed while it was read (NLM_F_DUMP_INTR)");
+  try {
+    while (!done && replies < min_rows) {
+      done = socket_->ReceiveDump([&replies](const nlmsghdr&) { ++replies; }, &interrupted, datagrams, cancel);
+      // inet_diag does not flag its dumps today; if a kernel ever does, the
+      // rows already printed cannot be taken back.
+      if (interrupted) throw SystemError(EINTR, "recvmsg", "the dump changed while it was read (NLM_F_DUMP_INTR)");
+    }
+  } catch (...) {
+    // A failed dump is over: its socket closes now, not when the garbage
+    // collector gets to the stream (ENOENT for a protocol without a diag
+    // module would otherwise hold an fd per table and call until then).
+    socket_.reset();
+    throw;
   }
   if (done) socket_.reset();
   return done;

@@ -146,10 +146,13 @@ const attemptAsync = async (call) => {
   flag[0] = 1;
   errors.cancelledOpen = attempt(() => binding.openInetStream(2, 6, masks.all, false, null, null, flag));
   errors.cancelledRead = await attemptAsync(() => binding.receiveInetStreamAsync(fresh, 1, flag));
+  const fdCount = () => fs.readdirSync('/proc/self/fd').length;
+  const fdsBefore = fdCount();
   errors.badBytecode = attempt(() => {
     const bad = binding.openInetStream(2, 6, masks.all, false, Buffer.from([99, 4, 8, 0]), null, null);
     binding.readInetStream(bad, 1, null);
   });
+  errors.fdsLeftByFailure = fdCount() - fdsBefore; // the failed stream's socket is closed at once, not at collection
 
   const runs = {};
   for (const args of cliArgs) {
@@ -286,6 +289,7 @@ describe('streamed dumps: openInetStream / readInetStream / receiveInetStreamAsy
     expect(errors.cancelledOpen).toMatchObject({ code: 'ECANCELED', syscall: 'recvmsg' });
     expect(errors.cancelledRead).toMatchObject({ code: 'ECANCELED', syscall: 'recvmsg' });
     expect(errors.badBytecode).toMatchObject({ code: 'EINVAL', syscall: 'sock_diag' });
+    expect(errors.fdsLeftByFailure).toBe(0);
   });
 
   it('--json and --ndjson streamed (no owners) give the records of the unstreamed -p document, and the right counts', () => {
