@@ -13,9 +13,12 @@
 //    environment would load it unpreloaded, and a sanitized child's warnings
 //    would break byte-for-byte comparisons.
 const Module = require('node:module');
+const fs = require('node:fs');
 const path = require('node:path');
 
 const sanitized = process.env.SANITIZED_NETSTAT_ADDON;
+// scripts/asan.sh counts the loads, to know that the sanitized build really ran.
+const loads = process.env.SANITIZED_NETSTAT_LOADS;
 const root = path.resolve(__dirname, '..');
 const sourceBuild = path.join(root, 'build', 'Release', 'netstat_native.node');
 const prebuilds = path.join(root, 'prebuilds') + path.sep;
@@ -23,7 +26,8 @@ if (sanitized) {
   const loadNode = Module._extensions['.node'];
   Module._extensions['.node'] = function loadSanitized(module, filename) {
     const engine = filename === sourceBuild || (filename.startsWith(prebuilds) && /^netstat_native\.[a-z]+\.node$/.test(path.basename(filename)));
+    if (engine && loads) fs.appendFileSync(loads, `${process.pid}\n`);
     return loadNode.call(this, module, engine ? sanitized : filename);
   };
 }
-for (const name of ['LD_PRELOAD', 'ASAN_OPTIONS', 'UBSAN_OPTIONS', 'SANITIZED_NETSTAT_ADDON']) delete process.env[name];
+for (const name of ['LD_PRELOAD', 'ASAN_OPTIONS', 'UBSAN_OPTIONS', 'SANITIZED_NETSTAT_ADDON', 'SANITIZED_NETSTAT_LOADS']) delete process.env[name];

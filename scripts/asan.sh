@@ -79,13 +79,32 @@ if ! LD_PRELOAD=$libasan node --require "$preload" -e '
   exit 1
 fi
 
+# The preload goes into every worker through a config of our own that
+# extends the repository's: vitest's --execArgv reaches only a config's own
+# root project, not the projects of vitest.config.mts (they inherit from the
+# config file).
+cat >"$out/vitest.config.mts" <<CONFIG
+import { mergeConfig } from 'vitest/config';
+import base from '$repo/vitest.config.mts';
+export default mergeConfig(base, { root: '$repo', test: { execArgv: ['--require=$preload'] } });
+CONFIG
+
 status=0
 backends=${NETSTAT_BACKEND:-netlink procfs}
 for backend in $backends; do
   echo "=== vitest with NETSTAT_BACKEND=$backend, ASan+UBSan addon"
+  # Each load of the sanitized addon by a worker adds a line here (asan-preload.cjs).
+  loads=$out/loads-$backend
+  rm -f "$loads"
   # The RSS bounds of test/reliability/memory.test.ts do not hold under ASan
   # (its quarantine keeps freed memory, its shadow maps more): left out here.
-  if ! NETSTAT_BACKEND=$backend LD_PRELOAD=$libasan npx vitest run --execArgv=--require="$preload" --exclude test/reliability/memory.test.ts "$@"; then
+  if ! NETSTAT_BACKEND=$backend LD_PRELOAD=$libasan SANITIZED_NETSTAT_LOADS=$loads npx vitest run --config "$out/vitest.config.mts" --exclude test/reliability/memory.test.ts "$@"; then
+    status=1
+  fi
+  if [ -s "$loads" ]; then
+    echo "=== the workers loaded the sanitized addon $(wc -l <"$loads") time(s)"
+  else
+    echo "=== FAILED: no worker loaded the sanitized addon (did the preload reach them?)"
     status=1
   fi
 done
