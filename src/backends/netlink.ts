@@ -56,6 +56,7 @@ import {
   UnixField,
 } from '../native';
 import { kernelFilter } from './kernel-filter';
+import { PackedOwnerIndex } from './owner-index';
 import type { InetQuery, InetRowView, OwnerQuery, OwnerScan, OwnerSource, SocketBackend, Table, UnixQuery } from './types';
 
 const AF_INET = 2;
@@ -432,27 +433,21 @@ export function unixRows(packed: PackedUnix, filter: SocketFilter = { selection:
 
 /** Build the owner map from one packed fd walk. */
 export function ownerScan(packed: PackedOwners): OwnerScan {
-  const owners = new Map<number, ProcessRef[]>();
-  const byPid = new Map<number, ProcessRef>();
+  // One record per process; the rows stay packed (PackedOwnerIndex).
+  const processes = new Map<number, ProcessRef>();
   const { inodes, pids, programOffsets, programLengths, programs } = packed;
-  let ref: ProcessRef | undefined;
+  let previous = -1;
   for (let i = 0; i < inodes.length; i++) {
     const pid = pids[i]!;
-    // Rows come grouped by process, so the previous row's process is the usual answer.
-    if (ref === undefined || ref.pid !== pid) {
-      ref = byPid.get(pid);
-      if (ref === undefined) {
-        const start = programOffsets[i]!;
-        const program = kernelText(programs, start, start + programLengths[i]!);
-        ref = program.base64 === undefined ? { pid, program: program.text } : { pid, program: program.text, programBase64: program.base64 };
-        byPid.set(pid, ref);
-      }
-    }
-    const inode = inodes[i]!;
-    const list = owners.get(inode);
-    if (list === undefined) owners.set(inode, [ref]);
-    else if (list[list.length - 1] !== ref) list.push(ref); // one entry per process, like /proc order
+    // Rows come grouped by process: a new PID is the rare case.
+    if (pid === previous) continue;
+    previous = pid;
+    if (processes.has(pid)) continue;
+    const start = programOffsets[i]!;
+    const program = kernelText(programs, start, start + programLengths[i]!);
+    processes.set(pid, program.base64 === undefined ? { pid, program: program.text } : { pid, program: program.text, programBase64: program.base64 });
   }
+  const owners = new PackedOwnerIndex(inodes, pids, processes);
   const scan: OwnerScan = { owners, denied: packed.denied, vanished: packed.vanished, procUnreadable: packed.procUnreadable };
   if (packed.deniedPids !== undefined && packed.deniedPids.length > 0) scan.deniedPids = Array.from(packed.deniedPids);
   return scan;

@@ -36,7 +36,7 @@ const FDS_PER_SLICE = 500;
  */
 export interface OwnerScan {
   /** Socket inode → holders, in `/proc` directory order (first = net-tools' choice). */
-  owners: Map<number, ProcessRef[]>;
+  owners: ReadonlyMap<number, readonly ProcessRef[]>;
   /** Processes whose fd directory could not be read for lack of permission (EACCES). */
   denied: number;
   /** Those processes' PIDs, in walk order; absent when there are none. */
@@ -64,8 +64,11 @@ export interface OwnerWalkOptions {
   pids?: readonly number[];
 }
 
+/** A scan while this walk fills it: its owners are a plain `Map`. */
+type Filling = Omit<OwnerScan, 'owners'> & { owners: Map<number, ProcessRef[]> };
+
 export function* walkOwners(root: string, options: OwnerWalkOptions): Generator<void, OwnerScan, void> {
-  const scan: OwnerScan = { owners: new Map(), denied: 0, vanished: 0, procUnreadable: false };
+  const scan: Filling = { owners: new Map(), denied: 0, vanished: 0, procUnreadable: false };
   if (options.pids !== undefined) {
     const cmdline = Buffer.alloc(CMDLINE_READ_LIMIT);
     let missing = options.wanted === undefined ? Infinity : options.wanted.size;
@@ -120,7 +123,7 @@ function readEntry(dir: fs.Dir): fs.Dirent | null {
 function* walkProcess(
   pidDir: string,
   pid: number,
-  scan: OwnerScan,
+  scan: Filling,
   wanted: ReadonlySet<number> | undefined,
   cmdline: Buffer,
 ): Generator<void, number, void> {
@@ -208,7 +211,7 @@ function readProgramName(pidDir: string, cmdline: Buffer): { text: string; base6
 }
 
 /** After an early stop: only find out whether the process's fd directory would deny access. */
-function checkReadable(pidDir: string, pid: number, scan: OwnerScan): void {
+function checkReadable(pidDir: string, pid: number, scan: Filling): void {
   try {
     fs.opendirSync(path.join(pidDir, 'fd')).closeSync();
   } catch (err) {
@@ -216,7 +219,7 @@ function checkReadable(pidDir: string, pid: number, scan: OwnerScan): void {
   }
 }
 
-function countFailure(err: unknown, scan: OwnerScan, pid: number): void {
+function countFailure(err: unknown, scan: Filling, pid: number): void {
   const code = errorCode(err);
   if (code === 'EACCES') {
     scan.denied++;

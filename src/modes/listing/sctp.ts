@@ -25,7 +25,7 @@ const WARNING_NAME: Record<SctpTableKind, string> = { eps: 'eps', assocs: 'assoc
  * Print the SCTP part of one pass. Returns net-tools' status: 1 when SCTP was
  * asked for explicitly and the kernel has none, 255 on other open errors.
  */
-export async function sctpSection(ctx: ModeContext, owners?: ReadonlyMap<number, ProcessRef[]>): Promise<number> {
+export async function sctpSection(ctx: ModeContext, owners?: ReadonlyMap<number, readonly ProcessRef[]>): Promise<number> {
   const o = ctx.options;
   const nothing = o.explicitCount === 0;
   const tables: SctpTableKind[] = [];
@@ -64,7 +64,7 @@ function read(kind: SctpTableKind, family: InetFamily, root: string) {
 async function printRows(
   ctx: ModeContext,
   rows: Array<SctpEndpoint | SctpAssociation>,
-  owners: ReadonlyMap<number, ProcessRef[]> | undefined,
+  owners: ReadonlyMap<number, readonly ProcessRef[]> | undefined,
 ): Promise<void> {
   const o = ctx.options;
   const columns = columnsOf(o);
@@ -74,7 +74,7 @@ async function printRows(
   for (const row of rows) {
     if (o.programs) {
       const holders = owners?.get(row.inode);
-      if (holders !== undefined) row.owners = holders;
+      if (holders !== undefined) row.owners = [...holders];
     }
     ctx.out.out(row.kind === 'endpoint' ? sctpEndpointRow(row, columns, hostNames, ctx.resolvers) : sctpAssociationRow(row, columns, hostNames, ctx.resolvers));
   }
