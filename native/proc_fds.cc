@@ -8,13 +8,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <system_error>
 #include <thread>
 #include <unordered_set>
+#include <vector>
 
 #include "errors.h"
 #include "fd.h"
@@ -28,6 +31,8 @@ constexpr size_t kLinkTextLimit = 29;
 constexpr size_t kCmdlineLimit = 511;
 // Below this many processes a second thread costs more than it saves.
 constexpr size_t kMinProcessesPerThread = 16;
+// More threads than this only wait on the same kernel locks.
+constexpr int kMaxThreads = 64;
 
 struct linux_dirent64 {
   ino64_t d_ino;
@@ -316,35 +321,43 @@ OwnerRows ScanOwners(const OwnerScanRequest& request) {
   }
 
   Walk walk(request, root.get(), std::move(pids));
-  Counters main_counters;
-  Counters helper_counters;
-  const bool two = request.threads >= 2 && walk.size() >= 2 * kMinProcessesPerThread;
-  if (!two) {
-    walk.Run(&main_counters);
-  } else {
-    // No exception may cross the thread boundary: the helper's is carried
-    // over and rethrown here after the join.
-    std::exception_ptr helper_error;
-    std::thread helper([&] {
-      try {
-        walk.Run(&helper_counters);
-      } catch (...) {
-        helper_error = std::current_exception();
-      }
-    });
-    std::exception_ptr main_error;
+  // Every thread asked for, but each with at least kMinProcessesPerThread
+  // processes to walk (a thread costs more than a few readlinks).
+  const size_t wanted_threads = static_cast<size_t>(std::clamp(request.threads, 1, kMaxThreads));
+  const size_t threads = std::max<size_t>(1, std::min(wanted_threads, walk.size() / kMinProcessesPerThread));
+  std::vector<Counters> counters(threads);
+  // No exception may cross a thread boundary: each helper's is carried over
+  // and rethrown here after every join (the first one, the caller's own first).
+  std::vector<std::exception_ptr> errors(threads);
+  std::vector<std::thread> helpers;
+  helpers.reserve(threads - 1);
+  for (size_t i = 1; i < threads; ++i) {
     try {
-      walk.Run(&main_counters);
-    } catch (...) {
-      main_error = std::current_exception();
+      helpers.emplace_back([&walk, &counters, &errors, i] {
+        try {
+          walk.Run(&counters[i]);
+        } catch (...) {
+          errors[i] = std::current_exception();
+        }
+      });
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: the threads started take its share
     }
-    helper.join();
-    if (main_error) std::rethrow_exception(main_error);
-    if (helper_error) std::rethrow_exception(helper_error);
+  }
+  try {
+    walk.Run(&counters[0]);
+  } catch (...) {
+    errors[0] = std::current_exception();
+  }
+  for (std::thread& helper : helpers) helper.join();
+  for (const std::exception_ptr& error : errors) {
+    if (error) std::rethrow_exception(error);
   }
   Counters totals;
-  totals.denied = main_counters.denied + helper_counters.denied;
-  totals.vanished = main_counters.vanished + helper_counters.vanished;
+  for (const Counters& c : counters) {
+    totals.denied += c.denied;
+    totals.vanished += c.vanished;
+  }
   return walk.Merge(totals);
 }
 

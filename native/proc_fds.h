@@ -3,8 +3,9 @@
 // first holder found is the one net-tools shows.
 //
 // Walk order: PIDs in /proc readdir order, each PID's fds in readdir order.
-// The work is shared by up to two threads (the cost is readlink in the
-// kernel, ~3 µs per fd), and results are merged back into walk order.
+// The work is shared by `threads` threads (the cost is readlink in the
+// kernel, ~3 µs per fd, and it scales with cores), each taking the next
+// process in turn, and results are merged back into walk order.
 // Error contract: never throws for per-process trouble. EACCES on opening a
 // fd directory is counted in `denied` (the case net-tools' notice is about);
 // ENOENT/ESRCH (a process or fd gone mid-walk, a cmdline that cannot be read)

@@ -21,6 +21,7 @@
  * object exists; objects are built only here, in one pass per table, and
  * counting (`visitInet`) builds none.
  */
+import { availableParallelism } from 'node:os';
 import { type AbortHandle, abortError } from '../abort';
 import { NetstatError } from '../errors';
 import { type SocketFilter, inetKeep, keepsEverything, unixKeep } from '../filter';
@@ -689,8 +690,8 @@ const NO_ROWS_YET: InetBatch = Object.freeze({ fields: new Uint32Array(0), addre
 /** A batch ends with the datagram that reaches STREAM_BATCH_ROWS: room for one more datagram's rows (~330). */
 const STREAM_BATCH_SLACK = 1024;
 
-/** Two threads: the walk is bound by readlink in the kernel, and this machine class has two cores. */
-const WALK_THREADS = 2;
+/** A thread per core for the /proc walk: its cost is readlink in the kernel, which every core can do at once. */
+export const WALK_THREADS = availableParallelism();
 
 /** The native /proc/PID/fd walk as an OwnerSource. */
 export function createNativeOwners(binding: NativeBinding, procRoot: string): OwnerSource {

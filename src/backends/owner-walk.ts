@@ -13,7 +13,7 @@
 import type { AbortHandle } from '../abort';
 import { NetstatError, errorCode } from '../errors';
 import type { ChosenOwners, NativeBinding, PackedOwners } from '../native';
-import { createNativeOwners, ownerScan, toNetstatError } from './netlink';
+import { WALK_THREADS, createNativeOwners, ownerScan, toNetstatError } from './netlink';
 import type { OwnerQuery, OwnerScan, OwnerSource } from './types';
 
 export type OwnerWalkRequest = 'auto' | 'proc' | 'bpf';
@@ -43,9 +43,6 @@ export function bpfUnavailable(why: string, cause?: unknown): NetstatError {
   }
   return new NetstatError(`NETSTAT_OWNER_WALK=bpf but the BPF fd walk is unavailable: ${why}`, ERR_OWNER_WALK_UNAVAILABLE, details);
 }
-
-/** Two threads for the /proc walk: it is bound by readlink in the kernel (as in netlink.ts). */
-const WALK_THREADS = 2;
 
 /**
  * The native owner source for `request`; `chose` is told each scan's method.
