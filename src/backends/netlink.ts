@@ -33,6 +33,7 @@ import {
   type InetSocket,
   type ProcessRef,
   type SocketTimer,
+  TIMER_OFF,
   TcpState,
   UNIX_FLAG_ACCEPTCON,
   UnixState,
@@ -117,12 +118,6 @@ export function toNetstatError(err: unknown, what: string, abort?: AbortHandle):
   }
   return err;
 }
-
-/**
- * The timer of a socket with none pending, shared by every such row (most of
- * them on a busy server): frozen, so no caller can change it for the others.
- */
-const TIMER_OFF: SocketTimer = Object.freeze({ kind: 0, expiresMs: 0, retransmits: 0, probes: 0 });
 
 /** A 64-bit number (a cookie, a cgroup id) from its halves, as decimal text (JSON-safe; a double holds it exactly below 2^53). */
 export function cookieOf(low: number, high: number): string {
@@ -528,19 +523,7 @@ export interface NetlinkBackend extends SocketBackend {
 
 /** The netlink SocketBackend over a loaded binding. */
 export function createNetlinkBackend(binding: NativeBinding): NetlinkBackend {
-  /** dumpInet's arguments for a query (the bytecode compiled once per call). */
-  const args = (q: InetQuery) =>
-    [
-      familyNumber(q.family),
-      PROTOCOL_NUMBERS[q.protocol],
-      stateMask(q.protocol, q.filter),
-      q.protocol === 'tcp' && q.timers,
-      kernelFilter(q.protocol, q.filter),
-      q.netns?.path ?? null,
-      q.abort?.flag ?? null,
-    ] as const;
-  const dump = (q: InetQuery, a = args(q)) => guarded(q.abort, describe(q, q.family), () => binding.dumpInet(...a));
-  const dumpAsync = (q: InetQuery, a = args(q)) => guardedAsync(q.abort, describe(q, q.family), () => binding.dumpInetAsync(...a));
+  /** dumpInetBoth's arguments for a query (the bytecode compiled once per call). */
   const bothArgs = (q: InetBothQuery) =>
     [
       PROTOCOL_NUMBERS[q.protocol],
@@ -550,6 +533,10 @@ export function createNetlinkBackend(binding: NativeBinding): NetlinkBackend {
       q.netns?.path ?? null,
       q.abort?.flag ?? null,
     ] as const;
+  /** dumpInet's: the family first. */
+  const args = (q: InetQuery) => [familyNumber(q.family), ...bothArgs(q)] as const;
+  const dump = (q: InetQuery, a = args(q)) => guarded(q.abort, describe(q, q.family), () => binding.dumpInet(...a));
+  const dumpAsync = (q: InetQuery, a = args(q)) => guardedAsync(q.abort, describe(q, q.family), () => binding.dumpInetAsync(...a));
   const records = (pair: PackedInetPair, q: InetBothQuery): InetPair => ({
     inet: { rows: inetRows(pair.inet, q.protocol, 'inet', q.filter), malformed: 0 },
     inet6: { rows: inetRows(pair.inet6, q.protocol, 'inet6', q.filter), malformed: 0 },

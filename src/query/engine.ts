@@ -17,6 +17,7 @@ import type { InetBothQuery, InetPair } from '../backends/netlink';
 import type { InetQuery, InetRowView, NetnsTarget, OwnerQuery, OwnerScan, Table, UnixQuery } from '../backends/types';
 import { packedInetInodes } from '../backends/netlink';
 import { errorCode } from '../errors';
+import { isAbsent } from '../procfs/read';
 import type { SocketFilter } from '../filter';
 import type { InetFamily, InetProtocol, InetSocket, ProcessRef, UnixSocket } from '../model';
 
@@ -124,7 +125,7 @@ export function tableReport(t: TableOutcome<unknown>): TableReport {
  * table only /proc can serve is skipped the same way under a cgroup filter,
  * which /proc cannot answer (its report says so).
  */
-const ABSENT_CODES = new Set(['ENOENT', 'EACCES', 'ERR_CGROUP_FILTER_UNSUPPORTED']);
+const CGROUP_UNANSWERABLE = 'ERR_CGROUP_FILTER_UNSUPPORTED';
 
 function outcome<T>(spec: TableSpec, sources: Sources, read: () => Table<T>): TableOutcome<T> {
   try {
@@ -151,7 +152,7 @@ function failed<T>(spec: TableSpec, sources: Sources, error: unknown): TableOutc
   // EACCES is "absent" for an unreadable /proc file (net-tools skips it); a
   // netlink socket refused with EACCES (forced netlink) fails, as EPERM does.
   const refused = code === 'EACCES' && source.backend === 'netlink';
-  const status = code !== undefined && ABSENT_CODES.has(code) && !refused ? 'absent' : 'error';
+  const status = (isAbsent(code) && !refused) || code === CGROUP_UNANSWERABLE ? 'absent' : 'error';
   return { spec, status, error, source };
 }
 
