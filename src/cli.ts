@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `netstat` command. This file only starts the program, `cli/main.ts`.
+ * The `netstat` command. This file only starts the program: it loads
+ * `cli/main.ts` and calls its `run()` with this process's argv, environment
+ * and descriptors.
  *
  * Start-up is part of every `netstat` run, and most of it was Node reading
  * and compiling ~50 modules. So `npm run build` also makes one file of them
@@ -20,15 +22,17 @@ import { createRequire, wrap } from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 
+type Program = typeof import('./cli/main');
 type ModuleWrapper = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
 
-function startBundle(): boolean {
+/** The program's module from the bundle, or undefined when the build made none. */
+function loadBundle(): Program | undefined {
   const file = path.join(__dirname, 'cli.bundle.js');
   let source: string;
   try {
     source = fs.readFileSync(file, 'utf8');
   } catch {
-    return false;
+    return undefined;
   }
   const id = /^\/\/ netstat-native CLI bundle ([0-9a-f]+)\n/.exec(source)?.[1] ?? 'unknown';
   const cacheFile = path.join(__dirname, `cli.bundle.${id}.cache`);
@@ -42,7 +46,7 @@ function startBundle(): boolean {
   if (cachedData === undefined || script.cachedDataRejected === true) process.once('exit', () => saveCache(cacheFile, script));
   const bundle = { exports: {} };
   (script.runInThisContext() as ModuleWrapper)(bundle.exports, createRequire(file), bundle, file, path.dirname(file));
-  return true;
+  return bundle.exports as Program;
 }
 
 /** The code cache of everything compiled so far (at exit: the functions this run used too). */
@@ -56,4 +60,7 @@ function saveCache(cacheFile: string, script: vm.Script): void {
   }
 }
 
-if (!startBundle()) require('./cli/main');
+const program: Program = loadBundle() ?? (require('./cli/main') as Program);
+void program.run(program.processArgv(process.env), process.env, program.PROCESS_IO).then((status) => {
+  process.exitCode = status;
+});
