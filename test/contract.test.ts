@@ -3,7 +3,7 @@
  * (the socket cookie aside, which only netlink knows) on one namespace, and
  * each must satisfy the same behavioural expectations.
  *
- * A scenario of varied sockets (test/native/scenario.py) runs in a private
+ * A scenario of varied sockets (test/scenario/contract.py) runs in a private
  * network namespace; from inside it capture.js takes every sock_diag dump
  * the netlink backend may request and the /proc/net tables, back to back.
  * Both backends then run here over that capture (netlink through a replaying

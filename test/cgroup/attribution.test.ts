@@ -11,22 +11,15 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countSockets, countSocketsSync, listSockets, listSocketsSync } from '../../src/api';
 import { cgroup2Mount } from '../../src/cgroup/mount';
-import { nativeOutcome } from '../../src/native';
+import { skipReason } from '../harness/needs';
 
 const DOCKER_ID = 'feedface'.repeat(8);
 const TOP = `/netstat-attribution-${process.pid}`;
 const DOCKER = `${TOP}/docker-${DOCKER_ID}.scope`;
 const SERVICE = `${TOP}/web.service`;
 
-function unavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root (cgroups cannot be created)';
-  if (!('binding' in nativeOutcome())) return 'native engine not built';
-  if (cgroup2Mount() === undefined) return 'no cgroup2 mount';
-  return undefined;
-}
-
-const reason = unavailable();
-if (reason !== undefined) console.log(`cgroup attribution tests skipped: ${reason}`);
+// Root: cgroups cannot be created otherwise.
+const reason = skipReason('cgroup attribution tests', { root: true, engine: true, cgroup: true });
 
 /**
  * A python3 process that joins `cgroup` before it opens its sockets (a

@@ -18,6 +18,7 @@ import { containerOf } from '../../src/cgroup/container';
 import { cgroup2Mount } from '../../src/cgroup/mount';
 import { createCgroupResolver } from '../../src/cgroup/paths';
 import { NetstatError } from '../../src/errors';
+import { skipReason, unavailable } from '../harness/needs';
 
 const ino = (p: string): string => fs.statSync(p, { bigint: true }).ino.toString();
 
@@ -130,8 +131,8 @@ describe('createCgroupResolver over a directory tree', () => {
     }
   });
 
-  const mountReason = process.getuid?.() === 0 ? undefined : 'not root (mounting a tmpfs needs it)';
-  if (mountReason !== undefined) console.log(`cgroup nested-mount test skipped: ${mountReason}`);
+  // Root: mounting a tmpfs needs it.
+  const mountReason = skipReason('cgroup nested-mount test', { root: true });
   it.skipIf(mountReason)('does not walk into another filesystem mounted inside the tree', async () => {
     const outer = fs.mkdtempSync(path.join(top, 'outer-'));
     fs.mkdirSync(path.join(outer, 'mnt'));
@@ -184,8 +185,8 @@ describe('createCgroupResolver over a directory tree', () => {
 
 /** Why the live cgroup tests cannot run here, or undefined. */
 function liveUnavailable(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root (creating cgroups needs it)';
+  const missing = unavailable({ root: true }); // creating cgroups needs it
+  if (missing !== undefined) return missing;
   let mount: string | undefined;
   try {
     mount = cgroup2Mount('/proc');

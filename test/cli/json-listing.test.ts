@@ -6,10 +6,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { localListener } from '../harness/listener';
 
 const REPO = path.resolve(__dirname, '../..');
 const CLI = path.join(REPO, 'dist/cli.js');
@@ -22,14 +22,7 @@ const run = (...args: string[]) => {
 };
 
 describe.skipIf(!fs.existsSync(CLI))('the listing as JSON', () => {
-  let server: net.Server;
-  let port = 0;
-  beforeAll(async () => {
-    server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as net.AddressInfo).port;
-  });
-  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  const listener = localListener();
 
   it.each([['-an'], ['-anp'], ['-tlnpe'], ['-xa'], ['-uwn'], ['-tanpo']])('netstat %s --json and --ndjson validate', (args) => {
     const doc = run(args, '--json');
@@ -66,8 +59,8 @@ describe.skipIf(!fs.existsSync(CLI))('the listing as JSON', () => {
     for (let i = 0; i < 4 && JSON.stringify(attempt.fromJson) !== JSON.stringify(attempt.fromText); i++) attempt = pair();
     const { doc, fromText, fromJson } = attempt;
     expect(fromJson).toEqual(fromText);
-    expect(fromJson).toContain(`127.0.0.1:${port}`);
-    const mine = doc.inet.find((s: { localPort: number }) => s.localPort === port);
+    expect(fromJson).toContain(`127.0.0.1:${listener.port()}`);
+    const mine = doc.inet.find((s: { localPort: number }) => s.localPort === listener.port());
     expect(mine).toMatchObject({ protocol: 'tcp', state: 10, stateName: 'LISTEN', remotePort: 0 });
     expect(doc.tables.map((t: { table: string }) => t.table)).toEqual(['tcp/inet', 'tcp/inet6']);
   });

@@ -4,13 +4,17 @@
  * `dist/cli.js` (`npm test` builds it first).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asRun, runBatch } from '../harness/batch';
+import { ORACLE_ENV } from '../harness/commands';
+import { skipReason } from '../harness/needs';
+import { CLI, ORACLE } from '../harness/paths';
 
-const repo = path.resolve(__dirname, '..', '..');
-const cli = path.join(repo, 'dist', 'cli.js');
+const cli = CLI;
+const noNamespaces = skipReason('the CLI as nobody in private namespaces', { unshare: ['net', 'pid', 'mount'], commands: ['python3'], oracle: true });
 
 function netstat(args: string[], env: Record<string, string> = {}) {
   // A fixture tree exists only as files: with NETSTAT_PROC_ROOT the /proc backend must read it,
@@ -23,7 +27,6 @@ function netstat(args: string[], env: Record<string, string> = {}) {
 let tmp: string;
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'netstat-cli-'));
-  chmodSync(tmp, 0o777); // the nobody test writes its output here
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -114,44 +117,22 @@ describe('netstat as a process', () => {
     expect(readFileSync(file, 'latin1')).toBe(separate.stdout.slice(0, written) + 'warning, got bogus unix line.\n' + separate.stdout.slice(written));
   });
 
-  it.skipIf(process.getuid?.() !== 0)('as nobody with no readable socket holder, says so as net-tools does', () => {
-    // In fresh network and PID namespaces only root's processes exist beside ours: no
-    // socket can be identified, so net-tools prints its "No info" notice. Our
-    // own transient netlink socket must not count as an identified one.
-    const HOLDER = [
-      'import socket, sys, time',
-      "l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(4096); held = []",
-      'for _ in range(2000):',
-      '    c = socket.create_connection(l.getsockname()); a, _ = l.accept(); held += [c, a]',
-      "open(sys.argv[1], 'w').close()",
-      'time.sleep(60)',
-    ].join('\n');
+  it.skipIf(noNamespaces !== undefined)('as nobody with no readable socket holder, says so as net-tools does', async () => {
     // Both programs run in one pair of fresh network and PID namespaces, as nobody, beside a
-    // root holder of a few thousand sockets (so that a dump and the fd walk are likely to overlap);
-    // the holder's fd directory is the unreadable one. Output goes to files: Node's stdio
-    // pipes are socketpairs, which would be sockets the program holds.
-    const run = (name: string) => `setpriv --reuid=65534 --regid=65534 --clear-groups "$@" -tanp >"$DIR/${name}.out" 2>"$DIR/${name}.err" </dev/null; echo $? >"$DIR/${name}.status"`;
-    const script = [
-      'ip link set lo up',
-      'python3 -c "$HOLD" "$DIR/ready" & holder=$!',
-      'while [ ! -e "$DIR/ready" ]; do sleep 0.1; done',
-      `set -- /usr/bin/netstat; ${run('reference')}`,
-      `set -- "$NODE" "$CLI"; ${run('ours')}`,
-      'kill $holder',
-    ].join('\n');
-    spawnSync('unshare', ['-n', '-p', '-f', '-m', '--mount-proc', 'sh', '-c', script], {
-      env: { ...process.env, DIR: tmp, HOLD: HOLDER, NODE: process.execPath, CLI: cli },
-      timeout: 60_000,
-    });
-    const result = (name: string) => ({
-      status: Number(readFileSync(path.join(tmp, `${name}.status`), 'latin1')),
-      stdout: readFileSync(path.join(tmp, `${name}.out`), 'latin1'),
-      stderr: readFileSync(path.join(tmp, `${name}.err`), 'latin1'),
-    });
-    const reference = result('reference');
-    const ours = result('ours');
-    expect(reference.stderr).toContain('(No info could be read for "-p"');
-    expect([ours.status, ours.stdout, ours.stderr]).toEqual([reference.status, reference.stdout, reference.stderr]);
+    // root holder of a few thousand sockets (test/scenario/crowd.py: a dump and the fd walk are
+    // likely to overlap); the holder's fd directory is the unreadable one. In those namespaces
+    // only root's processes exist beside ours: no socket can be identified, so net-tools prints
+    // its "No info" notice. Our own transient netlink socket must not count as an identified one.
+    const [step] = await runBatch(
+      {
+        scenario: { name: 'crowd' },
+        steps: [{ runs: [{ argv: [ORACLE, '-tanp'], env: ORACLE_ENV, user: 'nobody' }, { argv: [process.execPath, cli, '-tanp'], env: process.env, user: 'nobody' }] }],
+      },
+      { net: true, pid: true, mountProc: true, loUp: true },
+    );
+    const [reference, ours] = step!.runs.map(asRun);
+    expect(reference!.stderr).toContain('(No info could be read for "-p"');
+    expect(ours).toEqual(reference);
   });
 
   it('repeats every second under -c until interrupted, without noise', async () => {

@@ -13,22 +13,13 @@
  *    differ; everything else on the line is compared exactly.
  * A candidate output equal to either reference run is accepted in any case.
  */
+import type { RawRun } from '../harness/batch';
 import { unifiedDiff } from './unified-diff';
 
 export type Mask = 'timers' | 'counters';
 
-/** One finished run of a program, as run_cases.py reports it (stdout/stderr one character per byte). */
-export interface RunResult {
-  stdout: string;
-  stderr: string;
-  /** Exit status, or null when killed by a signal. */
-  code: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  /** Stopped by the harness with SIGINT (continuous mode). */
-  interrupted: boolean;
-  ms: number;
-}
+/** One finished run of a program, as the batch runner reports it (stdout/stderr one character per byte). */
+export type RunResult = RawRun;
 
 export interface Verdict {
   equal: boolean;

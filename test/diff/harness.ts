@@ -1,23 +1,27 @@
 /**
  * Differential test harness: runs net-tools `netstat` (the oracle, /usr/bin/netstat) and this
  * project's CLI side by side on the same cases, inside ONE private namespace
- * (`unshare --net --mount --pid`) that holds the scenario of test/scenario/ (links, routes,
- * groups, private hosts/networks, a fixed set of sockets).
+ * (`unshare --net --mount --pid`) that holds the differential scenario (test/scenario/:
+ * environment.py's links, routes, groups, private hosts/networks, and differential.py's fixed
+ * set of sockets).
  *
- * The namespace is one child process (test/diff/run_cases.py) that receives the whole case list
- * as JSON and answers with every run's raw output: hundreds of cases cost one scenario set-up.
+ * The namespace is one batch (test/harness/batch.ts) that receives the whole case list and
+ * answers with every run's raw output: hundreds of cases cost one scenario set-up. Each case is
+ * one step of three runs: reference, candidate, reference again (the second reference run shows
+ * what moves by itself), re-run while the kernel's tables change under it.
  *
  * Candidate: `node <repo>/dist/cli.js` by default; NETSTAT_DIFF_CANDIDATE overrides it (a `.js`
  * file runs under this Node, anything else is executed directly -- e.g. /usr/bin/netstat itself,
  * which validates the harness: every case must then pass).
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { type BatchRun, runBatch } from '../harness/batch';
+import { unavailable } from '../harness/needs';
+import { ORACLE as REFERENCE, REPO } from '../harness/paths';
 import { judge, type Mask, type RunResult, type Verdict } from './compare';
 
-export const REPO = path.resolve(__dirname, '..', '..');
-export const REFERENCE = '/usr/bin/netstat';
+export { REFERENCE, REPO };
 
 export interface DiffCase {
   /** netstat's arguments (argv after the program name), the same for both programs. */
@@ -71,15 +75,9 @@ export interface DiffOptions {
   log?: (line: string) => void;
 }
 
-/** Why the differential suite cannot run here (it is skipped), or null when it can. */
-export function skipReason(): string | null {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'needs root (unshare of network/mount/pid namespaces)';
-  const probe = spawnSync('unshare', ['--net', '--mount', '--pid', '--fork', '--mount-proc', 'true'], { stdio: 'ignore' });
-  if (probe.error || probe.status !== 0) {
-    return `unshare --net --mount --pid is not available (${probe.error?.message ?? `exit ${probe.status}`})`;
-  }
-  return null;
+/** Why the differential suite cannot run here (it is skipped), or undefined when it can. */
+export function skipReason(): string | undefined {
+  return unavailable({ unshare: ['net', 'mount', 'pid'], commands: ['ip', 'python3'] });
 }
 
 /** The candidate command, or an Error that says what is missing. */
@@ -120,25 +118,6 @@ export function caseName(c: DiffCase): string {
   return `${who}${env}${program}${argumentText(c.args)}${c.merged ? ' 2>&1' : ''}${redirect}${c.continuous ? ' (continuous)' : ''}`;
 }
 
-interface RawRun {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  interrupted: boolean;
-  ms: number;
-}
-
-/** Output is compared as bytes: one character per byte (latin1), so no byte is lost to decoding. */
-function decode(raw: RawRun): RunResult {
-  return {
-    ...raw,
-    stdout: Buffer.from(raw.stdout, 'base64').toString('latin1'),
-    stderr: Buffer.from(raw.stderr, 'base64').toString('latin1'),
-  };
-}
-
 /**
  * The project's own NETSTAT_* settings (e.g. NETSTAT_BACKEND, NETSTAT_REQUIRE_NATIVE, which CI
  * sets to run the suite once per backend) reach both programs. Left out: the harness's own
@@ -154,6 +133,27 @@ export function passedThrough(env: NodeJS.ProcessEnv = process.env): Record<stri
   return kept;
 }
 
+/** The private directory of the scenario's socket paths (test/scenario/environment.py's SCRATCH). */
+const SCRATCH = '/tmp/netstat-diff';
+/** The fixed PATH both programs get. */
+const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * The runs of one case. argv[0] is the reference's path, like the candidate run as
+ * `node dist/cli.js`; a case with argv0 `netstat` runs the reference under that name and the
+ * candidate through a link named `netstat` (SCRATCH/bin/netstat), as an installed bin would be.
+ */
+function caseRuns(c: DiffCase, candidate: string[], passEnv: Record<string, string>, timeoutMs: number): BatchRun[] {
+  const shared = { env: { PATH, ...passEnv, ...c.env }, user: c.user ?? 'root', stdout: c.stdout, merged: c.merged, timeoutMs } as const;
+  const reference: BatchRun = { ...shared, executable: REFERENCE, argv: [c.argv0 ?? REFERENCE, ...c.args] };
+  const [command, ...rest] = candidate as [string, ...string[]];
+  let ours: BatchRun;
+  if (rest.length === 0 && !command.endsWith('.js')) ours = { ...shared, executable: command, argv: [c.argv0 ?? command, ...c.args] };
+  else if (c.argv0 === 'netstat') ours = { ...shared, executable: command, argv: [command, ...rest.slice(0, -1), `${SCRATCH}/bin/netstat`, ...c.args] };
+  else ours = { ...shared, executable: command, argv: [...candidate, ...c.args] };
+  return [reference, ours, reference];
+}
+
 export async function runDifferential(cases: DiffCase[], opts: DiffOptions = {}): Promise<DiffResult[]> {
   const candidate = opts.candidate ?? resolveCandidate();
   if (candidate instanceof Error) throw candidate;
@@ -162,62 +162,36 @@ export async function runDifferential(cases: DiffCase[], opts: DiffOptions = {})
   const duplicate = names.find((n, k) => names.indexOf(n) !== k);
   if (duplicate) throw new Error(`duplicate differential case: ${duplicate}`);
 
-  const job = {
-    reference: REFERENCE,
-    candidate,
-    passEnv: passedThrough(),
-    timeoutMs: opts.timeoutMs ?? 20_000,
-    continuousMs: opts.continuousMs ?? 3_500,
-    cases: cases.map((c) => ({
-      args: c.args,
-      user: c.user ?? 'root',
-      env: c.env ?? {},
-      continuous: !!c.continuous,
-      argv0: c.argv0 ?? null,
-      stdout: c.stdout ?? null,
-      merged: !!c.merged,
-    })),
-  };
-  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const child = spawn(
-    'unshare',
-    ['--net', '--mount', '--pid', '--fork', '--mount-proc', '--propagation', 'private',
-      'python3', path.join(__dirname, 'run_cases.py')],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
+  const passEnv = passedThrough();
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  const continuousMs = opts.continuousMs ?? 3_500;
+  // Cases run as nobody need the candidate and the checkout readable by uid 65534, or they would test a permission error.
+  const readable = [...candidate.filter((p) => p.startsWith('/')), ...['dist', 'node_modules', 'build'].map((d) => path.join(REPO, d)).filter((d) => existsSync(d))];
+  const results = await runBatch(
+    {
+      setup: [
+        `python3 -B ${path.join(REPO, 'test', 'scenario', 'environment.py')}`,
+        // The link named `netstat` to the candidate script (cases with argv0 'netstat').
+        `mkdir -m 755 -p ${SCRATCH}/bin && ln -s '${candidate[candidate.length - 1]}' ${SCRATCH}/bin/netstat`,
+      ].join(' && '),
+      scenario: { name: 'differential', args: { scratch: SCRATCH } },
+      readableByNobody: cases.some((c) => c.user === 'nobody') ? readable : undefined,
+      steps: cases.map((c) => ({ runs: caseRuns(c, candidate, passEnv, timeoutMs), togetherMs: c.continuous ? continuousMs : undefined, stable: true })),
+    },
+    { net: true, mount: true, pid: true, mountProc: true },
+    opts.log ?? ((line) => process.stderr.write(`${line}\n`)),
   );
-  const out: Buffer[] = [];
-  child.stdout.on('data', (b: Buffer) => out.push(b));
-  let errText = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (s: string) => {
-    errText += s;
-    const lines = errText.split('\n');
-    errText = lines.pop() ?? '';
-    for (const line of lines) log(line);
-  });
-  child.stdin.end(JSON.stringify(job));
-  const status = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code));
-  });
-  if (errText) log(errText);
-  if (status !== 0) throw new Error(`the differential namespace child failed (exit ${status}); see its messages above`);
-  const answer = JSON.parse(Buffer.concat(out).toString('utf8')) as {
-    fatal: string | null;
-    results: { reference: RawRun; candidate: RawRun; reference2: RawRun; attempts: number; tablesStable: boolean }[];
-  };
-  if (answer.fatal) throw new Error(answer.fatal);
-  return answer.results.map((r, k) => {
-    const [reference, cand, reference2] = [decode(r.reference), decode(r.candidate), decode(r.reference2)];
+  return results.map((r, k) => {
+    const [reference, cand, reference2] = r.runs as [RunResult, RunResult, RunResult];
     return {
-      case: cases[k],
-      name: names[k],
+      case: cases[k]!,
+      name: names[k]!,
       reference,
       reference2,
       candidate: cand,
       attempts: r.attempts,
-      tablesStable: r.tablesStable,
-      ...judge(reference, cand, reference2, cases[k].mask ?? []),
+      tablesStable: r.stable,
+      ...judge(reference, cand, reference2, cases[k]!.mask ?? []),
     };
   });
 }

@@ -204,7 +204,7 @@ describe.skipIf(missing !== undefined)('netstat-exporter', () => {
 
 });
 
-// Serving needs TCP listeners; they live in a private network namespace (holder.py's, with
+// Serving needs TCP listeners; they live in a private network namespace (exporter.py's, with
 // listeners on 127.0.0.1:21000…), never in the host's, where other test files list live sockets.
 const nsMissing = missing ?? namespaceUnavailable();
 if (missing === undefined && nsMissing !== undefined) console.log(`exporter serving tests skipped: ${nsMissing}`);
@@ -269,7 +269,7 @@ describe.skipIf(nsMissing !== undefined)('netstat-exporter serving, in a private
   });
 
   it('a port in use: a clear message and exit 1', () => {
-    // holder.py listens on 127.0.0.1:21000.
+    // exporter.py listens on 127.0.0.1:21000.
     const r = ns.runRaw(process.execPath, [EXPORTER, '--listen', '127.0.0.1:21000'], 20_000);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');

@@ -16,29 +16,14 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadNative } from '../../src/native';
-import { type NamedNamespace, cleanupNamespaces, createNamedNamespace, namespaceUnavailable, uniqueName } from '../helpers/netns-fixture';
-import { type PythonHolder, startPython } from '../native/python-holder';
-import { EXPORTER, distMissing, hasCommand, samples } from './helpers';
+import { type NamedNamespace, NAMESPACE_NEEDS, cleanupNamespaces, createNamedNamespace, uniqueName } from '../harness/namespaces';
+import { skipReason } from '../harness/needs';
+import { type PythonHolder, startPython } from '../harness/processes';
+import { EXPORTER, hasCommand, samples } from './helpers';
 
 
 const mount = cgroup2Mount();
-const native = loadNative();
-
-function unavailable(): string | undefined {
-  const missing = distMissing() ?? namespaceUnavailable();
-  if (missing !== undefined) return missing;
-  if (!('binding' in native)) return `native addon ${native.reason}`;
-  if (mount === undefined) return 'no cgroup2 mount in /proc/self/mountinfo';
-  try {
-    fs.accessSync(path.join(mount, 'cgroup.procs'), fs.constants.W_OK);
-  } catch {
-    return `${mount}/cgroup.procs is not writable`;
-  }
-  return undefined;
-}
-const reason = unavailable();
-if (reason !== undefined) console.log(`exporter --by-container tests skipped: ${reason}`);
+const reason = skipReason('exporter --by-container tests', { ...NAMESPACE_NEEDS, built: true, engine: true, cgroup: true });
 
 /** Prints its pid; on a line from the test, opens a listener and prints its port; holds it until stdin closes. */
 const HOLDER = String.raw`

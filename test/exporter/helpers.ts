@@ -1,16 +1,18 @@
 /**
  * Support for the exporter's tests: the built bin, processes that are always
  * killed, bounded waits, and a private network namespace holding known
- * sockets (holder.py) that other programs join with nsenter.
+ * sockets (test/scenario/exporter.py) that other programs join with nsenter.
  */
 import { type ChildProcess, type SpawnOptions, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { startScenario } from '../harness/namespaces';
+import { unavailable } from '../harness/needs';
+import { REPO } from '../harness/paths';
 
-export const REPO = path.resolve(__dirname, '../..');
+export { REPO };
 export const EXPORTER = path.join(REPO, 'dist/exporter/main.js');
-export const HOLDER = path.join(__dirname, 'holder.py');
 
 /** Why the built exporter cannot run, or undefined. */
 export function distMissing(): string | undefined {
@@ -18,16 +20,12 @@ export function distMissing(): string | undefined {
 }
 
 export function hasCommand(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v "$1"`, 'sh', command]).status === 0;
+  return unavailable({ commands: [command] }) === undefined;
 }
 
 /** Why a private network namespace cannot be made and joined here, or undefined. */
 export function namespaceUnavailable(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root (unshare -n and nsenter need it)';
-  for (const command of ['unshare', 'nsenter', 'ip', 'python3', 'ss']) if (!hasCommand(command)) return `${command} not installed`;
-  if (spawnSync('unshare', ['-n', 'sh', '-c', ':']).status !== 0) return 'unshare -n refused (no CAP_SYS_ADMIN?)';
-  return undefined;
+  return unavailable({ unshare: ['net'], commands: ['nsenter', 'ip', 'python3', 'ss'] });
 }
 
 export function tempDir(prefix: string): string {
@@ -39,6 +37,12 @@ export function tempDir(prefix: string): string {
 /** Processes started by a test file; `killAll()` (in afterEach/afterAll) ends every one still running. */
 export class Processes {
   private readonly running = new Set<ChildProcess>();
+  private readonly stops = new Set<() => Promise<void>>();
+
+  /** Also end `stop`'s process in killAll() (a scenario holder). */
+  adopt(stop: () => Promise<void>): void {
+    this.stops.add(stop);
+  }
 
   /** Spawn in a process group of its own, so the whole group can be killed. */
   spawn(command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
@@ -59,6 +63,8 @@ export class Processes {
       }
     }
     this.running.clear();
+    for (const stop of this.stops) void stop();
+    this.stops.clear();
   }
 }
 
@@ -149,19 +155,14 @@ print(json.dumps({'status': r.status, 'headers': {k.lower(): v for k, v in r.get
 `;
 
 /**
- * A private network namespace (lo up) held by holder.py with `established`
- * loopback TCP connections and `listeners` TCP listeners (see holder.py).
+ * A private network namespace (lo up) held by test/scenario/exporter.py with `established`
+ * loopback TCP connections and `listeners` TCP listeners (see there).
  */
 export async function startNamespace(processes: Processes, established: number, listeners: number): Promise<Namespace> {
   const dir = tempDir('netstat-exporter-ns-');
-  const child = processes.spawn('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec python3 "$@"', 'sh', HOLDER, dir, String(established), String(listeners)]);
-  const stderr = capture(child.stderr);
-  const ready = path.join(dir, 'ready');
-  await waitFor('holder.py to be ready', 60_000, () => {
-    if (child.exitCode !== null) throw new Error(`holder.py exited with ${child.exitCode}: ${stderr.text()}`);
-    return fs.existsSync(ready) ? true : undefined;
-  }, 50);
-  const pid = Number(fs.readFileSync(ready, 'utf8').trim());
+  const holder = await startScenario('exporter', { established, listeners }, { isolation: { net: true, loUp: true } });
+  processes.adopt(holder.stop);
+  const pid = holder.pid;
   const enter = ['nsenter', `--net=/proc/${pid}/ns/net`];
   const runRaw = (command: string, args: readonly string[], timeoutMs = 30_000): SpawnSyncReturns<string> =>
     spawnSync(enter[0] as string, [...enter.slice(1), command, ...args], { encoding: 'utf8', timeout: timeoutMs });

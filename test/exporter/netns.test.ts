@@ -1,6 +1,6 @@
 /**
  * The exporter over network namespaces, for real: two named namespaces
- * (`ip netns add`) hold known sockets (test/helpers/netns-fixture.ts), and
+ * (`ip netns add`) hold known sockets (test/harness/namespaces.ts), and
  * `--all-netns` (one count over every namespace, split per namespace) must
  * give each its exact series, labelled `netns="<name>"`; `--netns NAME|PID`
  * one of them alone; the HTTP server the same, serving from inside one of
@@ -12,15 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type NamedNamespace,
-  type SocketHolder,
-  cleanupNamespaces,
-  createNamedNamespace,
-  holdSockets,
-  namespaceUnavailable,
-  uniqueName,
-} from '../helpers/netns-fixture';
+import { type NamedNamespace, type SocketHolder, cleanupNamespaces, createNamedNamespace, holdSockets, namespaceUnavailable, uniqueName } from '../harness/namespaces';
 import { BASELINE_STATES } from '../../src/exporter/snapshot';
 import { EXPORTER, Processes, distMissing, exitOf, hasCommand, httpVia, samples, startExporter, waitFor } from './helpers';
 

@@ -1,7 +1,7 @@
 /**
  * Real components: a real Prometheus server (the Debian `prometheus`
  * package) scrapes the built exporter on 127.0.0.1 inside a private network
- * namespace holding known sockets (holder.py), and what its HTTP API
+ * namespace holding known sockets (test/scenario/exporter.py), and what its HTTP API
  * answers for TCP LISTEN and ESTABLISHED must equal what `ss` counts in the
  * same namespace; with `--all-netns`, the namespace's series arrive under
  * its `netns` label. `promtool check metrics` lints the exposition.
@@ -181,9 +181,9 @@ describe.skipIf(reason !== undefined)('a real Prometheus scraping the exporter i
     // What ss counts, less our own API connections to Prometheus (none are open now, but be exact).
     const ssListen = ssCount(['-tln']);
     const ssEstablished = ssCount(['-tn', 'state', 'established', `( not sport = :${PROMETHEUS_PORT} and not dport = :${PROMETHEUS_PORT} )`]);
-    // holder.py's listeners (LISTENERS + 2), the exporter's and Prometheus': all seen by both.
+    // exporter.py's listeners (LISTENERS + 2), the exporter's and Prometheus': all seen by both.
     expect(ssListen).toBe(LISTENERS + 2 + 2);
-    // holder.py's connections (both ends) and Prometheus' keep-alive scrape connection (both ends).
+    // exporter.py's connections (both ends) and Prometheus' keep-alive scrape connection (both ends).
     const scrapeConnection = ssCount(['-tn', 'state', 'established', `( sport = :${EXPORTER_PORT} or dport = :${EXPORTER_PORT} )`]);
     expect(scrapeConnection).toBe(2);
     expect(ssEstablished).toBe(2 * ESTABLISHED + 2);
@@ -205,7 +205,7 @@ describe.skipIf(reason !== undefined)('a real Prometheus scraping the exporter i
         `tcp/inet/loopback/${PROMETHEUS_PORT}=1`,
       ].sort(),
     );
-    // holder.py leaves 1000 bytes unread at one end; nothing else queues between scrapes.
+    // exporter.py leaves 1000 bytes unread at one end; nothing else queues between scrapes.
     const receive = query('sum(netstat_tcp_queue_bytes{queue="receive"})').data.data.result[0]?.value?.[1];
     expect(receive).toBe('1000');
     const tables = query('netstat_table_info').data.data.result.map((r) => r.metric.table);
@@ -283,7 +283,7 @@ describe.skipIf(reason !== undefined)('a real Prometheus scraping an --all-netns
 
   it('the namespace\'s series arrive under netns="net:[INODE]", with its readable status', () => {
     expect(label).toMatch(/^net:\[\d+\]$/);
-    // holder.py's listeners (LISTENERS + 2), the exporter's and Prometheus'.
+    // exporter.py's listeners (LISTENERS + 2), the exporter's and Prometheus'.
     const listen = query(`sum(netstat_sockets{netns="${label}",protocol="tcp",state="LISTEN"})`)[0]?.value?.[1];
     expect(listen).toBe(String(LISTENERS + 2 + 2));
     const listeners = query(`netstat_listening_sockets{netns="${label}",protocol="tcp",family="inet",address_class="loopback"}`).map((r) => r.metric.port).sort();

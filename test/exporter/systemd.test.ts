@@ -16,12 +16,13 @@
  *   whose root is read-only but for those paths.
  *
  * Each runs in a private network namespace holding known sockets of root's
- * (holder.py). Root only; skipped with the reason when a tool is missing.
+ * (test/scenario/exporter.py). Root only; skipped with the reason when a tool is missing.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isolated } from '../harness/isolate';
 import { EXPORTER, type Namespace, Processes, REPO, capture, distMissing, exitOf, hasCommand, namespaceUnavailable, samples, startNamespace, tempDir, waitFor } from './helpers';
 
 const DOC = path.join(REPO, 'docs/exporter.md');
@@ -30,7 +31,7 @@ const RESTRICT_FAMILIES = path.join(__dirname, 'restrict-families.py');
 const DYNAMIC_UID = 61999;
 const ESTABLISHED = 3;
 const LISTENERS = 2;
-/** holder.py's sockets: its listeners (LISTENERS + 2), both ends of each connection, three UDP sockets. */
+/** exporter.py's sockets: its listeners (LISTENERS + 2), both ends of each connection, three UDP sockets. */
 const HOLDER_SOCKETS = LISTENERS + 2 + 2 * ESTABLISHED + 3;
 
 /** The unit files on the page: each ```ini block starts with a comment naming where it is installed. */
@@ -98,7 +99,7 @@ function confined(settings: Map<string, string[]>, enter: readonly string[]): st
   if (settings.get('ProtectSystem')?.at(-1) === 'strict') {
     // Everything read-only (the checkout, /tmp and /var live on / here), then each ReadWritePaths= writable again.
     const script = 'mount --make-rprivate / && mount -o bind,remount,ro / && while [ "$1" != -- ]; do mount --bind "$1" "$1" && mount -o bind,remount,rw "$1" || exit 125; shift; done; shift; exec "$@"';
-    command.push('unshare', '-m', 'sh', '-c', script, 'sh', ...(words(settings, 'ReadWritePaths') ?? []), '--');
+    command.push(...isolated(['sh', '-c', script, 'sh', ...(words(settings, 'ReadWritePaths') ?? []), '--'], { mount: true }));
   }
   if (settings.get('DynamicUser')?.at(-1) !== 'yes') throw new Error('the units run as DynamicUser=yes');
   command.push('setpriv', `--reuid=${DYNAMIC_UID}`, `--regid=${DYNAMIC_UID}`, '--clear-groups');
@@ -225,7 +226,7 @@ describe.skipIf(verifyReason !== undefined)('systemd-analyze verify', () => {
 function confinementUnavailable(): string | undefined {
   const ns = missing ?? namespaceUnavailable();
   if (ns !== undefined) return ns;
-  for (const command of ['setpriv', 'unshare', 'mount']) if (!hasCommand(command)) return `${command} not installed`;
+  for (const command of ['setpriv', 'mount']) if (!hasCommand(command)) return `${command} not installed`;
   const asUser = [`--reuid=${DYNAMIC_UID}`, `--regid=${DYNAMIC_UID}`, '--clear-groups'];
   const probe = spawnSync('setpriv', [...asUser, process.execPath, EXPORTER, '--version'], { env: serviceEnv() });
   if (probe.status !== 0) return `uid ${DYNAMIC_UID} cannot run the checkout (not world-readable)`;
@@ -327,7 +328,7 @@ describe.skipIf(confineReason !== undefined)('the units\' confinement, reproduce
     const caps = mask(CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE);
     expect(statusOf(child.pid!)).toMatchObject({ Uid: `${DYNAMIC_UID} `.repeat(4).trim(), CapEff: caps, CapPrm: caps, CapAmb: caps, CapBnd: caps, NoNewPrivs: '1', Seccomp: '2' });
     const values = samples(ns.http(9814, '/metrics').body);
-    // holder.py runs as root: its sockets are attributed to it, every one (python3 too: the client end of this scrape).
+    // exporter.py runs as root: its sockets are attributed to it, every one (python3 too: the client end of this scrape).
     expect(values.get('netstat_process_sockets{program="python3"}')).toBe(HOLDER_SOCKETS + 1);
     // The exporter's own listener and its end of this scrape, under its name (node's argv[0] basename).
     expect(values.get(`netstat_process_sockets{program="${path.basename(process.execPath)}"}`)).toBe(2);

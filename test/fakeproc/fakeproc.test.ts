@@ -4,14 +4,12 @@
  * their messages and statuses, malformed lines, and unreadable files.
  */
 import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type FakeTree, runOverFakeProc, unavailable } from './harness';
+import { skipReason } from '../harness/needs';
+import { CLI as cli } from '../harness/paths';
+import { type FakeTree, runOverFakeProc } from './harness';
 
-const repo = path.resolve(__dirname, '..', '..');
-const cli = path.join(repo, 'dist', 'cli.js');
-const why = unavailable();
-if (why) console.log(`fake-/proc differential tests skipped: ${why}`);
+const why = skipReason('fake-/proc differential tests', { unshare: ['mount'], oracle: true });
 
 const TCP_HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
 const UDP_HEADER = '   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n';
@@ -59,7 +57,7 @@ const LOOPING_CASES = ['-t', '-a', '-x', '-u', '-4', '-6', '-v'];
 
 const split = (line: string) => line.split(' ').filter((a) => a !== '');
 
-describe.skipIf(why !== null)('socket listing over a fake /proc, against net-tools', () => {
+describe.skipIf(why !== undefined)('socket listing over a fake /proc, against net-tools', () => {
   it('has a built CLI to test', () => {
     expect(existsSync(cli), `${cli} is missing: run npm run build`).toBe(true);
   });

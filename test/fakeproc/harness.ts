@@ -1,34 +1,18 @@
 /**
- * Differential runs against /usr/bin/netstat over a FAKE /proc: inside a
- * private mount namespace a tmpfs is mounted on /proc and filled with
- * hand-made `net/*` files, so both programs read the same synthetic kernel
- * (SCTP tables this kernel lacks, missing files, malformed lines, a symlink
- * loop). Only the socket listing's files are faked; owners (-p) find no
- * processes, identically for both.
+ * Differential runs against /usr/bin/netstat over a FAKE /proc: a tree of hand-made `net/*`
+ * files is mounted on /proc in a private mount namespace (test/harness: overProc), so both
+ * programs read the same synthetic kernel (SCTP tables this kernel lacks, missing files,
+ * malformed lines, a symlink loop). Only the socket listing's files are faked; owners (-p)
+ * find no processes, identically for both.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-
-export const REFERENCE = '/usr/bin/netstat';
+import { AS_NOBODY, ORACLE_ENV, type Run, overProc, runCommand } from '../harness/commands';
+import { ORACLE } from '../harness/paths';
 
 /** File path below /proc → content, or `{ loop: true }` for a self-referencing symlink. */
 export type FakeTree = Record<string, string | { loop: true }>;
-
-export interface Outcome {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Why these tests cannot run here, or null when they can. */
-export function unavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root (unshare -m, mount)';
-  const probe = spawnSync('unshare', ['-m', '--propagation', 'private', 'true']);
-  if (probe.status !== 0) return `unshare -m does not work here: ${probe.stderr?.toString().trim()}`;
-  return null;
-}
 
 export interface FakeProcOptions {
   /** Shell lines run after the tree is in place (chmod, mkfifo, a background writer); their jobs are killed when the program ends. */
@@ -39,46 +23,38 @@ export interface FakeProcOptions {
   env?: Record<string, string>;
 }
 
+/** The tree as files in a new directory (readable by everyone, as /proc is). */
+function writeTree(tree: FakeTree): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'netstat-fakeproc-'));
+  chmodSync(dir, 0o755);
+  for (const [file, content] of Object.entries(tree)) {
+    const target = path.join(dir, file);
+    mkdirSync(path.dirname(target), { recursive: true });
+    if (typeof content === 'string') writeFileSync(target, content, 'latin1');
+    else symlinkSync(`/proc/${file}`, target); // itself, once the tree is /proc
+  }
+  return dir;
+}
+
 /**
- * Run each argument list with both programs over the fake tree; one mount
- * namespace per program run keeps runs independent.
+ * Run each argument list with both programs over the fake tree; one mount namespace per
+ * program run keeps runs independent.
  */
 export function runOverFakeProc(
   tree: FakeTree,
   cases: string[][],
   candidate: string[],
   options: FakeProcOptions = {},
-): Array<{ args: string[]; reference: Outcome; candidate: Outcome }> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'netstat-fakeproc-'));
+): Array<{ args: string[]; reference: Run; candidate: Run }> {
+  const dir = writeTree(tree);
   try {
-    const script = path.join(dir, 'populate.sh');
-    const lines = ['set -e', 'mount -t tmpfs none /proc'];
-    Object.entries(tree).forEach(([file, content], index) => {
-      const target = `/proc/${file}`;
-      lines.push(`mkdir -p "$(dirname ${target})"`);
-      if (typeof content === 'string') {
-        const source = path.join(dir, `f${index}`);
-        writeFileSync(source, content, 'latin1');
-        lines.push(`cp ${source} ${target}`);
-      } else {
-        lines.push(`ln -s ${target} ${target}`);
-      }
-    });
-    lines.push(...(options.setup ?? []));
-    const as = options.user === 'nobody' ? 'setpriv --reuid=65534 --regid=65534 --clear-groups ' : '';
-    // Not exec: background jobs of the setup must not outlive the program (they hold its output pipes).
-    lines.push('status=0', `${as}"$@" || status=$?`, 'kill $(jobs -p) 2>/dev/null || true', 'exit $status');
-    writeFileSync(script, lines.join('\n') + '\n');
-    const run = (program: string[], args: string[]): Outcome => {
-      const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'bash', script, ...program, ...args], {
-        encoding: 'latin1',
-        timeout: 20_000,
-        // The synthetic kernel exists only as /proc files: the candidate must read them, whatever backend the suite runs under.
-        env: { ...process.env, NETSTAT_PROC_ROOT: '', NETSTAT_BACKEND: 'procfs', ...options.env },
-      });
-      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-    };
-    return cases.map((args) => ({ args, reference: run([REFERENCE], args), candidate: run(candidate, args) }));
+    const setup = (options.setup ?? []).join('\n');
+    const as = options.user === 'nobody' ? AS_NOBODY : [];
+    // The synthetic kernel exists only as /proc files: the candidate must read them, whatever backend the suite runs under.
+    const env = { ...process.env, NETSTAT_PROC_ROOT: '', NETSTAT_BACKEND: 'procfs', ...options.env };
+    const run = (program: string[], args: string[], programEnv: NodeJS.ProcessEnv): Run =>
+      runCommand(overProc(dir, [...as, ...program, ...args], { setup }), { env: programEnv, timeoutMs: 20_000 });
+    return cases.map((args) => ({ args, reference: run([ORACLE], args, ORACLE_ENV), candidate: run(candidate, args, env) }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -51,8 +51,8 @@ function commands(): Record<string, Command> {
 
 describe.skipIf(why !== undefined)('the BPF fd walk refused', () => {
   let out: Record<string, Outcome>;
-  beforeAll(() => {
-    out = runNamed(commands());
+  beforeAll(async () => {
+    out = await runNamed(commands());
   });
 
   it('without a fault, owners are read by the BPF iterator, and the listings are net-tools\'', () => {

@@ -42,8 +42,8 @@ function commands(): Record<string, Command> {
 
 describe.skipIf(why !== undefined)('a protocol without its diag module (RAW, ENOENT)', () => {
   let out: Record<string, Outcome>;
-  beforeAll(() => {
-    out = runNamed(commands());
+  beforeAll(async () => {
+    out = await runNamed(commands());
   });
 
   it('net-tools lists the raw sockets held in the namespace', () => {

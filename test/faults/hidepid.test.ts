@@ -1,6 +1,6 @@
 /**
  * /proc mounted with hidepid in a private mount + PID namespace, read by
- * uid 65534 (private-net.py mounts it; sockets are held by root and by a
+ * uid 65534 (private-net.ts mounts it; sockets are held by root and by a
  * uid-65534 process). Other users' processes then cannot be read at all:
  *
  * - hidepid=0: their `fd` directories give EACCES — net-tools prints its
@@ -42,8 +42,8 @@ describe.skipIf(why !== undefined)('hidepid, read as uid 65534', () => {
   for (const level of LEVELS) {
     describe(`hidepid=${level}`, () => {
       let out: Record<string, Outcome>;
-      beforeAll(() => {
-        out = runNamed(commands(), level === 0 ? {} : { hidepid: level });
+      beforeAll(async () => {
+        out = await runNamed(commands(), level === 0 ? {} : { hidepid: level });
       });
 
       it(`net-tools ${level === 0 ? 'prints' : 'does not print'} its notice, and names only the user's own process`, () => {

@@ -14,15 +14,17 @@
  * EACCES, for NETLINK_ROUTE alone and for every netlink protocol.
  * NETSTAT_BACKEND=netlink raises the refusal instead, as for socket tables;
  * without the engine, -i stops with the refusal of getifaddrs.
- * The namespace runs go through test/modes/interfaces-netns.ts.
+ * The namespace runs go through test/modes/interfaces-netns.ts (a batch of test/harness).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { namespaceSkipReason, ORACLE, requireBuilt, runPhases, type Output, type Phase, type PhaseResults } from '../modes/interfaces-netns';
-import { CLI } from './private-net';
+import { ORACLE_ENV, type Run } from '../harness/commands';
+import { namespaceSkipReason, runPhases, type Phase, type PhaseResults, type Program } from '../modes/interfaces-netns';
+import { CLI, REFERENCE as ORACLE } from './private-net';
 import { type Refusal, type Target, refused, seccompUnavailable } from './seccomp';
 
-const why = namespaceSkipReason() ?? seccompUnavailable() ?? null;
-if (why !== null) console.log(`-i under refused netlink skipped: ${why}`);
+const noSeccomp = seccompUnavailable();
+if (noSeccomp !== undefined) console.log(`-i under refused netlink skipped: ${noSeccomp}`);
+const why = namespaceSkipReason('-i under refused netlink') ?? noSeccomp;
 
 const SETUP = `
 ip link set lo up
@@ -69,54 +71,57 @@ const CASES = [
 const SHORT_CASES = ['-i', '-iae', 'nobody:-ia'];
 
 /** The candidate with NETSTAT_* set as given (the others unset), under the filter when one is given. */
-function candidate(fault: [Refusal, Target] | null, env: string[] = []): string {
-  const clean = ['-u', 'NETSTAT_BACKEND', '-u', 'NETSTAT_PROC_ROOT', '-u', 'NETSTAT_REQUIRE_NATIVE'];
+function candidate(fault: [Refusal, Target] | null, settings: Record<string, string> = {}, extra: string[] = []): Program {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...settings };
+  for (const name of ['NETSTAT_BACKEND', 'NETSTAT_PROC_ROOT', 'NETSTAT_REQUIRE_NATIVE']) if (!(name in settings)) delete env[name];
   const filter = fault === null ? [] : refused(...fault);
-  return [...filter, 'env', ...clean, ...env, process.execPath, CLI].join(' ');
+  return { argv: [...filter, process.execPath, CLI, ...extra], env };
 }
+
+/** net-tools, under the filter. */
+const netTools = (errno: Refusal, target: Target): Program => ({ argv: [...refused(errno, target), ORACLE], env: ORACLE_ENV });
 
 function phases(): Phase[] {
   const under = (errno: Refusal, target: Target, cases: string[]): Phase => ({
-    oracle: [...refused(errno, target), ORACLE].join(' '),
-    programs: { auto: candidate([errno, target]), procfs: candidate([errno, target], ['NETSTAT_BACKEND=procfs']) },
+    oracle: netTools(errno, target),
+    programs: { auto: candidate([errno, target]), procfs: candidate([errno, target], { NETSTAT_BACKEND: 'procfs' }) },
     cases,
   });
   return [
-    { setup: SETUP, programs: { auto: candidate(null), procfs: candidate(null, ['NETSTAT_BACKEND=procfs']) }, cases: ['-iae'] },
+    { setup: SETUP, programs: { auto: candidate(null), procfs: candidate(null, { NETSTAT_BACKEND: 'procfs' }) }, cases: ['-iae'] },
     under('EPERM', 'route', CASES),
     under('EACCES', 'route', SHORT_CASES),
     under('EPERM', 'netlink', SHORT_CASES),
     under('EACCES', 'netlink', SHORT_CASES),
     {
-      oracle: [...refused('EPERM', 'route'), ORACLE].join(' '),
+      oracle: netTools('EPERM', 'route'),
       programs: {
-        sources: `${candidate(['EPERM', 'route'])} --sources`,
-        procfsSources: `${candidate(['EPERM', 'route'], ['NETSTAT_BACKEND=procfs'])} --sources`,
-        unfaulted: `${candidate(null)} --sources`,
-        forced: candidate(['EPERM', 'route'], ['NETSTAT_BACKEND=netlink']),
-        forcedEacces: candidate(['EACCES', 'route'], ['NETSTAT_BACKEND=netlink']),
+        sources: candidate(['EPERM', 'route'], {}, ['--sources']),
+        procfsSources: candidate(['EPERM', 'route'], { NETSTAT_BACKEND: 'procfs' }, ['--sources']),
+        unfaulted: candidate(null, {}, ['--sources']),
+        forced: candidate(['EPERM', 'route'], { NETSTAT_BACKEND: 'netlink' }),
+        forcedEacces: candidate(['EACCES', 'route'], { NETSTAT_BACKEND: 'netlink' }),
         // No engine at all (procfs, so no first-run notice): getifaddrs is rtnetlink too.
-        noEngine: candidate(['EPERM', 'route'], ['NETSTAT_BACKEND=procfs', 'NETSTAT_NATIVE_PATH=/nonexistent/netstat_native.node']),
+        noEngine: candidate(['EPERM', 'route'], { NETSTAT_BACKEND: 'procfs', NETSTAT_NATIVE_PATH: '/nonexistent/netstat_native.node' }),
       },
       cases: ['-i'],
     },
   ];
 }
 
-describe.skipIf(why !== null)('netstat -i with netlink refused', () => {
+describe.skipIf(why !== undefined)('netstat -i with netlink refused', () => {
   let list: Phase[] = [];
   let results: PhaseResults = [];
-  const get = (phase: number, args: string, program: string): Output => results[phase]![list[phase]!.cases.indexOf(args)]![program]!;
+  const get = (phase: number, args: string, program: string): Run => results[phase]![list[phase]!.cases.indexOf(args)]![program]!;
 
-  beforeAll(() => {
-    requireBuilt();
+  beforeAll(async () => {
     list = phases();
-    results = runPhases(list);
-  });
+    results = await runPhases(list);
+  }, 600_000);
 
   it('the scenario has what it claims, and net-tools prints it under the filter', () => {
     const all = get(1, '-iae', 'ref');
-    expect(all.status).toBe('0');
+    expect(all.status).toBe(0);
     expect(all.stderr).toBe('');
     for (const text of [
       'dm0: flags=',
@@ -154,7 +159,7 @@ describe.skipIf(why !== null)('netstat -i with netlink refused', () => {
       for (const args of cases) {
         it(`netstat ${args} prints exactly what net-tools prints (backend unset, and procfs)`, () => {
           const reference = get(phase, args, 'ref');
-          expect(reference.status).toBe('0');
+          expect(reference.status).toBe(0);
           expect(get(phase, args, 'auto')).toEqual(reference);
           expect(get(phase, args, 'procfs')).toEqual(reference);
         });
@@ -163,7 +168,7 @@ describe.skipIf(why !== null)('netstat -i with netlink refused', () => {
   }
 
   it('--sources names the ioctls and the refusal (and rtnetlink when nothing is refused)', () => {
-    const lines = (output: Output) => output.stderr.split('\n').filter((line) => line.startsWith('netstat: interfaces: '));
+    const lines = (output: Run) => output.stderr.split('\n').filter((line) => line.startsWith('netstat: interfaces: '));
     expect(lines(get(5, '-i', 'sources'))).toEqual([
       'netstat: interfaces: ioctl (rtnetlink refused (rtnetlink: cannot open a socket: Operation not permitted))',
     ]);
@@ -176,12 +181,12 @@ describe.skipIf(why !== null)('netstat -i with netlink refused', () => {
   it('NETSTAT_BACKEND=netlink raises the refusal: one line naming it, status 1', () => {
     const header = 'Kernel Interface table\nIface             MTU    RX-OK RX-ERR RX-DRP RX-OVR    TX-OK TX-ERR TX-DRP TX-OVR Flg\n';
     expect(get(5, '-i', 'forced')).toEqual({
-      status: '1',
+      status: 1,
       stdout: header,
       stderr: 'netstat: rtnetlink: cannot open a socket: Operation not permitted (EPERM)\n',
     });
     expect(get(5, '-i', 'forcedEacces')).toEqual({
-      status: '1',
+      status: 1,
       stdout: header,
       stderr: 'netstat: rtnetlink: cannot open a socket: Permission denied (EACCES)\n',
     });
@@ -189,7 +194,7 @@ describe.skipIf(why !== null)('netstat -i with netlink refused', () => {
 
   it('without the engine, the refused getifaddrs is named in one line, status 1 (never a partial table)', () => {
     expect(get(5, '-i', 'noEngine')).toEqual({
-      status: '1',
+      status: 1,
       stdout: 'Kernel Interface table\nIface             MTU    RX-OK RX-ERR RX-DRP RX-OVR    TX-OK TX-ERR TX-DRP TX-OVR Flg\n',
       stderr: 'netstat: cannot list IPv4 addresses (getifaddrs): Operation not permitted (EPERM)\n',
     });

@@ -53,8 +53,8 @@ function commands(): Record<string, Command> {
 
 describe.skipIf(why !== undefined)('netlink refused by seccomp', () => {
   let out: Record<string, Outcome>;
-  beforeAll(() => {
-    out = runNamed(commands());
+  beforeAll(async () => {
+    out = await runNamed(commands());
   });
 
   it('the filter refuses the fault and nothing else: net-tools still lists every table', () => {

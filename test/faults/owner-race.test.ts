@@ -9,13 +9,13 @@
  * CLI must print its listing without a word on stderr.
  */
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNativeOwners } from '../../src/backends/netlink';
 import { createProcfsOwners } from '../../src/backends/procfs';
 import type { OwnerScan, OwnerSource } from '../../src/backends/types';
 import { nativeOutcome } from '../../src/native';
-import { type PythonHolder, startPython } from '../native/python-holder';
+import { skipReason } from '../harness/needs';
+import { type PythonHolder, startPython } from '../harness/processes';
 import { CLI } from './private-net';
 
 /** Exits when the test closes stdin (or dies). */
@@ -47,8 +47,8 @@ while True:
     os.waitpid(pid, 0)
 `;
 
-const why = process.getuid?.() !== 0 ? 'needs root (walks every process)' : fs.existsSync(CLI) ? undefined : 'dist/ not built (npm run build)';
-if (why !== undefined) console.log(`owner-walk race tests skipped: ${why}`);
+// Root: the walks read every process.
+const why = skipReason('owner-walk race tests', { root: true, built: true });
 
 /** Walks until one reports something vanished (or `tries` walks); every scan is kept. */
 function walkUntilVanished(owners: OwnerSource, tries: number, query: { pids?: number[] } = {}): OwnerScan[] {

@@ -1,22 +1,22 @@
 /**
- * Test support: run a batch of commands in one private network + mount + PID
- * namespace holding a fixed set of sockets (private-net.py), so net-tools
- * and the candidate, each with and without a fault, read the same tables.
+ * Test support: run a batch of commands in one private network + mount + PID namespace
+ * holding a fixed set of sockets (test/scenario/faults.py, held by the namespace's PID 1, the
+ * batch runner), so net-tools and the candidate, each with and without a fault, read the same
+ * tables.
  *
  * Sockets held: TCP 127.0.0.1:7101 (listener, one connection), TCP ::1:7102,
  * UDP 127.0.0.1:7103, raw ICMP and ICMPv6, UNIX @faults-root (listener and a
  * connection), all by root (PID 1); TCP 127.0.0.1:7104 and UNIX
  * @faults-nobody by a uid-65534 child.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { namespaceUnavailable } from '../helpers/netns-fixture';
+import { asRun, runBatch } from '../harness/batch';
+import type { Run } from '../harness/commands';
+import { unavailable } from '../harness/needs';
+import { CLI, ORACLE } from '../harness/paths';
 
-export const REPO = path.resolve(__dirname, '..', '..');
-export const CLI = path.join(REPO, 'dist', 'cli.js');
-export const REFERENCE = '/usr/bin/netstat';
-const RUNNER = path.join(__dirname, 'private-net.py');
+export { AS_NOBODY } from '../harness/commands';
+export { CLI, ORACLE as REFERENCE };
 
 export interface Command {
   argv: string[];
@@ -24,33 +24,35 @@ export interface Command {
   env?: Record<string, string | null>;
 }
 
-export interface Outcome {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
+export type Outcome = Run;
 
 /** Why these namespaces cannot be made here, or undefined when they can. */
 export function privateNetUnavailable(): string | undefined {
-  const reason = namespaceUnavailable();
-  if (reason !== undefined) return reason;
-  if (!existsSync(REFERENCE)) return `reference ${REFERENCE} is not installed`;
-  if (!existsSync(CLI)) return 'dist/ not built (npm run build)';
-  const probe = spawnSync('unshare', ['--net', '--mount', '--pid', '--fork', 'true']);
-  if (probe.status !== 0) return `unshare --net --mount --pid refused: ${probe.stderr?.toString().trim()}`;
-  return undefined;
+  return unavailable({ unshare: ['net', 'mount', 'pid'], commands: ['ip', 'python3'], oracle: true, built: true });
 }
 
-/** Runs every command, in order, in one fresh namespace (hidepid: /proc remounted with that option). */
-export function runInPrivateNet(commands: Command[], options: { hidepid?: 1 | 2 } = {}): Outcome[] {
-  const spec = JSON.stringify({ hidepid: options.hidepid ?? 0, commands });
-  const result = spawnSync('unshare', ['--net', '--mount', '--pid', '--fork', 'python3', RUNNER, spec], {
-    encoding: 'utf8',
-    timeout: 300_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (result.status !== 0) throw new Error(`private-net.py failed (${result.error?.message ?? `status ${String(result.status)}`}): ${result.stderr}`);
-  return JSON.parse(result.stdout) as Outcome[];
+/** The caller's environment, in the C locale, with the command's overrides (null: unset). */
+function environment(overrides: Record<string, string | null> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C' };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === null) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+/** Runs every command, in order, in one fresh namespace (hidepid: /proc mounted with that option). */
+export async function runInPrivateNet(commands: Command[], options: { hidepid?: 1 | 2 } = {}): Promise<Outcome[]> {
+  const [step] = await runBatch(
+    {
+      // A proc of this PID namespace (PIDs as its processes see them), with the hidepid option asked for.
+      setup: `mount -t proc -o hidepid=${options.hidepid ?? 0} proc /proc`,
+      scenario: { name: 'faults' },
+      steps: [{ runs: commands.map((command) => ({ argv: command.argv, env: environment(command.env), timeoutMs: 60_000 })) }],
+    },
+    { net: true, mount: true, pid: true, loUp: true },
+  );
+  return step!.runs.map(asRun);
 }
 
 /** `node dist/cli.js ARGS`. */
@@ -58,13 +60,10 @@ export function candidate(args: string[]): string[] {
   return [process.execPath, CLI, ...args];
 }
 
-/** `setpriv` prefix that runs a command as uid/gid 65534. */
-export const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
-
 /** {@link runInPrivateNet} over named commands: the outcomes by the same names. */
-export function runNamed(commands: Record<string, Command>, options: { hidepid?: 1 | 2 } = {}): Record<string, Outcome> {
+export async function runNamed(commands: Record<string, Command>, options: { hidepid?: 1 | 2 } = {}): Promise<Record<string, Outcome>> {
   const names = Object.keys(commands);
-  const outcomes = runInPrivateNet(
+  const outcomes = await runInPrivateNet(
     names.map((name) => commands[name]!),
     options,
   );

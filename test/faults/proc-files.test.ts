@@ -17,12 +17,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeTree, runOverFakeProc, unavailable } from '../fakeproc/harness';
-import { realPython } from '../native/python-holder';
+import { type FakeTree, runOverFakeProc } from '../fakeproc/harness';
+import { skipReason } from '../harness/needs';
+import { realPython } from '../harness/processes';
 import { AS_NOBODY, CLI, library, report } from './private-net';
 
-const why = unavailable() ?? (fs.existsSync(CLI) ? null : 'dist/ not built (npm run build)');
-if (why) console.log(`/proc file fault tests skipped: ${why}`);
+const why = skipReason('/proc file fault tests', { unshare: ['mount'], oracle: true, built: true });
 
 const WRITER = path.join(__dirname, 'chunked-writer.py');
 const TCP_HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
@@ -91,7 +91,7 @@ function runLibrary(root: string, asNobody: boolean, query: object): Record<stri
   return report({ status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr });
 }
 
-describe.skipIf(why !== null)('unreadable /proc/net files, read as uid 65534', () => {
+describe.skipIf(why !== undefined)('unreadable /proc/net files, read as uid 65534', () => {
   const CASES = [['-tan'], ['-an'], ['-t'], ['-a'], ['-uan'], ['-xa'], ['-x'], ['-tanp'], ['-tn', '-4'], ['-6'], ['-v']];
 
   it('chmod 000 net/tcp and net/unix: the CLI prints what net-tools prints, message and status included', () => {
@@ -137,7 +137,7 @@ describe.skipIf(why !== null)('unreadable /proc/net files, read as uid 65534', (
   });
 });
 
-describe.skipIf(why !== null)('short reads: tables served through FIFOs a few bytes at a time', () => {
+describe.skipIf(why !== undefined)('short reads: tables served through FIFOs a few bytes at a time', () => {
   let sources: string;
   beforeAll(() => {
     sources = fs.mkdtempSync(path.join(os.tmpdir(), 'netstat-faults-fifo-'));

@@ -7,23 +7,16 @@
  * are compared live only). net-tools prints the Internet section first when
  * `-4`/`-6` select it; the tree has no socket files, so only its two header
  * lines appear, and they are the socket listing's business: they are cut off
- * before comparing. Where the oracle can run (root, `unshare`,
- * /usr/bin/netstat) every combination, symbolic ones included, is also run
- * live, as root and as nobody; `NETSTAT_UPDATE_FIXTURES=1` re-records.
+ * before comparing. The recording is checked live where net-tools can run
+ * (test/harness/oracle-suite.ts), with the symbolic combinations on one tree.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GROUPS_HEADER, GroupScanState, groupsSection, parseIgmp, parseIgmp6 } from '../../src/modes/groups';
 import { createResolvers } from '../../src/resolve';
-import { ORACLE, type Run, captureContext as context, oracleUnavailable, runOracle as runOracleWhole, runPass } from '../helpers/mode-runs';
-
-/** -g is a section of the socket listing: net-tools' stdout counts from the groups header on. */
-function runOracle(tree: string, args: string[], user: 'root' | 'nobody' = 'root'): Run {
-  const run = runOracleWhole(tree, args, user);
-  const start = run.stdout.indexOf(GROUPS_HEADER);
-  return { ...run, stdout: start < 0 ? run.stdout : run.stdout.slice(start) };
-}
+import type { Run } from '../harness/commands';
+import { captureContext as context, groupsSectionOf, runPass } from '../harness/modes';
+import { recordedOracleSuite } from '../harness/oracle-suite';
 
 const runGroups = (procRoot: string, args: string[]): Promise<Run> => runPass(groupsSection, procRoot, args);
 
@@ -34,58 +27,17 @@ const NUMERIC: string[][] = [
   ['-gn4'], ['-gn6'], ['-gn', '-A', 'inet'], ['-gn', '-A', 'inet6'], ['-gn46'], ['-gn', '-A', 'inet,inet6'],
   ['-gn', '--inet'], ['--groups', '--numeric'], ['-gn4v'],
 ];
-const SYMBOLIC: string[][] = [['-g'], ['-g6'], ['-g', '--numeric-ports']];
 
-const TREES = readdirSync(FIXTURES, { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => entry.name)
-  .sort();
-
-const unavailable = oracleUnavailable();
-if (unavailable !== null) console.log(`groups: live comparison with ${ORACLE} skipped: ${unavailable}`);
-const update = process.env.NETSTAT_UPDATE_FIXTURES === '1';
-
-describe('-g on fixtures/igmp trees, against net-tools', () => {
-  it('has the fixture trees', () => {
-    expect(TREES).toEqual(expect.arrayContaining(['kernel-6.18-netns', 'quirks', 'old-layout', 'missing-igmp', 'eloop-igmp']));
-  });
-
-  for (const tree of TREES) {
-    const dir = path.join(FIXTURES, tree);
-    const expectedFile = path.join(dir, 'expected.json');
-    describe(tree, () => {
-      if (update && unavailable === null) {
-        const recorded: Record<string, Run> = {};
-        for (const args of NUMERIC) recorded[args.join(' ')] = runOracle(dir, args);
-        writeFileSync(expectedFile, `${JSON.stringify(recorded, null, 1)}\n`);
-      }
-      const expected = JSON.parse(readFileSync(expectedFile, 'utf8')) as Record<string, Run>;
-
-      for (const args of NUMERIC) {
-        const name = args.join(' ');
-        it(`netstat ${name} matches the recorded net-tools output`, async () => {
-          expect(expected[name], `no recorded output for ${name}`).toBeDefined();
-          expect(await runGroups(dir, args)).toEqual(expected[name]);
-        });
-      }
-
-      it.skipIf(unavailable !== null)('every numeric combination matches /usr/bin/netstat live (root and nobody)', async () => {
-        for (const args of NUMERIC) {
-          const mine = await runGroups(dir, args);
-          expect(mine, args.join(' ')).toEqual(runOracle(dir, args));
-          expect(mine, `nobody: ${args.join(' ')}`).toEqual(runOracle(dir, args, 'nobody'));
-        }
-      });
-
-      // Names come from /etc/hosts and DNS, and a DNS look-up can take seconds here, so the
-      // symbolic combinations run on one tree, as root (the user does not change a look-up).
-      if (tree === 'kernel-6.18-netns') {
-        it.skipIf(unavailable !== null)('symbolic combinations match /usr/bin/netstat live', async () => {
-          for (const args of SYMBOLIC) expect(await runGroups(dir, args), args.join(' ')).toEqual(runOracle(dir, args));
-        });
-      }
-    });
-  }
+recordedOracleSuite({
+  title: '-g on fixtures/igmp trees, against net-tools',
+  fixtures: FIXTURES,
+  mustHave: ['kernel-6.18-netns', 'quirks', 'old-layout', 'missing-igmp', 'eloop-igmp'],
+  args: NUMERIC,
+  mine: runGroups,
+  oracleOutput: groupsSectionOf,
+  // Names come from /etc/hosts and DNS, and a DNS look-up can take seconds here, so the
+  // symbolic combinations run on one tree, as root (the user does not change a look-up).
+  symbolic: { tree: 'kernel-6.18-netns', args: [['-g'], ['-g6'], ['-g', '--numeric-ports']] },
 });
 
 describe('-g building blocks', () => {

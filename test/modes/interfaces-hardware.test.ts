@@ -18,8 +18,8 @@
  * - then IPv4 addresses and alias labels on down interfaces.
  *
  * Programs: the CLI (`node dist/cli.js`, whatever facts it picks: rtnetlink
- * when the engine loads) and, in the first phase, the pure-TypeScript facts
- * (sysfs + getifaddrs, from dist/) — that phase has IPv4 addresses only on
+ * when the engine loads) and, in the first phase, the CLI without its engine,
+ * which takes the pure-TypeScript facts (sysfs + getifaddrs) — that phase has IPv4 addresses only on
  * `lo`, up and running, which is all getifaddrs reports. The second phase
  * adds what only rtnetlink can see.
  *
@@ -29,17 +29,12 @@
  * uninitialised `struct ifreq`, and net-tools prints 8 bytes; the bytes past
  * the address differ from run to run of /usr/bin/netstat itself.
  */
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KNOWN_HARDWARE_TYPES } from '../../src/modes/interfaces/hardware';
-import { namespaceSkipReason, requireBuilt, runPhases, type Phase, type PhaseResults } from './interfaces-netns';
+import { namespaceSkipReason, runPhases, THE_CLI, WITHOUT_ENGINE, type Phase, type PhaseResults } from './interfaces-netns';
 
-const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/cli.js');
 const TUN = path.join(__dirname, 'interfaces-tun.py');
-/** `-i` from dist/ with the pure-TypeScript facts (sysfs + getifaddrs). */
-const RUNNER = path.join(__dirname, 'interfaces-runner.js');
 
 /** Types net-tools does not name: Metricom, InfiniBand, Token Ring, 802.11, none, void, and one the short type makes negative. */
 const UNKNOWN_TYPES = [23, 32, 800, 801, 0xfffe, 0xffff, 0x8001];
@@ -119,29 +114,20 @@ function cases(): string[] {
   return list;
 }
 
-function missing(): string | null {
-  const reason = namespaceSkipReason();
-  if (reason !== null) return reason;
-  if (!existsSync('/usr/bin/python3')) return 'python3 is not installed (it makes the tun devices)';
-  return null;
-}
+// python3 makes the tun devices (interfaces-tun.py).
+const skipReason = namespaceSkipReason('interfaces hardware tests');
 
-const skipReason = missing();
-if (skipReason !== null) console.log(`interfaces hardware tests skipped: ${skipReason}`);
-
-describe.skipIf(skipReason !== null)('netstat -i on every hardware type, flag and odd address matches net-tools', () => {
+describe.skipIf(skipReason !== undefined)('netstat -i on every hardware type, flag and odd address matches net-tools', () => {
   const list = cases();
   let results: PhaseResults = [];
 
-  beforeAll(() => {
-    requireBuilt();
-    const node = process.execPath;
+  beforeAll(async () => {
     const phases: Phase[] = [
-      { setup: setupPhase1(), programs: { cli: `${node} ${CLI}`, sysfs: `${node} ${RUNNER}` }, cases: list },
-      { setup: SETUP_PHASE2, programs: { cli: `${node} ${CLI}` }, cases: list },
+      { setup: setupPhase1(), programs: { cli: THE_CLI, sysfs: WITHOUT_ENGINE }, cases: list },
+      { setup: SETUP_PHASE2, programs: { cli: THE_CLI }, cases: list },
     ];
-    results = runPhases(phases);
-  }, 300_000);
+    results = await runPhases(phases);
+  }, 600_000);
 
   list.forEach((args, c) => {
     it(`netstat ${args} (CLI)`, () => {

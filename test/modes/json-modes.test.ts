@@ -5,9 +5,9 @@
  * `--ndjson` — on the fixture /proc trees (in-process, over the trees of
  * fixtures/route, fixtures/interfaces, fixtures/igmp, fixtures/snmp,
  * fixtures/conntrack and, as trees without any of these files,
- * fixtures/proc) and on this machine (the CLI, compiled from src/ for the
- * run, and in-process for `-g`, which the CLI reaches through the socket
- * listing). For each case:
+ * fixtures/proc) and on this machine (the CLI's `run()` in-process, the
+ * built CLI for `-c`, and the groups section in-process for `-g`, which the
+ * CLI reaches through the socket listing). For each case:
  *
  * - every line validates against schema/modes.schema.json (ajv, draft 2020-12);
  *   `--json` prints one document per pass, `--ndjson` only records, and the
@@ -18,12 +18,11 @@
  *   fixture trees (stable data) the text printers, fed the JSON, reproduce
  *   the text byte for byte.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ModePass } from '../../src/modes/context';
 import { GROUPS_HEADER, groupsSection } from '../../src/modes/groups';
 import { createInterfacesPass } from '../../src/modes/interfaces';
@@ -39,8 +38,11 @@ import { statisticsPass } from '../../src/modes/statistics';
 import { parseCounter, type StatSection } from '../../src/modes/statistics/read';
 import { StatisticsPrinter } from '../../src/modes/statistics/text';
 import { createResolvers } from '../../src/resolve';
-import { runUntil } from '../helpers/continuous';
-import { captureContext, type Run } from '../helpers/mode-runs';
+import { runUntil } from '../harness/continuous';
+import type { Run } from '../harness/commands';
+import { runCli } from '../harness/cli';
+import { captureContext } from '../harness/modes';
+import { CLI } from '../harness/paths';
 
 /** `-i` over the pure-TypeScript facts (sysfs + getifaddrs), as a run without the engine has it. */
 const interfacesPass = createInterfacesPass(sysfsFacts());
@@ -470,48 +472,37 @@ describe('failures: stderr and status as the text gives them, no stdout where th
 
 // ---------------------------------------------------------------- this machine, through the CLI
 
-/** The CLI compiled from src/ for this run (it loads the repository's addon through NETSTAT_NATIVE_PATH). */
-const BUILD = path.join(ROOT, 'node_modules', '.cache', `json-modes-test-${process.pid}`);
-
-function cli(args: string[]): Run {
+/** This netstat on this machine, in-process (`run()`, what dist/cli.js calls), as `cli(args)` runs it. */
+function cli(args: string[]): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C' };
   delete env.NETSTAT_PROC_ROOT;
-  const addon = path.join(ROOT, 'build/Release/netstat_native.node');
-  if (existsSync(addon)) env.NETSTAT_NATIVE_PATH ??= addon;
-  const result = spawnSync(process.execPath, [path.join(BUILD, 'cli.js'), ...args], { encoding: 'latin1', env, timeout: 60_000 });
-  return { stdout: result.stdout, stderr: result.stderr, status: result.status ?? -1 };
+  return runCli(args, { env });
 }
 
-const viaCli = (args: string): Triple => {
+const viaCli = async (args: string): Promise<Triple> => {
   const list = args.split(' ');
-  return { args: list, text: cli(list), json: cli([...list, '--json']), ndjson: cli([...list, '--ndjson']) };
+  return { args: list, text: await cli(list), json: await cli([...list, '--json']), ndjson: await cli([...list, '--ndjson']) };
 };
 
 describe('this machine: the CLI with --json / --ndjson', () => {
-  beforeAll(() => {
-    // Errors in files other sessions are still writing do not stop the emit.
-    spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.json'), '--outDir', BUILD]);
-    if (!existsSync(path.join(BUILD, 'cli.js'))) throw new Error('could not compile src/');
-  });
-  afterAll(() => rmSync(BUILD, { recursive: true, force: true }));
-
   // Routes are stable between the three runs; counters (-i, -s) are not, so those compare structure only.
   for (const args of ['-r', '-rn', '-rne', '-rnee', '-rn6', '-r6', '-rnC', '-rn -A inet,inet6', '-r -A inet,ipx']) {
-    it(`netstat ${args}`, () => checkRoute(viaCli(args), true));
+    it(`netstat ${args}`, async () => checkRoute(await viaCli(args), true));
   }
-  for (const args of INTERFACE_ARGS) it(`netstat ${args}`, () => checkInterfaces(viaCli(args), false));
-  for (const args of ['-s', '-st', '-su', '-sw', '-s6', '-s6t', '-s -A unix']) it(`netstat ${args}`, () => checkStatistics(viaCli(args), false));
-  for (const args of ['-M', '-Mn', '-Mne']) it(`netstat ${args}`, () => checkMasquerade(viaCli(args)));
+  for (const args of INTERFACE_ARGS) it(`netstat ${args}`, async () => checkInterfaces(await viaCli(args), false));
+  for (const args of ['-s', '-st', '-su', '-sw', '-s6', '-s6t', '-s -A unix']) it(`netstat ${args}`, async () => checkStatistics(await viaCli(args), false));
+  for (const args of ['-M', '-Mn', '-Mne']) it(`netstat ${args}`, async () => checkMasquerade(await viaCli(args)));
 
   it('-c: one --json document per pass (-r), -s ignores -c', async () => {
-    const routes = await runUntil(process.execPath, [path.join(BUILD, 'cli.js'), '-rnc', '--json'], '\n', 2);
+    // -c repeats until interrupted: the built CLI as a process, stopped with SIGINT.
+    const routes = await runUntil(process.execPath, [CLI, '-rnc', '--json'], '\n', 2);
     const docs = lines(routes.stdout);
     expect(docs.length).toBeGreaterThanOrEqual(2);
     for (const doc of docs) expect(validate(doc)).toBe(true);
     // One pass per second: the second document comes at least a second after the first.
     expect(routes.marks[1]! - routes.marks[0]!).toBeGreaterThanOrEqual(900);
-    // -s is not repeated: it prints one document and exits by itself.
-    const statistics = spawnSync(process.execPath, [path.join(BUILD, 'cli.js'), '-sc', '--json'], { encoding: 'latin1', timeout: 60_000 });
+    // -s is not repeated: it prints one document and returns by itself.
+    const statistics = await cli(['-sc', '--json']);
     expect(statistics.status).toBe(0);
     expect(lines(statistics.stdout)).toHaveLength(1);
   });

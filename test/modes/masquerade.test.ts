@@ -11,13 +11,16 @@
  * is checked against the mapping documented in docs/masquerade.md.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isNatted, parseConntrackLine } from '../../src/conntrack/proc';
 import { masqueradePass } from '../../src/modes/masquerade';
-import { ORACLE, type Run, oracleUnavailable, runOracle, runPass } from '../helpers/mode-runs';
+import { isolated, runCommand } from '../harness/commands';
+import { runPass } from '../harness/modes';
+import { skipReason } from '../harness/needs';
+import { recordedOracleSuite } from '../harness/oracle-suite';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'conntrack');
 
@@ -28,47 +31,15 @@ const NUMERIC: string[][] = [
 const SYMBOLIC: string[][] = [['-M'], ['-Me'], ['-M', '--numeric-ports'], ['-Mv']];
 const NET_TOOLS_TREES = ['masq-pdelta', 'masq-no-pdelta', 'masq-empty', 'masq-no-header', 'masq-format-error', 'masq-unknown-type', 'masq-stream', 'masq-eloop', 'masq-eisdir', 'none'];
 
-const unavailable = oracleUnavailable();
-if (unavailable !== null) console.log(`masquerade: live comparison with ${ORACLE} skipped: ${unavailable}`);
-const update = process.env.NETSTAT_UPDATE_FIXTURES === '1';
-
-describe('-M with /proc/net/ip_masquerade (or nothing), against net-tools', () => {
-  for (const tree of NET_TOOLS_TREES) {
-    const dir = path.join(FIXTURES, tree);
-    const expectedFile = path.join(dir, 'expected.json');
-    describe(tree, () => {
-      if (update && unavailable === null) {
-        const recorded: Record<string, Run> = {};
-        for (const args of NUMERIC) recorded[args.join(' ')] = runOracle(dir, args);
-        writeFileSync(expectedFile, `${JSON.stringify(recorded, null, 1)}\n`);
-      }
-      const expected = JSON.parse(readFileSync(expectedFile, 'utf8')) as Record<string, Run>;
-
-      for (const args of NUMERIC) {
-        const name = args.join(' ');
-        it(`netstat ${name} matches the recorded net-tools output`, async () => {
-          expect(expected[name], `no recorded output for ${name}`).toBeDefined();
-          expect(await runPass(masqueradePass, dir, args)).toEqual(expected[name]);
-        });
-      }
-
-      it.skipIf(unavailable !== null)('every numeric combination matches /usr/bin/netstat live (root and nobody)', async () => {
-        for (const args of NUMERIC) {
-          const mine = await runPass(masqueradePass, dir, args);
-          expect(mine, args.join(' ')).toEqual(runOracle(dir, args));
-          expect(mine, `nobody: ${args.join(' ')}`).toEqual(runOracle(dir, args, 'nobody'));
-        }
-      });
-
-      // Names come from /etc/hosts and DNS, and a DNS look-up can take seconds here, so the
-      // symbolic combinations run on one tree with rows, as root.
-      if (tree === 'masq-pdelta') {
-        it.skipIf(unavailable !== null)('symbolic combinations match /usr/bin/netstat live', async () => {
-          for (const args of SYMBOLIC) expect(await runPass(masqueradePass, dir, args), args.join(' ')).toEqual(runOracle(dir, args));
-        });
-      }
-    });
-  }
+recordedOracleSuite({
+  title: '-M with /proc/net/ip_masquerade (or nothing), against net-tools',
+  fixtures: FIXTURES,
+  trees: NET_TOOLS_TREES,
+  args: NUMERIC,
+  mine: (dir, args) => runPass(masqueradePass, dir, args),
+  // Names come from /etc/hosts and DNS, and a DNS look-up can take seconds here, so the
+  // symbolic combinations run on one tree with rows, as root.
+  symbolic: { tree: 'masq-pdelta', args: SYMBOLIC },
 });
 
 const TITLE = 'IP masquerading entries\n';
@@ -154,19 +125,9 @@ describe('-M from /proc/net/nf_conntrack', () => {
   });
 });
 
-/** Why real NAT entries cannot be made here, or null. */
-function natUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'not root';
-  const nft = spawnSync('sh', ['-c', 'command -v nft']);
-  if (nft.status !== 0) return 'nft (nftables) is not installed';
-  if (spawnSync('unshare', ['-n', 'true']).status !== 0) return 'unshare -n does not work here';
-  return null;
-}
+const natSkip = skipReason('masquerade: the live NAT test', { unshare: ['net'], commands: ['nft'] });
 
-const natSkip = natUnavailable();
-if (natSkip !== null) console.log(`masquerade: live NAT test skipped: ${natSkip}`);
-
-describe.skipIf(natSkip !== null)('-M on live NAT conntrack entries (private network namespace, nft)', () => {
+describe.skipIf(natSkip !== undefined)('-M on live NAT conntrack entries (private network namespace, nft)', () => {
   it('shows the DNAT and SNAT connections made there, and not the plain one', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'netstat-nat-'));
     try {
@@ -175,7 +136,6 @@ describe.skipIf(natSkip !== null)('-M on live NAT conntrack entries (private net
       // datagram; then a copy of the conntrack table (a snapshot, so timeouts do not move).
       const script = `
 set -e
-ip link set lo up
 nft -f - <<'NFT'
 table ip nat {
   chain output { type nat hook output priority -100; tcp dport 8080 dnat to 127.0.0.1:9090; }
@@ -190,7 +150,7 @@ p = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); p.bind(('127.0.0.1', 40001
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('127.0.0.1', 40000)); u.sendto(b'x', ('127.0.0.2', 5353))
 shutil.copy('/proc/net/nf_conntrack', sys.argv[1])
 PY`;
-      const made = spawnSync('unshare', ['-n', 'sh', '-c', script, path.join(dir, 'net', 'nf_conntrack')], { encoding: 'utf8', timeout: 30_000 });
+      const made = runCommand(isolated(['sh', '-c', script, path.join(dir, 'net', 'nf_conntrack')], { net: true, loUp: true }), { timeoutMs: 30_000 });
       expect(made.status, made.stderr).toBe(0);
       const run = await runPass(masqueradePass, dir, ['-Mn']);
       expect(run.status).toBe(0);
@@ -247,25 +207,14 @@ create(('10.0.0.3', '192.0.2.80', 17, 40001, 53), ('192.0.2.80', '10.0.0.3', 17,
 import shutil; shutil.copy('/proc/net/nf_conntrack', sys.argv[1])
 `;
 
-function ctnetlinkUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'not root';
-  if (spawnSync('unshare', ['-n', 'true']).status !== 0) return 'unshare -n does not work here';
-  if (spawnSync('sh', ['-c', 'command -v python3']).status !== 0) return 'python3 is missing';
-  return null;
-}
+const ctSkip = skipReason('masquerade: the ctnetlink test', { unshare: ['net'], commands: ['python3'] });
 
-const ctSkip = ctnetlinkUnavailable();
-if (ctSkip !== null) console.log(`masquerade: ctnetlink test skipped: ${ctSkip}`);
-
-describe.skipIf(ctSkip !== null)('-M on conntrack entries created through ctnetlink in a private namespace', () => {
+describe.skipIf(ctSkip !== undefined)('-M on conntrack entries created through ctnetlink in a private namespace', () => {
   it('lists the masqueraded and port-forwarded entries, not the plain one', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'netstat-ct-'));
     try {
       spawnSync('mkdir', ['-p', path.join(dir, 'net')]);
-      const made = spawnSync('unshare', ['-n', 'python3', '-c', CTNETLINK_INJECT, path.join(dir, 'net', 'nf_conntrack')], {
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
+      const made = runCommand(isolated(['python3', '-c', CTNETLINK_INJECT, path.join(dir, 'net', 'nf_conntrack')], { net: true }), { timeoutMs: 30_000 });
       expect(made.status, made.stderr).toBe(0);
       const run = await runPass(masqueradePass, dir, ['-Mn']);
       expect(run.stderr).toBe('');

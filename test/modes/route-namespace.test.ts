@@ -6,21 +6,16 @@
  * (bind-mounted over /proc for the oracle, NETSTAT_PROC_ROOT for ours).
  * Our side is the CLI as built (dist/cli.js), the program users run.
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { asRun, type BatchRun, runBatch } from '../harness/batch';
+import { ORACLE_ENV, type Run, overProc } from '../harness/commands';
+import { skipReason } from '../harness/needs';
+import { CLI, ORACLE, REPO } from '../harness/paths';
 
-const ROOT = path.resolve(__dirname, '../..');
-const FIXTURES = path.join(ROOT, 'fixtures/route');
-
-function missingCapability(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root for unshare -n -m';
-  if (!existsSync('/usr/bin/netstat')) return 'the oracle /usr/bin/netstat is not installed';
-  if (spawnSync('unshare', ['-n', '-m', '--propagation', 'private', 'true']).status !== 0) return 'unshare -n -m is not permitted here';
-  return null;
-}
+const FIXTURES = path.join(REPO, 'fixtures/route');
 
 const SETUP = `
 ip link set lo up
@@ -82,62 +77,42 @@ function cases(): string[] {
   return list;
 }
 
-interface Result {
-  stdout: string;
-  stderr: string;
-  status: string;
+/** The two runs of a case: net-tools, then this netstat (`nobody:` as uid 65534; `proc=NAME:` over a fixture tree). */
+function caseRuns(line: string): BatchRun[] {
+  const nobody = line.startsWith('nobody:');
+  const fixture = /^proc=([^:]+):(.*)$/.exec(line);
+  const args = (fixture?.[2] ?? (nobody ? line.slice('nobody:'.length) : line)).split(' ');
+  const user = nobody ? 'nobody' : 'root';
+  if (fixture === null) {
+    return [
+      { argv: [ORACLE, ...args], env: ORACLE_ENV, user },
+      { argv: [process.execPath, CLI, ...args], env: process.env, user },
+    ];
+  }
+  // The oracle reads the tree bind-mounted over /proc, ours through NETSTAT_PROC_ROOT.
+  const tree = path.join(FIXTURES, fixture[1]!);
+  return [
+    { argv: overProc(tree, [ORACLE, ...args], { bind: true }), env: ORACLE_ENV },
+    { argv: [process.execPath, CLI, ...args], env: { ...process.env, NETSTAT_PROC_ROOT: tree } },
+  ];
 }
 
-const SCRIPT = `
-set -u
-work=$1; out=$2; fixtures=$3; cli=$4
-${SETUP}
-n=0
-while IFS= read -r line; do
-  n=$((n+1)); as=""; proc=""
-  case "$line" in nobody:*) line=\${line#nobody:}; as="setpriv --reuid=65534 --regid=65534 --clear-groups";; esac
-  case "$line" in proc=*) proc=\${line#proc=}; proc=\${proc%%:*}; line=\${line#*:};; esac
-  if [ -n "$proc" ]; then
-    unshare -m --propagation private sh -c 'mount --bind "$1" /proc && shift && exec /usr/bin/netstat "$@"' _ "$fixtures/$proc" $line >"$out/$n.ref" 2>"$out/$n.ref.err"; echo $? >"$out/$n.ref.rc"
-    NETSTAT_PROC_ROOT="$fixtures/$proc" node "$cli" $line >"$out/$n.cand" 2>"$out/$n.cand.err"; echo $? >"$out/$n.cand.rc"
-  else
-    $as /usr/bin/netstat $line >"$out/$n.ref" 2>"$out/$n.ref.err"; echo $? >"$out/$n.ref.rc"
-    $as node "$cli" $line >"$out/$n.cand" 2>"$out/$n.cand.err"; echo $? >"$out/$n.cand.rc"
-  fi
-done < "$work/cases"
-`;
+const skip = skipReason('route namespace tests', { unshare: ['net', 'mount'], commands: ['ip', 'python3'], oracle: true, built: true });
 
-const skipReason = missingCapability();
-if (skipReason !== null) console.log(`route namespace tests skipped: ${skipReason}`);
-
-describe.skipIf(skipReason !== null)('netstat -r matches net-tools in a namespace', () => {
+describe.skipIf(skip !== undefined)('netstat -r matches net-tools in a namespace', () => {
   const list = cases();
-  const results = new Map<number, { ref: Result; cand: Result }>();
+  const results = new Map<number, { ref: Run; cand: Run }>();
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    // One namespace for every case: the routes of SETUP (its files in $work), then each case's two runs.
     const work = mkdtempSync(path.join(tmpdir(), 'route-ns-'));
     chmodSync(work, 0o755);
-    // The CLI as built (npm test builds it first), the program users run.
-    const cli = path.join(ROOT, 'dist/cli.js');
-    if (!existsSync(cli)) throw new Error('dist/cli.js is missing: run npm run build');
-    writeFileSync(path.join(work, 'cases'), `${list.join('\n')}\n`);
-    const outDir = path.join(work, 'out');
-    spawnSync('mkdir', ['-p', outDir]);
-    chmodSync(outDir, 0o777);
-    const run = spawnSync('unshare', ['-n', '-m', '--propagation', 'private', 'bash', '-c', SCRIPT, '_', work, outDir, FIXTURES, cli], {
-      encoding: 'latin1',
-      timeout: 280_000,
+    const steps = await runBatch({ setup: `work=${work}\n${SETUP}`, steps: list.map((line) => ({ runs: caseRuns(line) })) }, { net: true, mount: true });
+    steps.forEach((step, i) => {
+      const [ref, cand] = step.runs.map(asRun);
+      results.set(i + 1, { ref: ref!, cand: cand! });
     });
-    if (run.status !== 0) throw new Error(`namespace run failed: ${run.stderr}`);
-    const read = (name: string): string => readFileSync(path.join(outDir, name), 'latin1');
-    list.forEach((_, i) => {
-      const n = i + 1;
-      results.set(n, {
-        ref: { stdout: read(`${n}.ref`), stderr: read(`${n}.ref.err`), status: read(`${n}.ref.rc`).trim() },
-        cand: { stdout: read(`${n}.cand`), stderr: read(`${n}.cand.err`), status: read(`${n}.cand.rc`).trim() },
-      });
-    });
-  });
+  }, 600_000); // hundreds of runs of two programs: well beyond the usual hook timeout on a busy machine
 
   list.forEach((args, i) => {
     it(`netstat ${args}`, () => {

@@ -5,17 +5,16 @@
  *
  * Each tree's `expected.json` holds net-tools' own output for every option
  * combination (stdout, stderr, status), recorded from /usr/bin/netstat with
- * the tree mounted over /proc. Where the oracle can run (root, `unshare`,
- * /usr/bin/netstat), it is also run live on the same tree and must agree;
- * `NETSTAT_UPDATE_FIXTURES=1` rewrites the expectations from it.
+ * the tree mounted over /proc, and checked live where net-tools can run
+ * (test/harness/oracle-suite.ts).
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { statisticsPass } from '../../src/modes/statistics';
 import { pairSections, parseCounter, snmp6Sections, type StatSection } from '../../src/modes/statistics/read';
 import { StatisticsPrinter } from '../../src/modes/statistics/text';
-import { ORACLE, type Run, oracleUnavailable, runOracle, runPass } from '../helpers/mode-runs';
+import { runPass } from '../harness/modes';
+import { recordedOracleSuite } from '../harness/oracle-suite';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'snmp');
 
@@ -27,48 +26,14 @@ const ARGS: string[][] = [
   ['-sc'], ['--statistics', '--udp'], ['--stat', '-t'],
 ];
 
-const TREES = readdirSync(FIXTURES, { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => entry.name)
-  .sort();
-
-const unavailable = oracleUnavailable();
-if (unavailable !== null) console.log(`statistics: live comparison with ${ORACLE} skipped: ${unavailable}`);
-const update = process.env.NETSTAT_UPDATE_FIXTURES === '1';
-
-describe('-s on fixtures/snmp trees, against net-tools', () => {
-  it('has the fixture trees', () => {
-    expect(TREES).toEqual(expect.arrayContaining(['kernel-2.6.32', 'kernel-3.10', 'kernel-4.19', 'kernel-6.18-netns', 'all-names']));
-  });
-
-  for (const tree of TREES) {
-    const dir = path.join(FIXTURES, tree);
-    const expectedFile = path.join(dir, 'expected.json');
-    describe(tree, () => {
-      if (update && unavailable === null) {
-        const recorded: Record<string, Run> = {};
-        for (const args of ARGS) recorded[args.join(' ')] = runOracle(dir, args);
-        writeFileSync(expectedFile, `${JSON.stringify(recorded, null, 1)}\n`);
-      }
-      const expected = JSON.parse(readFileSync(expectedFile, 'utf8')) as Record<string, Run>;
-
-      for (const args of ARGS) {
-        const name = args.join(' ');
-        it(`netstat ${name} matches the recorded net-tools output`, async () => {
-          const want = expected[name];
-          expect(want, `no recorded output for ${name}; run with NETSTAT_UPDATE_FIXTURES=1`).toBeDefined();
-          expect(await runPass(statisticsPass, dir, args)).toEqual(want);
-        });
-      }
-
-      it.skipIf(unavailable !== null)('the recording still matches /usr/bin/netstat (root and nobody)', () => {
-        for (const args of ARGS) expect(runOracle(dir, args), args.join(' ')).toEqual(expected[args.join(' ')]);
-        for (const args of [['-s'], ['-s6'], ['-st']]) {
-          expect(runOracle(dir, args, 'nobody'), `nobody: ${args.join(' ')}`).toEqual(expected[args.join(' ')]);
-        }
-      });
-    });
-  }
+recordedOracleSuite({
+  title: '-s on fixtures/snmp trees, against net-tools',
+  fixtures: FIXTURES,
+  mustHave: ['kernel-2.6.32', 'kernel-3.10', 'kernel-4.19', 'kernel-6.18-netns', 'all-names'],
+  args: ARGS,
+  // Who runs it does not change -s (the files are world-readable): three lists as nobody suffice.
+  nobody: [['-s'], ['-s6'], ['-st']],
+  mine: (dir, args) => runPass(statisticsPass, dir, args),
 });
 
 describe('-s building blocks', () => {

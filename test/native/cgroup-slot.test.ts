@@ -13,27 +13,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPACT_STRIDE, CompactField, INET_STRIDE, InetField, type NativeBinding, loadNative } from '../../src/native';
-import { missingCommand, type PythonHolder, startPython } from './python-holder';
+import { skipReason } from '../harness/needs';
+import { type PythonHolder, startPython } from '../harness/processes';
 
 const outcome = loadNative();
 
 
 const mount = cgroup2Mount();
-function unavailable(): string | undefined {
-  if (!('binding' in outcome)) return `native addon ${outcome.reason}`;
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root (creating a cgroup needs it)';
-  if (mount === undefined) return 'no cgroup2 mount in /proc/self/mountinfo';
-  if (missingCommand('python3') !== undefined) return 'python3 not installed';
-  try {
-    fs.accessSync(path.join(mount, 'cgroup.procs'), fs.constants.W_OK);
-  } catch {
-    return `${mount}/cgroup.procs is not writable`;
-  }
-  return undefined;
-}
-const skip = unavailable();
-if (skip !== undefined) console.warn(`cgroup slot tests skipped: ${skip}`);
+const skip = skipReason('cgroup slot tests', { root: true, commands: ['python3'], engine: true, cgroup: true });
 
 /**
  * Opens one TCP socket at once (before it is moved), then on "go" a listener

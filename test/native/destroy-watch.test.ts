@@ -21,19 +21,15 @@ import * as net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type DestroyWatchHandle, INET_STRIDE, InetField, type NativeBinding, type NetnsPath, loadNative } from '../../src/native';
 import { ADDON_PATH } from './netns';
-import { missingCommand, type PythonHolder, run, startProcess, startPython } from './python-holder';
+import { runOrThrow } from '../harness/commands';
+import { unavailable as missingNeed } from '../harness/needs';
+import { type PythonHolder, startProcess, startPython } from '../harness/processes';
 
 const outcome = loadNative();
 const missing = 'binding' in outcome ? undefined : `native addon ${outcome.reason}`;
 if (missing !== undefined) console.warn(`destroy watch tests skipped: ${missing}`);
-const isRoot = process.getuid?.() === 0;
 /** Why a case cannot run here: no addon, not root (when `root`), or a command missing. */
-function unavailable(root: boolean, ...commands: string[]): string | undefined {
-  if (missing !== undefined) return missing;
-  if (root && !isRoot) return 'not root';
-  const command = missingCommand(...commands);
-  return command === undefined ? undefined : `${command} not installed`;
-}
+const unavailable = (root: boolean, ...commands: string[]): string | undefined => missing ?? missingNeed({ root, commands });
 const noNamespace = unavailable(true, 'ip', 'python3');
 const noSetpriv = unavailable(true, 'setpriv');
 const noPython = unavailable(false, 'python3');
@@ -303,9 +299,9 @@ describe.skipIf(missing !== undefined)('watchDestroyed()', () => {
   it.skipIf(noNamespace !== undefined)("a watch of a namespace file sees that namespace's sockets only; the caller's watch none of them", async () => {
     const name = `nswatch-${process.pid}`;
     spawnSync('ip', ['netns', 'delete', name]);
-    run('ip', ['netns', 'add', name]);
+    runOrThrow(['ip', 'netns', 'add', name]);
     namespaces.push(name);
-    run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+    runOrThrow(['ip', '-n', name, 'link', 'set', 'lo', 'up']);
     const file = `/run/netns/${name}`;
     const holder = startPython(
       ['ip', 'netns', 'exec', name],

@@ -11,12 +11,12 @@
  * ones included) and TIME_WAIT sockets. The filter bytecode is compared in
  * test/query/bytecode.test.ts (hundreds of programs, both requests).
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { INET_STRIDE, InetField, NATIVE_LAYOUT_VERSION } from '../../src/native';
+import { isolated, runCommand } from '../harness/commands';
 import { ADDON_PATH, namespaceUnavailable } from './netns';
 
 const LISTEN = 10;
@@ -139,21 +139,14 @@ function expectSameDump(got: Plain, want: Plain, context: string): void {
 
 describe('dumpInetBoth: one TCP dump of both families equals the two per-family dumps', () => {
   const why = namespaceUnavailable();
-  if (why !== undefined) {
-    console.log(`dumpInetBoth live test skipped: ${why}`);
-    it.skip(`live sockets in a private namespace (${why})`, () => {});
-    return;
-  }
-  it('live sockets in a private namespace, every state mask, with and without tcp_info, sync and async', () => {
+  if (why !== undefined) console.log(`dumpInetBoth live test skipped: ${why}`);
+  it.skipIf(why !== undefined)('live sockets in a private namespace, every state mask, with and without tcp_info, sync and async', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netstat-dump-both-'));
     try {
       const script = path.join(dir, 'child.js');
       const output = path.join(dir, 'out.json');
       fs.writeFileSync(script, CHILD_SCRIPT);
-      const run = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec node "$@"', 'sh', script, ADDON_PATH, output, JSON.stringify(MASKS)], {
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+      const run = runCommand(isolated([process.execPath, script, ADDON_PATH, output, JSON.stringify(MASKS)], { net: true, loUp: true }), { encoding: 'utf8' });
       expect(run.status, `child failed: ${run.stderr}`).toBe(0);
       const { dumps, errors } = JSON.parse(fs.readFileSync(output, 'utf8')) as { dumps: Record<string, Dumps>; errors: Record<string, unknown> };
 

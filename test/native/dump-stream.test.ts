@@ -22,12 +22,13 @@
  * - `--json` / `--ndjson` without owners (streamed) give the same records,
  *   and table counts, as the `-p` document (read whole).
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { INET_STRIDE, InetField, NATIVE_LAYOUT_VERSION } from '../../src/native';
+import { isolated, runCommand } from '../harness/commands';
+import { unavailable } from '../harness/needs';
 import { ADDON_PATH, namespaceUnavailable } from './netns';
 
 const CLI = path.join(__dirname, '../../dist/cli.js');
@@ -206,7 +207,7 @@ function rows(packed: Plain): Array<Array<number | string>> {
 }
 
 describe('streamed dumps: openInetStream / readInetStream / receiveInetStreamAsync + packInetStream / closeInetStream, and the listing printed from them', () => {
-  const why = namespaceUnavailable() ?? (fs.existsSync(CLI) ? undefined : 'dist/cli.js not built (npm run build)');
+  const why = namespaceUnavailable() ?? unavailable({ built: true });
   if (why !== undefined) {
     console.log(`streamed dump test skipped: ${why}`);
     it.skip(`live sockets in a private namespace (${why})`, () => {});
@@ -227,10 +228,7 @@ describe('streamed dumps: openInetStream / readInetStream / receiveInetStreamAsy
       fs.writeFileSync(script, CHILD_SCRIPT);
       if (process.env.KEEP) fs.writeFileSync('/tmp/stream-child.js', CHILD_SCRIPT);
       const config = JSON.stringify({ masks: MASKS, connections: CONNECTIONS, cli: CLI, cliArgs: CLI_ARGS });
-      const run = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec node "$@"', 'sh', script, ADDON_PATH, output, config], {
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
+      const run = runCommand(isolated([process.execPath, script, ADDON_PATH, output, config], { net: true, loUp: true }), { encoding: 'utf8', timeoutMs: 120_000 });
       expect(run.status, `child failed: ${run.stderr}`).toBe(0);
       result = JSON.parse(fs.readFileSync(output, 'utf8'));
       if (process.env.KEEP) fs.copyFileSync(output, '/tmp/stream-out.json');

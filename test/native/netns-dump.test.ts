@@ -19,21 +19,15 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPACT_STRIDE, CompactField, INET_STRIDE, InetField, type NativeBinding, type PackedInet, type PackedUnix, UNIX_STRIDE, UnixField, loadNative } from '../../src/native';
 import { ADDON_PATH } from './netns';
-import { missingCommand, type PythonHolder, run, startPython } from './python-holder';
+import { runOrThrow } from '../harness/commands';
+import { unavailable as missingNeed } from '../harness/needs';
+import { type PythonHolder, startPython } from '../harness/processes';
 
 const outcome = loadNative();
 
-function unavailable(): string | undefined {
-  if (!('binding' in outcome)) return `native addon ${outcome.reason}`;
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root (ip netns add needs it)';
-  const missing = missingCommand('ip', 'python3');
-  if (missing !== undefined) return `${missing} not installed`;
-  return undefined;
-}
-const skip = unavailable();
+const skip = 'binding' in outcome ? missingNeed({ root: true, commands: ['ip', 'python3'] }) : `native addon ${outcome.reason}`;
 if (skip !== undefined) console.warn(`netns dump tests skipped: ${skip}`);
-const noSetpriv = skip ?? (missingCommand('setpriv') !== undefined ? 'setpriv not installed' : undefined);
+const noSetpriv = skip ?? missingNeed({ commands: ['setpriv'] });
 if (skip === undefined && noSetpriv !== undefined) console.warn(`netns EPERM test (uid 65534) skipped: ${noSetpriv}`);
 
 const AF_INET = 2;
@@ -141,9 +135,9 @@ describe.skipIf(skip !== undefined)('dumps of another network namespace', () => 
 
   beforeAll(async () => {
     spawnSync('ip', ['netns', 'delete', NAME]); // a leftover of a killed run, if any
-    run('ip', ['netns', 'add', NAME]);
+    runOrThrow(['ip', 'netns', 'add', NAME]);
     namespaceCreated = true;
-    run('ip', ['-n', NAME, 'link', 'set', 'lo', 'up']);
+    runOrThrow(['ip', '-n', NAME, 'link', 'set', 'lo', 'up']);
     holder = startPython(['ip', 'netns', 'exec', NAME], HOLDER, [String(PORT), ABSTRACT]);
     held = await holder.next<Held>();
     hostServer = net.createServer();

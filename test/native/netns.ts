@@ -1,26 +1,24 @@
 /**
- * Test support: run `scenario.py` in a private network namespace and capture,
- * from inside it, every sock_diag dump and /proc/net table (capture.js). The
- * capture is then replayed through both backends in the test process
- * (`replayBinding` + a /proc tree), so they see the same moment of the same
- * namespace. The scenario's processes stay alive until `stop()`, so the live
- * /proc fd walks can be compared as well.
+ * Test support: the contract suite's socket scenario (test/scenario/contract.py) held in a
+ * private network namespace, and a capture, from inside it, of every sock_diag dump and
+ * /proc/net table (capture.js). The capture is then replayed through both backends in the
+ * test process (`replayBinding` + a /proc tree), so they see the same moment of the same
+ * namespace. The scenario's processes stay alive until `stop()`, so the live /proc fd walks
+ * can be compared as well.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { NativeBinding, NetnsPath, PackedInet, PackedUnix } from '../../src/native';
-import { namespaceUnavailable as namespaceToolsUnavailable } from '../helpers/netns-fixture';
+import { NAMESPACE_NEEDS, startScenario as startHolder } from '../harness/namespaces';
+import { unavailable } from '../harness/needs';
+import { ADDON_PATH } from '../harness/paths';
 
-export const ADDON_PATH = path.join(__dirname, '../../build/Release/netstat_native.node');
+export { ADDON_PATH };
 
-/** Why namespace tests cannot run here, or undefined if they can. */
+/** Why the engine's namespace tests cannot run here (namespaces, the scenario, the engine), or undefined. */
 export function namespaceUnavailable(): string | undefined {
-  const reason = namespaceToolsUnavailable();
-  if (reason !== undefined) return reason;
-  if (!fs.existsSync(ADDON_PATH)) return 'native addon not built (npm run build:native)';
-  return undefined;
+  return unavailable({ ...NAMESPACE_NEEDS, addon: true });
 }
 
 interface CapturedError {
@@ -50,44 +48,19 @@ export type InetRequest = [family: number, protocol: number, states: number, wit
 
 export async function startScenario(scale: number, requests: InetRequest[], embryo = false): Promise<Scenario> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netstat-contract-'));
-  const script = [
-    'ip link set lo up || exit 3',
-    `python3 "$1" "$2" ${scale} ${embryo ? 'embryo' : ''} &`,
-    'i=0; while [ ! -f "$2/ready" ]; do sleep 0.05; i=$((i+1)); [ $i -gt 1200 ] && exit 4; done',
-    'node "$3" "$4" "$2/capture.tmp" "$5" && mv "$2/capture.tmp" "$2/capture.json" || exit 5',
-    'wait',
-  ].join('\n');
-  const child: ChildProcess = spawn(
-    'unshare',
-    ['-n', 'sh', '-c', script, 'sh', path.join(__dirname, 'scenario.py'), dir, path.join(__dirname, 'capture.js'), ADDON_PATH, JSON.stringify(requests)],
-    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  let exited: number | null | undefined;
-  child.on('exit', (code) => (exited = code));
+  const holder = await startHolder('contract', { dir, scale, embryo }, { isolation: { net: true, loUp: true } });
   const stop = (): void => {
-    // The whole process group we started: sh, python3 and its forked child.
-    if (child.pid !== undefined && exited === undefined) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    void holder.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   };
   const captureFile = path.join(dir, 'capture.json');
-  const deadline = Date.now() + 120_000;
-  while (!fs.existsSync(captureFile)) {
-    if (exited !== undefined || Date.now() > deadline) {
-      stop();
-      throw new Error(`scenario failed (exit ${String(exited)}): ${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const captured = holder.run([process.execPath, path.join(__dirname, 'capture.js'), 'packed', ADDON_PATH, captureFile, JSON.stringify(requests)], { timeoutMs: 120_000 });
+  if (captured.status !== 0) {
+    stop();
+    throw new Error(`capture failed (status ${captured.status}): ${captured.stderr}`);
   }
   const capture = JSON.parse(fs.readFileSync(captureFile, 'utf8')) as CaptureFile;
-  const pids = fs.readFileSync(path.join(dir, 'ready'), 'utf8').trim().split('\n').map(Number);
+  const pids = holder.ready.pids as number[];
   const procRoot = path.join(dir, 'proc');
   fs.mkdirSync(path.join(procRoot, 'net'), { recursive: true });
   for (const [name, content] of Object.entries(capture.proc)) {

@@ -14,6 +14,7 @@ import { createNativeOwners, ownerScan } from '../../src/backends/netlink';
 import { createProcfsOwners } from '../../src/backends/procfs';
 import type { OwnerScan } from '../../src/backends/types';
 import { type NativeBinding, loadNative } from '../../src/native';
+import { skipReason } from '../harness/needs';
 
 const outcome = loadNative();
 const missing = 'binding' in outcome ? undefined : `native addon ${outcome.reason}`;
@@ -69,7 +70,7 @@ describe.skipIf(missing !== undefined)('native fd walk on fixture proc trees', (
     expect(scan.vanished).toBeGreaterThan(0); // `40` has no fd directory, `50` no cmdline
   });
 
-  const canDrop = process.geteuid?.() === 0 && spawnSync('sh', ['-c', 'command -v setpriv']).status === 0;
+  const canDrop = skipReason('the owner walk as uid 65534', { root: true, commands: ['setpriv'] }) === undefined;
   it.skipIf(!canDrop)('owners: as uid 65534 the unreadable fd directory counts as denied, also after an early stop', () => {
     const addon = path.join(__dirname, '../../build/Release/netstat_native.node');
     const script = `const b = require(${JSON.stringify(addon)});

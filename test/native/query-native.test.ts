@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPACT_STRIDE, INET_STRIDE, InetField, type NativeBinding, type PackedOwners, loadNative } from '../../src/native';
+import { isolated, runCommand } from '../harness/commands';
 import { ADDON_PATH, namespaceUnavailable } from './netns';
 
 const outcome = loadNative();
@@ -202,11 +203,7 @@ describe.skipIf(missing !== undefined)('native query helpers', () => {
           for (const s of servers) s.close();
           console.log(JSON.stringify(out));
         })();`;
-      const run = spawnSync(
-        'unshare',
-        ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" -e "$1" "$2" "$3"', process.execPath, script, ADDON_PATH, Buffer.from(sourcePortFilter(41002)).toString('hex')],
-        { encoding: 'utf8', timeout: 60_000 },
-      );
+      const run = runCommand(isolated([process.execPath, '-e', script, ADDON_PATH, Buffer.from(sourcePortFilter(41002)).toString('hex')], { net: true, loUp: true }), { encoding: 'utf8' });
       expect(run.stderr).toBe('');
       expect(JSON.parse(run.stdout)).toEqual({ all: expect.arrayContaining([41001, 41002]), sync: [41002], async: [41002], invalid: 'EINVAL' });
       expect((JSON.parse(run.stdout) as { all: number[] }).all).toHaveLength(2);

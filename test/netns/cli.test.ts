@@ -4,7 +4,7 @@
  * status), on both backends; `--all-netns` must print, per namespace, a header line and then what
  * net-tools prints inside that namespace.
  *
- * The namespaces are real and made here (test/helpers/netns-fixture.ts):
+ * The namespaces are real and made here (test/harness/namespaces.ts):
  * - N: named, a root python3 inside holding TCP listeners (IPv4 and IPv6), connections, a UDP
  *   socket and UNIX listeners (abstract and file-system) with a connection each;
  * - U: unnamed (`unshare -n`), holding a listener and a connection;
@@ -23,18 +23,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judge, type Mask, type RunResult } from '../diff/compare';
-import {
-  cleanupNamespaces,
-  createNamedNamespace,
-  holdSockets,
-  namespaceUnavailable,
-  NETNS_DIR,
-  startUnnamedNamespace,
-  uniqueName,
-  type NamedNamespace,
-  type SocketHolder,
-  type UnnamedNamespace,
-} from '../helpers/netns-fixture';
+import { cleanupNamespaces, createNamedNamespace, holdSockets, NAMESPACE_NEEDS, NETNS_DIR, startUnnamedNamespace, uniqueName, type NamedNamespace, type SocketHolder, type UnnamedNamespace } from '../harness/namespaces';
+import { AS_NOBODY } from '../harness/commands';
+import { skipReason } from '../harness/needs';
 
 const REPO = path.resolve(__dirname, '../..');
 const CLI = path.join(REPO, 'dist/cli.js');
@@ -42,11 +33,7 @@ const DISCOVER = path.join(REPO, 'dist/netns/discover.js');
 const REFERENCE = '/usr/bin/netstat';
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-const unavailable =
-  namespaceUnavailable() ??
-  (!fs.existsSync(REFERENCE) ? `${REFERENCE} (net-tools, the oracle) is not installed` : undefined) ??
-  (spawnSync('sh', ['-c', 'command -v setpriv']).status !== 0 ? 'setpriv not installed' : undefined);
-if (unavailable !== undefined) console.log(`test/netns/cli.test.ts: skipping the --netns differential tests: ${unavailable}`);
+const unavailable = skipReason('the --netns differential tests', { ...NAMESPACE_NEEDS, commands: [...NAMESPACE_NEEDS.commands!, 'setpriv'], oracle: true });
 
 const BACKENDS = ['netlink', 'procfs'] as const;
 type Backend = (typeof BACKENDS)[number];
@@ -67,7 +54,7 @@ interface Options {
 
 /** Run a command as the differential harness does: fixed PATH (plus `env`), cwd /, stdin /dev/null. */
 function run(argv: string[], options: Options = {}): RunResult {
-  const drop = options.user === 'nobody' ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+  const drop = options.user === 'nobody' ? AS_NOBODY : [];
   const command = [...drop, ...argv];
   const started = Date.now();
   const result = spawnSync(command[0]!, command.slice(1), {

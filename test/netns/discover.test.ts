@@ -17,19 +17,8 @@ import {
   type Namespace,
   type NamespaceOptions,
 } from '../../src/netns/discover';
-import {
-  attachNamespaceName,
-  cleanupNamespaces,
-  createNamedNamespace,
-  holdSockets,
-  namespaceUnavailable,
-  NETNS_DIR,
-  startUnnamedNamespace,
-  uniqueName,
-  type NamedNamespace,
-  type SocketHolder,
-  type UnnamedNamespace,
-} from '../helpers/netns-fixture';
+import { attachNamespaceName, cleanupNamespaces, createNamedNamespace, holdSockets, NAMESPACE_NEEDS, NETNS_DIR, startUnnamedNamespace, uniqueName, type NamedNamespace, type SocketHolder, type UnnamedNamespace } from '../harness/namespaces';
+import { skipReason } from '../harness/needs';
 
 const REPO = path.resolve(__dirname, '../..');
 const DIST_MODULE = path.join(REPO, 'dist/netns/discover.js');
@@ -214,8 +203,7 @@ describe('over a fixture proc tree', () => {
 // ---------------------------------------------------------------------------
 // Real namespaces
 
-const why = namespaceUnavailable();
-if (why !== undefined) console.log(`real network-namespace tests skipped: ${why}`);
+const why = skipReason('real network-namespace tests', NAMESPACE_NEEDS);
 
 /** `stat -L -c %i`: a namespace file's inode, read by another program than ours. */
 function statInode(file: string): number {

@@ -27,24 +27,13 @@ import { listSockets, listSocketsSync, type NamespaceReport, type SocketList } f
 import { NetstatError } from '../../src/errors';
 import type { InetSocket, UnixSocket } from '../../src/model';
 import type { SocketQuery } from '../../src/query/request';
-import {
-  cleanupNamespaces,
-  createNamedNamespace,
-  holdSockets,
-  namespaceUnavailable,
-  NETNS_DIR,
-  startUnnamedNamespace,
-  uniqueName,
-  type NamedNamespace,
-  type SocketHolder,
-  type UnnamedNamespace,
-} from '../helpers/netns-fixture';
+import { cleanupNamespaces, createNamedNamespace, holdSockets, NAMESPACE_NEEDS, NETNS_DIR, startUnnamedNamespace, uniqueName, type NamedNamespace, type SocketHolder, type UnnamedNamespace } from '../harness/namespaces';
+import { skipReason } from '../harness/needs';
 
 const REPO = path.resolve(__dirname, '../..');
 const DIST_INDEX = path.join(REPO, 'dist/index.js');
 
-const unavailable = namespaceUnavailable() ?? (spawnSync('sh', ['-c', 'command -v ss && command -v setpriv']).status !== 0 ? 'ss or setpriv not installed' : undefined);
-if (unavailable !== undefined) console.log(`test/netns/list.test.ts: skipping the namespace listing tests: ${unavailable}`);
+const unavailable = skipReason('the namespace listing tests', { ...NAMESPACE_NEEDS, commands: [...NAMESPACE_NEEDS.commands!, 'ss', 'setpriv'] });
 
 const BACKENDS = ['netlink', 'procfs'] as const;
 

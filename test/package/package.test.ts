@@ -19,18 +19,14 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTICE_MARKER } from '../../src/cli/engine-report';
 import { runtimeLibc } from '../../src/native';
+import { isolated } from '../harness/isolate';
+import { skipReason } from '../harness/needs';
 
 const ROOT = path.join(__dirname, '../..');
 const PREBUILD = `prebuilds/${process.platform}-${process.arch}/netstat_native.${runtimeLibc()}.node`;
 
-/** Why the compiler-hidden installs cannot run here, or null. */
-function hidingUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'hiding the compiler needs root (bind mounts in a private mount namespace)';
-  const probe = spawnSync('unshare', ['--mount', 'true']);
-  return probe.status === 0 ? null : `unshare --mount failed: ${probe.stderr?.toString().trim() || probe.error?.message}`;
-}
-const noHiding = hidingUnavailable();
-if (noHiding) console.warn(`packaging tests without a compiler skipped: ${noHiding}`);
+// Hiding the compiler: bind mounts in a private mount namespace.
+const noHiding = skipReason('packaging tests without a compiler', { unshare: ['mount'] });
 
 /** The compilers and build tools node-gyp could reach, replaced by a stub that fails like a missing command. */
 const TOOLS = fs
@@ -52,7 +48,8 @@ function run(command: string, args: string[], cwd: string, options: { hideCompil
   const stub = path.join(work, 'missing-tool');
   const mounts = TOOLS.map((tool) => `mount --bind ${stub} ${tool}`).join(' && ');
   const script = `${mounts} && cd "$0" && exec "$@"`;
-  return spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, cwd, command, ...args], { env, encoding: 'utf8', timeout: 240_000 });
+  const [unshare, ...rest] = isolated(['sh', '-c', script, cwd, command, ...args], { mount: true });
+  return spawnSync(unshare!, rest, { env, encoding: 'utf8', timeout: 240_000 });
 }
 
 function check(result: SpawnSyncReturns<string>, what: string): SpawnSyncReturns<string> {
@@ -145,7 +142,7 @@ describe('the tarball', () => {
   });
 });
 
-describe.skipIf(noHiding !== null)('installed on a machine without a compiler', () => {
+describe.skipIf(noHiding !== undefined)('installed on a machine without a compiler', () => {
   let dir = '';
   beforeAll(() => {
     const done = install('no-compiler', withPrebuild, { hideCompiler: true });
@@ -239,7 +236,7 @@ describe('installed with --ignore-scripts', () => {
   });
 });
 
-describe.skipIf(noHiding !== null)('where no prebuild fits and there is no compiler', () => {
+describe.skipIf(noHiding !== undefined)('where no prebuild fits and there is no compiler', () => {
   let dir = '';
   let installOutput = '';
   beforeAll(() => {

@@ -5,7 +5,9 @@ import type { InetFamily, InetProtocol, InetSocket } from '../../src/model';
 import { TcpState, TimerKind } from '../../src/model';
 import { parseInetTable } from '../../src/procfs/inet-table';
 import { runInSlices, runToEnd } from '../../src/procfs/slices';
-import { fixture, inetRows, netstatEndpoint, netstatOverTree, PROTO_COLUMN, skipOracle } from './helpers';
+import { fixture, inetRows, netstatEndpoint, PROTO_COLUMN } from './helpers';
+import { oracleOverProc } from '../harness/commands';
+import { skipReason } from '../harness/needs';
 
 function table(tree: string, file: string, protocol: InetProtocol, family: InetFamily, selection: 'all' | 'listening' | 'connected' = 'all') {
   return runToEnd(parseInetTable(fs.readFileSync(path.join(fixture(tree), 'net', file)), protocol, family, { selection }));
@@ -216,9 +218,11 @@ describe('sync and async parsing', () => {
   });
 });
 
-describe.skipIf(skipOracle())('against net-tools netstat over the same tree', () => {
+const oracleSkip = skipReason('net-tools oracle tests', { unshare: ['mount'], oracle: true });
+
+describe.skipIf(oracleSkip !== undefined)('against net-tools netstat over the same tree', () => {
   it.each(['ns-capture', 'bogus', 'addresses'])('%s: same rows, queues, addresses and bogus-line warnings', (tree) => {
-    const run = netstatOverTree(fixture(tree), ['-an', '-A', 'inet,inet6']);
+    const run = oracleOverProc(fixture(tree), ['-an', '-A', 'inet,inet6'], { encoding: 'utf8' });
     const expected: string[][] = [];
     const warnings: Record<string, number> = { tcp: 0, udp: 0, raw: 0 };
     for (const protocol of ['tcp', 'udp', 'udplite', 'raw'] as const) {

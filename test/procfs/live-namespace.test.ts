@@ -1,11 +1,10 @@
 /**
  * Live differential test: a varied socket set in private network, PID and
- * mount namespaces (fixtures/proc/capture-sockets.py), read through
+ * mount namespaces (test/scenario/capture.py), read through
  * `/proc/PID/net/*` of the process holding it and, for owners, through the
  * namespace's own /proc (`/proc/PID/root/proc`, so only its processes are
  * walked), against net-tools netstat run inside those namespaces (`nsenter`).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,18 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProcfsBackend, createProcfsOwners } from '../../src/backends/procfs';
 import type { OwnerScan } from '../../src/backends/types';
 import { INET_FAMILIES, INET_PROTOCOLS } from '../../src/model';
-import { FIXTURES, netstatEndpoint, netstatUnixRow, oracleUnavailable, PROTO_COLUMN } from './helpers';
+import { ORACLE_ENV } from '../harness/commands';
+import { type Holder, startScenario } from '../harness/namespaces';
+import { skipReason } from '../harness/needs';
+import { ORACLE } from '../harness/paths';
+import { netstatEndpoint, netstatUnixRow, PROTO_COLUMN } from './helpers';
 
-function unavailable(): string | undefined {
-  const reason = oracleUnavailable();
-  if (reason !== undefined) return reason;
-  if (spawnSync('unshare', ['-n', '-p', '-f', '-m', '--mount-proc', 'true']).status !== 0) return 'unshare -n -p -m does not work here';
-  if (spawnSync('python3', ['-c', '']).status !== 0) return 'python3 is missing';
-  if (spawnSync('nsenter', ['--version']).status !== 0) return 'nsenter is missing';
-  return undefined;
-}
-const reason = unavailable();
-if (reason !== undefined) console.warn(`skipping live namespace test: ${reason}`);
+const reason = skipReason('live namespace test', { unshare: ['net', 'pid', 'mount'], oracle: true, commands: ['python3', 'nsenter'] });
 
 const label = (scan: OwnerScan, inode: number): string => {
   const first = scan.owners.get(inode)?.[0];
@@ -32,7 +26,7 @@ const label = (scan: OwnerScan, inode: number): string => {
 };
 
 describe.skipIf(reason !== undefined)('live namespace against net-tools netstat', () => {
-  let holder: ChildProcess;
+  let holder: Holder;
   /** Host PID of the socket holder (PID 1 inside its namespace). */
   let pid = 0;
   /** The holder's namespace's /proc. */
@@ -41,31 +35,18 @@ describe.skipIf(reason !== undefined)('live namespace against net-tools netstat'
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'procfs-ns-'));
-    const setup =
-      'ip link set lo up; ip link add v0 type veth peer name v1 2>/dev/null && ip addr add 198.51.100.1/24 dev v0 && ip link set v1 up && ip link set v0 up; ' +
-      'exec python3 "$1" "$2"';
-    holder = spawn('unshare', ['-n', '-p', '-f', '-m', '--mount-proc', 'sh', '-c', setup, 'sh', path.join(FIXTURES, 'capture-sockets.py'), tmp], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const ready = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      holder.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('\n')) resolve(out);
-      });
-      holder.once('exit', (code) => reject(new Error(`socket holder exited with ${code}`)));
-    });
-    expect(ready.startsWith('READY 1 ')).toBe(true);
-    pid = Number(fs.readFileSync(`/proc/${holder.pid}/task/${holder.pid}/children`, 'utf8').trim());
+    const veth = 'ip link add v0 type veth peer name v1 2>/dev/null && ip addr add 198.51.100.1/24 dev v0 && ip link set v1 up && ip link set v0 up || true';
+    holder = await startScenario('capture', { dir: tmp }, { isolation: { net: true, pid: true, mountProc: true, loUp: true, setup: veth } });
+    expect(holder.ready.pid).toBe(1);
+    pid = holder.pid;
     nsProc = `/proc/${pid}/root/proc`;
   });
   afterAll(async () => {
-    if (holder === undefined) return;
-    holder.stdin!.end();
-    if (holder.exitCode === null && holder.signalCode === null) await new Promise((resolve) => holder.once('exit', resolve));
+    await holder?.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  const netstat = (args: string[]) =>
-    spawnSync('nsenter', ['-t', String(pid), '-n', '-p', '-m', '/usr/bin/netstat', ...args], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+  const netstat = (args: string[]) => holder.run([ORACLE, ...args], { namespaces: ['net', 'pid', 'mount'], env: ORACLE_ENV, encoding: 'utf8' });
 
   it('inet rows: queues, addresses and PID/Program labels', () => {
     const backend = createProcfsBackend(`/proc/${pid}`);

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +6,9 @@ import { walkOwners } from '../../src/procfs/owner-walk';
 import { programNameOf } from '../../src/procfs/program-name';
 import { runInSlices, runToEnd } from '../../src/procfs/slices';
 import { socketInodeOfLink, strtoulWhole } from '../../src/procfs/socket-link';
-import { copyTree, fixture, inetRows, netstatOverTree, skipOracle } from './helpers';
+import { copyTree, fixture, inetRows } from './helpers';
+import { oracleOverProc, overProc, runCommand } from '../harness/commands';
+import { skipReason } from '../harness/needs';
 
 const link = (text: string) => socketInodeOfLink(Buffer.from(text, 'latin1'));
 
@@ -178,7 +179,9 @@ describe('owner walk over the hand-made tree', () => {
   });
 });
 
-describe.skipIf(skipOracle())('against net-tools netstat -p over the same tree', () => {
+const oracleSkip = skipReason('net-tools oracle tests', { unshare: ['mount'], oracle: true });
+
+describe.skipIf(oracleSkip !== undefined)('against net-tools netstat -p over the same tree', () => {
   /** The PID/Program column net-tools prints for each row of the tree's net/tcp, from our scan. */
   function labels(scan: OwnerScan): string[] {
     const inodes = fs
@@ -214,7 +217,7 @@ describe.skipIf(skipOracle())('against net-tools netstat -p over the same tree',
   // netstat walks a tmpfs copy, whose readdir order differs from ours; first
   // holders are compared after putting our holders in that order.
   it('names the same first holder for every socket (root)', () => {
-    const run = netstatOverTree(fixture('owners'), ['-antp'], { setup: 'chmod 000 /proc/30/fd' });
+    const run = oracleOverProc(fixture('owners'), ['-antp'], { setup: 'chmod 000 /proc/30/fd', encoding: 'utf8' });
     const scan = reorder(runToEnd(walkOwners(root, { isRoot: true })), tmpfsOrder);
     expect(inetRows(run.stdout)).toHaveLength(18);
     expect(printedLabels(run.stdout)).toEqual(labels(scan));
@@ -222,7 +225,7 @@ describe.skipIf(skipOracle())('against net-tools netstat -p over the same tree',
   });
 
   it.skipIf(!isRoot)('agrees as uid 65534: same labels, and the notice exactly when we count a denial', () => {
-    const run = netstatOverTree(fixture('owners'), ['-antp'], { setup: 'chmod 000 /proc/30/fd', asNobody: true });
+    const run = oracleOverProc(fixture('owners'), ['-antp'], { setup: 'chmod 000 /proc/30/fd', user: 'nobody', encoding: 'utf8' });
     const scan = reorder(asNobody(() => runToEnd(walkOwners(root, { isRoot: false }))), tmpfsOrder);
     expect(printedLabels(run.stdout)).toEqual(labels(scan));
     expect(printedLabels(run.stdout)[4]).toBe('-'); // inode 7005 belongs to 30
@@ -233,9 +236,7 @@ describe.skipIf(skipOracle())('against net-tools netstat -p over the same tree',
 
 /** The readdir order of the owners tree when copied onto a tmpfs (what netstat walks above). */
 function walkOrderOnTmpfs(): number[] {
-  const out = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs none /mnt && cp -a "$1"/. /mnt/ && ls -f /mnt', 'sh', fixture('owners')], {
-    encoding: 'utf8',
-  });
+  const out = runCommand(overProc(fixture('owners'), ['ls', '-f', '/proc']), { encoding: 'utf8' });
   return out.stdout.split('\n').filter((n) => /^\d+$/.test(n)).map(Number);
 }
 

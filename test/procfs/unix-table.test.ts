@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { UNIX_FLAG_ACCEPTCON, UnixState, UnixType } from '../../src/model';
 import { runInSlices, runToEnd } from '../../src/procfs/slices';
 import { parseUnixTable } from '../../src/procfs/unix-table';
-import { fixture, netstatOverTree, netstatUnixRow, skipOracle } from './helpers';
+import { fixture, netstatUnixRow } from './helpers';
+import { oracleOverProc } from '../harness/commands';
+import { skipReason } from '../harness/needs';
 
 const read = (tree: string): Buffer => fs.readFileSync(path.join(fixture(tree), 'net/unix'));
 const table = (tree: string, selection: 'all' | 'listening' | 'connected' = 'all') => runToEnd(parseUnixTable(read(tree), { selection }));
@@ -94,9 +96,11 @@ describe('hand-made UNIX lines', () => {
   });
 });
 
-describe.skipIf(skipOracle())('against net-tools netstat over the same tree', () => {
+const oracleSkip = skipReason('net-tools oracle tests', { unshare: ['mount'], oracle: true });
+
+describe.skipIf(oracleSkip !== undefined)('against net-tools netstat over the same tree', () => {
   it.each(['ns-capture', 'unix-names'])('%s: same rows and bogus-line warnings', (tree) => {
-    const run = netstatOverTree(fixture(tree), ['-ax']);
+    const run = oracleOverProc(fixture(tree), ['-ax'], { encoding: 'utf8' });
     const t = table(tree);
     const printed = run.stdout.split('\n').filter((line) => /^(unix|\?\?) /.test(line));
     expect(printed).toHaveLength(t.rows.length);

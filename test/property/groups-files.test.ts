@@ -14,13 +14,11 @@
  *   IPv6 address, so igmp6 lines have the whole 32 or are cut before them.
  */
 import fc from 'fast-check';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GROUPS_HEADER, groupsSection, parseIgmp, parseIgmp6 } from '../../src/modes/groups';
-import { oracleUnavailable, type Run, runOracleEach, runPass } from '../helpers/mode-runs';
+import { groupsSection, parseIgmp, parseIgmp6 } from '../../src/modes/groups';
+import { groupsSectionOf } from '../harness/modes';
+import { generatedTreeProperty } from '../harness/oracle-suite';
 import { hexText, LineBuilder } from './generators';
 import { runs } from './runs';
 
@@ -81,38 +79,18 @@ const igmpLine = fc.oneof(
   fc.constantFrom('\t\t\t\tzz', 'x', '\t', '', 'lo'),
 );
 
-const unavailable = oracleUnavailable();
-if (unavailable !== null) console.warn(`groups differential property skipped: ${unavailable}`);
-
-/** -g is a section of the listing: net-tools' stdout counts from the groups header on. */
-function fromGroupsHeader(run: Run): Run {
-  const start = run.stdout.indexOf(GROUPS_HEADER);
-  return { ...run, stdout: start < 0 ? run.stdout : run.stdout.slice(start) };
-}
-
 describe('netstat -gn over generated igmp and igmp6 files', () => {
-  it.skipIf(unavailable !== null)(
-    'prints what net-tools prints',
-    async () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'netstat-groups-property-'));
-      try {
-        mkdirSync(path.join(dir, 'net'));
-        await fc.assert(
-          fc.asyncProperty(fc.array(igmpLine, { maxLength: 30 }), fc.array(igmp6Line, { maxLength: 30 }), async (v4, v6) => {
-            writeFileSync(path.join(dir, 'net', 'igmp'), 'Idx\tDevice    : Count Querier\tGroup    Users Timer\tReporter\n' + v4.map((l) => l + '\n').join(''), 'latin1');
-            writeFileSync(path.join(dir, 'net', 'igmp6'), v6.map((l) => l + '\n').join(''), 'latin1');
-            const argLists = [['-gn'], ['-gn6'], ['-gn4']];
-            const reference = runOracleEach(dir, argLists).map(fromGroupsHeader);
-            for (const [i, args] of argLists.entries()) {
-              expect(await runPass(groupsSection, dir, args), `netstat ${args.join(' ')}`).toEqual(reference[i]);
-            }
-          }),
-          { numRuns: runs(10), endOnFailure: true },
-        );
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-    120_000,
-  );
+  generatedTreeProperty({
+    title: 'prints what net-tools prints',
+    arbitrary: fc.tuple(fc.array(igmpLine, { maxLength: 30 }), fc.array(igmp6Line, { maxLength: 30 })),
+    files: ([v4, v6]) => ({
+      'net/igmp': 'Idx\tDevice    : Count Querier\tGroup    Users Timer\tReporter\n' + v4.map((l) => l + '\n').join(''),
+      'net/igmp6': v6.map((l) => l + '\n').join(''),
+    }),
+    args: [['-gn'], ['-gn6'], ['-gn4']],
+    pass: groupsSection,
+    // -g is a section of the listing: net-tools' stdout counts from the groups header on.
+    oracleOutput: groupsSectionOf,
+    numRuns: runs(10),
+  });
 });

@@ -12,12 +12,9 @@
  *   exactly what net-tools prints.
  */
 import fc from 'fast-check';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { masqueradePass, parseIpMasquerade } from '../../src/modes/masquerade';
-import { oracleUnavailable, runOracleEach, runPass } from '../helpers/mode-runs';
+import { generatedTreeProperty } from '../harness/oracle-suite';
 import { hexText } from './generators';
 import { runs } from './runs';
 
@@ -112,37 +109,21 @@ const fileRecord = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(record, fc.constantFrom('\xa0', '\x85', ' \xa0 ')).map(([r, gap]) => ({ r: { ...r, gap }, spoil: '' })) },
 );
 
-const unavailable = oracleUnavailable();
-if (unavailable !== null) console.warn(`masquerade differential property skipped: ${unavailable}`);
-
 describe('netstat -M over generated ip_masquerade files', () => {
-  it.skipIf(unavailable !== null)(
-    'prints what net-tools prints',
-    async () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'netstat-masq-property-'));
-      try {
-        mkdirSync(path.join(dir, 'net'));
-        await fc.assert(
-          fc.asyncProperty(fc.boolean(), fc.array(fileRecord, { maxLength: 12 }), async (pdelta, records) => {
-            const body = records
-              .map(({ r, spoil }) => {
-                const text = recordText(r, pdelta);
-                return spoil === 'cut' ? text.slice(0, text.length >> 1) : text;
-              })
-              .join('\n');
-            writeFileSync(path.join(dir, 'net', 'ip_masquerade'), (pdelta ? HEADER_PDELTA : HEADER) + body + '\n', 'latin1');
-            const argLists = [['-Mn'], ['-Mne']];
-            const reference = runOracleEach(dir, argLists);
-            for (const [i, args] of argLists.entries()) {
-              expect(await runPass(masqueradePass, dir, args), `netstat ${args.join(' ')}`).toEqual(reference[i]);
-            }
-          }),
-          { numRuns: runs(12), endOnFailure: true },
-        );
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+  generatedTreeProperty({
+    title: 'prints what net-tools prints',
+    arbitrary: fc.tuple(fc.boolean(), fc.array(fileRecord, { maxLength: 12 })),
+    files: ([pdelta, records]) => {
+      const body = records
+        .map(({ r, spoil }) => {
+          const text = recordText(r, pdelta);
+          return spoil === 'cut' ? text.slice(0, text.length >> 1) : text;
+        })
+        .join('\n');
+      return { 'net/ip_masquerade': (pdelta ? HEADER_PDELTA : HEADER) + body + '\n' };
     },
-    120_000,
-  );
+    args: [['-Mn'], ['-Mne']],
+    pass: masqueradePass,
+    numRuns: runs(12),
+  });
 });

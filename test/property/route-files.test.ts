@@ -16,13 +16,10 @@
  *   "before" is never net-tools' uninitialised stack).
  */
 import fc from 'fast-check';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decimal, hex, scan, word, type Conversion } from '../../src/modes/route/read';
 import { routePass } from '../../src/modes/route';
-import { oracleUnavailable, runOracleEach, runPass } from '../helpers/mode-runs';
+import { generatedTreeProperty } from '../harness/oracle-suite';
 import { blanks, hexText, LineBuilder } from './generators';
 import { runs } from './runs';
 
@@ -166,31 +163,13 @@ const routeLine = fc
     return line.text.slice(0, Math.floor(r.cut * line.starts[10]!));
   });
 
-const unavailable = oracleUnavailable();
-if (unavailable !== null) console.warn(`route differential property skipped: ${unavailable}`);
-
 describe('netstat -r over generated /proc/net/route files', () => {
-  it.skipIf(unavailable !== null)(
-    'prints what net-tools prints',
-    async () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'netstat-route-property-'));
-      try {
-        mkdirSync(path.join(dir, 'net'));
-        await fc.assert(
-          fc.asyncProperty(fc.array(routeLine, { maxLength: 40 }), async (lines) => {
-            writeFileSync(path.join(dir, 'net', 'route'), ROUTE_HEADER + FIRST_ROUTE + lines.map((l) => l + '\n').join(''), 'latin1');
-            const argLists = [['-rn'], ['-rne'], ['-rnee']];
-            const reference = runOracleEach(dir, argLists);
-            for (const [i, args] of argLists.entries()) {
-              expect(await runPass(routePass, dir, args), `netstat ${args.join(' ')}`).toEqual(reference[i]);
-            }
-          }),
-          { numRuns: runs(10), endOnFailure: true },
-        );
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-    120_000,
-  );
+  generatedTreeProperty({
+    title: 'prints what net-tools prints',
+    arbitrary: fc.array(routeLine, { maxLength: 40 }),
+    files: (lines) => ({ 'net/route': ROUTE_HEADER + FIRST_ROUTE + lines.map((l) => l + '\n').join('') }),
+    args: [['-rn'], ['-rne'], ['-rnee']],
+    pass: routePass,
+    numRuns: runs(10),
+  });
 });

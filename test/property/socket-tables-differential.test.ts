@@ -18,18 +18,13 @@
  * name tables.
  */
 import fc from 'fast-check';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe } from 'vitest';
 import { chooseSources } from '../../src/backends/choose';
 import { listingPass } from '../../src/modes/listing';
-import { captureContext, oracleUnavailable, runOracleEach, type Run } from '../helpers/mode-runs';
+import { generatedTreeProperty } from '../harness/oracle-suite';
 import { inetLine, inetRow, layout, type InetRow, unixLine, unixRow } from './generators';
 import { runs } from './runs';
 
-const why = oracleUnavailable();
-if (why) console.warn(`socket table differential properties skipped: ${why}`);
 
 const TCP_HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
 const UDP_HEADER = '   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n';
@@ -91,37 +86,14 @@ const tree = fc.record({
   'net/unix': table(UNIX_HEADER, 'unix', false),
 });
 
-const OPTION_SETS = [['-anW'], ['-aneoW']];
-
-/** The listing over `procRoot`, in-process, as the CLI's pass prints it. */
-async function listing(procRoot: string, args: string[]): Promise<Run> {
-  const ctx = captureContext(procRoot, args);
-  const status = await listingPass(ctx, chooseSources({ env: {}, procRoot, backend: 'procfs' }));
-  return { stdout: ctx.out.stdout, stderr: ctx.out.stderr, status };
-}
-
 describe('socket tables against net-tools on generated /proc trees', () => {
-  it.skipIf(why !== null)(
-    'same stdout, stderr and status for every generated tree',
-    async () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'netstat-tables-property-'));
-      try {
-        mkdirSync(path.join(dir, 'net'));
-        await fc.assert(
-          fc.asyncProperty(tree, async (files) => {
-            for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text, 'latin1');
-            const reference = runOracleEach(dir, OPTION_SETS);
-            for (const [i, args] of OPTION_SETS.entries()) {
-              expect(await listing(dir, args), `netstat ${args.join(' ')}`).toEqual(reference[i]);
-            }
-          }),
-          // No shrinking: each step would run net-tools again; the whole tree is reported.
-          { numRuns: runs(12), endOnFailure: true },
-        );
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-    120_000,
-  );
+  generatedTreeProperty({
+    title: 'same stdout, stderr and status for every generated tree',
+    arbitrary: tree,
+    files: (files) => files,
+    args: [['-anW'], ['-aneoW']],
+    // The listing over the tree as its proc root, in-process, as the CLI's pass prints it.
+    pass: (ctx) => listingPass(ctx, chooseSources({ env: {}, procRoot: ctx.procRoot, backend: 'procfs' })),
+    numRuns: runs(12),
+  });
 });

@@ -12,13 +12,12 @@
  *   exactly what net-tools prints.
  */
 import fc from 'fast-check';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { statisticsPass } from '../../src/modes/statistics';
 import { pairSections, parseCounter, sctpSection, snmp6Sections, type StatFilters } from '../../src/modes/statistics/read';
-import { oracleUnavailable, runOracleEach, runPass } from '../helpers/mode-runs';
+import { generatedTreeProperty } from '../harness/oracle-suite';
 import { runs } from './runs';
 
 const MAX = 2n ** 64n - 1n;
@@ -75,39 +74,26 @@ function valueSlots(): Array<{ file: string; lines: string[]; isValue: (line: nu
   });
 }
 
-const unavailable = oracleUnavailable();
-if (unavailable !== null) console.warn(`statistics differential property skipped: ${unavailable}`);
-
 describe('netstat -s over a kernel tree with hostile values', () => {
-  it.skipIf(unavailable !== null)(
-    'prints what net-tools prints',
-    async () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'netstat-snmp-property-'));
-      const files = valueSlots();
-      try {
-        cpSync(BASE, dir, { recursive: true });
-        const replacement = fc.option(counterText.filter((t) => !/[\s]/.test(t) && t !== ''), { freq: 3 });
-        await fc.assert(
-          fc.asyncProperty(fc.array(replacement, { minLength: 600, maxLength: 600 }), async (choices) => {
-            let next = 0;
-            for (const { file, lines, isValue } of files) {
-              const text = lines
-                .map((line, l) => line.split(/( +|\t+)/).map((piece, w) => (w % 2 === 0 && isValue(l, w / 2) ? (choices[next++ % choices.length] ?? piece) : piece)).join(''))
-                .join('\n');
-              writeFileSync(path.join(dir, file), text, 'latin1');
-            }
-            const argLists = [['-s'], ['-s6'], ['-st']];
-            const reference = runOracleEach(dir, argLists);
-            for (const [i, args] of argLists.entries()) {
-              expect(await runPass(statisticsPass, dir, args), `netstat ${args.join(' ')}`).toEqual(reference[i]);
-            }
-          }),
-          { numRuns: runs(8), endOnFailure: true },
-        );
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
+  const files = valueSlots();
+  const replacement = fc.option(counterText.filter((t) => !/[\s]/.test(t) && t !== ''), { freq: 3 });
+  generatedTreeProperty({
+    title: 'prints what net-tools prints',
+    arbitrary: fc.array(replacement, { minLength: 600, maxLength: 600 }),
+    // Every value slot of the base tree's files, in order, takes the next choice (or keeps its value).
+    files: (choices) => {
+      let next = 0;
+      const written: Record<string, string> = {};
+      for (const { file, lines, isValue } of files) {
+        written[file] = lines
+          .map((line, l) => line.split(/( +|\t+)/).map((piece, w) => (w % 2 === 0 && isValue(l, w / 2) ? (choices[next++ % choices.length] ?? piece) : piece)).join(''))
+          .join('\n');
       }
+      return written;
     },
-    120_000,
-  );
+    base: BASE,
+    args: [['-s'], ['-s6'], ['-st']],
+    pass: statisticsPass,
+    numRuns: runs(8),
+  });
 });

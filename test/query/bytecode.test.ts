@@ -11,7 +11,6 @@
  *    kernel's filtered dumps equal the reference predicate applied to an
  *    unfiltered dump.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -20,6 +19,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { INET_STRIDE, InetField, NATIVE_LAYOUT_VERSION, loadNative } from '../../src/native';
 import { type AddressPrefix, type KernelFilter, type PortRange, compileBytecode } from '../../src/backends/bytecode';
+import { isolated, runCommand } from '../harness/commands';
 import { ADDON_PATH, namespaceUnavailable } from '../native/netns';
 
 // ---------------------------------------------------------------------------
@@ -782,12 +782,8 @@ const HANDWRITTEN: KernelFilter[] = [
 
 describe('live: the kernel filters as the reference predicate says', () => {
   const why = liveUnavailable();
-  if (why !== undefined) {
-    console.log(`bytecode live test skipped: ${why}`);
-    it.skip(`filtered dumps in a private namespace (${why})`, () => {});
-    return;
-  }
-  it('filtered dumps in a private namespace', () => {
+  if (why !== undefined) console.log(`bytecode live test skipped: ${why}`);
+  it.skipIf(why !== undefined)('filtered dumps in a private namespace', () => {
     const livePortArb = fc.oneof({ arbitrary: fc.constantFrom(...LIVE_PORTS), weight: 4 }, { arbitrary: fc.integer({ min: 0, max: 65535 }), weight: 1 });
     const liveRangeArb = fc.oneof(
       livePortArb.map((p): PortRange => [p, p]),
@@ -824,10 +820,7 @@ describe('live: the kernel filters as the reference predicate says', () => {
       const output = path.join(dir, 'out.json');
       fs.writeFileSync(script, CHILD_SCRIPT);
       fs.writeFileSync(input, JSON.stringify({ layoutVersion: NATIVE_LAYOUT_VERSION, programs: withPrograms.map((c) => c.program!.toString('hex')) }));
-      const run = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec node "$@"', 'sh', script, ADDON_PATH, input, output], {
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+      const run = runCommand(isolated([process.execPath, script, ADDON_PATH, input, output], { net: true, loUp: true }), { encoding: 'utf8' });
       expect(run.status, `child failed: ${run.stderr}`).toBe(0);
       const result = JSON.parse(fs.readFileSync(output, 'utf8')) as LiveResult;
 

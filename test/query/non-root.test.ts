@@ -7,16 +7,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { localListener } from '../harness/listener';
+import { unavailable as missingNeed } from '../harness/needs';
 
 const REPO = path.resolve(__dirname, '../..');
 
 function unavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root (needed to switch to uid 65534)';
-  if (spawnSync('sh', ['-c', 'command -v setpriv']).status !== 0) return 'setpriv not installed';
-  if (!fs.existsSync(path.join(REPO, 'dist/index.js'))) return 'dist/ not built';
+  // Root: to switch to uid 65534.
+  const missing = missingNeed({ root: true, commands: ['setpriv'], built: true });
+  if (missing !== undefined) return missing;
   const readable = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', path.join(REPO, 'dist/index.js')]);
   if (readable.status !== 0) return 'the checkout is not readable by uid 65534';
   return undefined;
@@ -42,17 +43,10 @@ const reason = unavailable();
 if (reason !== undefined) console.log(`non-root library tests skipped: ${reason}`);
 
 describe.skipIf(reason !== undefined)('the library as uid 65534', () => {
-  let server: net.Server;
-  let port = 0;
-  beforeAll(async () => {
-    server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as net.AddressInfo).port;
-  });
-  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  const listener = localListener();
 
   it('lists a root-owned listener without its owner, and reports the unreadable processes', () => {
-    const result = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', SCRIPT, REPO, String(port)], {
+    const result = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', SCRIPT, REPO, String(listener.port())], {
       encoding: 'utf8',
       env: { ...process.env, HOME: '/' },
     });
@@ -60,7 +54,7 @@ describe.skipIf(reason !== undefined)('the library as uid 65534', () => {
     expect(result.status).toBe(0);
     const { list, listeners, counts, self, unreadableNow } = JSON.parse(result.stdout);
     expect(list.inet).toHaveLength(1);
-    expect(list.inet[0]).toMatchObject({ localPort: port, stateName: 'LISTEN', uid: 0, pid: null, program: null, owners: [] });
+    expect(list.inet[0]).toMatchObject({ localPort: listener.port(), stateName: 'LISTEN', uid: 0, pid: null, program: null, owners: [] });
     expect(list.ownerWalk.denied).toBeGreaterThan(0);
     // Which processes could not be read, and why: this test's own (root) process among them, every
     // one counted in `denied` named once, none of them one this user can read (unless its PID was
@@ -76,7 +70,7 @@ describe.skipIf(reason !== undefined)('the library as uid 65534', () => {
     const readableNow = stillThere.filter((pid) => !unreadableNow.includes(pid));
     expect(readableNow.length).toBeLessThanOrEqual(2); // PIDs reused meanwhile (other tests start processes)
     expect(stillThere.filter((pid) => unreadableNow.includes(pid)).length).toBeGreaterThan(0);
-    expect(listeners.map((s: { localPort: number }) => s.localPort)).toEqual([port]);
+    expect(listeners.map((s: { localPort: number }) => s.localPort)).toEqual([listener.port()]);
     expect(counts.groups).toEqual([{ state: 'LISTEN', pid: null, count: 1 }]);
   });
 });

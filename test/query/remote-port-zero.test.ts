@@ -11,57 +11,27 @@
  * The sockets live in a private network namespace (TCP_REPAIR needs
  * CAP_NET_ADMIN), read through the library's `netns` option.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InetSocket, listSockets } from '../../src/index';
 import { loadNative } from '../../src/native';
+import { type Holder, startScenario } from '../harness/namespaces';
+import { skipReason } from '../harness/needs';
 
-const HOLDER = `
-import socket, subprocess, sys, time
-subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-held = []
-def repaired(family, addr, port):
-    s = socket.socket(family, socket.SOCK_STREAM)
-    s.setsockopt(socket.IPPROTO_TCP, 19, 1)   # TCP_REPAIR: connect() without a handshake; never sends
-    s.bind((addr, port)); s.connect((addr, 0)); held.append(s)
-repaired(socket.AF_INET, "127.0.0.1", 41000)
-repaired(socket.AF_INET6, "::1", 41001)
-l = socket.socket(); l.bind(("127.0.0.1", 41002)); l.listen(4); held.append(l)
-c = socket.create_connection(("127.0.0.1", 41002)); a, _ = l.accept(); held += [c, a]
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 41003)); u.connect(("127.0.0.1", 0)); held.append(u)
-v = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); v.bind(("127.0.0.1", 41004)); held.append(v)
-r = socket.socket(socket.AF_INET, socket.SOCK_RAW, 89); r.bind(("127.0.0.1", 0)); r.connect(("127.0.0.2", 0)); held.append(r)
-w = socket.socket(socket.AF_INET, socket.SOCK_RAW, 253); held.append(w)
-print("ready", flush=True)
-sys.stdin.read()
-`;
-
-function unavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root (TCP_REPAIR and a network namespace)';
-  return null;
-}
-
-const reason = unavailable();
-if (reason) console.warn(`[remote-port-zero] skipped: ${reason}`);
+const reason = skipReason('[remote-port-zero]', { unshare: ['net'], commands: ['python3'] });
 const nativeLoads = 'binding' in loadNative();
 if (!nativeLoads) console.log('[remote-port-zero] netlink backend cases skipped: the native engine does not load here');
 const BACKENDS = nativeLoads ? (['netlink', 'procfs'] as const) : (['procfs'] as const);
 
-describe.skipIf(reason !== null)('net-tools servers: remote port 0 (TCP), all-zero remote address (UDP, RAW)', () => {
-  let holder: ChildProcess;
+describe.skipIf(reason !== undefined)('net-tools servers: remote port 0 (TCP), all-zero remote address (UDP, RAW)', () => {
+  let holder: Holder;
   let netns = '';
+  // The sockets: test/scenario/repaired.py.
   beforeAll(async () => {
-    holder = spawn('unshare', ['--net', 'python3', '-c', HOLDER], { stdio: ['pipe', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve, reject) => {
-      holder.once('error', reject);
-      holder.once('exit', (code) => reject(new Error(`the socket holder exited (${code})`)));
-      holder.stdout!.once('data', () => resolve());
-    });
+    holder = await startScenario('repaired', {}, { isolation: { net: true, loUp: true } });
     netns = `/proc/${holder.pid}/ns/net`;
   });
-  afterAll(() => {
-    holder?.stdin?.end();
-    holder?.kill();
+  afterAll(async () => {
+    await holder?.stop();
   });
 
   const rows = async (backend: 'netlink' | 'procfs', selection: 'listening' | 'connected' | 'all', protocols: ('tcp' | 'udp' | 'raw')[]) => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Memory: the library's calls, repeated, must not grow the process. In
- * private network and PID namespaces (namespace.js: the tables and the fd
+ * private network and PID namespaces (test/harness/isolate.js: the tables and the fd
  * walk hold only what this process makes), this process holds --sockets TCP sockets
  * (a listener and connections to it, both ends) plus a few UDP and UNIX ones, then
  * calls each of listSocketsSync, listSockets, countSocketsSync and
@@ -37,7 +37,7 @@ const net = require('node:net');
 const dgram = require('node:dgram');
 const path = require('node:path');
 
-const { rerunInNamespaces } = require('./namespace');
+const { rerunIsolated } = require('../harness/isolate');
 
 const repo = path.resolve(__dirname, '..', '..');
 const CALLS = ['listSocketsSync', 'listSockets', 'countSocketsSync', 'countSockets'];
@@ -179,7 +179,10 @@ function report(r) {
 async function main() {
   const argv = process.argv.slice(2);
   const o = parseArgs(argv);
-  if (!o.inside) return rerunInNamespaces('memory.js', __filename, argv, { nodeFlags: ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16'] });
+  // Private network and PID namespaces with a /proc of their own, so the fd walk sees only this
+  // script and what it starts; a TCP table of their own, so what is measured does not depend on the host.
+  const isolation = { net: true, pid: true, mountProc: true, tcpHash: 16384 };
+  if (!o.inside) return rerunIsolated('memory.js', __filename, [...argv, '--inside'], isolation, ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16']);
   const r = await inside(o);
   process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : report(r));
   process.exitCode = r.problems.length === 0 ? 0 : 1;

@@ -19,7 +19,8 @@
  */
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lastJson, netnsUnavailable, requireDist, runChild } from '../watch/helpers';
+import { skipReason } from '../harness/needs';
+import { lastJson, requireDist, runChild } from '../watch/helpers';
 
 const MEMORY = path.join(__dirname, 'memory.js');
 const CALLS = 800;
@@ -27,8 +28,7 @@ const CALLS = 800;
 const forced = process.env.NETSTAT_BACKEND;
 const backends = forced === 'netlink' || forced === 'procfs' ? [forced] : ['netlink', 'procfs'];
 
-const unavailable = netnsUnavailable();
-if (unavailable !== undefined) console.log(`test/reliability/memory.test.ts: skipping the memory runs: ${unavailable}`);
+const unavailable = skipReason('the memory runs', { unshare: ['net', 'pid', 'mount'], commands: ['ip'] });
 
 interface CallResult {
   call: string;

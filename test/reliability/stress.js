@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Stress: listings under heavy socket churn. In a private network and PID
- * namespace, test/helpers/churn-load.py opens and resets loopback TCP
+ * namespace, test/scenario/churn-load.py opens and resets loopback TCP
  * connections at --rate a second from several processes, holds long-lived
  * connections, and starts and SIGKILLs processes that hold sockets, while this
  * process enumerates in a loop:
@@ -25,7 +25,7 @@
  * and ending cleanly. Needs root, python3, setpriv (for the uid 65534 runs)
  * and dist/ built. Prints the figures and problems; exits 1 if any problem.
  *
- * --ehash N: the TCP hash table's buckets (namespace.js; 0: share the host's).
+ * --ehash N: the TCP hash table's buckets (test/harness/isolate.js; 0: share the host's).
  * A small one (--ehash 128: long chains) makes the /proc backend miss a socket
  * now and then: the kernel resumes each read of a /proc table by counting
  * entries into a bucket, and skips one after a removal earlier in that bucket
@@ -39,12 +39,12 @@ const path = require('node:path');
 const readline = require('node:readline');
 const { rowsOfCliText, rowsOfList, duplicateKeys } = require('./listing-rows');
 const { loadStory, checkListing, checkCount } = require('./checks');
-const { rerunInNamespaces } = require('./namespace');
+const { rerunIsolated } = require('../harness/isolate');
 
 const repo = path.resolve(__dirname, '..', '..');
 const CLI = path.join(repo, 'dist', 'cli.js');
 const REFERENCE = '/usr/bin/netstat';
-const LOAD = path.join(repo, 'test', 'helpers', 'churn-load.py');
+const LOAD = path.join(repo, 'test', 'scenario', 'churn-load.py');
 /** A CLI run taking longer than this is a hang. */
 const HANG_MS = 30_000;
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
@@ -306,7 +306,8 @@ function report(r) {
 async function main() {
   const argv = process.argv.slice(2);
   const o = parseArgs(argv);
-  if (!o.inside) return rerunInNamespaces('stress.js', __filename, argv, { buckets: o.ehash });
+  // Private network and PID namespaces with a /proc of their own, and (--ehash) a TCP table of their own.
+  if (!o.inside) return rerunIsolated('stress.js', __filename, [...argv, '--inside'], { net: true, pid: true, mountProc: true, tcpHash: o.ehash });
   const r = await inside(o);
   process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : report(r));
   process.exitCode = r.problemCount === 0 ? 0 : 1;

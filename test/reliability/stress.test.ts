@@ -6,9 +6,9 @@
  * what is checked; here the figures are printed and every verdict asserted.
  */
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { lastJson, netnsUnavailable, requireDist, runChild } from '../watch/helpers';
+import { skipReason } from '../harness/needs';
+import { lastJson, requireDist, runChild } from '../watch/helpers';
 
 const STRESS = path.join(__dirname, 'stress.js');
 const RATE = 10_000;
@@ -17,11 +17,8 @@ const SECONDS = 12;
 const forced = process.env.NETSTAT_BACKEND;
 const backends = forced === 'netlink' || forced === 'procfs' ? [forced] : ['netlink', 'procfs'];
 
-const unavailable =
-  netnsUnavailable() ??
-  (spawnSync('sh', ['-c', 'command -v python3']).status !== 0 ? 'python3 not installed (the load generator)' : undefined) ??
-  (spawnSync('unshare', ['-p', '-f', '--mount-proc', 'true']).status !== 0 ? 'unshare -p --mount-proc refused' : undefined);
-if (unavailable !== undefined) console.log(`test/reliability/stress.test.ts: skipping the stress runs: ${unavailable}`);
+// python3: the load generator (test/scenario/churn-load.py).
+const unavailable = skipReason('the stress runs', { unshare: ['net', 'pid', 'mount'], commands: ['ip', 'python3'] });
 
 interface Problems {
   count: number;

@@ -112,3 +112,7 @@ def setup():
     setup_files()
     setup_network()
     mount_sysfs()
+
+
+if __name__ == "__main__":
+    setup()

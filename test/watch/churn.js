@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Churn: watchSockets against loopback TCP connections opened and closed at a
- * high rate (test/helpers/churn-load.py), in a private network namespace, while long-lived
+ * high rate (test/scenario/churn-load.py), in a private network namespace, while long-lived
  * connections — opened at known times, each held for 3 intervals — must each
  * be reported exactly once added and once removed, per side.
  *
@@ -39,6 +39,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const readline = require('node:readline');
+const { rerunIsolated } = require('../harness/isolate');
 
 const repo = path.resolve(__dirname, '..', '..');
 
@@ -76,22 +77,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const limit = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 const tasks = () => fs.readdirSync('/proc/self/task').length;
 
-/** Outside: run this script again in a private network namespace, passing its output through. */
+/** Outside: run this script again in a private network namespace (--ehash: with a TCP table of its own), passing its output through. */
 function reexec(o, argv) {
-  if (process.getuid() !== 0) {
-    process.stderr.write('churn.js: needs root (unshare -n)\n');
-    process.exitCode = 2;
-    return;
-  }
-  const inner = [process.execPath, __filename, ...argv, '--in-netns'];
-  // With --ehash: an intermediate namespace sets the size of its children's tables.
-  const command = o.ehash > 0
-    ? ['unshare', '-n', 'sh', '-c', `f=/proc/sys/net/ipv4/tcp_child_ehash_entries; if [ -w $f ]; then echo ${o.ehash} > $f || exit 1; fi; exec unshare -n "$@"`, 'sh', ...inner]
-    : ['unshare', '-n', ...inner];
-  const child = spawn(command[0], command.slice(1), { stdio: 'inherit' });
-  child.on('exit', (code, signal) => {
-    process.exitCode = code ?? (signal ? 1 : 0);
-  });
+  rerunIsolated('churn.js', __filename, [...argv, '--in-netns'], { net: true, tcpHash: o.ehash });
 }
 
 async function inside(o) {
@@ -104,7 +92,7 @@ async function inside(o) {
   const holdMs = 3 * o.interval;
 
   const loadArgs = ['--rate', o.rate, '--seconds', o.seconds, '--long', o.long, '--hold', holdMs, '--workers', o.workers].map(String);
-  const load = spawn('python3', [path.join(repo, 'test', 'helpers', 'churn-load.py'), ...loadArgs], {
+  const load = spawn('python3', [path.join(repo, 'test', 'scenario', 'churn-load.py'), ...loadArgs], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const loadExited = new Promise((resolve) => load.on('exit', (code, signal) => resolve({ code, signal })));

@@ -6,17 +6,16 @@
  * checks; here its figures are printed and its verdicts asserted.
  */
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { lastJson, netnsUnavailable, requireDist, runChild } from './helpers';
+import { skipReason } from '../harness/needs';
+import { lastJson, requireDist, runChild } from './helpers';
 
 const CHURN = path.join(__dirname, 'churn.js');
 const RATE = 2000;
 const SECONDS = 6;
 
-const unavailable =
-  netnsUnavailable() ?? (spawnSync('sh', ['-c', 'command -v python3']).status !== 0 ? 'python3 not installed (the load generator)' : undefined);
-if (unavailable !== undefined) console.log(`test/watch/churn.test.ts: skipping the churn runs: ${unavailable}`);
+// python3: the load generator (test/scenario/churn-load.py).
+const unavailable = skipReason('the churn runs', { unshare: ['net'], commands: ['ip', 'python3'] });
 
 interface Churn {
   backend: string;

@@ -11,13 +11,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, lastJson, netnsUnavailable, requireDist, runChild } from './helpers';
+import { skipReason } from '../harness/needs';
+import { ORACLE } from '../harness/paths';
+import { CLI, lastJson, requireDist, runChild } from './helpers';
 
 const SCENARIO = path.join(__dirname, 'cli-scenario.js');
-const NET_TOOLS = '/usr/bin/netstat';
-const haveNetTools = fs.existsSync(NET_TOOLS);
-const unavailable = netnsUnavailable() ?? (haveNetTools ? undefined : `${NET_TOOLS} (net-tools) not installed: nothing to compare with`);
-if (unavailable !== undefined) console.log(`test/watch/cli.test.ts: skipping the live --watch runs: ${unavailable}`);
+const NET_TOOLS = ORACLE;
+const unavailable = skipReason('the live --watch runs', { unshare: ['net'], commands: ['ip'], oracle: true });
 
 const LINE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z) ([+~-]) (.*)$/;
 
@@ -175,7 +175,7 @@ describe('--watch misuse', () => {
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
-  it.skipIf(!haveNetTools).concurrent.each([[['--watc']], [['--interva=5']], [['--watc', '-tn']], [['-tn', '--interva=5', '--watch']]])(
+  it.skipIf(!fs.existsSync(NET_TOOLS)).concurrent.each([[['--watc']], [['--interva=5']], [['--watc', '-tn']], [['-tn', '--interva=5', '--watch']]])(
     '%j: an unknown option, exactly as net-tools reports it',
     async (args) => {
       requireDist();

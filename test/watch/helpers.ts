@@ -1,32 +1,16 @@
 /**
- * Test support for the watch suites: whether private network namespaces can
- * be made here, and a child process run inside one (`unshare -n`), with its
- * output, status and the time it took to exit after its last line.
+ * Test support for the watch suites: a child process run inside a private
+ * network namespace (`unshare -n`), with its output, status and the time it
+ * took to exit after its last line.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isolated } from '../harness/isolate';
+import { CLI, REPO } from '../harness/paths';
 
-export const REPO = path.resolve(__dirname, '..', '..');
+export { CLI, REPO };
 export const DIST_INDEX = path.join(REPO, 'dist', 'index.js');
-export const CLI = path.join(REPO, 'dist', 'cli.js');
-
-let reason: string | undefined | null = null;
-
-/** Why `unshare -n` cannot be used here (the only reason to skip), or undefined. Checked once. */
-export function netnsUnavailable(): string | undefined {
-  if (reason !== null) return reason;
-  reason = (() => {
-    if (process.platform !== 'linux') return 'not Linux';
-    if (process.getuid?.() !== 0) return 'not root (unshare -n needs CAP_SYS_ADMIN)';
-    for (const command of ['unshare', 'ip']) {
-      if (spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0) return `${command} not installed`;
-    }
-    if (spawnSync('unshare', ['-n', 'true']).status !== 0) return 'unshare -n refused (no CAP_SYS_ADMIN?)';
-    return undefined;
-  })();
-  return reason;
-}
 
 /** The built library must be there (the child processes load dist/, as the CLI tests run dist/cli.js). */
 export function requireDist(): void {
@@ -44,23 +28,9 @@ export interface ChildRun {
 }
 
 /**
- * The command line that runs `command args` in a private network namespace
- * with a TCP hash table of its own, of `buckets` buckets: an intermediate
- * namespace sets `net.ipv4.tcp_child_ehash_entries` for the namespaces made
- * from it (the host's setting is not touched). Without a table of its own a
- * namespace shares the host's, which every dump walks whole — tens of ms per
- * dump on a big host, even for an empty namespace. (Kernels before 6.1 have
- * no such setting: the namespace then shares the host's table.)
- */
-export function ownHashCommand(buckets: number, command: string, args: string[]): [string, string[]] {
-  const setting = '/proc/sys/net/ipv4/tcp_child_ehash_entries';
-  const script = `if [ -w ${setting} ]; then echo ${buckets} > ${setting} || exit 1; fi; exec unshare -n "$@"`;
-  return ['unshare', ['-n', 'sh', '-c', script, 'sh', command, ...args]];
-}
-
-/**
  * Run `command args` (in a private network namespace when `netns`: `true`
- * shares the host's TCP hash table, `{ tcpHash: N }` gives it one of its own),
+ * shares the host's TCP hash table, `{ tcpHash: N }` gives it one of its own:
+ * test/harness/isolate.js),
  * killing it (by its pid, which this module started) after `timeoutMs`.
  */
 export function runChild(
@@ -69,12 +39,11 @@ export function runChild(
   options: { netns?: boolean | { tcpHash: number }; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ChildRun> {
   const { netns = true, timeoutMs = 60_000, env = process.env } = options;
-  const [file, argv]: [string, string[]] =
-    netns === false ? [command, args] : netns === true ? ['unshare', ['-n', command, ...args]] : ownHashCommand(netns.tcpHash, command, args);
+  const [file, ...argv] = netns === false ? [command, ...args] : isolated([command, ...args], { net: true, tcpHash: netns === true ? undefined : netns.tcpHash });
   return new Promise((resolve, reject) => {
     // unshare without --fork execs the command (and sh execs the inner unshare): the pid
     // is the command's own.
-    const child = spawn(file, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file!, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let lastOutputAt = Date.now();

@@ -27,14 +27,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetstatError, type SocketEvent, watchSockets } from '../../src/index';
-import { DIST_INDEX, type Recorded, lastJson, netnsUnavailable, requireDist, runChild, streamViolations } from './helpers';
+import { skipReason } from '../harness/needs';
+import { DIST_INDEX, type Recorded, lastJson, requireDist, runChild, streamViolations } from './helpers';
 
 const SCENARIO = path.join(__dirname, 'scenario.js');
 const BACKENDS = ['netlink', 'procfs'] as const;
 type Backend = (typeof BACKENDS)[number];
 
-const unavailable = netnsUnavailable();
-if (unavailable !== undefined) console.log(`test/watch/watch.test.ts: skipping the namespace scenarios: ${unavailable}`);
+const unavailable = skipReason('the watch namespace scenarios', { unshare: ['net'], commands: ['ip'] });
 
 interface ScenarioResult {
   intervalMs: number;
@@ -437,7 +437,7 @@ describe('a failing dump ends the iteration with its error; a missing table is a
     await w.close();
   });
 
-  it.skipIf(process.getuid?.() !== 0)('as uid 65534, net/tcp made unreadable (EACCES): absent too, not an error', () => {
+  it.skipIf(skipReason('the watch as uid 65534', { root: true }) !== undefined)('as uid 65534, net/tcp made unreadable (EACCES): absent too, not an error', () => {
     const { root, tcp } = procTree('eacces');
     fs.chownSync(path.join(root, 'net'), 65534, 65534);
     fs.chownSync(tcp, 65534, 65534);

@@ -1,105 +1,25 @@
-#!/usr/bin/env python3
-"""The socket scenario of the differential suite.
+"""The socket scenario of the differential suite (test/diff/): a fixed, varied set of sockets.
 
-Run inside the namespace prepared by environment.py. Builds a fixed, varied set of sockets,
-prints READY on stdout, then serves commands read from stdin, one per line:
-  refresh   re-create the TIME_WAIT socket (it lasts 60 s) and answer REFRESHED
-and exits (killing its helper processes) when stdin closes.
+Run by main.py inside the namespace prepared by environment.py (`build(scratch=DIR)`, DIR the
+private directory of its socket paths); `refresh` re-creates the TIME_WAIT socket (it lasts 60 s).
 
-Everything it builds is STABLE between two runs of netstat: no data moves after READY except
+Everything it builds is STABLE between two runs of netstat: no data moves after `ready` except
 zero-window probes and SYN retransmissions, which change only the figures of `-o` timers and
 packet counters. Raw ICMP sockets filter every ICMP type so that the port-unreachable
 messages caused by the failing DNS look-ups of netstat do not pile up in their Recv-Q.
 """
-import ctypes
 import os
 import pwd
-import signal
 import socket
 import struct
-import subprocess
-import sys
 import time
 
-SCRATCH = sys.argv[1] if len(sys.argv) > 1 else "/tmp/netstat-diff"
-held = []        # every socket the main process keeps open
-helpers = []     # child processes holding sockets under other names / users
+from build import (DGRAM, IPPROTO_UDPLITE, STREAM, connect, dgram, fill_until_zero_window, hand_over, keep,
+                   listener, pair, repaired, run_as, settle, tcp_state, unix, v4, v6)
 
-v4 = socket.AF_INET
-v6 = socket.AF_INET6
-STREAM = socket.SOCK_STREAM
-DGRAM = socket.SOCK_DGRAM
-IPPROTO_UDPLITE = 136
-
-
-def keep(s):
-    held.append(s)
-    return s
-
-
-def drop(s):
-    held.remove(s)
-
-
-# ---------------------------------------------------------------- TCP helpers
-
-def listener(family, addr, port, backlog=16, rcvbuf=None, v6only=None):
-    s = socket.socket(family, STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if v6only is not None:
-        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1 if v6only else 0)
-    if rcvbuf:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)  # inherited by accepted children
-    s.bind((addr, port))
-    s.listen(backlog)
-    return keep(s)
-
-
-def connect(family, addr, port, src=None, sndbuf=None, rcvbuf=None):
-    c = socket.socket(family, STREAM)
-    if rcvbuf:
-        c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    if sndbuf:
-        c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
-    if src:
-        c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        c.bind(src)
-    c.connect((addr, port))
-    return keep(c)
-
-
-def pair(server, family, addr, port, src=None, sndbuf=None, rcvbuf=None):
-    c = connect(family, addr, port, src, sndbuf, rcvbuf)
-    a, _ = server.accept()
-    return c, keep(a)
-
-
-def fill_until_zero_window(sender):
-    """Send until the peer's receive window is closed and the send buffer is full."""
-    sender.setblocking(False)
-    idle = 0
-    while idle < 3:
-        try:
-            sender.send(b"w" * 65536)
-            idle = 0
-        except BlockingIOError:
-            idle += 1
-            time.sleep(0.1)
-    sender.setblocking(True)
-
-
-def settle(check, what, timeout=5.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if check():
-            return
-        time.sleep(0.02)
-    raise SystemExit(f"scenario: {what} did not happen")
-
-
-def tcp_state(s):
-    # struct tcp_info starts with the state byte.
-    return s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
+SCRATCH = "/tmp/netstat-diff"
+REFRESH_S = 40   # TIME_WAIT lasts 60 s; the batch runner re-creates it well before
+time_wait = None
 
 
 SYN_SENT, FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, LAST_ACK, CLOSING = 2, 4, 5, 8, 9, 11
@@ -221,37 +141,11 @@ class TimeWait:
         time.sleep(0.05)
 
 
-# ---------------------------------------------------------------- TCP with remote port 0
-
-TCP_REPAIR = 19
-
-
-def repaired(family, addr, port):
-    """A TCP socket that is not a listener but has remote port 0, which net-tools counts as a
-    server (`-l`). TCP_REPAIR lets connect() set any peer without a handshake; the socket stays
-    in repair mode, so it never sends (a packet to port 0 would bring an RST and close it)."""
-    s = socket.socket(family, STREAM)
-    s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
-    s.bind((addr, port))
-    s.connect((addr, 0))
-    return keep(s)
-
-
 def build_repaired():
     repaired(v4, "127.0.0.1", 40010)
     repaired(v6, "::1", 40011)
     # UDP: a server is a socket with an all-zero remote address; one connected to port 0 is not.
     dgram(v4, "127.0.0.1", 40013, connect_to=("127.0.0.1", 0))
-
-
-# ---------------------------------------------------------------- UDP, UDP-Lite, RAW
-
-def dgram(family, addr, port, proto=0, connect_to=None):
-    s = socket.socket(family, DGRAM, proto)
-    s.bind((addr, port))
-    if connect_to:
-        s.connect(connect_to)
-    return keep(s)
 
 
 def build_udp():
@@ -285,17 +179,6 @@ def build_raw():
     r6 = keep(socket.socket(v6, socket.SOCK_RAW, 132))                                      # sctp number, bound v6
     r6.bind(("::1", 0))
     keep(socket.socket(v6, socket.SOCK_RAW, 254))
-
-
-# ---------------------------------------------------------------- UNIX
-
-def unix(kind, path=None, listen=True):
-    s = socket.socket(socket.AF_UNIX, kind)
-    if path is not None:
-        s.bind(path)
-        if listen and kind != DGRAM:
-            s.listen(4)
-    return keep(s)
 
 
 def build_unix():
@@ -350,28 +233,6 @@ def build_groups():
                       socket.inet_pton(v6, group) + struct.pack("@I", socket.if_nametoindex(dev)))
 
 
-# ---------------------------------------------------------------- other processes
-
-PR_SET_PDEATHSIG = 1
-libc = ctypes.CDLL(None, use_errno=True)
-
-
-def die_with_parent():
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def hand_over(argv0, sockets):
-    """A `sleep` whose argv[0] is `argv0` takes over `sockets` (the `exec -a` trick), so
-    `-p` shows it as their owner; our own copies are closed."""
-    p = subprocess.Popen([argv0, "100000"], executable="/bin/sleep",
-                         pass_fds=[s.fileno() for s in sockets], preexec_fn=die_with_parent,
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    helpers.append(p)
-    for s in sockets:
-        drop(s)
-        s.close()
-
-
 def build_named_processes():
     long_name = [listener(v4, "127.0.0.1", 8081), dgram(v4, "127.0.0.1", 40003),
                  unix(STREAM, SCRATCH + "/long-argv0.sock")]
@@ -401,36 +262,6 @@ def build_odd_bytes():
     hand_over("trailing/", [dgram(v4, "127.0.0.1", 40006)])           # a basename that is empty
 
 
-def run_as(uid, argv0, build):
-    """A process running as `uid` that holds the sockets `build()` creates. It execs `sleep`
-    (named `argv0`) after creating them: a process that merely called setuid() is not dumpable,
-    so its /proc/PID/fd would stay closed even to its own user."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            for s in list(held):       # the parent's sockets stay the parent's
-                drop(s)
-                s.close()
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
-            die_with_parent()          # after setuid, which clears it
-            build()
-            for s in held:
-                s.set_inheritable(True)
-            os.write(w, b"k")
-            os.execv("/bin/sleep", [argv0, "100000"])
-        finally:
-            os._exit(1)
-    os.close(w)
-    ok = os.read(r, 1) == b"k"
-    os.close(r)
-    if not ok:
-        raise SystemExit(f"scenario: the uid {uid} child failed")
-    helpers.append(pid)
-
-
 def build_other_users():
     def nobody():
         listener(v4, "127.0.0.1", 8443)
@@ -438,18 +269,20 @@ def build_other_users():
         listener(v6, "::", 9090, v6only=True)
         unix(STREAM, "\0nobody-socket")
         connect(v4, "127.0.0.1", 22, src=("127.0.0.9", 0))
-    run_as(65534, "/usr/local/bin/nobody-worker", nobody)
+    run_as(65534, nobody, argv0="/usr/local/bin/nobody-worker")
     # A uid without a passwd entry (-e prints the number).
-    run_as(4242, "unnamed-uid-worker", lambda: listener(v4, "127.0.0.1", 4242))
+    run_as(4242, lambda: listener(v4, "127.0.0.1", 4242), argv0="unnamed-uid-worker")
     # A user name longer than the 10-column User field, where the system has one.
     try:
         long_user = pwd.getpwnam("systemd-network").pw_uid
     except KeyError:
         return
-    run_as(long_user, "networkd", lambda: dgram(v4, "127.0.0.1", 4243))
+    run_as(long_user, lambda: dgram(v4, "127.0.0.1", 4243), argv0="networkd")
 
 
-def main():
+def build(scratch=SCRATCH):
+    global SCRATCH, time_wait
+    SCRATCH = scratch
     os.makedirs(SCRATCH, exist_ok=True)
     os.chdir(SCRATCH)
     l_http = build_tcp()
@@ -464,20 +297,7 @@ def main():
     build_odd_bytes()
     build_other_users()
     time.sleep(0.5)   # let the last SYN retransmission timers and window probes settle
-    print("READY", flush=True)
-    for line in sys.stdin:
-        if line.strip() == "refresh":
-            time_wait.make()
-            print("REFRESHED", flush=True)
-    for h in helpers:
-        try:
-            if isinstance(h, int):
-                os.kill(h, signal.SIGKILL)
-            else:
-                h.kill()
-        except ProcessLookupError:
-            pass
 
 
-if __name__ == "__main__":
-    main()
+def refresh():
+    time_wait.make()

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Socket churn for the watch and reliability tests (test/watch/churn.js,
-test/reliability/stress.js): loopback TCP connections opened and closed at a
+test/reliability/stress.js), a load rather than a held scenario (it is not run by main.py, but
+made of the same pieces, build.py): loopback TCP connections opened and closed at a
 steady rate from several processes, long-lived connections opened at known
 times and closed after a known hold, and optionally processes that hold a few
 sockets each, started and killed all along. Run it inside a private network
 namespace (its callers do that).
 
-    python3 churn-load.py --rate R --seconds S [--long N] [--hold MS] [--workers W]
+    python3 test/scenario/churn-load.py --rate R --seconds S [--long N] [--hold MS] [--workers W]
                           [--holders K] [--holder-life MS]
 
 Protocol (one JSON object a line on stdout; each line is written whole, by one
@@ -47,6 +48,9 @@ import struct
 import sys
 import time
 
+sys.dont_write_bytecode = True
+from build import listener as held_listener, v4  # noqa: E402
+
 LINGER_RST = struct.pack('ii', 1, 0)
 LONG_BASE_PORT = 20000
 HOLDER_BASE_PORT = 15000
@@ -76,11 +80,7 @@ def now_ms():
 
 
 def listener(port=0, backlog=4096):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(('127.0.0.1', port))
-    s.listen(backlog)
-    return s
+    return held_listener(v4, '127.0.0.1', port, backlog=backlog)
 
 
 def churn_server(srv):

@@ -1,17 +1,19 @@
 /**
- * Test support for the namespace, cgroup and destroy-watch suites: a python3
- * process that holds sockets and talks to the test one line at a time
- * (stdout: JSON lines it prints; stdin: lines the test sends). It is started
- * as the real interpreter (not a version manager's shim, which may fork), so
- * its PID is the process that creates the sockets; a prefix command such as
- * `ip netns exec NAME` execs it in place. It exits when its stdin closes, so a
- * test process that dies takes it along.
+ * Processes a test talks to one line at a time (stdout: JSON lines they print; stdin: lines
+ * the test sends), started in a process group of their own so that stopping one stops
+ * whatever it started. Every one is registered: `stopProcesses()` (for `afterAll`) ends what a
+ * failing test left behind, and a process-exit hook does the same as a last resort. They also
+ * get EOF on stdin when the test process dies.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
 let python: string | undefined;
 
-/** The python3 executable itself (`sys.executable`). */
+/**
+ * The python3 executable itself (`sys.executable`), not a version manager's shim, which may
+ * fork: started so, the PID is the process that creates the sockets, and a prefix command such
+ * as `ip netns exec NAME` execs it in place.
+ */
 export function realPython(): string {
   if (python === undefined) {
     const found = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
@@ -20,19 +22,39 @@ export function realPython(): string {
   return python;
 }
 
-/** The first of `commands` that is not installed, if any. */
-export function missingCommand(...commands: string[]): string | undefined {
-  return commands.find((command) => spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0);
+// ---------------------------------------------------------------------------
+// Cleanup registry
+
+const cleanups = new Set<() => void>();
+const exits = new Set<Promise<void>>();
+let exitHookInstalled = false;
+
+/** Register a synchronous cleanup (a kill, an `ip netns delete`); returns it, run at most once. */
+export function registerCleanup(cleanup: () => void): () => void {
+  if (!exitHookInstalled) {
+    // Only synchronous work runs at exit.
+    process.once('exit', () => {
+      for (const pending of [...cleanups]) pending();
+    });
+    exitHookInstalled = true;
+  }
+  const once = (): void => {
+    if (!cleanups.delete(once)) return;
+    cleanup();
+  };
+  cleanups.add(once);
+  return once;
 }
 
-/** Runs a command, throwing with its stderr if it fails. */
-export function run(command: string, args: string[]): string {
-  const result = spawnSync(command, args, { encoding: 'utf8' });
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (${result.error?.message ?? `status ${String(result.status)}`}): ${result.stderr}`);
-  }
-  return result.stdout;
+/** Run every registered cleanup and wait for the processes to exit. For `afterAll`. */
+export async function stopProcesses(): Promise<void> {
+  const pending = [...exits];
+  for (const cleanup of [...cleanups]) cleanup();
+  await Promise.all(pending);
 }
+
+// ---------------------------------------------------------------------------
+// Line processes
 
 export interface LineProcess {
   pid: number;
@@ -40,7 +62,7 @@ export interface LineProcess {
   next<T = unknown>(timeoutMs?: number): Promise<T>;
   /** Sends one line to the process's stdin. */
   send(line: string): void;
-  /** SIGKILL and wait for the exit; idempotent. */
+  /** SIGKILL to its process group, and wait for the exit; idempotent. */
   stop(): Promise<void>;
 }
 export type PythonHolder = LineProcess;
@@ -54,8 +76,8 @@ export function startPython(prefix: string[], script: string, args: string[] = [
 }
 
 /** Starts `argv`, a process that prints JSON lines and reads lines from stdin. */
-export function startProcess(argv: string[]): LineProcess {
-  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+export function startProcess(argv: readonly string[]): LineProcess {
+  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   let exited = false;
@@ -72,16 +94,25 @@ export function startProcess(argv: string[]): LineProcess {
   child.stderr!.on('data', (chunk: string) => (stderr += chunk));
   child.stdin!.on('error', () => {}); // EPIPE once it is gone: its exit tells
   const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
+    const done = (): void => {
       exited = true;
+      exits.delete(exit);
       wake();
       resolve();
-    });
-    child.once('error', () => {
-      exited = true;
-      wake();
-      resolve();
-    });
+    };
+    child.once('exit', done);
+    child.once('error', done);
+  });
+  exits.add(exit);
+  const kill = registerCleanup(() => {
+    if (!exited && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    child.stdin?.destroy();
   });
   const what = argv.slice(0, 4).map((a) => (a.length > 40 ? `${a.slice(0, 40)}…` : a)).join(' ');
   return {
@@ -110,14 +141,7 @@ export function startProcess(argv: string[]): LineProcess {
       child.stdin!.write(`${line}\n`);
     },
     async stop(): Promise<void> {
-      if (!exited) {
-        try {
-          child.kill('SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      child.stdin?.destroy();
+      kill();
       await exit;
     },
   };
