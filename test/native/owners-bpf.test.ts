@@ -16,12 +16,13 @@
  * Refusals from outside (not root, a seccomp filter on bpf()) are in
  * test/faults/bpf-refused.test.ts.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChosenOwners, type NativeBinding, type PackedOwners, loadNative } from '../../src/native';
+import { isolated, runCommand } from '../harness/commands';
+import { unavailable as missingNeed } from '../harness/needs';
 import { ADDON_PATH } from './netns';
 
 const outcome = loadNative();
@@ -30,10 +31,9 @@ const binding = 'binding' in outcome ? outcome.binding : undefined;
 function unavailable(): string | undefined {
   if (binding === undefined) return `native addon ${(outcome as { reason: string }).reason}`;
   if (binding.scanOwnersBpf === undefined) return 'the addon has no scanOwnersBpf';
-  if (process.getuid?.() !== 0) return 'not root (the BPF walk needs root)';
-  for (const command of ['unshare', 'python3', 'ip', 'mount']) {
-    if (spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0) return `${command} not installed`;
-  }
+  // Root: the BPF walk needs it.
+  const missing = missingNeed({ unshare: ['net', 'mount', 'pid'], commands: ['python3', 'ip', 'mount'] });
+  if (missing !== undefined) return missing;
   try {
     binding.scanOwnersBpf('/proc', new Float64Array(0), 1, null, null, true);
   } catch (err) {
@@ -105,12 +105,9 @@ describe.skipIf(skip !== undefined)('the BPF owner walk', () => {
   describe('in a private PID + network namespace', () => {
     let lines: CheckerLine[] = [];
     beforeAll(() => {
-      const run = spawnSync(
-        'unshare',
-        ['--net', '--mount', '--pid', '--fork', '--mount-proc', 'python3', path.join(__dirname, 'owners-bpf-scenario.py'), process.execPath, path.join(__dirname, 'owners-bpf-check.js'), ADDON_PATH],
-        { encoding: 'utf8', timeout: 240_000, maxBuffer: 64 * 1024 * 1024 },
-      );
-      if (run.status !== 0) throw new Error(`owners-bpf-scenario.py failed (${run.error?.message ?? run.status}): ${run.stderr}`);
+      const scenario = ['python3', path.join(__dirname, 'owners-bpf-scenario.py'), process.execPath, path.join(__dirname, 'owners-bpf-check.js'), ADDON_PATH];
+      const run = runCommand(isolated(scenario, { net: true, pid: true, mountProc: true }), { encoding: 'utf8', timeoutMs: 240_000 });
+      if (run.status !== 0) throw new Error(`owners-bpf-scenario.py failed (${run.status}): ${run.stderr}`);
       lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as CheckerLine);
     }, 300_000);
 
@@ -225,8 +222,8 @@ describe.skipIf(skip !== undefined)('the BPF owner walk', () => {
         const source = name === 'read through a pipe' ? `mkfifo ${file}.fifo && { cat ${file} > ${file}.fifo & } && src=${file}.fifo` : `src=${file}`;
         lines.push(`${source} && mount --bind "$src" /sys/kernel/btf/vmlinux && "$1" ${path.join(dir, 'check.js')} "$2"; echo; umount /sys/kernel/btf/vmlinux`);
       }
-      const run = spawnSync('unshare', ['--mount', 'sh', '-c', lines.join('\n'), 'sh', process.execPath, ADDON_PATH], { encoding: 'utf8', timeout: 120_000 });
-      if (run.status !== 0) throw new Error(`btf runs failed (${run.error?.message ?? run.status}): ${run.stderr}`);
+      const run = runCommand(isolated(['sh', '-c', lines.join('\n'), 'sh', process.execPath, ADDON_PATH], { mount: true }), { encoding: 'utf8', timeoutMs: 120_000 });
+      if (run.status !== 0) throw new Error(`btf runs failed (${run.status}): ${run.stderr}`);
       const outputs = run.stdout.trim().split('\n');
       outcomes = Object.fromEntries(Object.keys(blobs).map((name, i) => [name, JSON.parse(outputs[i]!)]));
     }, 150_000);
@@ -266,7 +263,7 @@ describe.skipIf(skip !== undefined)('the BPF owner walk', () => {
       const after = pick(b.scanOwnersBpf('/proc', null, 2, null, null, false));
       process.stdout.write(JSON.stringify({ first, forced, after }));
     `;
-    const run = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, '-e', script, ADDON_PATH], { encoding: 'utf8', timeout: 60_000 });
+    const run = runCommand(isolated([process.execPath, '-e', script, ADDON_PATH], { pid: true, mountProc: true }), { encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
       first: { method: 'proc', reason: 'fewer than 512 open files: the /proc walk costs less than loading the BPF program' },
@@ -284,7 +281,7 @@ describe.skipIf(skip !== undefined)('the BPF owner walk', () => {
       try { b.scanOwnersBpf('/proc', null, 2, null, null, true); } catch (e) { forced = { code: e.code, message: e.message }; }
       process.stdout.write(JSON.stringify({ method: auto.method, code: auto.methodCode, reason: auto.methodReason, forced }));
     `;
-    const run = spawnSync('unshare', ['--pid', '--fork', process.execPath, '-e', script, ADDON_PATH], { encoding: 'utf8', timeout: 60_000 });
+    const run = runCommand(isolated([process.execPath, '-e', script, ADDON_PATH], { pid: true }), { encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
       method: 'proc',
