@@ -48,6 +48,14 @@ describe('rtnetlink decoding rules', () => {
     expect(() => netlinkMessages(message(2, error))).toThrow(expect.objectContaining({ code: 'ERR_RTNETLINK', errno: 1 }));
   });
 
+  it('an NLMSG_ERROR status that is no kernel errno (outside -1…-4095) is malformed', () => {
+    for (const status of [-4096, 1, -(2 ** 31)]) {
+      const error = Buffer.alloc(4);
+      error.writeInt32LE(status, 0);
+      expect(() => netlinkMessages(message(2, error)), String(status)).toThrow(expect.objectContaining({ code: 'EBADMSG' }));
+    }
+  });
+
   it('a message longer than the bytes received is malformed', () => {
     const bytes = message(16, Buffer.alloc(16));
     bytes.writeUInt32LE(400, 0);
