@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { INET_STRIDE, InetField, NATIVE_LAYOUT_VERSION } from '../../src/native';
 import { isolated, runCommand } from '../harness/commands';
-import { ADDON_PATH, namespaceUnavailable } from './netns';
+import { ADDON_PATH, type PlainInet as Plain, namespaceUnavailable } from './netns';
 
 const LISTEN = 10;
 const TIME_WAIT = 6;
@@ -104,10 +104,6 @@ const plain = (packed) => ({ fields: Array.from(packed.fields), addresses: packe
 });
 `;
 
-interface Plain {
-  fields: number[];
-  addresses: string[];
-}
 interface Dumps {
   both: { inet: Plain; inet6: Plain };
   async: { inet: Plain; inet6: Plain };

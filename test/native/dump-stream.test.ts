@@ -29,7 +29,7 @@ import { describe, expect, it } from 'vitest';
 import { INET_STRIDE, InetField, NATIVE_LAYOUT_VERSION } from '../../src/native';
 import { isolated, runCommand } from '../harness/commands';
 import { unavailable } from '../harness/needs';
-import { ADDON_PATH, namespaceUnavailable } from './netns';
+import { ADDON_PATH, type PlainInet as Plain, namespaceUnavailable } from './netns';
 
 const CLI = path.join(__dirname, '../../dist/cli.js');
 const CONNECTIONS = 2500;
@@ -177,10 +177,6 @@ const attemptAsync = async (call) => {
 });
 `;
 
-interface Plain {
-  fields: number[];
-  addresses: string[];
-}
 interface Streamed {
   whole: Plain;
   minRows: number;

@@ -34,6 +34,12 @@ interface CaptureFile {
   proc: Record<string, string | null>;
 }
 
+/** A packed Internet dump as JSON carries it out of a child process. */
+export interface PlainInet {
+  fields: number[];
+  addresses: string[];
+}
+
 export interface Scenario {
   dir: string;
   /** The scenario process and its uid-65534 child. */

@@ -19,6 +19,7 @@ import {
 } from '../../src/netns/discover';
 import { attachNamespaceName, cleanupNamespaces, createNamedNamespace, holdSockets, NAMESPACE_NEEDS, NETNS_DIR, startUnnamedNamespace, uniqueName, type NamedNamespace, type SocketHolder, type UnnamedNamespace } from '../harness/namespaces';
 import { skipReason } from '../harness/needs';
+import { netstatFailure } from '../harness/errors';
 
 const REPO = path.resolve(__dirname, '../..');
 const DIST_MODULE = path.join(REPO, 'dist/netns/discover.js');
@@ -40,16 +41,6 @@ function pidDir(root: string, pid: number | string, link?: string): void {
   if (link !== undefined) fs.symlinkSync(link, path.join(root, String(pid), 'ns', 'net'));
 }
 
-/** The error a call throws (sync or async), checked to be a NetstatError. */
-async function failure(call: () => unknown): Promise<NetstatError> {
-  try {
-    await call();
-  } catch (err) {
-    expect(err).toBeInstanceOf(NetstatError);
-    return err as NetstatError;
-  }
-  throw new Error('expected a NetstatError, got a result');
-}
 
 /** Both variants of resolveNamespace must agree; returns the sync one's result. */
 async function resolveBoth(target: string | number, options?: NamespaceOptions): Promise<Namespace> {
@@ -60,8 +51,8 @@ async function resolveBoth(target: string | number, options?: NamespaceOptions):
 
 /** Both variants must fail the same way; returns the sync one's error. */
 async function failBoth(target: string | number, options?: NamespaceOptions): Promise<NetstatError> {
-  const sync = await failure(() => resolveNamespace(target, options));
-  const async = await failure(() => resolveNamespaceAsync(target, options));
+  const sync = await netstatFailure(() => resolveNamespace(target, options));
+  const async = await netstatFailure(() => resolveNamespaceAsync(target, options));
   expect({ code: async.code, message: async.message }).toEqual({ code: sync.code, message: sync.message });
   return sync;
 }
@@ -139,10 +130,10 @@ describe('over a fixture proc tree', () => {
 
   it('fails with the system code when the proc root cannot be listed', async () => {
     const missing = { procRoot: path.join(proc, 'no-such-root'), netnsDir: netns };
-    const error = await failure(() => listNamespaces(missing));
+    const error = await netstatFailure(() => listNamespaces(missing));
     expect(error.code).toBe('ENOENT');
     expect(error.message).toContain('no-such-root');
-    expect((await failure(() => listNamespacesAsync(missing))).code).toBe('ENOENT');
+    expect((await netstatFailure(() => listNamespacesAsync(missing))).code).toBe('ENOENT');
   });
 
   it('resolves a PID (number or digits) to its namespace entry', async () => {

@@ -29,6 +29,7 @@ import type { InetSocket, UnixSocket } from '../../src/model';
 import type { SocketQuery } from '../../src/query/request';
 import { cleanupNamespaces, createNamedNamespace, holdSockets, NAMESPACE_NEEDS, NETNS_DIR, startUnnamedNamespace, uniqueName, type NamedNamespace, type SocketHolder, type UnnamedNamespace } from '../harness/namespaces';
 import { skipReason } from '../harness/needs';
+import { netstatFailure } from '../harness/errors';
 
 const REPO = path.resolve(__dirname, '../..');
 const DIST_INDEX = path.join(REPO, 'dist/index.js');
@@ -145,20 +146,11 @@ function tcpOf(list: SocketList, inode: number): string[] {
 // ---------------------------------------------------------------------------
 // Errors, and the caller's threads
 
-async function failure(call: () => unknown): Promise<NetstatError> {
-  try {
-    await call();
-  } catch (err) {
-    expect(err).toBeInstanceOf(NetstatError);
-    return err as NetstatError;
-  }
-  throw new Error('expected a NetstatError, got a result');
-}
 
 /** Both variants must fail alike; returns the sync one's error. */
 async function failBoth(query: SocketQuery): Promise<NetstatError> {
-  const sync = await failure(() => listSocketsSync(query));
-  const async = await failure(() => listSockets(query));
+  const sync = await netstatFailure(() => listSocketsSync(query));
+  const async = await netstatFailure(() => listSockets(query));
   expect({ code: async.code, message: async.message }).toEqual({ code: sync.code, message: sync.message });
   return sync;
 }

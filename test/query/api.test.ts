@@ -38,15 +38,7 @@ if (!nativeLoads) console.log('netlink backend cases skipped: the native engine 
 /** Backends to compare: /proc always; netlink where the engine loads (CI requires it). */
 const BACKENDS = nativeLoads ? (['netlink', 'procfs'] as const) : (['procfs'] as const);
 
-async function rejection(promise: Promise<unknown>): Promise<NetstatError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(NetstatError);
-    return error as NetstatError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (promise: Promise<unknown>): Promise<NetstatError> => netstatFailure(() => promise);
 
 describe('request validation', () => {
   const cases: Array<[string, unknown, string, string]> = [
@@ -306,6 +298,7 @@ try:
 finally:
     os.kill(pid, 9)
 `;
+import { netstatFailure } from '../harness/errors';
 
 /** The query's meaning, written plainly over a record (what the backends must agree with). */
 function reference(query: SocketQuery, s: InetSocket): boolean {

@@ -164,13 +164,7 @@ def spawner(count, life_ms, seconds):
         r, w = os.pipe()
         pid = fork(holder, HOLDER_BASE_PORT + slot, w)
         os.close(w)
-        client = b''
-        while True:
-            chunk = os.read(r, 16)
-            if not chunk:
-                break
-            client += chunk
-        os.close(r)
+        client = read_all(r)
         if not client:  # it failed (its stderr says why): so does the load
             os.waitpid(pid, 0)
             sys.stderr.write(f'churn-load.py: the holder on port {HOLDER_BASE_PORT + slot} did not start\n')

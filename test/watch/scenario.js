@@ -47,6 +47,15 @@ function listen(server, port = 0, host = '127.0.0.1') {
   });
 }
 
+/** A listening server that ends each connection when its client ends it. */
+async function endingServer() {
+  const server = net.createServer((s) => {
+    s.on('error', () => {});
+    s.on('end', () => s.end());
+  });
+  return { server, port: await listen(server) };
+}
+
 function connect(port) {
   return new Promise((resolve, reject) => {
     const c = net.connect(port, '127.0.0.1');
@@ -258,11 +267,7 @@ const scenarios = {
    */
   async 'short-lived'(backend) {
     const intervalMs = 50;
-    const server = net.createServer((s) => {
-      s.on('error', () => {});
-      s.on('end', () => s.end());
-    });
-    const port = await listen(server);
+    const { server, port } = await endingServer();
     const watch = watchSockets(tcpOnly(backend), { intervalMs });
     const rec = record(watch);
     await afterNextDump(watch);
@@ -292,11 +297,7 @@ const scenarios = {
    */
   async remnant(backend) {
     const intervalMs = 500;
-    const server = net.createServer((s) => {
-      s.on('error', () => {});
-      s.on('end', () => s.end());
-    });
-    const port = await listen(server);
+    const { server, port } = await endingServer();
     const watch = watchSockets(tcpOnly(backend), { intervalMs });
     const rec = record(watch);
     await afterNextDump(watch);
