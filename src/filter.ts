@@ -13,7 +13,7 @@
  * The owner filters (`pid`, `program`) need the fd walk and are applied by
  * the query engine after the owner join.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import type * as Net from 'node:net';
 import { isWildcard } from './inet-text';
 import type { InetFamily, InetProtocol } from './model';
 
@@ -176,8 +176,15 @@ function bitsEqual(a: Uint8Array, b: Uint8Array, bits: number): boolean {
   return ((a[whole]! ^ b[whole]!) & mask) === 0;
 }
 
+/**
+ * node:net, loaded on the first address filter: loading it loads streams and
+ * DNS too, ~4 ms of every CLI start-up that never filters by address.
+ */
+let net: typeof Net | undefined;
+
 /** Bytes of an address in text form (`inet_pton`), or undefined if it is not one. */
 export function parseAddress(text: string): { family: InetFamily; bytes: Uint8Array } | undefined {
+  const { isIPv4, isIPv6 } = (net ??= require('node:net') as typeof Net);
   if (isIPv4(text)) return { family: 'inet', bytes: Uint8Array.from(text.split('.').map(Number)) };
   if (!isIPv6(text) || text.includes('%')) return undefined;
   const bytes = new Uint8Array(16);

@@ -31,7 +31,7 @@
  * pipe buffers) give the same result every time.
  */
 import { fstatSync, writeSync } from 'node:fs';
-import { isatty } from 'node:tty';
+import type * as Tty from 'node:tty';
 import { errorCode } from '../errors';
 import type { OutputSink } from '../modes/context';
 
@@ -81,7 +81,7 @@ export class Output implements OutputSink {
     private readonly stderrFd = 2,
     private readonly onBrokenPipe: () => void = dieOfSigpipe,
   ) {
-    this.block = isatty(stdoutFd) ? 0 : blockSize(stdoutFd);
+    this.block = isTerminal(stdoutFd) ? 0 : blockSize(stdoutFd);
   }
 
   /** Queue text (one byte per character) for standard output. */
@@ -189,6 +189,20 @@ export class Output implements OutputSink {
 }
 
 /** st_blksize of a descriptor, as glibc sizes a stream's buffer. */
+/**
+ * Whether fd is a terminal. Only a character device can be one, and node:tty
+ * (which loads node:net and streams, ~4 ms of start-up) is asked only then:
+ * output to a pipe or a file never loads it.
+ */
+function isTerminal(fd: number): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return (require('node:tty') as typeof Tty).isatty(fd);
+}
+
 function blockSize(fd: number): number {
   try {
     const size = fstatSync(fd).blksize;

@@ -9,7 +9,10 @@
  * and each address is asked once per process (net-tools caches too, which also
  * keeps `-c` passes cheap).
  */
-import { lookupService } from 'node:dns';
+import type * as Dns from 'node:dns';
+
+/** node:dns, loaded on the first look-up (`-n` never asks one). */
+let dns: typeof Dns | undefined;
 
 export class HostResolver {
   private readonly cache = new Map<string, Promise<string | null>>();
@@ -19,7 +22,7 @@ export class HostResolver {
     let pending = this.cache.get(address);
     if (pending === undefined) {
       pending = new Promise((resolve) => {
-        lookupService(address, 0, (err, hostname) => resolve(err ? null : hostname));
+        (dns ??= require('node:dns') as typeof Dns).lookupService(address, 0, (err, hostname) => resolve(err ? null : hostname));
       });
       this.cache.set(address, pending);
     }

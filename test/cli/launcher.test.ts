@@ -80,3 +80,45 @@ describe('a copy of dist/', () => {
     expect(fs.readdirSync(copy).filter((f) => f.endsWith('.cache'))).toEqual([]);
   });
 });
+
+describe('start-up', () => {
+  // Node's built-in modules a run loaded (process.moduleLoadList, written at exit by a preload).
+  const builtins = (args: string[], env: Record<string, string> = {}) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netstat-modules-'));
+    try {
+      const preload = path.join(dir, 'preload.js');
+      const list = path.join(dir, 'modules.txt');
+      fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));`);
+      // stdout is a pipe, as when the output is read by a program or a pager.
+      const result = spawnSync(process.execPath, ['--require', preload, path.join(DIST, 'cli.js'), ...args], {
+        encoding: 'latin1',
+        env: { ...process.env, LC_ALL: 'C', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      expect(result.status, result.stderr).toBe(0);
+      return fs.readFileSync(list, 'utf8').split('\n').filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('a numeric listing into a pipe loads neither net, dns nor tty (streams, c-ares and the rest come with them)', () => {
+    for (const args of [['-tan'], ['-an'], ['-tlnp'], ['-s']]) {
+      const loaded = builtins(args);
+      expect(loaded, args.join(' ')).toContain('vm'); // the list is real: the launcher's own module is in it
+      for (const heavy of ['net', 'dns', 'tty', 'stream']) expect(loaded, `${args.join(' ')} loads ${heavy}`).not.toContain(heavy);
+    }
+  });
+
+  it('the host resolver loads dns on its first look-up, not before', () => {
+    const script = `
+      const { HostResolver } = require(${JSON.stringify(path.join(DIST, 'resolve/hosts.js'))});
+      const has = () => process.moduleLoadList.includes('NativeModule dns');
+      const resolver = new HostResolver();
+      const before = has();
+      resolver.name('127.0.0.1').then(() => process.stdout.write(JSON.stringify({ before, after: has() })));
+    `;
+    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(result.stdout)).toEqual({ before: false, after: true });
+  });
+});
