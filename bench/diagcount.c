@@ -7,6 +7,10 @@
  * TCPDIAG_GETSOCK request (struct inet_diag_req), which the kernel runs with
  * sdiag_family AF_UNSPEC — one walk of the hash tables instead of two (what
  * the engine's dumpInetBoth asks).
+ *
+ * `diagcount --info`: each per-family dump asks INET_DIAG_INFO (tcp_info),
+ * as the library's default listing does for its timer columns: the
+ * kernel's cost of that request.
  */
 #include <errno.h>
 #include <linux/inet_diag.h>
@@ -36,7 +40,7 @@ static long count_replies(int fd) {
   }
 }
 
-static long dump(int fd, unsigned char family, unsigned seq) {
+static long dump(int fd, unsigned char family, unsigned seq, int info) {
   struct {
     struct nlmsghdr header;
     struct inet_diag_req_v2 body;
@@ -49,6 +53,7 @@ static long dump(int fd, unsigned char family, unsigned seq) {
   request.body.sdiag_family = family;
   request.body.sdiag_protocol = IPPROTO_TCP;
   request.body.idiag_states = 0x1ffe;
+  if (info) request.body.idiag_ext = 1 << (INET_DIAG_INFO - 1);
   if (send(fd, &request, sizeof request, 0) < 0) return -errno;
   return count_replies(fd);
 }
@@ -70,8 +75,9 @@ static long dump_both(int fd, unsigned seq) {
 
 int main(int argc, char **argv) {
   int both = argc > 1 && strcmp(argv[1], "--both") == 0;
-  if (argc > 2 || (argc == 2 && !both)) {
-    fprintf(stderr, "usage: diagcount [--both]\n");
+  int info = argc > 1 && strcmp(argv[1], "--info") == 0;
+  if (argc > 2 || (argc == 2 && !both && !info)) {
+    fprintf(stderr, "usage: diagcount [--both | --info]\n");
     return 2;
   }
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
@@ -79,8 +85,8 @@ int main(int argc, char **argv) {
     perror("diagcount: socket");
     return 1;
   }
-  long v4 = both ? dump_both(fd, 1) : dump(fd, AF_INET, 1);
-  long v6 = both ? 0 : dump(fd, AF_INET6, 2);
+  long v4 = both ? dump_both(fd, 1) : dump(fd, AF_INET, 1, info);
+  long v6 = both ? 0 : dump(fd, AF_INET6, 2, info);
   close(fd);
   if (v4 < 0 || v6 < 0) {
     fprintf(stderr, "diagcount: dump failed: %s\n", strerror((int)-(v4 < 0 ? v4 : v6)));

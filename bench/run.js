@@ -101,11 +101,14 @@ function commands(ours, port, firstPort) {
   list.push({ group: 'listing', name: 'net-tools netstat -s', argv: ['/usr/bin/netstat', '-s'], ref: 'net-tools netstat -s' });
   if (ours.cli) list.push({ group: 'listing', name: 'ours: netstat -s', argv: [node, cli, '-s'], ref: 'net-tools netstat -s', ours: true });
 
+  // The library's default listing asks tcp_info (its timer columns): the kernel's cost of that same request.
+  const DUMP_INFO = 'kernel dump with tcp_info (diagcount --info)';
+  list.push({ group: 'library', name: DUMP_INFO, argv: [path.join(here, 'diagcount'), '--info'], ref: DUMP, kernel: true });
   list.push({ group: 'library', name: 'node -e 0 (startup)', argv: [node, '-e', '0'], ref: DUMP });
   if (ours.library) {
-    list.push({ group: 'library', name: 'lib: listSockets tcp (count rows)', argv: [node, lib, 'rows'], ref: DUMP, ours: true, check: 'rows' });
+    list.push({ group: 'library', name: 'lib: listSockets tcp (count rows)', argv: [node, lib, 'rows'], ref: DUMP_INFO, ours: true, check: 'rows' });
     list.push({ group: 'library', name: 'lib: listSockets tcp, timers:false', argv: [node, lib, 'rows-lean'], ref: DUMP, ours: true, check: 'rows' });
-    list.push({ group: 'library', name: 'lib: listSockets tcp, line/socket', argv: [node, lib, 'lines'], ref: DUMP, ours: true });
+    list.push({ group: 'library', name: 'lib: listSockets tcp, line/socket', argv: [node, lib, 'lines'], ref: DUMP_INFO, ours: true });
     list.push({ group: 'library', name: 'lib: listSockets tcp+owners, line/socket', argv: [node, lib, 'p'], ref: DUMP, ours: true });
     list.push({ group: 'library', name: 'lib: listSockets tcp+owners, line/socket, /proc walk', argv: [node, lib, 'p'], env: PROC_WALK, ref: DUMP, ours: true });
     list.push({ group: 'library', name: 'lib: countSockets tcp by state', argv: [node, lib, 'count'], ref: DUMP, ours: true, check: 'count' });
