@@ -284,14 +284,11 @@ function cgroupText(low: number, high: number): string {
   return low === 0 && high === 0 ? '' : cookieOf(low, high);
 }
 
+/** Called with each kept row; the view is reused for the next row (copy what must outlive the call). */
+export type RowVisitor = (row: InetRowView) => void;
+
 /** Visit the kept rows of a packed dump through one reused view object (no object per row). */
-export function visitInetRows(
-  packed: PackedInet,
-  protocol: InetProtocol,
-  family: InetFamily,
-  filter: SocketFilter,
-  visit: (row: InetRowView) => void,
-): void {
+export function visitInetRows(packed: PackedInet, protocol: InetProtocol, family: InetFamily, filter: SocketFilter, visit: RowVisitor): void {
   const f = packed.fields;
   const view = emptyView(protocol, family);
   const isTcp = protocol === 'tcp';
@@ -330,13 +327,7 @@ export function compactSuffices(protocol: InetProtocol, filter: SocketFilter, by
 }
 
 /** Visit compact rows, testing what the kernel did not: states (UDP/RAW have no mask) and uids. */
-export function visitCompactRows(
-  packed: PackedCompact,
-  protocol: InetProtocol,
-  family: InetFamily,
-  filter: SocketFilter,
-  visit: (row: InetRowView) => void,
-): void {
+export function visitCompactRows(packed: PackedCompact, protocol: InetProtocol, family: InetFamily, filter: SocketFilter, visit: RowVisitor): void {
   const f = packed.fields;
   const { inetStates, uids, cgroupIds } = filter;
   const view = emptyView(protocol, family);
