@@ -557,13 +557,15 @@ export function createNetlinkBackend(binding: NativeBinding): NetlinkBackend {
       return read;
     };
     let ahead = first.done ? undefined : receive();
-    // Rows are packed into one reused array: a batch is printed before the next is asked for.
-    const into = new Uint32Array((STREAM_BATCH_ROWS + STREAM_BATCH_SLACK) * INET_STRIDE);
+    // Rows are packed into the array of the batch before (a batch is printed before the next is asked for).
+    let into: Uint32Array | null = null;
     const more = async (): Promise<PackedInet | undefined> => {
       if (ahead === undefined) return undefined;
       const received = await ahead;
       ahead = received.done ? undefined : receive();
-      return packedOf(guarded(q.abort, what, () => binding.packInetStream(handle, into)));
+      const batch = guarded(q.abort, what, () => binding.packInetStream(handle, into));
+      into = reusable(batch.fields);
+      return packedOf(batch);
     };
     const dump = packedOf(first);
     return { rows: [], malformed: 0, packed: { dump, kept: packedInetKept(dump, q.protocol, q.filter), more } };
@@ -579,7 +581,7 @@ export function createNetlinkBackend(binding: NativeBinding): NetlinkBackend {
     const flag = q.abort?.flag ?? null;
     const handle = guarded(q.abort, what, () => binding.openInetStream(...args(q)));
     const receive = () => guardedAsync(q.abort, what, () => binding.receiveInetStreamAsync(handle, STREAM_BATCH_ROWS, flag));
-    const into = new Uint32Array((STREAM_BATCH_ROWS + STREAM_BATCH_SLACK) * INET_STRIDE);
+    let into: Uint32Array | null = null;
     const addresses: string[] = [];
     const rows: InetSocket[] = [];
     const cgroups = new CgroupRefs();
@@ -589,6 +591,7 @@ export function createNetlinkBackend(binding: NativeBinding): NetlinkBackend {
       next = received.done ? undefined : receive();
       try {
         const batch = guarded(q.abort, what, () => binding.packInetStream(handle, into));
+        into = reusable(batch.fields);
         if (batch.addressBase !== addresses.length) throw new NetstatError(`${what}: address texts out of step`, 'ERR_NATIVE_PROTOCOL');
         for (const text of batch.addresses) addresses.push(text);
         inetRows({ fields: batch.fields, addresses }, q.protocol, q.family, q.filter, rows, cgroups);
@@ -665,8 +668,17 @@ function pidArray(query: OwnerQuery): Int32Array | null {
 const STREAM_BATCH_ROWS = 4096;
 /** The first batch of a stream not read up front (`afterFirst`): no rows, nothing received yet. */
 const NO_ROWS_YET: InetBatch = Object.freeze({ fields: new Uint32Array(0), addresses: Object.freeze([]) as unknown as string[], addressBase: 0, done: false });
-/** A batch ends with the datagram that reaches STREAM_BATCH_ROWS: room for one more datagram's rows (~330). */
-const STREAM_BATCH_SLACK = 1024;
+/**
+ * The array the next batch of a stream is packed into: the whole buffer of
+ * the batch just used (the engine's own, or the one it was packed into; never
+ * shared with anything else). The first batch of a stream gets an array of its
+ * own size, so a table of a few rows costs a few rows — not a batch-sized array
+ * per stream and call, which a busy caller of the async API would leave for
+ * the collector by the megabyte.
+ */
+function reusable(fields: Uint32Array): Uint32Array {
+  return new Uint32Array(fields.buffer);
+}
 
 /** A thread per core for the /proc walk: its cost is readlink in the kernel, which every core can do at once. */
 export const WALK_THREADS = availableParallelism();
