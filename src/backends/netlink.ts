@@ -418,9 +418,8 @@ export function unixRows(packed: PackedUnix, filter: SocketFilter = { selection:
   return rows;
 }
 
-/** Build the owner map from one packed fd walk. */
+/** The owners of one packed fd walk: a record per process, the rows indexed in place. */
 export function ownerScan(packed: PackedOwners): OwnerScan {
-  // One record per process; the rows stay packed (PackedOwnerIndex).
   const processes = new Map<number, ProcessRef>();
   const { inodes, pids, programOffsets, programLengths, programs } = packed;
   let previous = -1;
