@@ -7,6 +7,7 @@
         "native/bpf_owners.cc",
         "native/btf.cc",
         "native/destroy_monitor.cc",
+        "native/dump_check.cc",
         "native/interface_ioctl.cc",
         "native/netlink.cc",
         "native/netns.cc",

@@ -127,8 +127,23 @@ std::string NetnsArg(const Napi::CallbackInfo& info, size_t index, const char* u
   return path;
 }
 
+// The optional last argument `check` (dump_check.h): absent or undefined is
+// 0 (auto); 1 always reads a table twice when it took several datagrams; 2 never.
+DumpCheck CheckArg(const Napi::CallbackInfo& info, size_t index, const char* usage) {
+  if (info.Length() <= index || info[index].IsUndefined()) return DumpCheck::kAuto;
+  if (!info[index].IsNumber()) ThrowUsage(info.Env(), usage);
+  const double value = info[index].As<Napi::Number>().DoubleValue();
+  if (value == 0) return DumpCheck::kAuto;
+  if (value == 1) return DumpCheck::kAlways;
+  if (value == 2) return DumpCheck::kNever;
+  ThrowUsage(info.Env(), usage);
+}
+
+// Whether the call has `required` arguments, or those and the optional `check`.
+bool Arity(const Napi::CallbackInfo& info, size_t required) { return info.Length() == required || info.Length() == required + 1; }
+
 InetRequest InetArgs(const Napi::CallbackInfo& info, const char* usage) {
-  if (info.Length() != 7 || !info[2].IsNumber() || !info[3].IsBoolean() || !NullOr(info[4], napi_uint8_array)) ThrowUsage(info.Env(), usage);
+  if (!Arity(info, 7) || !info[2].IsNumber() || !info[3].IsBoolean() || !NullOr(info[4], napi_uint8_array)) ThrowUsage(info.Env(), usage);
   InetRequest request;
   request.family = ByteArg(info, 0, usage);
   request.protocol = ByteArg(info, 1, usage);
@@ -137,12 +152,13 @@ InetRequest InetArgs(const Napi::CallbackInfo& info, const char* usage) {
   BytecodeArg(info, 4, usage, &request);
   request.netns = NetnsArg(info, 5, usage);
   request.cancel = CancelArg(info, 6, usage);
+  request.check = CheckArg(info, 7, usage);
   return request;
 }
 
 // dumpInetCompact's arguments: dumpInet's without withInfo.
 InetRequest CompactArgs(const Napi::CallbackInfo& info, const char* usage) {
-  if (info.Length() != 6 || !info[2].IsNumber() || !NullOr(info[3], napi_uint8_array)) ThrowUsage(info.Env(), usage);
+  if (!Arity(info, 6) || !info[2].IsNumber() || !NullOr(info[3], napi_uint8_array)) ThrowUsage(info.Env(), usage);
   InetRequest request;
   request.family = ByteArg(info, 0, usage);
   request.protocol = ByteArg(info, 1, usage);
@@ -150,6 +166,7 @@ InetRequest CompactArgs(const Napi::CallbackInfo& info, const char* usage) {
   BytecodeArg(info, 3, usage, &request);
   request.netns = NetnsArg(info, 4, usage);
   request.cancel = CancelArg(info, 5, usage);
+  request.check = CheckArg(info, 6, usage);
   return request;
 }
 
@@ -157,7 +174,7 @@ InetRequest CompactArgs(const Napi::CallbackInfo& info, const char* usage) {
 // dumped); the protocol must be IPPROTO_TCP, the only one with a request
 // that lists both families at once.
 InetRequest BothArgs(const Napi::CallbackInfo& info, const char* usage) {
-  if (info.Length() != 6 || !info[1].IsNumber() || !info[2].IsBoolean() || !NullOr(info[3], napi_uint8_array)) ThrowUsage(info.Env(), usage);
+  if (!Arity(info, 6) || !info[1].IsNumber() || !info[2].IsBoolean() || !NullOr(info[3], napi_uint8_array)) ThrowUsage(info.Env(), usage);
   InetRequest request;
   request.protocol = ByteArg(info, 0, usage);
   if (request.protocol != IPPROTO_TCP) ThrowUsage(info.Env(), usage);
@@ -166,14 +183,16 @@ InetRequest BothArgs(const Napi::CallbackInfo& info, const char* usage) {
   BytecodeArg(info, 3, usage, &request);
   request.netns = NetnsArg(info, 4, usage);
   request.cancel = CancelArg(info, 5, usage);
+  request.check = CheckArg(info, 6, usage);
   return request;
 }
 
 UnixRequest UnixArgs(const Napi::CallbackInfo& info, const char* usage) {
-  if (info.Length() != 2) ThrowUsage(info.Env(), usage);
+  if (!Arity(info, 2)) ThrowUsage(info.Env(), usage);
   UnixRequest request;
   request.netns = NetnsArg(info, 0, usage);
   request.cancel = CancelArg(info, 1, usage);
+  request.check = CheckArg(info, 2, usage);
   return request;
 }
 
@@ -359,21 +378,25 @@ class PromiseWorker final : public Napi::AsyncWorker {
 // ---- exports ------------------------------------------------------------
 
 #define NETSTAT_CANCEL_ARG "cancel: Int32Array on a SharedArrayBuffer | null"
+#define NETSTAT_CHECK_ARG "check?: 0 (auto) | 1 (always) | 2 (never)"
 #define NETSTAT_NETNS_ARG "netns: string | null"
 #define NETSTAT_INET_ARGS \
-  "family: number, protocol: number, states: number, withInfo: boolean, bytecode: Uint8Array | null, " NETSTAT_NETNS_ARG ", " NETSTAT_CANCEL_ARG
+  "family: number, protocol: number, states: number, withInfo: boolean, bytecode: Uint8Array | null, " NETSTAT_NETNS_ARG ", " NETSTAT_CANCEL_ARG \
+  ", " NETSTAT_CHECK_ARG
 constexpr char kDumpInetUsage[] = "dumpInet(" NETSTAT_INET_ARGS ")";
 constexpr char kDumpInetAsyncUsage[] = "dumpInetAsync(" NETSTAT_INET_ARGS ")";
 #define NETSTAT_BOTH_ARGS \
-  "protocol: 6 (IPPROTO_TCP), states: number, withInfo: boolean, bytecode: Uint8Array | null, " NETSTAT_NETNS_ARG ", " NETSTAT_CANCEL_ARG
+  "protocol: 6 (IPPROTO_TCP), states: number, withInfo: boolean, bytecode: Uint8Array | null, " NETSTAT_NETNS_ARG ", " NETSTAT_CANCEL_ARG \
+  ", " NETSTAT_CHECK_ARG
 constexpr char kDumpBothUsage[] = "dumpInetBoth(" NETSTAT_BOTH_ARGS ")";
 constexpr char kDumpBothAsyncUsage[] = "dumpInetBothAsync(" NETSTAT_BOTH_ARGS ")";
 #undef NETSTAT_BOTH_ARGS
-#define NETSTAT_COMPACT_ARGS "family: number, protocol: number, states: number, bytecode: Uint8Array | null, " NETSTAT_NETNS_ARG ", " NETSTAT_CANCEL_ARG
+#define NETSTAT_COMPACT_ARGS \
+  "family: number, protocol: number, states: number, bytecode: Uint8Array | null, " NETSTAT_NETNS_ARG ", " NETSTAT_CANCEL_ARG ", " NETSTAT_CHECK_ARG
 constexpr char kDumpCompactUsage[] = "dumpInetCompact(" NETSTAT_COMPACT_ARGS ")";
 constexpr char kDumpCompactAsyncUsage[] = "dumpInetCompactAsync(" NETSTAT_COMPACT_ARGS ")";
 #undef NETSTAT_COMPACT_ARGS
-#define NETSTAT_UNIX_ARGS NETSTAT_NETNS_ARG ", " NETSTAT_CANCEL_ARG
+#define NETSTAT_UNIX_ARGS NETSTAT_NETNS_ARG ", " NETSTAT_CANCEL_ARG ", " NETSTAT_CHECK_ARG
 constexpr char kDumpUnixUsage[] = "dumpUnix(" NETSTAT_UNIX_ARGS ")";
 constexpr char kDumpUnixAsyncUsage[] = "dumpUnixAsync(" NETSTAT_UNIX_ARGS ")";
 #define NETSTAT_SCAN_ARGS "procRoot: string, wanted: Float64Array | null, threads: number, pids: Int32Array | null, " NETSTAT_CANCEL_ARG
@@ -394,6 +417,7 @@ constexpr char kWatchDestroyedUsage[] = "watchDestroyed(" NETSTAT_NETNS_ARG ", o
 #undef NETSTAT_SCAN_ARGS
 #undef NETSTAT_INET_ARGS
 #undef NETSTAT_CANCEL_ARG
+#undef NETSTAT_CHECK_ARG
 constexpr char kDecodeInetUsage[] = "decodeInet(bytes: Buffer | Uint8Array)";
 constexpr char kDecodeUnixUsage[] = "decodeUnix(bytes: Buffer | Uint8Array)";
 

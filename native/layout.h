@@ -7,7 +7,7 @@
 // versions the exports' argument lists (2: bytecode, cancel and pids
 // arguments; 5: netns arguments, cgroup slots; 6: dumpInetBoth; 7: the
 // streamed dump, openInetStream / readInetStream[Async] / closeInetStream;
-// 8: readInterfaces), so a binary expecting other arguments, or lacking an
+// 8: readInterfaces; 9: the dumps' optional `check` argument), so a binary expecting other arguments, or lacking an
 // export, is refused as well.
 #ifndef NETSTAT_NATIVE_LAYOUT_H_
 #define NETSTAT_NATIVE_LAYOUT_H_
@@ -16,7 +16,7 @@
 
 namespace netstat {
 
-constexpr int kLayoutVersion = 8;
+constexpr int kLayoutVersion = 9;
 
 namespace inet_field {
 constexpr size_t kState = 0;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "errors.h"
@@ -38,7 +39,7 @@ constexpr int kMaxRestarts = 3;
 }  // namespace
 
 bool WalkDumpMessages(const uint8_t* data, size_t length, uint32_t expect_port, uint32_t expect_seq,
-                      bool* interrupted, const MessageSink& sink) {
+                      bool* interrupted, const MessageSink& sink, size_t* end) {
   size_t offset = 0;
   while (offset < length) {
     const size_t left = length - offset;
@@ -69,6 +70,7 @@ bool WalkDumpMessages(const uint8_t* data, size_t length, uint32_t expect_port, 
         std::memcpy(&status, payload, sizeof status);
         if (status < 0) ThrowKernelError(status, "the dump failed");
       }
+      if (end != nullptr) *end = std::min(length, offset + NLMSG_ALIGN(header.nlmsg_len));
       return true;
     }
     if (header.nlmsg_type != NLMSG_NOOP && header.nlmsg_type != NLMSG_OVERRUN) {
@@ -117,6 +119,7 @@ void NetlinkSocket::Dump(std::vector<uint8_t> request, const MessageSink& sink, 
 void NetlinkSocket::SendDump(std::vector<uint8_t>* request) {
   if (request->size() < sizeof(nlmsghdr)) throw SystemError(EINVAL, "sendmsg", "a netlink request needs its header");
   const uint32_t seq = ++seq_;
+  datagrams_ = 0;
   auto* header = reinterpret_cast<nlmsghdr*>(request->data());
   header->nlmsg_seq = seq;
   header->nlmsg_pid = port_;
@@ -144,6 +147,7 @@ bool NetlinkSocket::ReceiveDump(const MessageSink& sink, bool* interrupted, std:
   if (received == 0) ThrowMalformed("the netlink socket closed mid-dump");
   if (reply.truncated) throw SystemError(EMSGSIZE, "recvmsg", "a sock_diag datagram was truncated");
   if (reply.sender != 0) ThrowMalformed("netlink datagram not from the kernel");
+  ++datagrams_;
   if (record != nullptr) record->insert(record->end(), buffer_.data(), buffer_.data() + received);
   return WalkDumpMessages(buffer_.data(), static_cast<size_t>(received), port_, seq_, interrupted, sink);
 }

@@ -31,11 +31,12 @@ namespace netstat {
 using MessageSink = std::function<void(const nlmsghdr& message)>;
 
 // Walks a buffer of netlink messages (one datagram, or a recording).
-// Returns true once NLMSG_DONE was seen. With `expect_port`/`expect_seq`
-// non-zero, messages not addressed to us are rejected (EBADMSG).
+// Returns true once NLMSG_DONE was seen, and then stops: `end` (if given) is
+// set to the offset just past it. With `expect_port`/`expect_seq` non-zero,
+// messages not addressed to us are rejected (EBADMSG).
 // Throws SystemError as described above.
 bool WalkDumpMessages(const uint8_t* data, size_t length, uint32_t expect_port, uint32_t expect_seq,
-                      bool* interrupted, const MessageSink& sink);
+                      bool* interrupted, const MessageSink& sink, size_t* end = nullptr);
 
 class NetlinkSocket {
  public:
@@ -80,6 +81,10 @@ class NetlinkSocket {
   void SendDump(std::vector<uint8_t>* request);
   bool ReceiveDump(const MessageSink& sink, bool* interrupted, std::vector<uint8_t>* record, const int32_t* cancel);
 
+  // Datagrams received since the last request was sent: more than one means
+  // the kernel resumed the dump between reads (dump_check.h).
+  size_t datagrams() const { return datagrams_; }
+
  private:
   // One recvmsg into buffer_, retried on EINTR. `length` < 0: failed, errno says why.
   struct Datagram {
@@ -92,6 +97,7 @@ class NetlinkSocket {
   Fd fd_;
   uint32_t port_ = 0;
   uint32_t seq_ = 0;
+  size_t datagrams_ = 0;
   std::vector<uint8_t> buffer_;
 };
 

@@ -360,18 +360,21 @@ PackedUnix UnixPacker::Take() { return std::move(packed_); }
 
 PackedInet DumpInet(const InetRequest& request, std::vector<uint8_t>* record) {
   ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");  // before opening anything
+  const std::vector<uint8_t> message = BuildInetRequest(request);
   NetlinkSocket socket(NETLINK_SOCK_DIAG, request.netns);
   InetPacker packer;
-  socket.Dump(
-      BuildInetRequest(request), [&packer](const nlmsghdr& message) { packer.Add(message); }, [&packer] { packer.Clear(); },
+  DistinctSockets distinct(InetCookie);
+  DumpDistinct(
+      &socket, message, request.check, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); }, [&packer] { packer.Clear(); },
       record, request.cancel);
   return packer.Take();
 }
 
-InetDumpStream::InetDumpStream(const InetRequest& request) {
+InetDumpStream::InetDumpStream(const InetRequest& request) : request_(BuildInetRequest(request)), check_(request.check) {
+  // The request is built before the socket is opened: a bad one opens nothing.
   ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");
-  std::vector<uint8_t> message = BuildInetRequest(request);  // before the socket: a bad request opens nothing
   socket_ = std::make_unique<NetlinkSocket>(NETLINK_SOCK_DIAG, request.netns);
+  std::vector<uint8_t> message = request_;
   socket_->SendDump(&message);
 }
 
@@ -386,12 +389,27 @@ bool InetDumpStream::Receive(size_t min_rows, const int32_t* cancel, std::vector
   bool interrupted = false;
   bool done = socket_ == nullptr;
   size_t replies = 0;
+  // Admitted replies are copied out whole, each at an aligned offset, as Pack walks them.
+  const MessageSink append = [&replies, datagrams](const nlmsghdr& reply) {
+    const auto* bytes = reinterpret_cast<const uint8_t*>(&reply);
+    datagrams->insert(datagrams->end(), bytes, bytes + reply.nlmsg_len);
+    datagrams->resize(NLMSG_ALIGN(datagrams->size()), 0);
+    ++replies;
+  };
   try {
     while (!done && replies < min_rows) {
-      done = socket_->ReceiveDump([&replies](const nlmsghdr&) { ++replies; }, &interrupted, datagrams, cancel);
+      done = socket_->ReceiveDump(
+          [this, &append](const nlmsghdr& reply) {
+            if (distinct_.Admit(reply)) append(reply);
+          },
+          &interrupted, nullptr, cancel);
       // inet_diag does not flag its dumps today; if a kernel ever does, the
       // rows already printed cannot be taken back.
       if (interrupted) throw SystemError(EINTR, "recvmsg", "the dump changed while it was read (NLM_F_DUMP_INTR)");
+    }
+    // (A stream already complete has no socket and nothing to read again.)
+    if (done && socket_ != nullptr && WantsSecondRead(check_, socket_->datagrams(), distinct_.admitted())) {
+      ReadMissed(socket_.get(), request_, &distinct_, append, nullptr, cancel);
     }
   } catch (...) {
     // A failed dump is over: its socket closes now, not when the garbage
@@ -414,12 +432,13 @@ PackedInet InetDumpStream::Pack(const uint8_t* datagrams, size_t length, uint32_
 
 PackedInetPair DumpInetBoth(const InetRequest& request) {
   ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");
-  std::vector<uint8_t> message = BuildInetBothRequest(request);  // before the socket: a bad request opens nothing
+  const std::vector<uint8_t> message = BuildInetBothRequest(request);  // before the socket: a bad request opens nothing
   NetlinkSocket socket(NETLINK_SOCK_DIAG, request.netns);
   InetPairPacker packer;
-  socket.Dump(
-      std::move(message), [&packer](const nlmsghdr& reply) { packer.Add(reply); }, [&packer] { packer.Clear(); }, nullptr,
-      request.cancel);
+  DistinctSockets distinct(InetCookie);
+  DumpDistinct(
+      &socket, message, request.check, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); }, [&packer] { packer.Clear(); },
+      nullptr, request.cancel);
   return packer.Take();
 }
 
@@ -427,10 +446,12 @@ PackedCompact DumpInetCompact(const InetRequest& request) {
   ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");
   InetRequest compact = request;
   compact.with_info = false;
+  const std::vector<uint8_t> message = BuildInetRequest(compact);
   NetlinkSocket socket(NETLINK_SOCK_DIAG, request.netns);
   CompactPacker packer;
-  socket.Dump(
-      BuildInetRequest(compact), [&packer](const nlmsghdr& message) { packer.Add(message); }, [&packer] { packer.Clear(); },
+  DistinctSockets distinct(InetCookie);
+  DumpDistinct(
+      &socket, message, request.check, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); }, [&packer] { packer.Clear(); },
       nullptr, request.cancel);
   return packer.Take();
 }
@@ -439,32 +460,24 @@ PackedUnix DumpUnix(const UnixRequest& request, std::vector<uint8_t>* record) {
   ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");
   NetlinkSocket socket(NETLINK_SOCK_DIAG, request.netns);
   UnixPacker packer;
-  socket.Dump(
-      BuildUnixRequest(), [&packer](const nlmsghdr& message) { packer.Add(message); }, [&packer] { packer.Clear(); },
-      record, request.cancel);
+  DistinctSockets distinct(UnixCookie);
+  DumpDistinct(
+      &socket, BuildUnixRequest(), request.check, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); },
+      [&packer] { packer.Clear(); }, record, request.cancel);
   return packer.Take();
 }
 
-namespace {
-
-template <typename Packer>
-void DecodeRecording(const uint8_t* data, size_t length, Packer* packer) {
-  bool interrupted = false;
-  const bool done = WalkDumpMessages(data, length, 0, 0, &interrupted, [packer](const nlmsghdr& message) { packer->Add(message); });
-  if (!done) ThrowMalformed("recording ends before NLMSG_DONE");
-}
-
-}  // namespace
-
 PackedInet DecodeInet(const uint8_t* data, size_t length) {
   InetPacker packer;
-  DecodeRecording(data, length, &packer);
+  DistinctSockets distinct(InetCookie);
+  DecodeRecording(data, length, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); });
   return packer.Take();
 }
 
 PackedUnix DecodeUnix(const uint8_t* data, size_t length) {
   UnixPacker packer;
-  DecodeRecording(data, length, &packer);
+  DistinctSockets distinct(UnixCookie);
+  DecodeRecording(data, length, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); });
   return packer.Take();
 }
 

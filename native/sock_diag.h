@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "dump_check.h"
 #include "netlink.h"
 
 namespace netstat {
@@ -35,7 +36,8 @@ struct PackedUnix {
 };
 
 // A dump request: `states` is the inet_diag state bit mask; `with_info` asks
-// for INET_DIAG_INFO (tcp_info), the only extension a column needs.
+// for INET_DIAG_INFO (tcp_info), the only extension a column needs; `check`
+// says when the table is read a second time (dump_check.h).
 // `bytecode`, if not empty, is an inet_diag filter program sent as the
 // INET_DIAG_REQ_BYTECODE attribute (the kernel audits it: EINVAL if invalid);
 // at most kMaxBytecode bytes. `cancel`: see errors.h (nullable, not owned; it
@@ -49,6 +51,7 @@ struct InetRequest {
   // A network namespace file to dump instead of the caller's own (netns.h); empty = own.
   std::string netns;
   const int32_t* cancel = nullptr;
+  DumpCheck check = DumpCheck::kAuto;
 };
 
 // A netlink attribute's length is 16 bits, header included.
@@ -58,6 +61,7 @@ constexpr size_t kMaxBytecode = 0xffff - NLA_HDRLEN;
 struct UnixRequest {
   std::string netns;
   const int32_t* cancel = nullptr;
+  DumpCheck check = DumpCheck::kAuto;
 };
 
 // Throws SystemError(EMSGSIZE) for a bytecode longer than kMaxBytecode.
@@ -163,8 +167,9 @@ class UnixPacker {
   PackedUnix packed_;
 };
 
-// Live dumps over a fresh NETLINK_SOCK_DIAG socket. With `record`, the raw
-// reply datagrams are appended to it as well. A set cancel flag stops the
+// Live dumps over a fresh NETLINK_SOCK_DIAG socket, each socket once and a
+// second read as the request's `check` says (dump_check.h). With `record`,
+// the raw reply datagrams of both reads are appended to it as well. A set cancel flag stops the
 // dump before the request is sent or after the datagram being received
 // (SystemError(ECANCELED, "recvmsg")).
 PackedInet DumpInet(const InetRequest& request, std::vector<uint8_t>* record = nullptr);
@@ -193,12 +198,14 @@ class InetDumpStream {
   bool Next(size_t min_rows, const int32_t* cancel, PackedInet* out, uint32_t* address_base);
 
   // Next in two halves, so the kernel's work and the packing can run on two
-  // threads: Receive appends reply datagrams, every header checked as Dump
-  // checks them, until they hold at least `min_rows` replies or the dump is
-  // complete (returns true then); Pack decodes such bytes into the next
-  // batch. Receive touches only the socket and Pack only the packer, so a
-  // Receive may run while the batch before is packed; batches must be packed
-  // in the order they were received.
+  // threads: Receive appends reply messages, every header checked as Dump
+  // checks them and each socket once, until they hold at least `min_rows`
+  // replies or the dump is complete (returns true then; the second read, when
+  // the request's `check` wants one, is done then and its new sockets appended
+  // too); Pack decodes such bytes into the next batch. Receive touches only
+  // the socket and the cookies, and Pack only the packer, so a Receive may
+  // run while the batch before is packed; batches must be packed in the order
+  // they were received.
   bool Receive(size_t min_rows, const int32_t* cancel, std::vector<uint8_t>* datagrams);
   PackedInet Pack(const uint8_t* datagrams, size_t length, uint32_t* address_base);
   // Closes the socket before the dump is complete (later batches are empty).
@@ -206,10 +213,16 @@ class InetDumpStream {
 
  private:
   std::unique_ptr<NetlinkSocket> socket_;
+  std::vector<uint8_t> request_;  // kept for the second read
+  DumpCheck check_;
+  // Owned by Receive: it hands Pack only the replies it admits, so a batch
+  // never repeats a socket of an earlier one.
+  DistinctSockets distinct_{InetCookie};
   InetPacker packer_;
 };
 
-// Decode recorded reply bytes (a sequence of netlink messages ending in NLMSG_DONE).
+// Decode recorded reply bytes (netlink messages ending in NLMSG_DONE; a
+// second read's after the first's, as DumpInet records them), each socket once.
 PackedInet DecodeInet(const uint8_t* data, size_t length);
 PackedUnix DecodeUnix(const uint8_t* data, size_t length);
 

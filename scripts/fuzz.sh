@@ -51,7 +51,7 @@ mkdir -p "$out/seeds" "$out/corpus" "$out/crashes"
 [ -f build-sanitizers/.gitignore ] || echo '*' >build-sanitizers/.gitignore
 
 # The decoders and what they link; binding.cc (N-API) is not among them.
-sources=(native/fuzz/fuzz_decode.cc native/sock_diag.cc native/netlink.cc native/netns.cc native/destroy_monitor.cc native/proc_fds.cc native/btf.cc)
+sources=(native/fuzz/fuzz_decode.cc native/sock_diag.cc native/netlink.cc native/netns.cc native/destroy_monitor.cc native/dump_check.cc native/proc_fds.cc native/btf.cc)
 binary=$out/fuzz_decode
 stale=0
 [ -x "$binary" ] || stale=1

@@ -136,6 +136,7 @@ function planOf(request: ValidatedQuery, abort: AbortHandle): QueryPlan {
     abort,
   };
   if (request.ownerFilter !== undefined) plan.ownerFilter = request.ownerFilter;
+  if (request.verify !== undefined) plan.verify = request.verify;
   return plan;
 }
 

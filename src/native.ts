@@ -15,7 +15,7 @@ import * as path from 'node:path';
  * built from other sources than these types is refused at load time rather
  * than misread.
  */
-export const NATIVE_LAYOUT_VERSION = 8;
+export const NATIVE_LAYOUT_VERSION = 9;
 
 /** Number of `Uint32Array` slots per Internet socket in {@link PackedInet.fields}. */
 export const INET_STRIDE = 18;
@@ -238,6 +238,24 @@ export type CancelFlag = Int32Array;
  */
 export type NetnsPath = string | null;
 
+/**
+ * When a dump reads its table a second time (the dumps' optional last
+ * argument; native/dump_check.h). The kernel resumes a dump between its
+ * datagrams by counting sockets into a hash bucket, so a socket that leaves
+ * the bucket ahead of that place makes the dump skip one that lived through
+ * it. A dump of several datagrams can be read again, keeping the sockets the
+ * first read lacked. Every dump drops a reply whose socket cookie an earlier
+ * one had (the kernel's other slip: a socket twice).
+ */
+export enum DumpCheck {
+  /** Read again when the first read took several datagrams and kept at most 16,384 sockets (the default). */
+  Auto = 0,
+  /** Read again whenever the first read took several datagrams. */
+  Always = 1,
+  /** One read. */
+  Never = 2,
+}
+
 /** A running watch of freed sockets (see {@link NativeBinding.watchDestroyed}). */
 export interface DestroyWatchHandle {
   /** Stops the watch's thread and waits for it; no batch is delivered after. Idempotent. */
@@ -247,7 +265,7 @@ export interface DestroyWatchHandle {
 /**
  * The addon's exports. Numbers are the kernel's (AF_INET = 2, AF_INET6 = 10,
  * IPPROTO_TCP = 6, UDP = 17, UDPLITE = 136, RAW = 255). Wrong arity or types
- * throw `TypeError` (every argument is required: pass `null` for "none");
+ * throw `TypeError` (every argument but a trailing `check` is required: pass `null` for "none");
  * system failures throw an `Error` carrying `code` (`'EPERM'`, `'ENOENT'`,
  * `'ECANCELED'`, …), `errno` and `syscall`.
  */
@@ -265,7 +283,8 @@ export interface NativeBinding {
    * attribute, so the kernel returns only the sockets it accepts; at most
    * 65531 bytes (`TypeError` beyond). It is copied when the call is made. A
    * program the kernel's audit rejects fails with code `'EINVAL'` (syscall
-   * `'sock_diag'`). `cancel`: see {@link CancelFlag}.
+   * `'sock_diag'`). `cancel`: see {@link CancelFlag}. `check` (optional, every
+   * dump): see {@link DumpCheck}; each socket is in the result once.
    */
   dumpInet(
     family: number,
@@ -275,6 +294,7 @@ export interface NativeBinding {
     bytecode: Uint8Array | null,
     netns: NetnsPath,
     cancel: CancelFlag | null,
+    check?: DumpCheck,
   ): PackedInet;
   dumpInetAsync(
     family: number,
@@ -284,6 +304,7 @@ export interface NativeBinding {
     bytecode: Uint8Array | null,
     netns: NetnsPath,
     cancel: CancelFlag | null,
+    check?: DumpCheck,
   ): Promise<PackedInet>;
   /**
    * TCP sockets of both families from one dump: the old `TCPDIAG_GETSOCK`
@@ -301,6 +322,7 @@ export interface NativeBinding {
     bytecode: Uint8Array | null,
     netns: NetnsPath,
     cancel: CancelFlag | null,
+    check?: DumpCheck,
   ): PackedInetPair;
   dumpInetBothAsync(
     protocol: number,
@@ -309,13 +331,22 @@ export interface NativeBinding {
     bytecode: Uint8Array | null,
     netns: NetnsPath,
     cancel: CancelFlag | null,
+    check?: DumpCheck,
   ): Promise<PackedInetPair>;
   /**
    * The same dump as `dumpInet` (without tcp_info) into compact rows: state,
    * local port, uid and inode, no addresses — what counting needs, at little
    * more than the kernel's own cost.
    */
-  dumpInetCompact(family: number, protocol: number, states: number, bytecode: Uint8Array | null, netns: NetnsPath, cancel: CancelFlag | null): PackedCompact;
+  dumpInetCompact(
+    family: number,
+    protocol: number,
+    states: number,
+    bytecode: Uint8Array | null,
+    netns: NetnsPath,
+    cancel: CancelFlag | null,
+    check?: DumpCheck,
+  ): PackedCompact;
   dumpInetCompactAsync(
     family: number,
     protocol: number,
@@ -323,10 +354,11 @@ export interface NativeBinding {
     bytecode: Uint8Array | null,
     netns: NetnsPath,
     cancel: CancelFlag | null,
+    check?: DumpCheck,
   ): Promise<PackedCompact>;
   /** Dump every UNIX socket of a network namespace. `netns`: see {@link NetnsPath}; `cancel`: {@link CancelFlag}. */
-  dumpUnix(netns: NetnsPath, cancel: CancelFlag | null): PackedUnix;
-  dumpUnixAsync(netns: NetnsPath, cancel: CancelFlag | null): Promise<PackedUnix>;
+  dumpUnix(netns: NetnsPath, cancel: CancelFlag | null, check?: DumpCheck): PackedUnix;
+  dumpUnixAsync(netns: NetnsPath, cancel: CancelFlag | null, check?: DumpCheck): Promise<PackedUnix>;
   /**
    * Walk `<procRoot>/PID/fd`. With `wanted`, stop once every listed inode has
    * been found (its first holder is then certain). `threads` is 1 or 2.
@@ -372,8 +404,8 @@ export interface NativeBinding {
     forced: boolean,
   ): Promise<ChosenOwners>;
   /**
-   * The raw reply bytes of a dump (every netlink message, as received): for
-   * recording fixtures. Arguments as for {@link dumpInet} / {@link dumpUnix}.
+   * The raw reply bytes of a dump (every netlink message, as received; a
+   * second read's after the first's, see {@link DumpCheck}): for recording fixtures. Arguments as for {@link dumpInet} / {@link dumpUnix}.
    */
   recordInet(
     family: number,
@@ -383,8 +415,9 @@ export interface NativeBinding {
     bytecode: Uint8Array | null,
     netns: NetnsPath,
     cancel: CancelFlag | null,
+    check?: DumpCheck,
   ): Buffer;
-  recordUnix(netns: NetnsPath, cancel: CancelFlag | null): Buffer;
+  recordUnix(netns: NetnsPath, cancel: CancelFlag | null, check?: DumpCheck): Buffer;
   /**
    * The `dumpInet` dump read batch by batch, so a printer can write one batch
    * while the kernel builds the next. Opens the socket and sends the request
@@ -402,6 +435,7 @@ export interface NativeBinding {
     bytecode: Uint8Array | null,
     netns: NetnsPath,
     cancel: CancelFlag | null,
+    check?: DumpCheck,
   ): InetStreamHandle;
   /**
    * The next batch: at least `minRows` rows (1 to 2^24), fewer only in the
@@ -428,7 +462,10 @@ export interface NativeBinding {
   packInetStream(stream: InetStreamHandle, into: Uint32Array | null): InetBatch;
   /** Close a stream before its end (harmless when closed or done). */
   closeInetStream(stream: InetStreamHandle): void;
-  /** Decode recorded reply bytes exactly as a live dump would be decoded. */
+  /**
+   * Decode recorded reply bytes exactly as a live dump would be decoded: each
+   * socket once, a second read's sockets after the first's.
+   */
   decodeInet(bytes: Buffer): PackedInet;
   decodeUnix(bytes: Buffer): PackedUnix;
   /**

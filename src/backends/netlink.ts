@@ -45,6 +45,7 @@ import {
 import {
   COMPACT_STRIDE,
   CompactField,
+  DumpCheck,
   INET_STRIDE,
   InetField,
   type NativeBinding,
@@ -511,6 +512,11 @@ export interface NetlinkBackend extends SocketBackend {
   inetBothAsync(query: InetBothQuery): Promise<InetPair>;
 }
 
+/** The engine's second-read rule for a query's `verify` (undefined: the engine's own bound). */
+function dumpCheck(verify: boolean | undefined): DumpCheck {
+  return verify === undefined ? DumpCheck.Auto : verify ? DumpCheck.Always : DumpCheck.Never;
+}
+
 /** The netlink SocketBackend over a loaded binding. */
 export function createNetlinkBackend(binding: NativeBinding): NetlinkBackend {
   /** dumpInetBoth's arguments for a query (the bytecode compiled once per call). */
@@ -522,6 +528,7 @@ export function createNetlinkBackend(binding: NativeBinding): NetlinkBackend {
       kernelFilter(q.protocol, q.filter),
       q.netns?.path ?? null,
       q.abort?.flag ?? null,
+      dumpCheck(q.verify),
     ] as const;
   /** dumpInet's: the family first. */
   const args = (q: InetQuery) => [familyNumber(q.family), ...bothArgs(q)] as const;
@@ -601,9 +608,10 @@ export function createNetlinkBackend(binding: NativeBinding): NetlinkBackend {
     }
     return rows;
   };
-  const dumpUnix = (q: UnixQuery) => guarded(q.abort, describeUnix(q), () => binding.dumpUnix(q.netns?.path ?? null, q.abort?.flag ?? null));
+  const dumpUnix = (q: UnixQuery) =>
+    guarded(q.abort, describeUnix(q), () => binding.dumpUnix(q.netns?.path ?? null, q.abort?.flag ?? null, dumpCheck(q.verify)));
   const dumpUnixAsync = (q: UnixQuery) =>
-    guardedAsync(q.abort, describeUnix(q), () => binding.dumpUnixAsync(q.netns?.path ?? null, q.abort?.flag ?? null));
+    guardedAsync(q.abort, describeUnix(q), () => binding.dumpUnixAsync(q.netns?.path ?? null, q.abort?.flag ?? null, dumpCheck(q.verify)));
   return {
     name: 'netlink',
     inet: (q) => ({ rows: inetRows(dump(q), q.protocol, q.family, q.filter), malformed: 0 }),
@@ -624,9 +632,9 @@ export function createNetlinkBackend(binding: NativeBinding): NetlinkBackend {
     // Counting: compact rows when the kernel's filter suffices, else the full dump.
     visitInet(q, visit) {
       const a = args(q);
-      const [family, protocol, states, , bytecode, netns, cancel] = a;
+      const [family, protocol, states, , bytecode, netns, cancel, check] = a;
       if (compactSuffices(q.protocol, q.filter, bytecode)) {
-        const packed = guarded(q.abort, describe(q, q.family), () => binding.dumpInetCompact(family, protocol, states, bytecode, netns, cancel));
+        const packed = guarded(q.abort, describe(q, q.family), () => binding.dumpInetCompact(family, protocol, states, bytecode, netns, cancel, check));
         visitCompactRows(packed, q.protocol, q.family, q.filter, visit);
       } else {
         visitInetRows(dump(q, a), q.protocol, q.family, q.filter, visit);
@@ -635,10 +643,10 @@ export function createNetlinkBackend(binding: NativeBinding): NetlinkBackend {
     },
     async visitInetAsync(q, visit) {
       const a = args(q);
-      const [family, protocol, states, , bytecode, netns, cancel] = a;
+      const [family, protocol, states, , bytecode, netns, cancel, check] = a;
       if (compactSuffices(q.protocol, q.filter, bytecode)) {
         const packed = await guardedAsync(q.abort, describe(q, q.family), () =>
-          binding.dumpInetCompactAsync(family, protocol, states, bytecode, netns, cancel),
+          binding.dumpInetCompactAsync(family, protocol, states, bytecode, netns, cancel, check),
         );
         visitCompactRows(packed, q.protocol, q.family, q.filter, visit);
       } else {

@@ -66,6 +66,27 @@ function tableReader(root: string, inside: NamespaceProcReader | undefined) {
   };
 }
 
+/**
+ * The most one read(2) of a /proc socket table returns: the kernel fills a
+ * page-sized buffer per read (seq_file), so a longer table came in pieces,
+ * and the kernel found its place again between them.
+ */
+const ONE_READ_BYTES = 4096;
+/** The largest table read twice when the query leaves `verify` unset (the engine's bound, native/dump_check.h). */
+const AUTO_VERIFY_ROWS = 16384;
+
+/** Whether a table read as `bytes` holding `rows` kept rows is read a second time (`SocketQuery.verify`). */
+export function wantsSecondRead(verify: boolean | undefined, bytes: number, rows: number): boolean {
+  if (bytes <= ONE_READ_BYTES || verify === false) return false;
+  return verify === true || rows <= AUTO_VERIFY_ROWS;
+}
+
+/** Adds a second read's rows (those the first lacked) to the first's table. */
+function withMissed<T>(table: Table<T>, missed: Table<T>): Table<T> {
+  for (const row of missed.rows) table.rows.push(row);
+  return table;
+}
+
 /** /proc does not show a socket's cgroup: a filter on it cannot be answered from here. */
 function refuseCgroupFilter(query: InetQuery): void {
   if (query.filter.cgroupIds === undefined) return;
@@ -75,17 +96,35 @@ function refuseCgroupFilter(query: InetQuery): void {
 /** Socket tables read from `ROOT/net/*` (`root` defaults to `procRoot()`). */
 export function createProcfsBackend(root: string = procRoot(), inside?: NamespaceProcReader): SocketBackend {
   const files = tableReader(root, inside);
+  // Each table: one read, and a second one for the rows the first skipped when
+  // wantsSecondRead says so (its rows go after the first's; its malformed
+  // lines are the first's again and not counted twice).
   const inet = (query: InetQuery): Table<InetSocket> => {
     query.abort?.check();
     refuseCgroupFilter(query);
-    return runToEnd(parseInetTable(files.read(query.netns, inetTableFile(query.protocol, query.family)), query.protocol, query.family, query.filter));
+    const file = inetTableFile(query.protocol, query.family);
+    const parse = (buf: Buffer, seen: Set<number | string>, missedOnly = false) =>
+      runToEnd(parseInetTable(buf, query.protocol, query.family, query.filter, seen, missedOnly));
+    const seen = new Set<number | string>();
+    const buf = files.read(query.netns, file);
+    const table = parse(buf, seen);
+    if (!wantsSecondRead(query.verify, buf.length, table.rows.length)) return table;
+    return withMissed(table, parse(files.read(query.netns, file), seen, true));
   };
   const inetAsync = async (query: InetQuery): Promise<Table<InetSocket>> => {
     query.abort?.check();
     refuseCgroupFilter(query);
-    const buf = await files.readAsync(query.netns, inetTableFile(query.protocol, query.family));
+    const file = inetTableFile(query.protocol, query.family);
+    const parse = (buf: Buffer, seen: Set<number | string>, missedOnly = false) =>
+      runInSlices(parseInetTable(buf, query.protocol, query.family, query.filter, seen, missedOnly), undefined, query.abort);
+    const seen = new Set<number | string>();
+    const buf = await files.readAsync(query.netns, file);
     query.abort?.check();
-    return runInSlices(parseInetTable(buf, query.protocol, query.family, query.filter), undefined, query.abort);
+    const table = await parse(buf, seen);
+    if (!wantsSecondRead(query.verify, buf.length, table.rows.length)) return table;
+    const again = await files.readAsync(query.netns, file);
+    query.abort?.check();
+    return withMissed(table, await parse(again, seen, true));
   };
   const visitRows = (table: Table<InetSocket>, visit: (row: InetRowView) => void): number => {
     for (const row of table.rows) visit(row);
@@ -97,13 +136,22 @@ export function createProcfsBackend(root: string = procRoot(), inside?: Namespac
     inetAsync,
     unix(query: UnixQuery): Table<UnixSocket> {
       query.abort?.check();
-      return runToEnd(parseUnixTable(files.read(query.netns, 'net/unix'), query.filter));
+      const seen = new Set<number | string>();
+      const buf = files.read(query.netns, 'net/unix');
+      const table = runToEnd(parseUnixTable(buf, query.filter, seen));
+      if (!wantsSecondRead(query.verify, buf.length, table.rows.length)) return table;
+      return withMissed(table, runToEnd(parseUnixTable(files.read(query.netns, 'net/unix'), query.filter, seen, true)));
     },
     async unixAsync(query: UnixQuery): Promise<Table<UnixSocket>> {
       query.abort?.check();
+      const seen = new Set<number | string>();
       const buf = await files.readAsync(query.netns, 'net/unix');
       query.abort?.check();
-      return runInSlices(parseUnixTable(buf, query.filter), undefined, query.abort);
+      const table = await runInSlices(parseUnixTable(buf, query.filter, seen), undefined, query.abort);
+      if (!wantsSecondRead(query.verify, buf.length, table.rows.length)) return table;
+      const again = await files.readAsync(query.netns, 'net/unix');
+      query.abort?.check();
+      return withMissed(table, await runInSlices(parseUnixTable(again, query.filter, seen, true), undefined, query.abort));
     },
     // /proc gives text: each row is parsed into its record anyway, so counting visits those.
     visitInet: (query, visit) => visitRows(inet(query), visit),

@@ -40,12 +40,15 @@ export interface InetQuery {
   /** Cancels the read (native work stops at its next batch). */
   abort?: AbortHandle;
   netns?: NetnsTarget;
+  /** When a table is read a second time for the sockets the first read skipped: see {@link SocketQuery.verify}. */
+  verify?: boolean;
 }
 
 export interface UnixQuery {
   filter: SocketFilter;
   abort?: AbortHandle;
   netns?: NetnsTarget;
+  verify?: boolean;
 }
 
 /** The fields of an Internet row that counting needs, without the rest of the record. */

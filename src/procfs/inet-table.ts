@@ -133,13 +133,16 @@ class AddressDecoder {
  *
  * `filter` drops the rows the query does not keep (net-tools' selection and
  * the library's filters, `filter.ts`); malformed lines are counted whatever
- * the filter.
+ * the filter. `seen`, `missedOnly`: a second read of the table (see
+ * `parseTableLines`).
  */
 export function* parseInetTable(
   buf: Buffer,
   protocol: InetProtocol,
   family: InetFamily,
   filter: SocketFilter = { selection: 'all' },
+  seen: Set<number | string> = new Set(),
+  missedOnly = false,
 ): Generator<void, ParsedTable<InetSocket>, void> {
   const scanner = new LineScanner(buf);
   const addresses = new AddressDecoder(buf);
@@ -151,6 +154,9 @@ export function* parseInetTable(
     () => parseLine(scanner, addresses, protocol, family, needed),
     (row) => keep(row.state, row.localPort, row.remotePort, row.localAddress, row.remoteAddress, row.uid),
     inetIdentity,
+    false,
+    seen,
+    missedOnly,
   );
 }
 

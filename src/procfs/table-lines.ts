@@ -12,7 +12,10 @@
  * starts one entry early and repeats one. Under churn that happens (net-tools shows such rows twice; seen in
  * test/reliability/stress.js). Given `identity`, a row whose identity an
  * earlier kept row had is dropped: the first one stays, where net-tools
- * would show it.
+ * would show it. When a socket ahead of that place left the bucket instead,
+ * the next read starts one entry late and skips one: a second read of the
+ * table, parsed with the first one's identities (`seen`, `missedOnly`), gives
+ * the rows the first lacked (see the backend's `verify`).
  */
 import type { LineScanner } from './line-scanner';
 import { LINES_PER_SLICE } from './slices';
@@ -45,7 +48,10 @@ export interface ParsedTable<T> {
  * `identity`: what names the socket of a row (see above), if rows repeated
  * by the kernel are to be dropped; undefined for a row nothing names, which
  * is always kept. `positions`: also say where the malformed lines were
- * (`ParsedTable.malformedAt`).
+ * (`ParsedTable.malformedAt`). `seen`: the identities kept so far, filled in
+ * as rows are kept (a caller's set outlives the parse); with `missedOnly`,
+ * only rows with an identity not in it are kept (a second read: a row that
+ * nothing names cannot be told from one the first read had, and is dropped).
  */
 export function* parseTableLines<T>(
   buf: Buffer,
@@ -54,10 +60,11 @@ export function* parseTableLines<T>(
   keep: (row: T) => boolean,
   identity?: (row: T) => number | string | undefined,
   positions = false,
+  seen: Set<number | string> | undefined = identity === undefined ? undefined : new Set<number | string>(),
+  missedOnly = false,
 ): Generator<void, ParsedTable<T>, void> {
   const rows: T[] = [];
   const malformedAt: number[] = [];
-  const seen = identity === undefined ? undefined : new Set<number | string>();
   let malformed = 0;
   let lineStart = buf.indexOf(NEWLINE) + 1;
   if (lineStart === 0) return { rows, malformed };
@@ -74,7 +81,7 @@ export function* parseTableLines<T>(
       malformed++;
       if (positions) malformedAt.push(rows.length);
     }
-    else if (keep(row) && isFirst(seen, identity, row)) rows.push(row);
+    else if (keep(row) && isFirst(seen, identity, row, missedOnly)) rows.push(row);
 
     if (++linesInSlice === LINES_PER_SLICE) {
       linesInSlice = 0;
@@ -85,10 +92,15 @@ export function* parseTableLines<T>(
 }
 
 /** Whether no earlier row had this row's identity (always, without `identity`); records it. */
-function isFirst<T>(seen: Set<number | string> | undefined, identity: ((row: T) => number | string | undefined) | undefined, row: T): boolean {
-  if (seen === undefined) return true;
-  const id = identity!(row);
-  if (id === undefined) return true;
+function isFirst<T>(
+  seen: Set<number | string> | undefined,
+  identity: ((row: T) => number | string | undefined) | undefined,
+  row: T,
+  missedOnly: boolean,
+): boolean {
+  if (seen === undefined || identity === undefined) return !missedOnly;
+  const id = identity(row);
+  if (id === undefined) return !missedOnly;
   if (seen.has(id)) return false;
   seen.add(id);
   return true;

@@ -28,12 +28,19 @@ const MINIMUM_FIELDS = 6;
  * (see `slices.ts`). `filter` drops the rows the query does not keep
  * (net-tools' servers are UNCONNECTED with the ACC flag: `LISTENING`).
  */
-export function* parseUnixTable(buf: Buffer, filter: SocketFilter = { selection: 'all' }): Generator<void, ParsedTable<UnixSocket>, void> {
+export function* parseUnixTable(
+  buf: Buffer,
+  filter: SocketFilter = { selection: 'all' },
+  seen: Set<number | string> = new Set(),
+  missedOnly = false,
+): Generator<void, ParsedTable<UnixSocket>, void> {
   const scanner = new LineScanner(buf);
   const keep = unixKeep(filter);
   // The inode names a socket (a row the kernel repeats is dropped, see table-lines.ts). Connections
-  // waiting in a listener's queue have none (inode 0) and can be alike in every field: all are kept.
-  return yield* parseTableLines(buf, scanner, () => parseLine(scanner, buf), (row) => keep(row.stateName), (row) => row.inode || undefined, true);
+  // waiting in a listener's queue have none (inode 0) and can be alike in every field: all are kept
+  // (`seen`, `missedOnly`: a second read, see parseTableLines).
+  const identity = (row: UnixSocket) => row.inode || undefined;
+  return yield* parseTableLines(buf, scanner, () => parseLine(scanner, buf), (row) => keep(row.stateName), identity, true, seen, missedOnly);
 }
 
 function parseLine(s: LineScanner, buf: Buffer): UnixSocket | undefined {

@@ -46,6 +46,8 @@ export interface QueryPlan {
   /** Start the (complete) walk before the tables are read, so it overlaps them (async only). */
   earlyWalk?: boolean;
   timers: boolean;
+  /** A table read a second time for the sockets the first read skipped: see `SocketQuery.verify` (undefined: auto). */
+  verify?: boolean;
   sources: Sources;
   abort?: AbortHandle;
   /** Read the tables in this network namespace instead of the caller's own. */
@@ -176,6 +178,7 @@ function unixSpec(plan: QueryPlan): TableSpec | undefined {
 function inetQuery(plan: QueryPlan, spec: Extract<TableSpec, { kind: 'inet' }>, timers = plan.timers): InetQuery {
   const query: InetQuery = { protocol: spec.protocol, family: spec.family, filter: plan.filter, timers, abort: plan.abort };
   if (plan.netns !== undefined) query.netns = plan.netns;
+  if (plan.verify !== undefined) query.verify = plan.verify;
   return query;
 }
 
@@ -183,6 +186,7 @@ function inetQuery(plan: QueryPlan, spec: Extract<TableSpec, { kind: 'inet' }>, 
 function unixQuery(plan: QueryPlan): UnixQuery {
   const query: UnixQuery = { filter: plan.filter, abort: plan.abort };
   if (plan.netns !== undefined) query.netns = plan.netns;
+  if (plan.verify !== undefined) query.verify = plan.verify;
   return query;
 }
 
@@ -200,6 +204,7 @@ function bothQuery(plan: QueryPlan, protocol: InetProtocol): InetBothQuery | und
   if (!families.includes('inet') || !families.includes('inet6')) return undefined;
   const query: InetBothQuery = { protocol, filter: plan.filter, timers: plan.timers, abort: plan.abort };
   if (plan.netns !== undefined) query.netns = plan.netns;
+  if (plan.verify !== undefined) query.verify = plan.verify;
   return query;
 }
 

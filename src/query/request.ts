@@ -68,6 +68,18 @@ export interface SocketQuery {
   owners?: boolean | 'all';
   /** Timer details on TCP sockets (default: true; false lets netlink skip tcp_info). */
   timers?: boolean;
+  /**
+   * Read a table a second time for the sockets the first read skipped. The
+   * kernel hands a table out in pieces (a netlink datagram, a /proc page) and
+   * finds its place again by counting sockets into a hash bucket, so a socket
+   * closing ahead of that place between two pieces makes it skip one that
+   * lived through the whole read (ss and net-tools miss it too). A second
+   * read of a table that came in more than one piece adds the sockets the
+   * first lacked; it costs about what the first did. `true`: every such table;
+   * `false`: none (one read, the fastest); default: tables of at most 16,384
+   * sockets. Whatever this says, no socket is listed twice.
+   */
+  verify?: boolean;
   /** `auto` (default; or `NETSTAT_BACKEND`), `netlink` or `procfs`. */
   backend?: BackendRequest;
   /** Read /proc from this directory (a captured tree); implies the procfs backend unless netlink is forced. */
@@ -102,7 +114,7 @@ export interface SocketQuery {
 
 const KEYS: ReadonlySet<string> = new Set([
   'protocols', 'families', 'selection', 'states', 'localPort', 'remotePort', 'localAddress', 'remoteAddress',
-  'uid', 'pid', 'program', 'owners', 'timers', 'backend', 'procRoot', 'netns', 'cgroup', 'cgroups', 'signal',
+  'uid', 'pid', 'program', 'owners', 'timers', 'verify', 'backend', 'procRoot', 'netns', 'cgroup', 'cgroups', 'signal',
 ]);
 
 const PROTOCOLS: readonly SocketProtocol[] = [...INET_PROTOCOLS, 'unix'];
@@ -121,6 +133,7 @@ export interface ValidatedQuery {
   /** `owners: 'all'`: walk every process. */
   completeWalk: boolean;
   timers: boolean;
+  verify?: boolean;
   backend?: BackendRequest;
   procRoot?: string;
   netns?: 'all' | string | number;
@@ -271,6 +284,7 @@ export function validateQuery(input: unknown, field = 'query'): ValidatedQuery {
     timers: has('timers') ? boolean(q.timers, at('timers')) : true,
     cgroups: has('cgroups') ? boolean(q.cgroups, at('cgroups')) : false,
   };
+  if (has('verify')) result.verify = boolean(q.verify, at('verify'));
   if (has('netns')) result.netns = netnsOption(q.netns, at('netns'));
   if (has('cgroup')) {
     result.cgroupPaths = oneOrList(q.cgroup, at('cgroup'), (value, f) => {

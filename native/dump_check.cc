@@ -1,0 +1,151 @@
+// dump_check.cc — see dump_check.h.
+#include "dump_check.h"
+
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/unix_diag.h>
+
+#include <cstring>
+
+#include "errors.h"
+
+namespace netstat {
+
+namespace {
+
+[[noreturn]] void ThrowMalformed(const char* what) { throw SystemError(EBADMSG, "recvmsg", what); }
+
+uint64_t Join(const uint32_t halves[2]) { return static_cast<uint64_t>(halves[1]) << 32 | halves[0]; }
+
+// A cookie's slot: the cookies of one boot are handed out in order, so their
+// low bits are mixed before they pick a slot.
+size_t SlotOf(uint64_t cookie, size_t mask) {
+  cookie ^= cookie >> 33;
+  cookie *= 0xff51afd7ed558ccdULL;
+  cookie ^= cookie >> 33;
+  return static_cast<size_t>(cookie) & mask;
+}
+
+}  // namespace
+
+bool WantsSecondRead(DumpCheck check, size_t datagrams, size_t rows) {
+  if (datagrams < 2) return false;
+  switch (check) {
+    case DumpCheck::kAlways:
+      return true;
+    case DumpCheck::kAuto:
+      return rows <= kAutoCheckRows;
+    case DumpCheck::kNever:
+      break;
+  }
+  return false;
+}
+
+uint64_t InetCookie(const nlmsghdr& reply) {
+  if (reply.nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) ThrowMalformed("sock_diag reply shorter than its header");
+  inet_diag_msg msg;
+  std::memcpy(&msg, NLMSG_DATA(&reply), sizeof msg);
+  return Join(msg.id.idiag_cookie);
+}
+
+uint64_t UnixCookie(const nlmsghdr& reply) {
+  if (reply.nlmsg_len < NLMSG_LENGTH(sizeof(unix_diag_msg))) ThrowMalformed("sock_diag reply shorter than its header");
+  unix_diag_msg msg;
+  std::memcpy(&msg, NLMSG_DATA(&reply), sizeof msg);
+  return Join(msg.udiag_cookie);
+}
+
+bool DistinctSockets::Admit(const nlmsghdr& reply) {
+  const uint64_t cookie = cookie_of_(reply);
+  if (cookie != 0 && !Insert(cookie)) return false;
+  ++admitted_;
+  return true;
+}
+
+bool DistinctSockets::AdmitMissed(const nlmsghdr& reply) {
+  const uint64_t cookie = cookie_of_(reply);
+  if (cookie == 0 || !Insert(cookie)) return false;
+  ++admitted_;
+  return true;
+}
+
+void DistinctSockets::Clear() {
+  slots_.clear();
+  used_ = 0;
+  admitted_ = 0;
+}
+
+bool DistinctSockets::Insert(uint64_t cookie) {
+  if (slots_.empty()) slots_.resize(1024);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = SlotOf(cookie, mask);; i = (i + 1) & mask) {
+    if (slots_[i] == cookie) return false;
+    if (slots_[i] != 0) continue;
+    slots_[i] = cookie;
+    if (++used_ * 2 > slots_.size()) Grow();  // at most half full: short probes
+    return true;
+  }
+}
+
+void DistinctSockets::Grow() {
+  std::vector<uint64_t> old(slots_.size() * 2);
+  old.swap(slots_);
+  const size_t mask = slots_.size() - 1;
+  for (uint64_t cookie : old) {
+    if (cookie == 0) continue;
+    size_t i = SlotOf(cookie, mask);
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = cookie;
+  }
+}
+
+void DumpDistinct(NetlinkSocket* socket, const std::vector<uint8_t>& request, DumpCheck check, DistinctSockets* distinct,
+                  const MessageSink& add, const std::function<void()>& clear, std::vector<uint8_t>* record, const int32_t* cancel) {
+  socket->Dump(
+      request,
+      [distinct, &add](const nlmsghdr& reply) {
+        if (distinct->Admit(reply)) add(reply);
+      },
+      [distinct, &clear] {
+        clear();
+        distinct->Clear();
+      },
+      record, cancel);
+  if (WantsSecondRead(check, socket->datagrams(), distinct->admitted())) ReadMissed(socket, request, distinct, add, record, cancel);
+}
+
+void ReadMissed(NetlinkSocket* socket, const std::vector<uint8_t>& request, DistinctSockets* distinct, const MessageSink& add,
+                std::vector<uint8_t>* record, const int32_t* cancel) {
+  // Recorded apart: a repeated read (NLM_F_DUMP_INTR) clears its recording,
+  // which must not take the first read's with it. A repeated second read
+  // keeps what it took: those sockets exist, and their cookies keep them
+  // from being taken twice.
+  std::vector<uint8_t> second;
+  socket->Dump(
+      request,
+      [distinct, &add](const nlmsghdr& reply) {
+        if (distinct->AdmitMissed(reply)) add(reply);
+      },
+      [] {}, record != nullptr ? &second : nullptr, cancel);
+  if (record != nullptr) record->insert(record->end(), second.begin(), second.end());
+}
+
+void DecodeRecording(const uint8_t* data, size_t length, DistinctSockets* distinct, const MessageSink& add) {
+  bool first = true;
+  size_t offset = 0;
+  do {
+    bool interrupted = false;
+    size_t used = 0;
+    const bool done = WalkDumpMessages(
+        data + offset, length - offset, 0, 0, &interrupted,
+        [distinct, &add, first](const nlmsghdr& reply) {
+          if (first ? distinct->Admit(reply) : distinct->AdmitMissed(reply)) add(reply);
+        },
+        &used);
+    if (!done) ThrowMalformed("recording ends before NLMSG_DONE");
+    offset += used;
+    first = false;
+  } while (offset < length);
+}
+
+}  // namespace netstat

@@ -1,0 +1,96 @@
+// dump_check.h — what a listing adds to a sock_diag dump: each socket once,
+// and a second read for the sockets the kernel skipped.
+//
+// The kernel builds a dump one datagram (at most 32 KiB) per read and keeps,
+// between reads, only its place: a hash bucket and how many of that bucket's
+// sockets it has passed (inet_diag's and udp_diag's dumps, unix_diag's; the
+// /proc tables resume the same way). A socket that joins the bucket ahead of
+// the place before the next read (new sockets go to the head of a chain)
+// makes that read start one socket early and repeat one; a socket ahead of the
+// place that leaves makes it start one socket late and skip one — a socket
+// that lived through the whole dump is missing from it. ss and net-tools show
+// both. So a listing:
+//   - drops a reply whose socket cookie an earlier reply had (the repeat);
+//   - when the dump took more than one datagram, reads the table a second
+//     time and keeps the sockets the first read lacked (the skipped, and any
+//     made meanwhile). A socket the first read skipped is in the second unless
+//     the second skips it too, at one of its own places, which needs a second
+//     removal ahead of it in the same bucket at that moment.
+// A dump of one datagram was built in one go: nothing to resume, nothing to read twice.
+#ifndef NETSTAT_NATIVE_DUMP_CHECK_H_
+#define NETSTAT_NATIVE_DUMP_CHECK_H_
+
+#include <linux/netlink.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "netlink.h"
+
+namespace netstat {
+
+// When a listing reads a table a second time (the `check` argument of the dumps).
+enum class DumpCheck : uint8_t {
+  kAuto = 0,    // when the first read took several datagrams and kept at most kAutoCheckRows sockets
+  kAlways = 1,  // whenever the first read took several datagrams
+  kNever = 2,   // one read (repeats are still dropped)
+};
+
+// kAuto's bound: the second read costs about what the first did, which below
+// this many sockets is a few tens of milliseconds at most; a larger table is
+// read twice only when asked (kAlways).
+constexpr size_t kAutoCheckRows = 16384;
+
+bool WantsSecondRead(DumpCheck check, size_t datagrams, size_t rows);
+
+// The socket cookie of a reply (0: the reply names none); EBADMSG for a reply
+// too short to hold its message.
+using CookieOf = uint64_t (*)(const nlmsghdr& reply);
+uint64_t InetCookie(const nlmsghdr& reply);
+uint64_t UnixCookie(const nlmsghdr& reply);
+
+// The sockets a listing has so far, by cookie (an open-addressed table: one
+// probe per reply, as the address table does).
+class DistinctSockets {
+ public:
+  explicit DistinctSockets(CookieOf cookie_of) : cookie_of_(cookie_of) {}
+  // The first read: true unless a reply with this cookie came before (a
+  // reply without a cookie is always taken: nothing says it repeats one).
+  bool Admit(const nlmsghdr& reply);
+  // A later read: true only for a reply whose cookie no reply had before.
+  bool AdmitMissed(const nlmsghdr& reply);
+  void Clear();
+  size_t admitted() const { return admitted_; }
+
+ private:
+  bool Insert(uint64_t cookie);  // true when new
+  void Grow();
+  CookieOf cookie_of_;
+  std::vector<uint64_t> slots_;  // 0 = empty
+  size_t used_ = 0;
+  size_t admitted_ = 0;
+};
+
+// One table's dump over `socket` into `add`: repeats dropped, then the second
+// read when `check` wants one. `clear` forgets what `add` got (a dump the
+// kernel flags inconsistent is repeated, NLM_F_DUMP_INTR). With `record`,
+// every datagram of both reads is appended to it (DecodeRecording reads such
+// a recording the same way). Throws as NetlinkSocket::Dump.
+void DumpDistinct(NetlinkSocket* socket, const std::vector<uint8_t>& request, DumpCheck check, DistinctSockets* distinct,
+                  const MessageSink& add, const std::function<void()>& clear, std::vector<uint8_t>* record, const int32_t* cancel);
+
+// The second read alone, for a streamed dump whose first read is complete:
+// `request` again over `socket`, its replies with a new cookie into `add`.
+void ReadMissed(NetlinkSocket* socket, const std::vector<uint8_t>& request, DistinctSockets* distinct, const MessageSink& add,
+                std::vector<uint8_t>* record, const int32_t* cancel);
+
+// Recorded reply bytes: one or more dumps, each ending in NLMSG_DONE, the
+// first read as Admit takes it and the later ones as AdmitMissed does.
+// EBADMSG when the bytes do not end with a dump's NLMSG_DONE.
+void DecodeRecording(const uint8_t* data, size_t length, DistinctSockets* distinct, const MessageSink& add);
+
+}  // namespace netstat
+
+#endif  // NETSTAT_NATIVE_DUMP_CHECK_H_
