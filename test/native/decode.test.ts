@@ -126,4 +126,62 @@ describe.skipIf(missing !== undefined)('decoding recorded sock_diag dumps', () =
     expect(decoded).toEqual(plain);
     expect(decoded).toHaveLength(1);
   });
+
+  // A recording holds what a listing read: the first read, then the second when one was made
+  // (native/dump_check.h). Decoding it is the listing: a socket once, by cookie, the second
+  // read's new sockets after the first read's.
+  const NLMSG_HDRLEN = 16;
+  const INET_COOKIE = NLMSG_HDRLEN + 44; // inet_diag_msg: 4 bytes, the 40-byte id up to idiag_cookie
+  const UNIX_COOKIE = NLMSG_HDRLEN + 8; // unix_diag_msg: 4 bytes, the inode, then udiag_cookie
+  /** The reply messages of a recording (its NLMSG_DONE left out). */
+  function replies(bytes: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    for (let at = 0; at < bytes.length; ) {
+      const length = bytes.readUInt32LE(at);
+      if (bytes.readUInt16LE(at + 4) !== NLMSG_DONE) out.push(bytes.subarray(at, at + length));
+      at += (length + 3) & ~3;
+    }
+    return out;
+  }
+  const dump = (messages: Buffer[]) => Buffer.concat([...messages, done()]);
+  const withoutCookie = (m: Buffer, at: number) => {
+    const copy = Buffer.from(m);
+    copy.fill(0, at, at + 8);
+    return copy;
+  };
+
+  const recordings: Array<[string, 'inet' | 'unix', number]> = [
+    ['tcp4-all-info.bin', 'inet', INET_COOKIE],
+    ['unix.bin', 'unix', UNIX_COOKIE],
+  ];
+  for (const [file, kind, cookieAt] of recordings) {
+    const decode = (bytes: Buffer) => (kind === 'inet' ? binding.decodeInet(bytes) : binding.decodeUnix(bytes));
+    const rowsOf = (bytes: Buffer) => (kind === 'inet' ? inetRows(binding.decodeInet(bytes), 'tcp', 'inet') : unixRows(binding.decodeUnix(bytes)));
+
+    it(`${file}: a reply the kernel repeats (same cookie) is dropped; one without a cookie is kept`, () => {
+      const all = replies(read(file));
+      expect(all.length).toBeGreaterThan(3);
+      const once = rowsOf(dump(all));
+      expect(rowsOf(dump([all[0]!, all[1]!, all[1]!, ...all.slice(2), all[0]!]))).toEqual(once);
+      const anonymous = withoutCookie(all[0]!, cookieAt);
+      expect(decode(dump([anonymous, anonymous, ...all.slice(1)])).fields.length).toBe(decode(dump(all)).fields.length + (kind === 'inet' ? 18 : 9));
+    });
+
+    it(`${file}: a second read adds the sockets the first lacked, after the first's, and nothing twice`, () => {
+      const all = replies(read(file));
+      const skipped = all[2]!;
+      const first = [all[0]!, all[1]!, ...all.slice(3)];
+      const rows = rowsOf(Buffer.concat([dump(first), dump(all)]));
+      // (Compared by inode: a UNIX row's RefCnt counts its peers in the table it is read with.)
+      const inodes = (list: Array<{ inode: number }>) => list.map((r) => r.inode);
+      expect(inodes(rows)).toEqual([...inodes(rowsOf(dump(first))), ...inodes(rowsOf(dump([skipped])))]);
+      expect(rows).toHaveLength(all.length);
+      expect(rows).toEqual(rowsOf(dump([...first, skipped])));
+      // A second read's reply without a cookie cannot be told from one the first had: not taken.
+      expect(rowsOf(Buffer.concat([dump(first), dump([withoutCookie(skipped, cookieAt)])]))).toEqual(rowsOf(dump(first)));
+      // Three reads are read the same way; bytes after a dump that are not one are malformed.
+      expect(rowsOf(Buffer.concat([dump(first), dump(first), dump(all)]))).toEqual(rows);
+      expect(() => decode(Buffer.concat([dump(all), all[0]!]))).toThrow(expect.objectContaining({ code: 'EBADMSG' }));
+    });
+  }
 });
