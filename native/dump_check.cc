@@ -5,6 +5,7 @@
 #include <linux/inet_diag.h>
 #include <linux/unix_diag.h>
 
+#include <cstdint>
 #include <cstring>
 
 #include "errors.h"
@@ -17,13 +18,29 @@ namespace {
 
 uint64_t Join(const uint32_t halves[2]) { return static_cast<uint64_t>(halves[1]) << 32 | halves[0]; }
 
-// A cookie's slot: the cookies of one boot are handed out in order, so their
-// low bits are mixed before they pick a slot.
-size_t SlotOf(uint64_t cookie, size_t mask) {
-  cookie ^= cookie >> 33;
-  cookie *= 0xff51afd7ed558ccdULL;
-  cookie ^= cookie >> 33;
-  return static_cast<size_t>(cookie) & mask;
+// A 64-bit mix (MurmurHash3's finaliser): keys that differ in a few low bits
+// (cookies are handed out in order) land far apart.
+uint64_t Mix(uint64_t key) {
+  key ^= key >> 33;
+  key *= 0xff51afd7ed558ccdULL;
+  key ^= key >> 33;
+  key *= 0xc4ceb9fe1a85ec53ULL;
+  key ^= key >> 33;
+  return key;
+}
+
+size_t SlotOf(uint64_t key, size_t mask) { return static_cast<size_t>(Mix(key)) & mask; }
+
+size_t TupleRowsFor(DumpCheck check) {
+  switch (check) {
+    case DumpCheck::kAlways:
+      return SIZE_MAX;
+    case DumpCheck::kAuto:
+      return kAutoCheckRows;
+    case DumpCheck::kNever:
+      break;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -48,6 +65,18 @@ uint64_t InetCookie(const nlmsghdr& reply) {
   return Join(msg.id.idiag_cookie);
 }
 
+uint64_t InetTuple(const nlmsghdr& reply) {
+  if (reply.nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) ThrowMalformed("sock_diag reply shorter than its header");
+  inet_diag_msg msg;
+  std::memcpy(&msg, NLMSG_DATA(&reply), sizeof msg);
+  uint64_t hash = Mix(static_cast<uint64_t>(msg.idiag_family) << 32 | static_cast<uint64_t>(msg.id.idiag_sport) << 16 | msg.id.idiag_dport);
+  for (const uint32_t* words : {msg.id.idiag_src, msg.id.idiag_dst}) {
+    for (int i = 0; i < 4; ++i) hash = Mix(hash ^ words[i]);
+  }
+  hash = Mix(hash ^ msg.id.idiag_if);
+  return hash != 0 ? hash : 1;
+}
+
 uint64_t UnixCookie(const nlmsghdr& reply) {
   if (reply.nlmsg_len < NLMSG_LENGTH(sizeof(unix_diag_msg))) ThrowMalformed("sock_diag reply shorter than its header");
   unix_diag_msg msg;
@@ -55,48 +84,68 @@ uint64_t UnixCookie(const nlmsghdr& reply) {
   return Join(msg.udiag_cookie);
 }
 
+bool KeySet::Insert(uint64_t key) {
+  if (slots_.empty()) slots_.resize(1024);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = SlotOf(key, mask);; i = (i + 1) & mask) {
+    if (slots_[i] == key) return false;
+    if (slots_[i] != 0) continue;
+    slots_[i] = key;
+    if (++used_ * 2 > slots_.size()) Grow();  // at most half full: short probes
+    return true;
+  }
+}
+
+bool KeySet::Contains(uint64_t key) const {
+  if (slots_.empty()) return false;
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = SlotOf(key, mask);; i = (i + 1) & mask) {
+    if (slots_[i] == key) return true;
+    if (slots_[i] == 0) return false;
+  }
+}
+
+void KeySet::Clear() {
+  slots_.clear();
+  used_ = 0;
+}
+
+void KeySet::Grow() {
+  std::vector<uint64_t> old(slots_.size() * 2);
+  old.swap(slots_);
+  const size_t mask = slots_.size() - 1;
+  for (uint64_t key : old) {
+    if (key == 0) continue;
+    size_t i = SlotOf(key, mask);
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = key;
+  }
+}
+
+DistinctSockets::DistinctSockets(CookieOf cookie_of, TupleOf tuple_of, DumpCheck check)
+    : cookie_of_(cookie_of), tuple_of_(tuple_of), tuple_rows_(tuple_of != nullptr ? TupleRowsFor(check) : 0) {}
+
 bool DistinctSockets::Admit(const nlmsghdr& reply) {
   const uint64_t cookie = cookie_of_(reply);
-  if (cookie != 0 && !Insert(cookie)) return false;
+  if (cookie != 0 && !cookies_.Insert(cookie)) return false;
+  if (admitted_ < tuple_rows_) tuples_.Insert(tuple_of_(reply));
   ++admitted_;
   return true;
 }
 
 bool DistinctSockets::AdmitMissed(const nlmsghdr& reply) {
   const uint64_t cookie = cookie_of_(reply);
-  if (cookie == 0 || !Insert(cookie)) return false;
+  if (cookie == 0 || cookies_.Contains(cookie)) return false;
+  if (tuple_of_ != nullptr && !tuples_.Insert(tuple_of_(reply))) return false;
+  cookies_.Insert(cookie);
   ++admitted_;
   return true;
 }
 
 void DistinctSockets::Clear() {
-  slots_.clear();
-  used_ = 0;
+  cookies_.Clear();
+  tuples_.Clear();
   admitted_ = 0;
-}
-
-bool DistinctSockets::Insert(uint64_t cookie) {
-  if (slots_.empty()) slots_.resize(1024);
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = SlotOf(cookie, mask);; i = (i + 1) & mask) {
-    if (slots_[i] == cookie) return false;
-    if (slots_[i] != 0) continue;
-    slots_[i] = cookie;
-    if (++used_ * 2 > slots_.size()) Grow();  // at most half full: short probes
-    return true;
-  }
-}
-
-void DistinctSockets::Grow() {
-  std::vector<uint64_t> old(slots_.size() * 2);
-  old.swap(slots_);
-  const size_t mask = slots_.size() - 1;
-  for (uint64_t cookie : old) {
-    if (cookie == 0) continue;
-    size_t i = SlotOf(cookie, mask);
-    while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = cookie;
-  }
 }
 
 void DumpDistinct(NetlinkSocket* socket, const std::vector<uint8_t>& request, DumpCheck check, DistinctSockets* distinct,

@@ -13,9 +13,15 @@
 //   - drops a reply whose socket cookie an earlier reply had (the repeat);
 //   - when the dump took more than one datagram, reads the table a second
 //     time and keeps the sockets the first read lacked (the skipped, and any
-//     made meanwhile). A socket the first read skipped is in the second unless
-//     the second skips it too, at one of its own places, which needs a second
-//     removal ahead of it in the same bucket at that moment.
+//     made meanwhile) — for Internet sockets, those whose addresses and ports
+//     the listing does not have either: the same connection can come back
+//     under another cookie (a request socket that became a full one) and a
+//     port can be taken again meanwhile (a listener closed and reopened), and
+//     neither may show twice. A socket the first read skipped is in the second
+//     unless the second skips it too, at one of its own places, which needs a
+//     second removal ahead of it in the same bucket at that moment; or unless
+//     it shares its addresses and ports with one the listing has
+//     (SO_REUSEPORT listeners).
 // A dump of one datagram was built in one go: nothing to resume, nothing to read twice.
 #ifndef NETSTAT_NATIVE_DUMP_CHECK_H_
 #define NETSTAT_NATIVE_DUMP_CHECK_H_
@@ -51,25 +57,48 @@ using CookieOf = uint64_t (*)(const nlmsghdr& reply);
 uint64_t InetCookie(const nlmsghdr& reply);
 uint64_t UnixCookie(const nlmsghdr& reply);
 
-// The sockets a listing has so far, by cookie (an open-addressed table: one
-// probe per reply, as the address table does).
+// An Internet reply's family, addresses, ports and interface as one 64-bit
+// fingerprint (never 0). Two fingerprints agree by chance about once in 2^64
+// pairs: a second read of 16,384 sockets loses a socket to that about once in
+// 10^15 listings.
+uint64_t InetTuple(const nlmsghdr& reply);
+using TupleOf = uint64_t (*)(const nlmsghdr& reply);
+
+// A set of non-zero 64-bit keys (open addressing, one probe per key in the
+// common case, as the address table does).
+class KeySet {
+ public:
+  bool Insert(uint64_t key);  // true when new
+  bool Contains(uint64_t key) const;
+  void Clear();
+
+ private:
+  void Grow();
+  std::vector<uint64_t> slots_;  // 0 = empty
+  size_t used_ = 0;
+};
+
+// The sockets a listing has so far: their cookies, and for Internet sockets
+// (`tuple_of`) their addresses and ports, remembered while a second read may
+// still come (`check`: up to kAutoCheckRows sockets for kAuto, none for kNever).
 class DistinctSockets {
  public:
-  explicit DistinctSockets(CookieOf cookie_of) : cookie_of_(cookie_of) {}
+  explicit DistinctSockets(CookieOf cookie_of, TupleOf tuple_of = nullptr, DumpCheck check = DumpCheck::kAuto);
   // The first read: true unless a reply with this cookie came before (a
   // reply without a cookie is always taken: nothing says it repeats one).
   bool Admit(const nlmsghdr& reply);
-  // A later read: true only for a reply whose cookie no reply had before.
+  // A later read: true only for a reply whose cookie, and addresses and
+  // ports, no reply had before.
   bool AdmitMissed(const nlmsghdr& reply);
   void Clear();
   size_t admitted() const { return admitted_; }
 
  private:
-  bool Insert(uint64_t cookie);  // true when new
-  void Grow();
   CookieOf cookie_of_;
-  std::vector<uint64_t> slots_;  // 0 = empty
-  size_t used_ = 0;
+  TupleOf tuple_of_;
+  size_t tuple_rows_;  // how many first-read sockets have their tuple remembered
+  KeySet cookies_;
+  KeySet tuples_;
   size_t admitted_ = 0;
 };
 

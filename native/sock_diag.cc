@@ -363,14 +363,15 @@ PackedInet DumpInet(const InetRequest& request, std::vector<uint8_t>* record) {
   const std::vector<uint8_t> message = BuildInetRequest(request);
   NetlinkSocket socket(NETLINK_SOCK_DIAG, request.netns);
   InetPacker packer;
-  DistinctSockets distinct(InetCookie);
+  DistinctSockets distinct(InetCookie, InetTuple, request.check);
   DumpDistinct(
       &socket, message, request.check, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); }, [&packer] { packer.Clear(); },
       record, request.cancel);
   return packer.Take();
 }
 
-InetDumpStream::InetDumpStream(const InetRequest& request) : request_(BuildInetRequest(request)), check_(request.check) {
+InetDumpStream::InetDumpStream(const InetRequest& request)
+    : request_(BuildInetRequest(request)), check_(request.check), distinct_(InetCookie, InetTuple, request.check) {
   // The request is built before the socket is opened: a bad one opens nothing.
   ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");
   socket_ = std::make_unique<NetlinkSocket>(NETLINK_SOCK_DIAG, request.netns);
@@ -435,7 +436,7 @@ PackedInetPair DumpInetBoth(const InetRequest& request) {
   const std::vector<uint8_t> message = BuildInetBothRequest(request);  // before the socket: a bad request opens nothing
   NetlinkSocket socket(NETLINK_SOCK_DIAG, request.netns);
   InetPairPacker packer;
-  DistinctSockets distinct(InetCookie);
+  DistinctSockets distinct(InetCookie, InetTuple, request.check);
   DumpDistinct(
       &socket, message, request.check, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); }, [&packer] { packer.Clear(); },
       nullptr, request.cancel);
@@ -449,7 +450,7 @@ PackedCompact DumpInetCompact(const InetRequest& request) {
   const std::vector<uint8_t> message = BuildInetRequest(compact);
   NetlinkSocket socket(NETLINK_SOCK_DIAG, request.netns);
   CompactPacker packer;
-  DistinctSockets distinct(InetCookie);
+  DistinctSockets distinct(InetCookie, InetTuple, request.check);
   DumpDistinct(
       &socket, message, request.check, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); }, [&packer] { packer.Clear(); },
       nullptr, request.cancel);
@@ -469,7 +470,7 @@ PackedUnix DumpUnix(const UnixRequest& request, std::vector<uint8_t>* record) {
 
 PackedInet DecodeInet(const uint8_t* data, size_t length) {
   InetPacker packer;
-  DistinctSockets distinct(InetCookie);
+  DistinctSockets distinct(InetCookie, InetTuple, DumpCheck::kAlways);
   DecodeRecording(data, length, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); });
   return packer.Take();
 }

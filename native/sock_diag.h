@@ -217,7 +217,7 @@ class InetDumpStream {
   DumpCheck check_;
   // Owned by Receive: it hands Pack only the replies it admits, so a batch
   // never repeats a socket of an earlier one.
-  DistinctSockets distinct_{InetCookie};
+  DistinctSockets distinct_;
   InetPacker packer_;
 };
 

@@ -12,7 +12,7 @@
 // Beyond "no crash" (ASan/UBSan watch every access), the harness checks the
 // decoders' contracts and traps when one is broken: malformed input may only
 // raise SystemError; packed tables have whole rows; every index a row holds
-// points inside its table. The packers that share InetPacker's rules are held
+// points inside its table; a decoded recording names each socket once. The packers that share InetPacker's rules are held
 // to it: the both-families packer must give exactly its rows, each in the
 // table of its family, the streamed batches together exactly its result, and
 // the compact packer the same sockets with the same values; each must reject
@@ -20,6 +20,7 @@
 #include <linux/btf.h>
 #include <linux/netlink.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -62,14 +63,34 @@ void CheckUnix(const netstat::PackedUnix& packed) {
   }
 }
 
-// A recording: DecodeInet / DecodeUnix, as decodeInet()/decodeUnix() run them.
+// No two rows of one listing name the same socket (dump_check.h): cookies
+// are distinct, but for 0 (a reply that names none).
+template <size_t kStride, size_t kLow, size_t kHigh>
+void CheckDistinct(const std::vector<uint32_t>& fields) {
+  std::vector<uint64_t> cookies;
+  for (size_t row = 0; row < fields.size(); row += kStride) {
+    const uint64_t cookie = static_cast<uint64_t>(fields[row + kHigh]) << 32 | fields[row + kLow];
+    if (cookie != 0) cookies.push_back(cookie);
+  }
+  std::sort(cookies.begin(), cookies.end());
+  Require(std::adjacent_find(cookies.begin(), cookies.end()) == cookies.end());
+}
+
+// A recording: DecodeInet / DecodeUnix, as decodeInet()/decodeUnix() run them
+// (one dump, or a first and second read: each socket once).
 void DecodeRecordings(const uint8_t* data, size_t size) {
+  namespace in = netstat::inet_field;
+  namespace un = netstat::unix_field;
   try {
-    CheckInet(netstat::DecodeInet(data, size));
+    const netstat::PackedInet inet = netstat::DecodeInet(data, size);
+    CheckInet(inet);
+    CheckDistinct<in::kStride, in::kCookieLow, in::kCookieHigh>(inet.fields);
   } catch (const SystemError&) {
   }
   try {
-    CheckUnix(netstat::DecodeUnix(data, size));
+    const netstat::PackedUnix unix = netstat::DecodeUnix(data, size);
+    CheckUnix(unix);
+    CheckDistinct<un::kStride, un::kCookieLow, un::kCookieHigh>(unix.fields);
   } catch (const SystemError&) {
   }
 }

@@ -12,7 +12,7 @@
 import * as path from 'node:path';
 import type { InetFamily, InetProtocol, InetSocket, UnixSocket } from '../model';
 import { procRoot } from '../procfs/root';
-import { parseInetTable } from '../procfs/inet-table';
+import { inetTuple, parseInetTable } from '../procfs/inet-table';
 import { type OwnerWalkOptions, walkOwners } from '../procfs/owner-walk';
 import { readProcFile, readProcFileAsync } from '../procfs/read';
 import { runInSlices, runToEnd } from '../procfs/slices';
@@ -103,20 +103,20 @@ export function createProcfsBackend(root: string = procRoot(), inside?: Namespac
     query.abort?.check();
     refuseCgroupFilter(query);
     const file = inetTableFile(query.protocol, query.family);
-    const parse = (buf: Buffer, seen: Set<number | string>, missedOnly = false) =>
-      runToEnd(parseInetTable(buf, query.protocol, query.family, query.filter, seen, missedOnly));
+    const parse = (buf: Buffer, seen: Set<number | string>, taken?: ReadonlySet<string>) =>
+      runToEnd(parseInetTable(buf, query.protocol, query.family, query.filter, seen, taken));
     const seen = new Set<number | string>();
     const buf = files.read(query.netns, file);
     const table = parse(buf, seen);
     if (!wantsSecondRead(query.verify, buf.length, table.rows.length)) return table;
-    return withMissed(table, parse(files.read(query.netns, file), seen, true));
+    return withMissed(table, parse(files.read(query.netns, file), seen, new Set(table.rows.map(inetTuple))));
   };
   const inetAsync = async (query: InetQuery): Promise<Table<InetSocket>> => {
     query.abort?.check();
     refuseCgroupFilter(query);
     const file = inetTableFile(query.protocol, query.family);
-    const parse = (buf: Buffer, seen: Set<number | string>, missedOnly = false) =>
-      runInSlices(parseInetTable(buf, query.protocol, query.family, query.filter, seen, missedOnly), undefined, query.abort);
+    const parse = (buf: Buffer, seen: Set<number | string>, taken?: ReadonlySet<string>) =>
+      runInSlices(parseInetTable(buf, query.protocol, query.family, query.filter, seen, taken), undefined, query.abort);
     const seen = new Set<number | string>();
     const buf = await files.readAsync(query.netns, file);
     query.abort?.check();
@@ -124,7 +124,7 @@ export function createProcfsBackend(root: string = procRoot(), inside?: Namespac
     if (!wantsSecondRead(query.verify, buf.length, table.rows.length)) return table;
     const again = await files.readAsync(query.netns, file);
     query.abort?.check();
-    return withMissed(table, await parse(again, seen, true));
+    return withMissed(table, await parse(again, seen, new Set(table.rows.map(inetTuple))));
   };
   const visitRows = (table: Table<InetSocket>, visit: (row: InetRowView) => void): number => {
     for (const row of table.rows) visit(row);

@@ -133,8 +133,11 @@ class AddressDecoder {
  *
  * `filter` drops the rows the query does not keep (net-tools' selection and
  * the library's filters, `filter.ts`); malformed lines are counted whatever
- * the filter. `seen`, `missedOnly`: a second read of the table (see
- * `parseTableLines`).
+ * the filter. `seen`: the identities kept so far (see `parseTableLines`).
+ * `taken`: a second read of the table, which keeps only the rows the first
+ * lacked — a new identity, and addresses and ports (`inetTuple`) not in
+ * `taken`: a connection whose identity changed between the reads (its inode
+ * gone with TIME_WAIT) or a port taken again meanwhile must not show twice.
  */
 export function* parseInetTable(
   buf: Buffer,
@@ -142,21 +145,22 @@ export function* parseInetTable(
   family: InetFamily,
   filter: SocketFilter = { selection: 'all' },
   seen: Set<number | string> = new Set(),
-  missedOnly = false,
+  taken?: ReadonlySet<string>,
 ): Generator<void, ParsedTable<InetSocket>, void> {
   const scanner = new LineScanner(buf);
   const addresses = new AddressDecoder(buf);
   const needed = minimumFields(protocol);
-  const keep = inetKeep(filter, protocol);
+  const kept = inetKeep(filter, protocol);
+  const keepRow = (row: InetSocket) => kept(row.state, row.localPort, row.remotePort, row.localAddress, row.remoteAddress, row.uid);
   return yield* parseTableLines(
     buf,
     scanner,
     () => parseLine(scanner, addresses, protocol, family, needed),
-    (row) => keep(row.state, row.localPort, row.remotePort, row.localAddress, row.remoteAddress, row.uid),
+    taken === undefined ? keepRow : (row) => keepRow(row) && !taken.has(inetTuple(row)),
     inetIdentity,
     false,
     seen,
-    missedOnly,
+    taken !== undefined,
   );
 }
 
@@ -166,7 +170,12 @@ export function* parseInetTable(
  * two such sockets share at one time.
  */
 function inetIdentity(row: InetSocket): number | string {
-  return row.inode !== 0 ? row.inode : `${row.localAddress} ${row.localPort} ${row.remoteAddress} ${row.remotePort}`;
+  return row.inode !== 0 ? row.inode : inetTuple(row);
+}
+
+/** A row's addresses and ports as one text. */
+export function inetTuple(row: Pick<InetSocket, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort'>): string {
+  return `${row.localAddress} ${row.localPort} ${row.remoteAddress} ${row.remotePort}`;
 }
 
 /** One data line, or undefined when net-tools would call it bogus. */

@@ -64,6 +64,7 @@ describe('request validation', () => {
     ['a program that is not text', { program: [1] }, 'ERR_INVALID_ARG_TYPE', 'query.program[0]'],
     ['owners not boolean', { owners: 'yes' }, 'ERR_INVALID_ARG_TYPE', 'query.owners'],
     ['timers not boolean', { timers: 1 }, 'ERR_INVALID_ARG_TYPE', 'query.timers'],
+    ['verify not boolean', { verify: 'yes' }, 'ERR_INVALID_ARG_TYPE', 'query.verify'],
     ['an unknown backend', { backend: 'bogus' }, 'ERR_INVALID_ARG_VALUE', 'query.backend'],
     ['a proc root that does not exist', { procRoot: '/nonexistent/proc' }, 'ERR_INVALID_ARG_VALUE', 'query.procRoot'],
     ['a proc root that is a file', { procRoot: __filename }, 'ERR_INVALID_ARG_VALUE', 'query.procRoot'],
@@ -231,6 +232,19 @@ describe('on live sockets of this process', () => {
       const byPid = await countSockets({ ...query, pid: process.pid }, { by: 'pid' });
       expect(byPid.groups).toEqual([{ pid: process.pid, count: byPid.total }]);
       expect(byPid.total).toBeGreaterThanOrEqual(list.inet.filter((s) => ours.has(s.localPort) && s.stateName === 'LISTEN').length);
+    });
+
+    it('verify true, false or unset: the same sockets, each once, when none come and go', async () => {
+      const query: SocketQuery = { backend, protocols: ['tcp', 'udp'] };
+      const keys = (list: { inet: InetSocket[] }) => list.inet.filter(isOurs).map((s) => `${s.protocol} ${s.localAddress}:${s.localPort} ${s.remoteAddress}:${s.remotePort} ${s.state}`).sort();
+      const plain = keys(await listSockets(query));
+      expect(plain.length).toBeGreaterThanOrEqual(11); // 3 listeners, 3 clients, 3 accepted, 2 UDP
+      expect(new Set(plain).size).toBe(plain.length);
+      for (const verify of [true, false]) {
+        expect(keys(await listSockets({ ...query, verify }))).toEqual(plain);
+        expect(keys(listSocketsSync({ ...query, verify }))).toEqual(plain);
+        expect((await countSockets({ ...query, verify, localPort: [...ours] })).total).toBe(plain.length);
+      }
     });
 
     it('kernel-side filters give what the same filter gives applied to a full listing', async () => {
