@@ -9,7 +9,8 @@
 // Prints, per measurement, the median ms of `--runs` calls after one warm-up:
 // the raw native TCP dump (both families: the kernel's work plus packing, the
 // floor any call pays), listSockets({ protocols: ['tcp'] }),
-// countSockets(tcp, by state), findListeners(N) and findListeners(N, no owners).
+// countSockets(tcp, by state), findListeners(N) and findListeners(N, no owners);
+// listSockets and countSockets with verify false and true (one read, two).
 const { performance } = require('node:perf_hooks');
 const { countSockets, findListeners, listSockets } = require('../dist/index.js');
 const { loadNative } = require('../dist/native.js');
@@ -49,8 +50,15 @@ async function main() {
   rows.push(["listSockets({ protocols: ['tcp'] })", list, list / dump]);
   const lean = await median(runs, () => listSockets({ protocols: ['tcp'], timers: false }));
   rows.push(['  … timers: false', lean, lean / dump]);
+  // The second read (verify; native/dump_check.h): by default only tables of up to 16,384 sockets.
+  const once = await median(runs, () => listSockets({ protocols: ['tcp'], verify: false }));
+  rows.push(['  … verify: false (one read)', once, once / dump]);
+  const twice = await median(runs, () => listSockets({ protocols: ['tcp'], verify: true }));
+  rows.push(['  … verify: true (two reads)', twice, twice / dump]);
   const count = await median(runs, () => countSockets({ protocols: ['tcp'] }, { by: 'state' }));
   rows.push(["countSockets(tcp, { by: 'state' })", count, count / dump]);
+  const countTwice = await median(runs, () => countSockets({ protocols: ['tcp'], verify: true }, { by: 'state' }));
+  rows.push(['  … verify: true', countTwice, countTwice / dump]);
   if (port !== undefined) {
     const listen = await median(runs, () => findListeners(port));
     rows.push([`findListeners(${port})`, listen, listen / dump]);

@@ -64,8 +64,9 @@ uint64_t UnixCookie(const nlmsghdr& reply);
 uint64_t InetTuple(const nlmsghdr& reply);
 using TupleOf = uint64_t (*)(const nlmsghdr& reply);
 
-// A set of non-zero 64-bit keys (open addressing, one probe per key in the
-// common case, as the address table does).
+// A set of non-zero 64-bit keys (open addressing at most half full: one
+// probe per key in the common case, as the address table does; 8 bytes a
+// slot, so 200k sockets take 4 MiB).
 class KeySet {
  public:
   bool Insert(uint64_t key);  // true when new
@@ -74,7 +75,8 @@ class KeySet {
 
  private:
   void Grow();
-  std::vector<uint64_t> slots_;  // 0 = empty
+  std::vector<uint64_t> slots_;  // 0 = empty; 2^bits_ of them
+  unsigned bits_ = 0;
   size_t used_ = 0;
 };
 
