@@ -227,7 +227,7 @@ OwnerScanRequest OwnerArgs(const Napi::CallbackInfo& info, const char* usage, si
 const uint8_t* BufferArg(const Napi::CallbackInfo& info, size_t* length, const char* usage) {
   // A Buffer or any Uint8Array; other views (Uint16Array, DataView) are refused
   // rather than reinterpreted.
-  if (info.Length() != 1 || !info[0].IsTypedArray()) ThrowUsage(info.Env(), usage);
+  if (!Arity(info, 1) || !info[0].IsTypedArray()) ThrowUsage(info.Env(), usage);
   const auto bytes = info[0].As<Napi::TypedArray>();
   if (bytes.TypedArrayType() != napi_uint8_array) ThrowUsage(info.Env(), usage);
   const auto view = info[0].As<Napi::Uint8Array>();
@@ -418,8 +418,8 @@ constexpr char kWatchDestroyedUsage[] = "watchDestroyed(" NETSTAT_NETNS_ARG ", o
 #undef NETSTAT_INET_ARGS
 #undef NETSTAT_CANCEL_ARG
 #undef NETSTAT_CHECK_ARG
-constexpr char kDecodeInetUsage[] = "decodeInet(bytes: Buffer | Uint8Array)";
-constexpr char kDecodeUnixUsage[] = "decodeUnix(bytes: Buffer | Uint8Array)";
+constexpr char kDecodeInetUsage[] = "decodeInet(bytes: Buffer | Uint8Array, check?: 0 (auto) | 1 (always, the default) | 2 (never))";
+constexpr char kDecodeUnixUsage[] = "decodeUnix(bytes: Buffer | Uint8Array, check?: 0 (auto) | 1 (always, the default) | 2 (never))";
 
 Napi::Value DumpInetSync(const Napi::CallbackInfo& info) {
   const InetRequest request = InetArgs(info, kDumpInetUsage);
@@ -886,14 +886,16 @@ Napi::Value ReadInterfacesSync(const Napi::CallbackInfo& info) {
 Napi::Value DecodeInetSync(const Napi::CallbackInfo& info) {
   size_t length = 0;
   const uint8_t* data = BufferArg(info, &length, kDecodeInetUsage);
-  PackedInet packed = Guarded(info.Env(), [&] { return DecodeInet(data, length); });
+  const DumpCheck check = info.Length() > 1 && !info[1].IsUndefined() ? CheckArg(info, 1, kDecodeInetUsage) : DumpCheck::kAlways;
+  PackedInet packed = Guarded(info.Env(), [&] { return DecodeInet(data, length, check); });
   return InetToJs(info.Env(), packed);
 }
 
 Napi::Value DecodeUnixSync(const Napi::CallbackInfo& info) {
   size_t length = 0;
   const uint8_t* data = BufferArg(info, &length, kDecodeUnixUsage);
-  PackedUnix packed = Guarded(info.Env(), [&] { return DecodeUnix(data, length); });
+  const DumpCheck check = info.Length() > 1 && !info[1].IsUndefined() ? CheckArg(info, 1, kDecodeUnixUsage) : DumpCheck::kAlways;
+  PackedUnix packed = Guarded(info.Env(), [&] { return DecodeUnix(data, length, check); });
   return UnixToJs(info.Env(), packed);
 }
 

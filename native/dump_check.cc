@@ -44,7 +44,8 @@ size_t SlotOf(uint64_t key, unsigned bits) {
 
 constexpr unsigned kFirstBits = 10;  // 1,024 slots, 8 KiB
 
-size_t TupleRowsFor(DumpCheck check) {
+// How many first-read sockets a second read may need to know: all of a table it may read twice.
+size_t RowsKeptFor(DumpCheck check) {
   switch (check) {
     case DumpCheck::kAlways:
       return SIZE_MAX;
@@ -141,14 +142,34 @@ void KeySet::Grow() {
 }
 
 DistinctSockets::DistinctSockets(CookieOf cookie_of, TupleOf tuple_of, DumpCheck check)
-    : cookie_of_(cookie_of), tuple_of_(tuple_of), tuple_rows_(tuple_of != nullptr ? TupleRowsFor(check) : 0) {}
+    : cookie_of_(cookie_of),
+      tuple_of_(tuple_of),
+      all_rows_(RowsKeptFor(check)),
+      tuple_rows_(tuple_of != nullptr ? RowsKeptFor(check) : 0) {}
 
 bool DistinctSockets::Admit(const nlmsghdr& reply) {
   const uint64_t cookie = cookie_of_(reply);
-  if (cookie != 0 && !cookies_.Insert(cookie)) return false;
+  if (cookie != 0) {
+    if (cookies_.Contains(cookie)) return false;
+    Remember(cookie);
+  }
   if (admitted_ < tuple_rows_) tuples_.Insert(tuple_of_(reply));
   ++admitted_;
   return true;
+}
+
+void DistinctSockets::Remember(uint64_t cookie) {
+  cookies_.Insert(cookie);
+  if (admitted_ < all_rows_) return;
+  // Past the sockets kept for good: the ring holds the last kCookieWindow
+  // cookies, and each time it has turned once the table is rebuilt from it,
+  // so it holds between one and two windows' worth. (A cookie still in the
+  // table from before is a true repeat all the same.)
+  if (window_.empty()) window_.resize(kCookieWindow);
+  window_[windowed_ % kCookieWindow] = cookie;
+  if (++windowed_ % kCookieWindow != 0) return;
+  cookies_.Clear();
+  for (uint64_t kept : window_) cookies_.Insert(kept);
 }
 
 bool DistinctSockets::AdmitMissed(const nlmsghdr& reply) {
@@ -163,6 +184,8 @@ bool DistinctSockets::AdmitMissed(const nlmsghdr& reply) {
 void DistinctSockets::Clear() {
   cookies_.Clear();
   tuples_.Clear();
+  window_.clear();
+  windowed_ = 0;
   admitted_ = 0;
 }
 

@@ -386,31 +386,75 @@ bool InetDumpStream::Next(size_t min_rows, const int32_t* cancel, PackedInet* ou
   return done;
 }
 
+namespace {
+
+// Turns messages of received bytes (from `from` on, headers already checked)
+// into NLMSG_NOOP, which Pack's walk skips: the replies whose ordinal (among
+// the replies a walk hands on) is in `repeats`, and NLMSG_DONE when `done`
+// (a second read's replies follow it).
+void Silence(std::vector<uint8_t>* bytes, size_t from, const std::vector<size_t>& repeats, bool done) {
+  size_t ordinal = 0;
+  size_t next = 0;
+  for (size_t offset = from; offset + sizeof(nlmsghdr) <= bytes->size();) {
+    nlmsghdr header;
+    std::memcpy(&header, bytes->data() + offset, sizeof header);
+    const uint16_t type = header.nlmsg_type;
+    bool silence = false;
+    if (type == NLMSG_DONE) {
+      silence = done;
+    } else if (type != NLMSG_NOOP && type != NLMSG_ERROR && type != NLMSG_OVERRUN) {
+      silence = next < repeats.size() && repeats[next] == ordinal;
+      if (silence) ++next;
+      ++ordinal;
+    }
+    if (silence) {
+      header.nlmsg_type = NLMSG_NOOP;
+      std::memcpy(bytes->data() + offset, &header, sizeof header);
+    }
+    offset += NLMSG_ALIGN(header.nlmsg_len);
+  }
+}
+
+}  // namespace
+
 bool InetDumpStream::Receive(size_t min_rows, const int32_t* cancel, std::vector<uint8_t>* datagrams) {
   bool interrupted = false;
   bool done = socket_ == nullptr;
   size_t replies = 0;
-  // Admitted replies are copied out whole, each at an aligned offset, as Pack walks them.
-  const MessageSink append = [&replies, datagrams](const nlmsghdr& reply) {
-    const auto* bytes = reinterpret_cast<const uint8_t*>(&reply);
-    datagrams->insert(datagrams->end(), bytes, bytes + reply.nlmsg_len);
-    datagrams->resize(NLMSG_ALIGN(datagrams->size()), 0);
-    ++replies;
-  };
+  std::vector<size_t> repeats;  // of the datagram being received
   try {
     while (!done && replies < min_rows) {
+      // Whole datagrams are kept, as received; the replies repeating a socket are then silenced.
+      const size_t from = datagrams->size();
+      size_t ordinal = 0;
+      repeats.clear();
       done = socket_->ReceiveDump(
-          [this, &append](const nlmsghdr& reply) {
-            if (distinct_.Admit(reply)) append(reply);
+          [this, &replies, &repeats, &ordinal](const nlmsghdr& reply) {
+            if (distinct_.Admit(reply)) {
+              ++replies;
+            } else {
+              repeats.push_back(ordinal);
+            }
+            ++ordinal;
           },
-          &interrupted, nullptr, cancel);
+          &interrupted, datagrams, cancel);
       // inet_diag does not flag its dumps today; if a kernel ever does, the
       // rows already printed cannot be taken back.
       if (interrupted) throw SystemError(EINTR, "recvmsg", "the dump changed while it was read (NLM_F_DUMP_INTR)");
-    }
-    // (A stream already complete has no socket and nothing to read again.)
-    if (done && socket_ != nullptr && WantsSecondRead(check_, socket_->datagrams(), distinct_.admitted())) {
-      ReadMissed(socket_.get(), request_, &distinct_, append, nullptr, cancel);
+      // (A stream already complete has no socket and nothing to read again.)
+      const bool again = done && WantsSecondRead(check_, socket_->datagrams(), distinct_.admitted());
+      if (!repeats.empty() || again) Silence(datagrams, from, repeats, again);
+      if (again) {
+        // The second read's new sockets, each copied out whole at an aligned offset, as Pack walks them.
+        ReadMissed(
+            socket_.get(), request_, &distinct_,
+            [datagrams](const nlmsghdr& reply) {
+              const auto* bytes = reinterpret_cast<const uint8_t*>(&reply);
+              datagrams->insert(datagrams->end(), bytes, bytes + reply.nlmsg_len);
+              datagrams->resize(NLMSG_ALIGN(datagrams->size()), 0);
+            },
+            nullptr, cancel);
+      }
     }
   } catch (...) {
     // A failed dump is over: its socket closes now, not when the garbage
@@ -468,16 +512,16 @@ PackedUnix DumpUnix(const UnixRequest& request, std::vector<uint8_t>* record) {
   return packer.Take();
 }
 
-PackedInet DecodeInet(const uint8_t* data, size_t length) {
+PackedInet DecodeInet(const uint8_t* data, size_t length, DumpCheck check) {
   InetPacker packer;
-  DistinctSockets distinct(InetCookie, InetTuple, DumpCheck::kAlways);
+  DistinctSockets distinct(InetCookie, InetTuple, check);
   DecodeRecording(data, length, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); });
   return packer.Take();
 }
 
-PackedUnix DecodeUnix(const uint8_t* data, size_t length) {
+PackedUnix DecodeUnix(const uint8_t* data, size_t length, DumpCheck check) {
   UnixPacker packer;
-  DistinctSockets distinct(UnixCookie);
+  DistinctSockets distinct(UnixCookie, nullptr, check);
   DecodeRecording(data, length, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); });
   return packer.Take();
 }

@@ -222,9 +222,11 @@ class InetDumpStream {
 };
 
 // Decode recorded reply bytes (netlink messages ending in NLMSG_DONE; a
-// second read's after the first's, as DumpInet records them), each socket once.
-PackedInet DecodeInet(const uint8_t* data, size_t length);
-PackedUnix DecodeUnix(const uint8_t* data, size_t length);
+// second read's after the first's, as DumpInet records them), each socket
+// once, the cookies remembered as a listing with `check` remembers them
+// (dump_check.h; kAlways: every one).
+PackedInet DecodeInet(const uint8_t* data, size_t length, DumpCheck check = DumpCheck::kAlways);
+PackedUnix DecodeUnix(const uint8_t* data, size_t length, DumpCheck check = DumpCheck::kAlways);
 
 }  // namespace netstat
 

@@ -464,10 +464,12 @@ export interface NativeBinding {
   closeInetStream(stream: InetStreamHandle): void;
   /**
    * Decode recorded reply bytes exactly as a live dump would be decoded: each
-   * socket once, a second read's sockets after the first's.
+   * socket once, a second read's sockets after the first's. `check` (default
+   * `Always`): whose cookies are remembered, as a dump with that check
+   * remembers them (`Never`, or `Auto` past 16,384 sockets: the last 16,384).
    */
-  decodeInet(bytes: Buffer): PackedInet;
-  decodeUnix(bytes: Buffer): PackedUnix;
+  decodeInet(bytes: Buffer, check?: DumpCheck): PackedInet;
+  decodeUnix(bytes: Buffer, check?: DumpCheck): PackedUnix;
   /**
    * The raw reply bytes of an rtnetlink dump (`RTM_GETLINK` = 18 or
    * `RTM_GETADDR` = 22, for an address family or 0): what `netstat -i` needs

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { inetRows, unixRows } from '../../src/backends/netlink';
 import { createProcfsBackend } from '../../src/backends/procfs';
 import type { InetFamily, InetProtocol, InetSocket } from '../../src/model';
-import { type NativeBinding, loadNative } from '../../src/native';
+import { DumpCheck, type NativeBinding, loadNative } from '../../src/native';
 
 const FIXTURES = path.join(__dirname, '../../fixtures/netlink');
 const outcome = loadNative();
@@ -149,6 +149,28 @@ describe.skipIf(missing !== undefined)('decoding recorded sock_diag dumps', () =
     copy.fill(0, at, at + 8);
     return copy;
   };
+
+  it('past 16,384 sockets a listing that will not read again remembers the last 16,384 cookies: a repeat of one of them is dropped', () => {
+    const template = replies(read('tcp4-all-info.bin'))[0]!;
+    const withCookie = (n: number) => {
+      const copy = Buffer.from(template);
+      copy.writeUInt32LE(n, INET_COOKIE);
+      copy.writeUInt32LE(0, INET_COOKIE + 4);
+      return copy;
+    };
+    const sockets = Array.from({ length: 40_000 }, (_, i) => withCookie(i + 1));
+    // A repeat 100 sockets back (what the kernel's resume gives) and one 39,900 back.
+    const bytes = dump([...sockets, withCookie(39_900), withCookie(100)]);
+    const rows = (check?: DumpCheck) => binding.decodeInet(bytes, check).fields.length / 18;
+    expect(rows(DumpCheck.Always)).toBe(40_000);
+    expect(rows()).toBe(40_000);
+    // No second read past 16,384 sockets: the first ones are not needed for one, and are forgotten too.
+    expect(rows(DumpCheck.Auto)).toBe(40_001);
+    expect(rows(DumpCheck.Never)).toBe(40_001); // cookie 100 is out of the window: shown again
+    // Within the window, whatever the check: 16,000 back.
+    expect(binding.decodeInet(dump([...sockets, withCookie(24_001)]), DumpCheck.Never).fields.length / 18).toBe(40_000);
+    expect(() => binding.decodeInet(bytes, 3 as DumpCheck)).toThrow(TypeError);
+  });
 
   const recordings: Array<[string, 'inet' | 'unix', number]> = [
     ['tcp4-all-info.bin', 'inet', INET_COOKIE],

@@ -26,11 +26,12 @@
  * and dist/ built. Prints the figures and problems; exits 1 if any problem.
  *
  * --ehash N: the TCP hash table's buckets (test/harness/isolate.js; 0: share the host's).
- * A small one (--ehash 128: long chains) makes the /proc backend miss a socket
- * now and then: the kernel resumes each read of a /proc table by counting
- * entries into a bucket, and skips one after a removal earlier in that bucket
- * (it repeats one after an insertion: those repeats are dropped, see
- * src/procfs/table-lines.ts). net-tools reads the same way.
+ * A small one (--ehash 128: long chains) makes the kernel's slips likelier: it
+ * resumes each read of a table (a sock_diag datagram, a /proc page) by counting
+ * entries into a bucket, so it repeats one after an insertion earlier in that
+ * bucket and skips one after a removal. Listings drop the repeats and read a
+ * table a second time for the skipped (native/dump_check.h; the /proc
+ * backend's wantsSecondRead); net-tools reads once and shows both.
  */
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
