@@ -144,6 +144,7 @@ void KeySet::Grow() {
 DistinctSockets::DistinctSockets(CookieOf cookie_of, TupleOf tuple_of, DumpCheck check)
     : cookie_of_(cookie_of),
       tuple_of_(tuple_of),
+      check_(check),
       all_rows_(RowsKeptFor(check)),
       tuple_rows_(tuple_of != nullptr ? RowsKeptFor(check) : 0) {}
 
@@ -189,8 +190,8 @@ void DistinctSockets::Clear() {
   admitted_ = 0;
 }
 
-void DumpDistinct(NetlinkSocket* socket, const std::vector<uint8_t>& request, DumpCheck check, DistinctSockets* distinct,
-                  const MessageSink& add, const std::function<void()>& clear, std::vector<uint8_t>* record, const int32_t* cancel) {
+void DumpDistinct(NetlinkSocket* socket, const std::vector<uint8_t>& request, DistinctSockets* distinct, const MessageSink& add,
+                  const std::function<void()>& clear, std::vector<uint8_t>* record, const int32_t* cancel) {
   socket->Dump(
       request,
       [distinct, &add](const nlmsghdr& reply) {
@@ -201,7 +202,7 @@ void DumpDistinct(NetlinkSocket* socket, const std::vector<uint8_t>& request, Du
         distinct->Clear();
       },
       record, cancel);
-  if (WantsSecondRead(check, socket->datagrams(), distinct->admitted())) ReadMissed(socket, request, distinct, add, record, cancel);
+  if (WantsSecondRead(distinct->check(), socket->datagrams(), distinct->admitted())) ReadMissed(socket, request, distinct, add, record, cancel);
 }
 
 void ReadMissed(NetlinkSocket* socket, const std::vector<uint8_t>& request, DistinctSockets* distinct, const MessageSink& add,

@@ -101,6 +101,7 @@ class DistinctSockets {
   bool AdmitMissed(const nlmsghdr& reply);
   void Clear();
   size_t admitted() const { return admitted_; }
+  DumpCheck check() const { return check_; }
 
   static constexpr size_t kCookieWindow = 16384;
 
@@ -108,6 +109,7 @@ class DistinctSockets {
   void Remember(uint64_t cookie);
   CookieOf cookie_of_;
   TupleOf tuple_of_;
+  DumpCheck check_;
   size_t all_rows_;    // how many first-read sockets have their cookie remembered for good
   size_t tuple_rows_;  // and their tuple
   KeySet cookies_;
@@ -118,12 +120,13 @@ class DistinctSockets {
 };
 
 // One table's dump over `socket` into `add`: repeats dropped, then the second
-// read when `check` wants one. `clear` forgets what `add` got (a dump the
-// kernel flags inconsistent is repeated, NLM_F_DUMP_INTR). With `record`,
-// every datagram of both reads is appended to it (DecodeRecording reads such
-// a recording the same way). Throws as NetlinkSocket::Dump.
-void DumpDistinct(NetlinkSocket* socket, const std::vector<uint8_t>& request, DumpCheck check, DistinctSockets* distinct,
-                  const MessageSink& add, const std::function<void()>& clear, std::vector<uint8_t>* record, const int32_t* cancel);
+// read when the listing's check wants one (`distinct`, made for the
+// request's check). `clear` forgets what `add` got (a dump the kernel flags
+// inconsistent is repeated, NLM_F_DUMP_INTR). With `record`, every datagram
+// of both reads is appended to it (DecodeRecording reads such a recording the
+// same way). Throws as NetlinkSocket::Dump.
+void DumpDistinct(NetlinkSocket* socket, const std::vector<uint8_t>& request, DistinctSockets* distinct, const MessageSink& add,
+                  const std::function<void()>& clear, std::vector<uint8_t>* record, const int32_t* cancel);
 
 // The second read alone, for a streamed dump whose first read is complete:
 // `request` again over `socket`, its replies with a new cookie into `add`.

@@ -365,13 +365,13 @@ PackedInet DumpInet(const InetRequest& request, std::vector<uint8_t>* record) {
   InetPacker packer;
   DistinctSockets distinct(InetCookie, InetTuple, request.check);
   DumpDistinct(
-      &socket, message, request.check, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); }, [&packer] { packer.Clear(); },
+      &socket, message, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); }, [&packer] { packer.Clear(); },
       record, request.cancel);
   return packer.Take();
 }
 
 InetDumpStream::InetDumpStream(const InetRequest& request)
-    : request_(BuildInetRequest(request)), check_(request.check), distinct_(InetCookie, InetTuple, request.check) {
+    : request_(BuildInetRequest(request)), distinct_(InetCookie, InetTuple, request.check) {
   // The request is built before the socket is opened: a bad one opens nothing.
   ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");
   socket_ = std::make_unique<NetlinkSocket>(NETLINK_SOCK_DIAG, request.netns);
@@ -442,7 +442,7 @@ bool InetDumpStream::Receive(size_t min_rows, const int32_t* cancel, std::vector
       // rows already printed cannot be taken back.
       if (interrupted) throw SystemError(EINTR, "recvmsg", "the dump changed while it was read (NLM_F_DUMP_INTR)");
       // (A stream already complete has no socket and nothing to read again.)
-      const bool again = done && WantsSecondRead(check_, socket_->datagrams(), distinct_.admitted());
+      const bool again = done && WantsSecondRead(distinct_.check(), socket_->datagrams(), distinct_.admitted());
       if (!repeats.empty() || again) Silence(datagrams, from, repeats, again);
       if (again) {
         // The second read's new sockets, each copied out whole at an aligned offset, as Pack walks them.
@@ -482,7 +482,7 @@ PackedInetPair DumpInetBoth(const InetRequest& request) {
   InetPairPacker packer;
   DistinctSockets distinct(InetCookie, InetTuple, request.check);
   DumpDistinct(
-      &socket, message, request.check, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); }, [&packer] { packer.Clear(); },
+      &socket, message, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); }, [&packer] { packer.Clear(); },
       nullptr, request.cancel);
   return packer.Take();
 }
@@ -496,7 +496,7 @@ PackedCompact DumpInetCompact(const InetRequest& request) {
   CompactPacker packer;
   DistinctSockets distinct(InetCookie, InetTuple, request.check);
   DumpDistinct(
-      &socket, message, request.check, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); }, [&packer] { packer.Clear(); },
+      &socket, message, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); }, [&packer] { packer.Clear(); },
       nullptr, request.cancel);
   return packer.Take();
 }
@@ -505,9 +505,9 @@ PackedUnix DumpUnix(const UnixRequest& request, std::vector<uint8_t>* record) {
   ThrowIfCancelled(request.cancel, "recvmsg", "the dump was cancelled");
   NetlinkSocket socket(NETLINK_SOCK_DIAG, request.netns);
   UnixPacker packer;
-  DistinctSockets distinct(UnixCookie);
+  DistinctSockets distinct(UnixCookie, nullptr, request.check);
   DumpDistinct(
-      &socket, BuildUnixRequest(), request.check, &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); },
+      &socket, BuildUnixRequest(), &distinct, [&packer](const nlmsghdr& reply) { packer.Add(reply); },
       [&packer] { packer.Clear(); }, record, request.cancel);
   return packer.Take();
 }

@@ -214,7 +214,6 @@ class InetDumpStream {
  private:
   std::unique_ptr<NetlinkSocket> socket_;
   std::vector<uint8_t> request_;  // kept for the second read
-  DumpCheck check_;
   // Owned by Receive: it hands Pack only the replies it admits, so a batch
   // never repeats a socket of an earlier one.
   DistinctSockets distinct_;
