@@ -139,6 +139,12 @@ DumpCheck CheckArg(const Napi::CallbackInfo& info, size_t index, const char* usa
   ThrowUsage(info.Env(), usage);
 }
 
+// decodeInet/decodeUnix's optional `check` (second argument): by default the
+// decoder remembers every cookie (always), so a recording decodes whole.
+DumpCheck DecodeCheckArg(const Napi::CallbackInfo& info, const char* usage) {
+  return info.Length() > 1 && !info[1].IsUndefined() ? CheckArg(info, 1, usage) : DumpCheck::kAlways;
+}
+
 // Whether the call has `required` arguments, or those and the optional `check`.
 bool Arity(const Napi::CallbackInfo& info, size_t required) { return info.Length() == required || info.Length() == required + 1; }
 
@@ -886,7 +892,7 @@ Napi::Value ReadInterfacesSync(const Napi::CallbackInfo& info) {
 Napi::Value DecodeInetSync(const Napi::CallbackInfo& info) {
   size_t length = 0;
   const uint8_t* data = BufferArg(info, &length, kDecodeInetUsage);
-  const DumpCheck check = info.Length() > 1 && !info[1].IsUndefined() ? CheckArg(info, 1, kDecodeInetUsage) : DumpCheck::kAlways;
+  const DumpCheck check = DecodeCheckArg(info, kDecodeInetUsage);
   PackedInet packed = Guarded(info.Env(), [&] { return DecodeInet(data, length, check); });
   return InetToJs(info.Env(), packed);
 }
@@ -894,7 +900,7 @@ Napi::Value DecodeInetSync(const Napi::CallbackInfo& info) {
 Napi::Value DecodeUnixSync(const Napi::CallbackInfo& info) {
   size_t length = 0;
   const uint8_t* data = BufferArg(info, &length, kDecodeUnixUsage);
-  const DumpCheck check = info.Length() > 1 && !info[1].IsUndefined() ? CheckArg(info, 1, kDecodeUnixUsage) : DumpCheck::kAlways;
+  const DumpCheck check = DecodeCheckArg(info, kDecodeUnixUsage);
   PackedUnix packed = Guarded(info.Env(), [&] { return DecodeUnix(data, length, check); });
   return UnixToJs(info.Env(), packed);
 }

@@ -17,7 +17,14 @@ namespace {
 
 [[noreturn]] void ThrowMalformed(const char* what) { throw SystemError(EBADMSG, "recvmsg", what); }
 
-uint64_t Join(const uint32_t halves[2]) { return static_cast<uint64_t>(halves[1]) << 32 | halves[0]; }
+// The cookie (two u32 halves, low first) at `offset` in the payload of a
+// reply whose message is `size` bytes; EBADMSG when the reply is shorter.
+uint64_t CookieAt(const nlmsghdr& reply, size_t size, size_t offset) {
+  if (reply.nlmsg_len < NLMSG_LENGTH(size)) ThrowMalformed("sock_diag reply shorter than its header");
+  uint32_t halves[2];
+  std::memcpy(halves, static_cast<const uint8_t*>(NLMSG_DATA(&reply)) + offset, sizeof halves);
+  return static_cast<uint64_t>(halves[1]) << 32 | halves[0];
+}
 
 // A 64-bit mix (MurmurHash3's finaliser), to fold an address tuple into a fingerprint.
 uint64_t Mix(uint64_t key) {
@@ -60,24 +67,10 @@ size_t RowsKeptFor(DumpCheck check) {
 }  // namespace
 
 bool WantsSecondRead(DumpCheck check, size_t datagrams, size_t rows) {
-  if (datagrams < 2) return false;
-  switch (check) {
-    case DumpCheck::kAlways:
-      return true;
-    case DumpCheck::kAuto:
-      return rows <= kAutoCheckRows;
-    case DumpCheck::kNever:
-      break;
-  }
-  return false;
+  return datagrams >= 2 && check != DumpCheck::kNever && rows <= RowsKeptFor(check);
 }
 
-uint64_t InetCookie(const nlmsghdr& reply) {
-  if (reply.nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) ThrowMalformed("sock_diag reply shorter than its header");
-  uint32_t cookie[2];
-  std::memcpy(cookie, static_cast<const uint8_t*>(NLMSG_DATA(&reply)) + offsetof(inet_diag_msg, id.idiag_cookie), sizeof cookie);
-  return Join(cookie);
-}
+uint64_t InetCookie(const nlmsghdr& reply) { return CookieAt(reply, sizeof(inet_diag_msg), offsetof(inet_diag_msg, id.idiag_cookie)); }
 
 uint64_t InetTuple(const nlmsghdr& reply) {
   if (reply.nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) ThrowMalformed("sock_diag reply shorter than its header");
@@ -91,12 +84,7 @@ uint64_t InetTuple(const nlmsghdr& reply) {
   return hash != 0 ? hash : 1;
 }
 
-uint64_t UnixCookie(const nlmsghdr& reply) {
-  if (reply.nlmsg_len < NLMSG_LENGTH(sizeof(unix_diag_msg))) ThrowMalformed("sock_diag reply shorter than its header");
-  uint32_t cookie[2];
-  std::memcpy(cookie, static_cast<const uint8_t*>(NLMSG_DATA(&reply)) + offsetof(unix_diag_msg, udiag_cookie), sizeof cookie);
-  return Join(cookie);
-}
+uint64_t UnixCookie(const nlmsghdr& reply) { return CookieAt(reply, sizeof(unix_diag_msg), offsetof(unix_diag_msg, udiag_cookie)); }
 
 bool KeySet::Insert(uint64_t key) {
   if (slots_.empty()) {
@@ -142,26 +130,20 @@ void KeySet::Grow() {
 }
 
 DistinctSockets::DistinctSockets(CookieOf cookie_of, TupleOf tuple_of, DumpCheck check)
-    : cookie_of_(cookie_of),
-      tuple_of_(tuple_of),
-      check_(check),
-      all_rows_(RowsKeptFor(check)),
-      tuple_rows_(tuple_of != nullptr ? RowsKeptFor(check) : 0) {}
+    : cookie_of_(cookie_of), tuple_of_(tuple_of), check_(check), all_rows_(RowsKeptFor(check)) {}
 
 bool DistinctSockets::Admit(const nlmsghdr& reply) {
   const uint64_t cookie = cookie_of_(reply);
   if (cookie != 0) {
-    if (cookies_.Contains(cookie)) return false;
-    Remember(cookie);
+    if (!cookies_.Insert(cookie)) return false;
+    if (admitted_ >= all_rows_) Window(cookie);
   }
-  if (admitted_ < tuple_rows_) tuples_.Insert(tuple_of_(reply));
+  if (tuple_of_ != nullptr && admitted_ < all_rows_) tuples_.Insert(tuple_of_(reply));
   ++admitted_;
   return true;
 }
 
-void DistinctSockets::Remember(uint64_t cookie) {
-  cookies_.Insert(cookie);
-  if (admitted_ < all_rows_) return;
+void DistinctSockets::Window(uint64_t cookie) {
   // Past the sockets kept for good: the ring holds the last kCookieWindow
   // cookies, and each time it has turned once the table is rebuilt from it,
   // so it holds between one and two windows' worth. (A cookie still in the

@@ -106,12 +106,11 @@ class DistinctSockets {
   static constexpr size_t kCookieWindow = 16384;
 
  private:
-  void Remember(uint64_t cookie);
+  void Window(uint64_t cookie);  // a cookie past all_rows_, into the ring
   CookieOf cookie_of_;
   TupleOf tuple_of_;
   DumpCheck check_;
-  size_t all_rows_;    // how many first-read sockets have their cookie remembered for good
-  size_t tuple_rows_;  // and their tuple
+  size_t all_rows_;  // how many first-read sockets have their cookie (and tuple) remembered for good
   KeySet cookies_;
   KeySet tuples_;
   std::vector<uint64_t> window_;  // past all_rows_: the last kCookieWindow cookies, a ring

@@ -10,12 +10,14 @@
  * net-tools reports with perror and exit 255.
  */
 import * as path from 'node:path';
+import type { AbortHandle } from '../abort';
 import type { InetFamily, InetProtocol, InetSocket, UnixSocket } from '../model';
 import { procRoot } from '../procfs/root';
 import { inetTuple, parseInetTable } from '../procfs/inet-table';
 import { type OwnerWalkOptions, walkOwners } from '../procfs/owner-walk';
 import { readProcFile, readProcFileAsync } from '../procfs/read';
 import { runInSlices, runToEnd } from '../procfs/slices';
+import type { ParsedTable } from '../procfs/table-lines';
 import { parseUnixTable } from '../procfs/unix-table';
 import { NetstatError } from '../errors';
 import { toNetstatError } from './netlink';
@@ -81,10 +83,47 @@ export function wantsSecondRead(verify: boolean | undefined, bytes: number, rows
   return verify === true || rows <= AUTO_VERIFY_ROWS;
 }
 
-/** Adds a second read's rows (those the first lacked) to the first's table. */
-function withMissed<T>(table: Table<T>, missed: Table<T>): Table<T> {
+/**
+ * The parser of one query's table: without `first`, of the first read; with
+ * it, of a second read, keeping only the rows `first` lacked (the parsers
+ * share the identities the first read kept).
+ */
+type TableParser<T> = (buf: Buffer, first?: Table<T>) => Generator<void, ParsedTable<T>, void>;
+
+function inetParser(query: InetQuery): TableParser<InetSocket> {
+  const seen = new Set<number | string>();
+  return (buf, first) =>
+    parseInetTable(buf, query.protocol, query.family, query.filter, seen, first === undefined ? undefined : new Set(first.rows.map(inetTuple)));
+}
+
+function unixParser(query: UnixQuery): TableParser<UnixSocket> {
+  const seen = new Set<number | string>();
+  return (buf, first) => parseUnixTable(buf, query.filter, seen, first !== undefined);
+}
+
+/** Adds a second read's rows (those the first lacked) after the first's; its malformed lines are the first's again, not counted twice. */
+function withMissed<T>(table: Table<T>, missed: ParsedTable<T>): Table<T> {
   for (const row of missed.rows) table.rows.push(row);
   return table;
+}
+
+/** One table: a read, and a second one for the rows the first skipped when wantsSecondRead says so. */
+function readTable<T>(verify: boolean | undefined, read: () => Buffer, parse: TableParser<T>): Table<T> {
+  const buf = read();
+  const table = runToEnd(parse(buf));
+  if (!wantsSecondRead(verify, buf.length, table.rows.length)) return table;
+  return withMissed(table, runToEnd(parse(read(), table)));
+}
+
+/** readTable for the async API: each parse in slices that give the event loop its turns, the abort checked after each read. */
+async function readTableAsync<T>(verify: boolean | undefined, read: () => Promise<Buffer>, parse: TableParser<T>, abort?: AbortHandle): Promise<Table<T>> {
+  const buf = await read();
+  abort?.check();
+  const table = await runInSlices(parse(buf), undefined, abort);
+  if (!wantsSecondRead(verify, buf.length, table.rows.length)) return table;
+  const again = await read();
+  abort?.check();
+  return withMissed(table, await runInSlices(parse(again, table), undefined, abort));
 }
 
 /** /proc does not show a socket's cgroup: a filter on it cannot be answered from here. */
@@ -96,35 +135,17 @@ function refuseCgroupFilter(query: InetQuery): void {
 /** Socket tables read from `ROOT/net/*` (`root` defaults to `procRoot()`). */
 export function createProcfsBackend(root: string = procRoot(), inside?: NamespaceProcReader): SocketBackend {
   const files = tableReader(root, inside);
-  // Each table: one read, and a second one for the rows the first skipped when
-  // wantsSecondRead says so (its rows go after the first's; its malformed
-  // lines are the first's again and not counted twice).
   const inet = (query: InetQuery): Table<InetSocket> => {
     query.abort?.check();
     refuseCgroupFilter(query);
     const file = inetTableFile(query.protocol, query.family);
-    const parse = (buf: Buffer, seen: Set<number | string>, taken?: ReadonlySet<string>) =>
-      runToEnd(parseInetTable(buf, query.protocol, query.family, query.filter, seen, taken));
-    const seen = new Set<number | string>();
-    const buf = files.read(query.netns, file);
-    const table = parse(buf, seen);
-    if (!wantsSecondRead(query.verify, buf.length, table.rows.length)) return table;
-    return withMissed(table, parse(files.read(query.netns, file), seen, new Set(table.rows.map(inetTuple))));
+    return readTable(query.verify, () => files.read(query.netns, file), inetParser(query));
   };
   const inetAsync = async (query: InetQuery): Promise<Table<InetSocket>> => {
     query.abort?.check();
     refuseCgroupFilter(query);
     const file = inetTableFile(query.protocol, query.family);
-    const parse = (buf: Buffer, seen: Set<number | string>, taken?: ReadonlySet<string>) =>
-      runInSlices(parseInetTable(buf, query.protocol, query.family, query.filter, seen, taken), undefined, query.abort);
-    const seen = new Set<number | string>();
-    const buf = await files.readAsync(query.netns, file);
-    query.abort?.check();
-    const table = await parse(buf, seen);
-    if (!wantsSecondRead(query.verify, buf.length, table.rows.length)) return table;
-    const again = await files.readAsync(query.netns, file);
-    query.abort?.check();
-    return withMissed(table, await parse(again, seen, new Set(table.rows.map(inetTuple))));
+    return readTableAsync(query.verify, () => files.readAsync(query.netns, file), inetParser(query), query.abort);
   };
   const visitRows = (table: Table<InetSocket>, visit: (row: InetRowView) => void): number => {
     for (const row of table.rows) visit(row);
@@ -136,22 +157,11 @@ export function createProcfsBackend(root: string = procRoot(), inside?: Namespac
     inetAsync,
     unix(query: UnixQuery): Table<UnixSocket> {
       query.abort?.check();
-      const seen = new Set<number | string>();
-      const buf = files.read(query.netns, 'net/unix');
-      const table = runToEnd(parseUnixTable(buf, query.filter, seen));
-      if (!wantsSecondRead(query.verify, buf.length, table.rows.length)) return table;
-      return withMissed(table, runToEnd(parseUnixTable(files.read(query.netns, 'net/unix'), query.filter, seen, true)));
+      return readTable(query.verify, () => files.read(query.netns, 'net/unix'), unixParser(query));
     },
     async unixAsync(query: UnixQuery): Promise<Table<UnixSocket>> {
       query.abort?.check();
-      const seen = new Set<number | string>();
-      const buf = await files.readAsync(query.netns, 'net/unix');
-      query.abort?.check();
-      const table = await runInSlices(parseUnixTable(buf, query.filter, seen), undefined, query.abort);
-      if (!wantsSecondRead(query.verify, buf.length, table.rows.length)) return table;
-      const again = await files.readAsync(query.netns, 'net/unix');
-      query.abort?.check();
-      return withMissed(table, await runInSlices(parseUnixTable(again, query.filter, seen, true), undefined, query.abort));
+      return readTableAsync(query.verify, () => files.readAsync(query.netns, 'net/unix'), unixParser(query), query.abort);
     },
     // /proc gives text: each row is parsed into its record anyway, so counting visits those.
     visitInet: (query, visit) => visitRows(inet(query), visit),
