@@ -77,8 +77,12 @@ describe.skipIf(skip !== undefined)('the BPF owner walk', () => {
   it('on the live machine: the rows of every process that stayed put are the /proc walk rows, in order', () => {
     // Other work on this machine starts and ends processes meanwhile: only
     // processes whose rows were the same in a /proc walk before and after
-    // are compared (and they must be most of them).
+    // are compared (and they must be most of them). On a fresh machine with
+    // a dozen processes, one test file next door churning a process's fds
+    // for a few seconds (the stress and resume-skip tests) tips the share:
+    // the walks are tried again for up to ~10 s, not back to back.
     for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
       const before = native().scanOwners('/proc', null, 1, null, null);
       const bpf = native().scanOwnersBpf('/proc', null, 2, null, null, true);
       const after = native().scanOwners('/proc', null, 1, null, null);
@@ -94,13 +98,13 @@ describe.skipIf(skip !== undefined)('the BPF owner walk', () => {
       const [b, a] = [byPid(before), byPid(after)];
       const stable = new Set([...b.keys()].filter((pid) => JSON.stringify(b.get(pid)) === JSON.stringify(a.get(pid))));
       const share = stable.size / Math.max(1, new Set([...b.keys(), ...a.keys()]).size);
-      if (share < 0.9 && attempt < 5) continue;
+      if (share < 0.9 && attempt < 20) continue;
       expect(share).toBeGreaterThanOrEqual(0.9);
       expect(comparable(bpf, (pid) => stable.has(pid))).toEqual(comparable(before, (pid) => stable.has(pid)));
       expect(bpf.denied).toBe(0);
       return;
     }
-  });
+  }, 30_000);
 
   describe('in a private PID + network namespace', () => {
     let lines: CheckerLine[] = [];
